@@ -1,0 +1,98 @@
+// BoundedQueue: a multi-producer multi-consumer queue with a hard capacity, blocking
+// producers when full (backpressure) and consumers when empty, and channel-close
+// semantics: it closes when its last producer says it is done, and consumers drain what
+// is left before Pop returns false.
+//
+// moodycamel::ConcurrentQueue is lock-free but unbounded (its capacity is a minimum), so a
+// semaphore of free slots bounds it; a second semaphore counts ready items. Blocked threads
+// spin briefly, then park in the kernel (no long spinning: on 2 cores it steals the core
+// of the thread that would make progress). No FIFO order across producers.
+//
+//   sluice::BoundedQueue<Batch> queue(/*capacity=*/64, /*producers=*/2);
+//   // producer threads:  queue.Push(std::move(batch)); ... queue.ProducerDone();
+//   // consumer threads:  Batch b; while (queue.Pop(b)) Handle(b);
+#pragma once
+
+#include <concurrentqueue.h>
+#include <lightweightsemaphore.h>  // after concurrentqueue.h: it needs its macros
+
+#include <atomic>
+#include <cstdint>
+#include <thread>
+
+namespace sluice {
+
+template <class T>
+class BoundedQueue {
+ public:
+  /// Spins before parking: about a microsecond, enough to catch a hand-off in progress.
+  static constexpr int kSpinsBeforeParking = 512;
+
+  BoundedQueue(size_t capacity, int producers)
+      : queue_(capacity),
+        free_slots_(static_cast<moodycamel::LightweightSemaphore::ssize_t>(capacity),
+                    kSpinsBeforeParking),
+        ready_(0, kSpinsBeforeParking),
+        producers_(producers),
+        capacity_(capacity) {}
+
+  /// Blocks while the queue is full. Must not be called after this producer's ProducerDone.
+  void Push(T item) {
+    free_slots_.wait();
+    // Counted before it is visible, so that a consumer seeing "closed and 0" knows all is taken.
+    const int64_t depth = depth_.fetch_add(1, std::memory_order_acq_rel) + 1;
+    int64_t peak = peak_depth_.load(std::memory_order_relaxed);
+    while (depth > peak && !peak_depth_.compare_exchange_weak(peak, depth)) {
+    }
+    queue_.enqueue(std::move(item));
+    ready_.signal();
+  }
+
+  /// Blocks until an item is ready (true) or the queue is closed and drained (false).
+  bool Pop(T& out) {
+    ready_.wait();
+    while (true) {
+      if (queue_.try_dequeue(out)) {
+        depth_.fetch_sub(1, std::memory_order_acq_rel);
+        free_slots_.signal();
+        return true;
+      }
+      if (closed_.load(std::memory_order_acquire) && depth_.load(std::memory_order_acquire) == 0) {
+        ready_.signal();  // pass the wake-up on to the next consumer
+        return false;
+      }
+      // A token without a visible item: an enqueue is finishing, or we took a close token
+      // while items remain for others. Either resolves within a few instructions.
+      std::this_thread::yield();
+    }
+  }
+
+  /// One producer is finished; the last one closes the queue.
+  void ProducerDone() {
+    if (producers_.fetch_sub(1, std::memory_order_acq_rel) == 1) Close();
+  }
+
+  /// Closes at once: consumers drain what is queued, then Pop returns false.
+  void Close() {
+    closed_.store(true, std::memory_order_release);
+    ready_.signal();  // each consumer that wakes on it passes it on
+  }
+
+  size_t capacity() const { return capacity_; }
+  /// Items queued now (approximate while threads run).
+  int64_t depth() const { return depth_.load(std::memory_order_relaxed); }
+  /// The most items that were ever queued at once.
+  int64_t peak_depth() const { return peak_depth_.load(std::memory_order_relaxed); }
+
+ private:
+  moodycamel::ConcurrentQueue<T> queue_;
+  moodycamel::LightweightSemaphore free_slots_;
+  moodycamel::LightweightSemaphore ready_;
+  std::atomic<int> producers_;
+  std::atomic<bool> closed_{false};
+  std::atomic<int64_t> depth_{0};
+  std::atomic<int64_t> peak_depth_{0};
+  size_t capacity_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,234 @@
+#include "framework/config_node.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <utility>
+
+namespace sluice {
+namespace {
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+}  // namespace
+
+std::string ConfigMark::ToString() const {
+  if (line <= 0) return file;
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+std::string ConfigError::ToString() const {
+  const std::string where = mark.ToString();
+  return where.empty() ? message : where + ": " + message;
+}
+
+void ConfigErrors::Add(const ConfigMark& mark, std::string message) {
+  errors_.push_back({mark, std::move(message)});
+}
+
+std::string ConfigErrors::ToString() const {
+  std::string out;
+  for (const ConfigError& e : errors_) out += e.ToString() + "\n";
+  return out;
+}
+
+std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;  // only close matches
+  for (const std::string& c : candidates) {
+    const size_t d = EditDistance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+ConfigNode ConfigNode::Null(ConfigMark mark) {
+  ConfigNode n;
+  n.mark_ = std::move(mark);
+  return n;
+}
+
+ConfigNode ConfigNode::Scalar(std::string value, ConfigMark mark) {
+  ConfigNode n = Null(std::move(mark));
+  n.kind_ = Kind::kScalar;
+  n.scalar_ = std::move(value);
+  return n;
+}
+
+ConfigNode ConfigNode::List(ConfigMark mark) {
+  ConfigNode n = Null(std::move(mark));
+  n.kind_ = Kind::kList;
+  return n;
+}
+
+ConfigNode ConfigNode::Map(ConfigMark mark) {
+  ConfigNode n = Null(std::move(mark));
+  n.kind_ = Kind::kMap;
+  return n;
+}
+
+ConfigNode& ConfigNode::Append(ConfigNode item) { return children_.emplace_back(std::move(item)); }
+
+ConfigNode& ConfigNode::Set(std::string key, ConfigNode value, ConfigMark key_mark) {
+  if (key_mark.line == 0) key_mark = value.mark_;
+  for (ConfigNode& child : children_) {
+    if (child.key_ == key) {
+      child = std::move(value);
+      child.key_ = std::move(key);
+      child.key_mark_ = std::move(key_mark);
+      return child;
+    }
+  }
+  ConfigNode& child = children_.emplace_back(std::move(value));
+  child.key_ = std::move(key);
+  child.key_mark_ = std::move(key_mark);
+  return child;
+}
+
+const ConfigNode* ConfigNode::Get(std::string_view key) const {
+  if (kind_ != Kind::kMap) return nullptr;
+  for (const ConfigNode& child : children_) {
+    if (child.key_ == key) return &child;
+  }
+  return nullptr;
+}
+
+ConfigNode* ConfigNode::GetMutable(std::string_view key) {
+  return const_cast<ConfigNode*>(std::as_const(*this).Get(key));
+}
+
+const ConfigNode* ConfigNode::Require(std::string_view key, ConfigErrors& errors) const {
+  if (kind_ != Kind::kMap) {
+    errors.Add(mark_, "expected a map with key " + Quoted(key) + ", got " + Describe());
+    return nullptr;
+  }
+  const ConfigNode* found = Get(key);
+  if (!found) errors.Add(mark_, "missing required key " + Quoted(key));
+  return found;
+}
+
+void ConfigNode::CheckKeys(std::initializer_list<std::string_view> allowed,
+                           ConfigErrors& errors) const {
+  CheckKeys(std::vector<std::string>(allowed.begin(), allowed.end()), errors);
+}
+
+void ConfigNode::CheckKeys(const std::vector<std::string>& allowed, ConfigErrors& errors) const {
+  if (kind_ != Kind::kMap) {
+    errors.Add(mark_, "expected a map, got " + Describe());
+    return;
+  }
+  for (const ConfigNode& child : children_) {
+    if (std::find(allowed.begin(), allowed.end(), child.key_) != allowed.end()) continue;
+    std::string message = "unknown key " + Quoted(child.key_);
+    if (std::string near = DidYouMean(child.key_, allowed); !near.empty()) {
+      message += " (did you mean " + Quoted(near) + "?)";
+    }
+    errors.Add(child.key_mark_, std::move(message));
+  }
+}
+
+std::string ConfigNode::Describe() const {
+  switch (kind_) {
+    case Kind::kNull: return "nothing (null)";
+    case Kind::kScalar: return "'" + scalar_ + "'";
+    case Kind::kList: return "a list";
+    case Kind::kMap: return "a map";
+  }
+  return "?";
+}
+
+std::optional<std::string> ConfigNode::AsString(ConfigErrors& errors) const {
+  if (kind_ == Kind::kScalar) return scalar_;
+  errors.Add(mark_, "expected a string, got " + Describe());
+  return std::nullopt;
+}
+
+std::optional<int64_t> ConfigNode::AsInt(ConfigErrors& errors) const {
+  int64_t value = 0;
+  if (kind_ == Kind::kScalar) {
+    const char* end = scalar_.data() + scalar_.size();
+    auto [ptr, ec] = std::from_chars(scalar_.data(), end, value);
+    if (ec == std::errc() && ptr == end && !scalar_.empty()) return value;
+  }
+  errors.Add(mark_, "expected an integer, got " + Describe());
+  return std::nullopt;
+}
+
+std::optional<double> ConfigNode::AsNumber(ConfigErrors& errors) const {
+  double value = 0;
+  if (kind_ == Kind::kScalar) {
+    const char* end = scalar_.data() + scalar_.size();
+    auto [ptr, ec] = std::from_chars(scalar_.data(), end, value);
+    if (ec == std::errc() && ptr == end && !scalar_.empty() && std::isfinite(value)) return value;
+  }
+  errors.Add(mark_, "expected a number, got " + Describe());
+  return std::nullopt;
+}
+
+std::optional<bool> ConfigNode::AsBool(ConfigErrors& errors) const {
+  if (kind_ == Kind::kScalar) {
+    if (scalar_ == "true" || scalar_ == "yes" || scalar_ == "on") return true;
+    if (scalar_ == "false" || scalar_ == "no" || scalar_ == "off") return false;
+  }
+  errors.Add(mark_, "expected true or false, got " + Describe());
+  return std::nullopt;
+}
+
+std::optional<std::chrono::milliseconds> ConfigNode::AsDuration(ConfigErrors& errors) const {
+  if (kind_ == Kind::kScalar) {
+    double amount = 0;
+    const char* begin = scalar_.data();
+    const char* end = begin + scalar_.size();
+    auto [ptr, ec] = std::from_chars(begin, end, amount);
+    const std::string_view unit(ptr, end - ptr);
+    double ms_per_unit = 0;
+    if (unit.empty() || unit == "s") ms_per_unit = 1e3;
+    else if (unit == "ms") ms_per_unit = 1;
+    else if (unit == "m") ms_per_unit = 60e3;
+    else if (unit == "h") ms_per_unit = 3600e3;
+    else if (unit == "d") ms_per_unit = 86400e3;
+    const double ms = amount * ms_per_unit;
+    if (ec == std::errc() && ms_per_unit > 0 && ms > 0 && ms < 1e15) {
+      return std::chrono::milliseconds(static_cast<int64_t>(std::llround(ms)));
+    }
+  }
+  errors.Add(mark_, "expected a positive duration like 500ms, 30s, 1m, 2h or 1d, got " +
+                        Describe());
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> ConfigNode::AsStringList(ConfigErrors& errors) const {
+  if (kind_ == Kind::kScalar) return std::vector<std::string>{scalar_};
+  if (kind_ != Kind::kList) {
+    errors.Add(mark_, "expected a list of strings, got " + Describe());
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  bool ok = true;
+  for (const ConfigNode& item : children_) {
+    if (auto s = item.AsString(errors)) out.push_back(std::move(*s));
+    else ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+}  // namespace sluice

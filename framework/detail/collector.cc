@@ -1,0 +1,62 @@
+#include "framework/detail/collector.h"
+
+namespace sluice::detail {
+
+Collector::Collector(bool ordered, CollectorCallbacks callbacks,
+                     moodycamel::LightweightSemaphore* in_flight,
+                     std::atomic<uint64_t>& errors_live)
+    : ordered_(ordered),
+      callbacks_(std::move(callbacks)),
+      in_flight_(in_flight),
+      errors_live_(errors_live) {}
+
+void Collector::Run(BoundedQueue<Batch>& input) {
+  Batch batch;
+  while (input.Pop(batch)) {
+    if (!ordered_) {
+      Emit(batch);
+      continue;
+    }
+    if (batch.sequence != next_sequence_) {
+      reorder_buffer_.emplace(batch.sequence, std::move(batch));
+      continue;
+    }
+    Emit(batch);
+    for (auto it = reorder_buffer_.begin();
+         it != reorder_buffer_.end() && it->first == next_sequence_;
+         it = reorder_buffer_.erase(it)) {
+      Emit(it->second);
+    }
+  }
+}
+
+void Collector::DeliverResult(const Record& record) {
+  ++results_;
+  if (callbacks_.on_result && !failure_) callbacks_.on_result(record);
+}
+
+void Collector::Emit(Batch& batch) {
+  uint64_t batch_errors = 0;
+  for (Item& item : batch.items) {
+    try {
+      if (item.ok()) {
+        ++ok_;
+        ++results_;
+        if (callbacks_.on_result && !failure_) callbacks_.on_result(item.record);
+      } else {
+        ++batch_errors;
+        errors_by_stage_[item.error->stage][static_cast<size_t>(item.error->code)]++;
+        if (callbacks_.on_error && !failure_) callbacks_.on_error(*item.error);
+      }
+    } catch (...) {
+      // Keep draining so that no stage blocks on a full queue; Finish rethrows.
+      if (!failure_) failure_ = std::current_exception();
+    }
+  }
+  errors_ += batch_errors;
+  errors_live_.fetch_add(batch_errors, std::memory_order_relaxed);
+  ++next_sequence_;
+  if (in_flight_) in_flight_->signal();
+}
+
+}  // namespace sluice::detail

@@ -1,0 +1,39 @@
+// Internal: what one stage worker does to a batch, and the counters it keeps.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "framework/item.h"
+#include "framework/stage.h"
+
+namespace sluice::detail {
+
+/// Per-stage counters, summed over its workers. Updated once per batch (relaxed atomics).
+struct StageCounters {
+  std::atomic<uint64_t> in{0};
+  std::atomic<uint64_t> out{0};
+  std::atomic<uint64_t> filtered{0};
+  std::atomic<uint64_t> errors{0};
+  std::atomic<uint64_t> absorbed{0};
+  std::atomic<int64_t> busy_nanos{0};
+};
+
+/// Where errors made in a stage come from, to fill in their position and excerpt.
+struct ErrorContext {
+  const std::string* stage;
+  const std::string* source;
+};
+
+/// Completes an error that a stage (or source) raised with Item::Fail: stage, source,
+/// position, and an excerpt of the raw line (or of the record, for pushed records).
+void DecorateError(Item& item, const ErrorContext& context);
+
+/// Runs `worker` on each ok item of `batch`: keeps passed and failed items (in order),
+/// removes filtered and absorbed ones, turns exceptions into error items, and adds the
+/// batch's figures to `counters`.
+void ProcessBatch(StageWorker& worker, Batch& batch, const ErrorContext& context,
+                  StageCounters& counters);
+
+}  // namespace sluice::detail

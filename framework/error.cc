@@ -1,0 +1,52 @@
+#include "framework/error.h"
+
+#include <array>
+
+#include "framework/value.h"
+
+namespace sluice {
+namespace {
+
+constexpr std::array<std::string_view, kErrorCodeCount> kNames = {
+    "invalid_input", "invalid_encoding", "too_large",     "missing_field",      "wrong_type",
+    "out_of_range",  "not_allowed",      "stage_failure", "resource_exhausted", "internal",
+};
+
+}  // namespace
+
+std::string_view ErrorCodeName(ErrorCode code) { return kNames[static_cast<size_t>(code)]; }
+
+std::optional<ErrorCode> ErrorCodeFromName(std::string_view name) {
+  for (size_t i = 0; i < kNames.size(); ++i) {
+    if (kNames[i] == name) return static_cast<ErrorCode>(i);
+  }
+  return std::nullopt;
+}
+
+std::string Error::ToJson() const {
+  std::string out = "{\"source\":";
+  AppendJsonString(source, out);
+  out += ",\"line\":" + std::to_string(line);
+  out += ",\"offset\":" + std::to_string(offset);
+  out += ",\"stage\":";
+  AppendJsonString(stage, out);
+  out += ",\"code\":";
+  AppendJsonString(ErrorCodeName(code), out);
+  out += ",\"message\":";
+  AppendJsonString(message, out);
+  out += ",\"raw\":";
+  AppendJsonString(excerpt, out);
+  out += '}';
+  return out;
+}
+
+std::string Error::ToString() const {
+  std::string out = source.empty() ? "<input>" : source;
+  if (line > 0) out += ":" + std::to_string(line);
+  out += ": ";
+  if (!stage.empty()) out += stage + ": ";
+  out += std::string(ErrorCodeName(code)) + ": " + message;
+  return out;
+}
+
+}  // namespace sluice

@@ -1,0 +1,52 @@
+// Error: why one record failed. Errors are data: the failed record's item carries one
+// to the collector, untouched by later stages.
+//
+//   sluice::Error e{.code = sluice::ErrorCode::kMissingField,
+//                   .message = "missing required field 'ts'"};
+//   sluice::ErrorCodeName(e.code);  // "missing_field"
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sluice {
+
+enum class ErrorCode : uint8_t {
+  kInvalidInput,       // malformed record: bad JSON/CSV/key-value, no regex match, empty line
+  kInvalidEncoding,    // invalid UTF-8 or NUL bytes
+  kTooLarge,           // line longer than max_line_bytes
+  kMissingField,       // a required field is absent
+  kWrongType,          // a field has the wrong type
+  kOutOfRange,         // a number outside min..max
+  kNotAllowed,         // a value outside one_of
+  kStageFailure,       // the stage threw an exception
+  kResourceExhausted,  // the stage ran out of memory (std::bad_alloc)
+  kInternal,           // a bug in sluice
+};
+inline constexpr int kErrorCodeCount = static_cast<int>(ErrorCode::kInternal) + 1;
+
+/// snake_case name of a code, as in reports and dead letters ("missing_field").
+std::string_view ErrorCodeName(ErrorCode code);
+/// The code named `name`, or nullopt.
+std::optional<ErrorCode> ErrorCodeFromName(std::string_view name);
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message{};  // what is wrong, for people
+  std::string stage{};    // name of the stage that failed the record
+  std::string source{};   // input name (file path, "stdin", "push")
+  uint64_t line = 0;    // 1-based input line; 0 when the record was pushed, not read
+  uint64_t offset = 0;  // byte offset of the line's start in the input
+  std::string excerpt{};  // the start of the raw input (at most kMaxExcerptBytes)
+
+  static constexpr size_t kMaxExcerptBytes = 256;
+
+  /// One JSON object: {"source","line","offset","stage","code","message","raw"}.
+  std::string ToJson() const;
+  /// "file:line: stage: code: message".
+  std::string ToString() const;
+};
+
+}  // namespace sluice

@@ -1,0 +1,42 @@
+#include "framework/item.h"
+
+#include <limits>
+#include <stdexcept>
+
+namespace sluice {
+
+Verdict Item::Fail(ErrorCode code, std::string message) {
+  error = std::make_unique<Error>();
+  error->code = code;
+  error->message = std::move(message);
+  return Verdict::kError;
+}
+
+Item& Batch::AddLine(std::string_view line, uint64_t line_number, uint64_t offset) {
+  if (text_.size() + line.size() > std::numeric_limits<uint32_t>::max()) {
+    throw std::length_error("batch text over 4 GiB");
+  }
+  text_.insert(text_.end(), line.begin(), line.end());
+  line_ends_.push_back(static_cast<uint32_t>(text_.size()));
+  line_items_.push_back(static_cast<uint32_t>(items.size()));
+  Item& item = items.emplace_back();
+  item.line = line_number;
+  item.offset = offset;
+  return item;
+}
+
+Item& Batch::AddRecord(Record record) {
+  Item& item = items.emplace_back();
+  item.record = std::move(record);
+  return item;
+}
+
+void Batch::Seal() {
+  uint32_t begin = 0;
+  for (size_t k = 0; k < line_items_.size(); ++k) {
+    items[line_items_[k]].raw = std::string_view(text_.data() + begin, line_ends_[k] - begin);
+    begin = line_ends_[k];
+  }
+}
+
+}  // namespace sluice

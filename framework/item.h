@@ -1,0 +1,68 @@
+// Item and Batch: what flows between stages.
+//
+// An Item is a Result<Record> plus where it came from: either a record that is ok so far,
+// or an Error that travels, untouched by later stages, to the collector. Queues carry
+// Batches of items (64-1024), never single items: one hand-off between threads costs
+// about as much as parsing a whole line.
+//
+//   sluice::Batch batch;
+//   batch.AddLine(R"({"user":"ada"})", /*line_number=*/1, /*offset=*/0);
+//   batch.Seal();                      // items[i].raw now points into batch's own text
+//   batch.items[0].Fail(ErrorCode::kInvalidInput, "expected ','");  // returns Verdict::kError
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "framework/error.h"
+#include "framework/record.h"
+
+namespace sluice {
+
+/// What a stage decided about one record.
+enum class Verdict : uint8_t {
+  kPass,    // ok: hand the record to the next stage (or to the results)
+  kFilter,  // dropped on purpose (counted as filtered)
+  kError,   // failed: item.error says why (use Item::Fail)
+  kAbsorb,  // consumed into the stage's state (aggregates): counted ok, not passed on
+};
+
+struct Item {
+  Record record;
+  std::string_view raw;   // raw input line, valid while its Batch lives; empty when pushed as a Record
+  uint64_t line = 0;      // 1-based input line; 0 for pushed records
+  uint64_t offset = 0;    // byte offset of the line in the input
+  std::unique_ptr<Error> error;  // set once the item failed
+
+  bool ok() const { return error == nullptr; }
+  /// Marks the item failed with `code` and `message`; the runner fills in the stage,
+  /// position and excerpt. Returns Verdict::kError so that stages can `return item.Fail(...)`.
+  Verdict Fail(ErrorCode code, std::string message);
+};
+
+struct Batch {
+  uint64_t sequence = 0;  // position in the input, for ordered fan-in
+  std::vector<Item> items;
+
+  /// Appends an item holding a copy of `line`. Its raw view is set by Seal().
+  Item& AddLine(std::string_view line, uint64_t line_number, uint64_t offset);
+  /// Appends an item holding `record` (no raw text).
+  Item& AddRecord(Record record);
+  /// Points every line item's raw view at this batch's text. Call once all lines are in
+  /// (the pipeline calls it as the batch enters); items must not be reordered before.
+  void Seal();
+  bool empty() const { return items.empty(); }
+  size_t size() const { return items.size(); }
+  /// Bytes of raw text held.
+  size_t text_bytes() const { return text_.size(); }
+
+ private:
+  std::vector<char> text_;           // the raw lines, back to back (a vector: moves keep views valid)
+  std::vector<uint32_t> line_ends_;  // end of each line item's text, for Seal()
+  std::vector<uint32_t> line_items_; // index of each line item
+};
+
+}  // namespace sluice

@@ -1,0 +1,297 @@
+#include "framework/pipeline.h"
+
+
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include "framework/bounded_queue.h"
+#include "framework/detail/collector.h"
+#include "framework/detail/stage_runner.h"
+
+namespace sluice {
+namespace {
+
+using Queue = BoundedQueue<Batch>;
+using SteadyClock = std::chrono::steady_clock;
+
+const std::string kSourceStageName = "source";
+
+struct StageSlot {
+  StageOptions options;
+  std::unique_ptr<Stage> stage;
+  std::vector<std::unique_ptr<StageWorker>> workers;
+  std::unique_ptr<Queue> input;
+  detail::StageCounters counters;
+};
+
+}  // namespace
+
+int AutoWorkers() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+class Pipeline::Impl {
+ public:
+  explicit Impl(PipelineOptions options) : options_(std::move(options)) {}
+  ~Impl() { AbortIfRunning(); }
+
+  void Add(StageOptions options, std::unique_ptr<Stage> stage) {
+    if (started_) throw std::logic_error("Pipeline::Add after Start");
+    if (options.workers < 1) throw std::invalid_argument("stage workers must be >= 1");
+    if (!stage) throw std::invalid_argument("Pipeline::Add: null stage");
+    auto& slot = stages_.emplace_back(std::make_unique<StageSlot>());
+    slot->options = std::move(options);
+    slot->stage = std::move(stage);
+  }
+
+  void Start();
+  void Push(std::string_view line) {
+    pending_.AddLine(line, ++pushed_lines_, 0);
+    if (pending_.size() >= batch_size_) FlushPending();
+  }
+  void Push(Record record) {
+    pending_.AddRecord(std::move(record));
+    if (pending_.size() >= batch_size_) FlushPending();
+  }
+  RunReport Finish();
+  RunReport Run(Source& source);
+
+  PipelineOptions options_;
+  detail::CollectorCallbacks callbacks_;
+  std::string source_name_ = "push";
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<uint64_t> read_{0};
+  std::atomic<uint64_t> bytes_read_{0};
+  std::atomic<uint64_t> total_bytes_{0};
+  std::atomic<uint64_t> errors_live_{0};
+  std::atomic<int64_t> started_at_nanos_{0};  // for progress(), read from other threads
+  std::unique_ptr<detail::Collector> collector_;
+  SteadyClock::time_point started_at_;
+
+ private:
+  QueueOptions EdgeOptions(size_t stage_index) const {
+    return stages_[stage_index]->options.queue.value_or(options_.queue);
+  }
+  void ProjectFields();
+  void RunWorker(StageSlot& slot, StageWorker& worker, Queue& output);
+  void Enter(Batch batch);
+  void FlushPending();
+  void CloseInputAndJoin();
+  void AbortIfRunning();
+  RunReport MakeReport() const;
+
+  std::vector<std::unique_ptr<StageSlot>> stages_;
+  std::unique_ptr<Queue> collector_input_;
+  std::unique_ptr<moodycamel::LightweightSemaphore> in_flight_;  // ordered mode only
+  std::vector<std::thread> threads_;
+  Batch pending_;
+  size_t batch_size_ = 256;
+  uint64_t next_sequence_ = 0;
+  uint64_t pushed_lines_ = 0;
+  bool started_ = false;
+  bool finished_ = false;
+};
+
+// Each stage that makes records from raw text learns which fields the stages after it
+// read, so that it can skip the rest (the biggest single speed lever for JSON). When the
+// records themselves are the output (no stage absorbs them), every field is needed.
+void Pipeline::Impl::ProjectFields() {
+  FieldNeeds needed = FieldNeeds::None();
+  for (size_t i = stages_.size(); i-- > 0;) {
+    stages_[i]->stage->Project(needed);
+    needed.Merge(stages_[i]->stage->Reads());
+  }
+}
+
+void Pipeline::Impl::Start() {
+  if (started_) throw std::logic_error("Pipeline::Start called twice");
+  if (stages_.empty()) throw std::logic_error("Pipeline::Start: no stages");
+  started_ = true;
+  started_at_ = SteadyClock::now();
+  started_at_nanos_ = started_at_.time_since_epoch().count();
+  batch_size_ = static_cast<size_t>(std::max(1, EdgeOptions(0).batch));
+
+  // A pipeline whose records are the output needs all fields; one ending in an absorbing
+  // stage (an aggregate) needs only what the stages read. Reads() tells us which: an
+  // aggregate reads a few fields, a pass-through stage reads all.
+  ProjectFields();
+
+  int producers = 1;  // the source feeds the first queue
+  size_t max_in_flight = 1;
+  for (auto& slot : stages_) {
+    const size_t capacity = static_cast<size_t>(std::max(1, slot->options.queue.value_or(options_.queue).capacity));
+    slot->input = std::make_unique<Queue>(capacity, producers);
+    max_in_flight += capacity + slot->options.workers;
+    for (int w = 0; w < slot->options.workers; ++w) slot->workers.push_back(slot->stage->MakeWorker());
+    producers = slot->options.workers;
+  }
+  collector_input_ = std::make_unique<Queue>(static_cast<size_t>(std::max(1, options_.queue.capacity)), producers);
+  max_in_flight += collector_input_->capacity();
+  if (options_.ordered) {
+    in_flight_ = std::make_unique<moodycamel::LightweightSemaphore>(
+        static_cast<moodycamel::LightweightSemaphore::ssize_t>(max_in_flight));
+  }
+  collector_ = std::make_unique<detail::Collector>(options_.ordered, callbacks_, in_flight_.get(), errors_live_);
+
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    StageSlot& slot = *stages_[i];
+    Queue& output = i + 1 < stages_.size() ? *stages_[i + 1]->input : *collector_input_;
+    for (auto& worker : slot.workers) {
+      threads_.emplace_back([this, &slot, w = worker.get(), &output] { RunWorker(slot, *w, output); });
+    }
+  }
+  threads_.emplace_back([this] { collector_->Run(*collector_input_); });
+}
+
+void Pipeline::Impl::RunWorker(StageSlot& slot, StageWorker& worker, Queue& output) {
+  const detail::ErrorContext context{&slot.options.name, &source_name_};
+  Batch batch;
+  while (slot.input->Pop(batch)) {
+    const auto begin = SteadyClock::now();
+    detail::ProcessBatch(worker, batch, context, slot.counters);
+    slot.counters.busy_nanos.fetch_add((SteadyClock::now() - begin).count(), std::memory_order_relaxed);
+    // Ordered mode needs every sequence number at the collector, empty batches too.
+    if (!batch.empty() || options_.ordered) {
+      output.Push(std::move(batch));
+      batch = Batch();
+    }
+  }
+  output.ProducerDone();
+}
+
+// A batch enters the pipeline: views fixed, source errors completed, sequence stamped.
+void Pipeline::Impl::Enter(Batch batch) {
+  batch.Seal();
+  const detail::ErrorContext context{&kSourceStageName, &source_name_};
+  for (Item& item : batch.items) {
+    if (!item.ok()) detail::DecorateError(item, context);
+  }
+  read_.fetch_add(batch.size(), std::memory_order_relaxed);
+  batch.sequence = next_sequence_++;
+  if (in_flight_) in_flight_->wait();
+  stages_.front()->input->Push(std::move(batch));
+}
+
+void Pipeline::Impl::FlushPending() {
+  if (pending_.empty()) return;
+  Enter(std::move(pending_));
+  pending_ = Batch();
+}
+
+void Pipeline::Impl::CloseInputAndJoin() {
+  stages_.front()->input->ProducerDone();
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+}
+
+// Destroyed mid-run (an exception in the caller): close the input and let it drain.
+void Pipeline::Impl::AbortIfRunning() {
+  if (started_ && !finished_) {
+    finished_ = true;
+    CloseInputAndJoin();
+  }
+}
+
+RunReport Pipeline::Impl::Finish() {
+  if (!started_) throw std::logic_error("Pipeline::Finish before Start");
+  if (finished_) throw std::logic_error("Pipeline::Finish called twice");
+  FlushPending();
+  finished_ = true;
+  CloseInputAndJoin();
+  for (auto& slot : stages_) {
+    for (const Record& row : slot->stage->Finish(slot->workers)) collector_->DeliverResult(row);
+  }
+  if (collector_->failure()) std::rethrow_exception(collector_->failure());
+  return MakeReport();
+}
+
+RunReport Pipeline::Impl::Run(Source& source) {
+  source_name_ = std::string(source.name());
+  Start();
+  total_bytes_ = source.total_bytes();
+  SourceStatus status = SourceStatus::kMore;
+  while (status == SourceStatus::kMore && !stop_requested_.load(std::memory_order_relaxed)) {
+    Batch batch;
+    status = source.Read(batch, batch_size_);  // throws on read errors; ~Impl drains
+    bytes_read_.store(source.bytes_read(), std::memory_order_relaxed);
+    if (!batch.empty()) Enter(std::move(batch));
+  }
+  RunReport report = Finish();
+  report.stopped_early = status == SourceStatus::kMore;
+  return report;
+}
+
+RunReport Pipeline::Impl::MakeReport() const {
+  RunReport report;
+  report.pipeline = options_.name;
+  report.source = source_name_;
+  report.bytes_read = bytes_read_.load();
+  report.wall_seconds = std::chrono::duration<double>(SteadyClock::now() - started_at_).count();
+  report.totals.read = read_.load();
+  report.totals.errors = collector_->errors();
+  report.totals.ok = collector_->ok();
+  report.results = collector_->results();
+  for (const auto& slot : stages_) {
+    const detail::StageCounters& c = slot->counters;
+    report.totals.ok += c.absorbed.load();
+    report.totals.filtered += c.filtered.load();
+    report.stages.push_back({
+        .name = slot->options.name,
+        .workers = slot->options.workers,
+        .in = c.in.load(),
+        .out = c.out.load(),
+        .filtered = c.filtered.load(),
+        .errors = c.errors.load(),
+        .busy_seconds = static_cast<double>(c.busy_nanos.load()) * 1e-9,
+        .peak_queue_depth = static_cast<uint64_t>(slot->input->peak_depth()),
+    });
+  }
+  for (const auto& [stage, counts] : collector_->errors_by_stage()) {
+    for (int code = 0; code < kErrorCodeCount; ++code) {
+      if (counts[code] > 0) {
+        report.errors_by_stage[stage][std::string(ErrorCodeName(static_cast<ErrorCode>(code)))] =
+            counts[code];
+      }
+    }
+  }
+  return report;
+}
+
+Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Pipeline::~Pipeline() = default;
+
+Pipeline& Pipeline::Add(StageOptions options, std::unique_ptr<Stage> stage) {
+  impl_->Add(std::move(options), std::move(stage));
+  return *this;
+}
+Pipeline& Pipeline::OnResult(std::function<void(const Record&)> callback) {
+  impl_->callbacks_.on_result = std::move(callback);
+  return *this;
+}
+Pipeline& Pipeline::OnError(std::function<void(const Error&)> callback) {
+  impl_->callbacks_.on_error = std::move(callback);
+  return *this;
+}
+void Pipeline::Start() { impl_->Start(); }
+void Pipeline::SetSourceName(std::string name) { impl_->source_name_ = std::move(name); }
+void Pipeline::Push(std::string_view line) { impl_->Push(line); }
+void Pipeline::Push(Record record) { impl_->Push(std::move(record)); }
+RunReport Pipeline::Finish() { return impl_->Finish(); }
+RunReport Pipeline::Run(Source& source) { return impl_->Run(source); }
+void Pipeline::RequestStop() { impl_->stop_requested_.store(true, std::memory_order_relaxed); }
+
+Progress Pipeline::progress() const {
+  Progress p;
+  p.read = impl_->read_.load(std::memory_order_relaxed);
+  p.bytes_read = impl_->bytes_read_.load(std::memory_order_relaxed);
+  p.total_bytes = impl_->total_bytes_.load(std::memory_order_relaxed);
+  p.errors = impl_->errors_live_.load(std::memory_order_relaxed);
+  const int64_t started = impl_->started_at_nanos_.load(std::memory_order_relaxed);
+  if (started != 0) {
+    p.elapsed_seconds = 1e-9 * static_cast<double>(
+                                   SteadyClock::now().time_since_epoch().count() - started);
+  }
+  return p;
+}
+
+}  // namespace sluice

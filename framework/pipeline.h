@@ -1,0 +1,108 @@
+// Pipeline: a chain of stages, each with its own workers, joined by bounded queues of
+// batches; every item ends at one collector that calls your callbacks.
+//
+// Built from YAML by pipelines/ (see pipelines/builder.h), or in code:
+//
+//   sluice::Pipeline pipeline({.name = "clicks", .queue = {.capacity = 64, .batch = 256}});
+//   pipeline.Add({.name = "parse", .workers = 2}, std::make_unique<sluice::ParseJsonStage>());
+//   pipeline.Add({.name = "check", .workers = 1}, std::make_unique<MyCheck>());
+//   pipeline.OnResult([](const sluice::Record& r) { ... })   // called from one thread at a time
+//           .OnError([](const sluice::Error& e) { ... });
+//   pipeline.Start();
+//   for (auto& line : lines) pipeline.Push(line);            // from one thread
+//   sluice::RunReport report = pipeline.Finish();            // drains, joins, reports
+//
+// or, with a Source: `sluice::RunReport report = pipeline.Run(source);`
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "framework/clock.h"
+#include "framework/error.h"
+#include "framework/metrics.h"
+#include "framework/record.h"
+#include "framework/source.h"
+#include "framework/stage.h"
+
+namespace sluice {
+
+struct QueueOptions {
+  int capacity = 1024;  // batches an edge holds before its producers block
+  int batch = 256;      // records per batch
+};
+
+struct StageOptions {
+  std::string name{};
+  int workers = 1;  // >= 1; see AutoWorkers()
+  /// Overrides the pipeline's queue options for this stage's input edge.
+  std::optional<QueueOptions> queue = std::nullopt;
+};
+
+struct PipelineOptions {
+  std::string name = "pipeline";
+  QueueOptions queue{};
+  /// Deliver results and errors in input order (sequence numbers + a bounded reorder
+  /// buffer at the collector). Otherwise they arrive as workers finish them.
+  bool ordered = false;
+};
+
+/// Live figures for progress lines; read while the pipeline runs.
+struct Progress {
+  uint64_t read = 0;
+  uint64_t bytes_read = 0;
+  uint64_t total_bytes = 0;  // 0 when unknown
+  uint64_t errors = 0;       // errors that reached the collector so far
+  double elapsed_seconds = 0;
+};
+
+/// Worker count for `workers: auto`: the machine's cores (at least 1). Idle workers
+/// park, so only the busy stages' workers compete for them.
+int AutoWorkers();
+
+class Pipeline {
+ public:
+  explicit Pipeline(PipelineOptions options = {});
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  /// Appends a stage. Before Start only.
+  Pipeline& Add(StageOptions options, std::unique_ptr<Stage> stage);
+  /// Called for each result: a record that came through every stage, or a result row of
+  /// an aggregate at the end. Never called concurrently.
+  Pipeline& OnResult(std::function<void(const Record&)> callback);
+  /// Called for each error item, with its stage, position and excerpt. Never concurrently
+  /// with itself or OnResult.
+  Pipeline& OnError(std::function<void(const Error&)> callback);
+
+  /// Starts the workers and the collector. Push-mode input follows.
+  void Start();
+  /// Input name used in error positions for pushed items ("push" by default).
+  void SetSourceName(std::string name);
+  /// Feeds one raw line (for a parse stage). From one thread; blocks when the queue is full.
+  void Push(std::string_view line);
+  /// Feeds one record that needs no parsing.
+  void Push(Record record);
+  /// Flushes, closes the input, waits for every stage to drain, runs the stages' Finish
+  /// (aggregate rows go to OnResult), and returns the account.
+  RunReport Finish();
+
+  /// Start + read `source` to its end (or until RequestStop) + Finish, in this thread.
+  RunReport Run(Source& source);
+  /// Asks Run's reading loop to stop at the next batch. Thread- and signal-safe.
+  void RequestStop();
+
+  Progress progress() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice

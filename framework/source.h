@@ -1,0 +1,43 @@
+// Source: where a pipeline's input lines come from (a file, stdin, a paced replay).
+//
+//   class VectorSource : public sluice::Source {
+//     std::vector<std::string> lines_; size_t next_ = 0;
+//    public:
+//     std::string_view name() const override { return "memory"; }
+//     sluice::SourceStatus Read(sluice::Batch& batch, size_t max_items) override {
+//       while (batch.size() < max_items && next_ < lines_.size())
+//         batch.AddLine(lines_[next_], next_ + 1, 0), ++next_;
+//       return next_ < lines_.size() ? sluice::SourceStatus::kMore : sluice::SourceStatus::kEnd;
+//     }
+//   };
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "framework/item.h"
+
+namespace sluice {
+
+enum class SourceStatus : uint8_t {
+  kMore,  // more input may follow
+  kEnd,   // input exhausted (the batch may still hold the last items)
+};
+
+/// Read from one thread (the pipeline's source thread), never concurrently.
+class Source {
+ public:
+  virtual ~Source() = default;
+  /// Input name for error positions: a path, "stdin".
+  virtual std::string_view name() const = 0;
+  /// Appends up to `max_items` items to `batch` with Batch::AddLine. A line that cannot
+  /// become a record (too long, say) is added and failed with Item::Fail. Blocks until at
+  /// least one item is added or the input ends.
+  virtual SourceStatus Read(Batch& batch, size_t max_items) = 0;
+  /// Bytes of input consumed so far, and in all when known (0 when not): for progress.
+  virtual uint64_t bytes_read() const { return 0; }
+  virtual uint64_t total_bytes() const { return 0; }
+};
+
+}  // namespace sluice

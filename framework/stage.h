@@ -1,0 +1,81 @@
+// Stage: one step of a pipeline. A Stage is shared, read-only configuration; each of its
+// worker threads gets its own StageWorker (per-worker state, no locks), and aggregating
+// stages combine their workers' states in Finish (DuckDB's sink model).
+//
+//   class UpperCase : public sluice::Stage {
+//     struct Worker : sluice::StageWorker {
+//       sluice::FieldId field;
+//       sluice::Verdict Process(sluice::Item& item) override {
+//         auto* v = item.record.Find(field);
+//         auto* s = v ? std::get_if<std::string>(v) : nullptr;
+//         if (!s) return item.Fail(sluice::ErrorCode::kMissingField, "no 'name'");
+//         for (char& c : *s) c = std::toupper(static_cast<unsigned char>(c));
+//         return sluice::Verdict::kPass;
+//       }
+//     };
+//     std::unique_ptr<sluice::StageWorker> MakeWorker() override {
+//       auto w = std::make_unique<Worker>();
+//       w->field = sluice::FieldNames::Intern("name");
+//       return w;
+//     }
+//     sluice::FieldNeeds Reads() const override { return sluice::FieldNeeds::Only({"name"}); }
+//   };
+#pragma once
+
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "framework/field_names.h"
+#include "framework/item.h"
+#include "framework/record.h"
+
+namespace sluice {
+
+/// Which fields a stage reads. Parse stages before it parse only the union of what the
+/// stages after them read (projection), or every field when any of them needs all.
+struct FieldNeeds {
+  bool all = true;
+  std::vector<FieldId> fields;  // meaningful when !all
+
+  static FieldNeeds All() { return {}; }
+  static FieldNeeds None() { return {.all = false, .fields = {}}; }
+  static FieldNeeds Only(std::initializer_list<std::string_view> names);
+  void Add(FieldId id);  // no-op when all
+  void Merge(const FieldNeeds& other);
+};
+
+/// Per-worker state and logic. Called from one thread only.
+class StageWorker {
+ public:
+  virtual ~StageWorker() = default;
+  /// Handles one record that is ok so far. May change item.record in place. Exceptions
+  /// are caught by the runner and turn this one record into an error item.
+  virtual Verdict Process(Item& item) = 0;
+};
+
+class Stage {
+ public:
+  virtual ~Stage() = default;
+
+  /// A new worker; called once per worker thread, before any record flows.
+  virtual std::unique_ptr<StageWorker> MakeWorker() = 0;
+
+  /// Fields this stage reads from records. Default: all (the safe answer).
+  virtual FieldNeeds Reads() const { return FieldNeeds::All(); }
+
+  /// For stages that make records from raw text: the fields the later stages read.
+  /// Called once before MakeWorker. Default: ignored.
+  virtual void Project(const FieldNeeds& needed) { (void)needed; }
+
+  /// Called once after every worker has drained its input, with all the workers.
+  /// Returns result rows (aggregates: combined and finalized, in output order). Default: none.
+  virtual std::vector<Record> Finish(std::span<const std::unique_ptr<StageWorker>> workers) {
+    (void)workers;
+    return {};
+  }
+};
+
+}  // namespace sluice

@@ -1,0 +1,51 @@
+// StageRegistry: stage types by name, so that configs can say `type: parse_json`.
+// Not global: each embedder makes its own (Benthos' "environment"), usually pre-loaded
+// with RegisterBuiltinStages (stages/builtin.h), and adds its own types.
+//
+//   sluice::StageRegistry registry;
+//   sluice::RegisterBuiltinStages(registry);
+//   registry.Register({
+//       .name = "upper_case",
+//       .summary = "upper-cases one string field",
+//       .keys = {"field"},
+//       .make = [](const sluice::ConfigNode& stage, sluice::ConfigErrors& errors)
+//           -> std::unique_ptr<sluice::Stage> { return std::make_unique<UpperCase>(); },
+//   });
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "framework/config_node.h"
+#include "framework/stage.h"
+
+namespace sluice {
+
+/// Makes a stage from its config node (the whole `- name: ... type: ...` map). Reports
+/// every problem to `errors` with its position; returns nullptr when it cannot build.
+using StageFactory =
+    std::function<std::unique_ptr<Stage>(const ConfigNode& stage, ConfigErrors& errors)>;
+
+struct StageType {
+  std::string name;               // the `type:` that selects it
+  std::string summary;            // one line for `sluice stages`
+  std::vector<std::string> keys;  // stage-specific keys besides name, type, workers, queue
+  StageFactory make;
+};
+
+class StageRegistry {
+ public:
+  /// Adds `type`; replaces an earlier type of the same name (embedders may override built-ins).
+  void Register(StageType type);
+  const StageType* Find(std::string_view name) const;
+  std::vector<std::string> Names() const;
+
+ private:
+  std::map<std::string, StageType, std::less<>> types_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,155 @@
+#include "framework/value.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace sluice {
+namespace {
+
+void AppendDouble(double d, std::string& out) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);  // shortest round-trip form
+  out.append(buf, ec == std::errc() ? end : buf);
+}
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid.
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (len == 0 || i + len > s.size()) return 0;
+  for (size_t k = 1; k < len; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  }
+  if (len == 2 && c < 0xC2) return 0;                          // overlong
+  if (len == 3 && c == 0xE0 && byte(i + 1) < 0xA0) return 0;   // overlong
+  if (len == 3 && c == 0xED && byte(i + 1) >= 0xA0) return 0;  // surrogates
+  if (len == 4 && (c > 0xF4 || (c == 0xF0 && byte(i + 1) < 0x90) ||
+                   (c == 0xF4 && byte(i + 1) >= 0x90))) {
+    return 0;
+  }
+  return len;
+}
+
+}  // namespace
+
+std::string_view TypeName(ValueType type) {
+  switch (type) {
+    case ValueType::kNull: return "null";
+    case ValueType::kBool: return "bool";
+    case ValueType::kInt: return "int";
+    case ValueType::kDouble: return "double";
+    case ValueType::kString: return "string";
+  }
+  return "unknown";
+}
+
+bool AsDouble(const Value& v, double& out) {
+  if (const auto* i = std::get_if<int64_t>(&v)) {
+    out = static_cast<double>(*i);
+    return true;
+  }
+  if (const auto* d = std::get_if<double>(&v)) {
+    out = *d;
+    return true;
+  }
+  return false;
+}
+
+void AppendJsonString(std::string_view text, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      out.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; ++i; continue;
+      case '\\': out += "\\\\"; ++i; continue;
+      case '\n': out += "\\n"; ++i; continue;
+      case '\r': out += "\\r"; ++i; continue;
+      case '\t': out += "\\t"; ++i; continue;
+      default: break;
+    }
+    if (c < 0x20) {
+      out += "\\u00";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+      ++i;
+      continue;
+    }
+    const size_t len = Utf8SequenceLength(text, i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD: keeps the output valid JSON
+      ++i;
+    } else {
+      out.append(text.substr(i, len));
+      i += len;
+    }
+  }
+  out.push_back('"');
+}
+
+void AppendJson(const Value& v, std::string& out) {
+  switch (TypeOf(v)) {
+    case ValueType::kNull: out += "null"; break;
+    case ValueType::kBool: out += std::get<bool>(v) ? "true" : "false"; break;
+    case ValueType::kInt: out += std::to_string(std::get<int64_t>(v)); break;
+    case ValueType::kDouble: {
+      const double d = std::get<double>(v);
+      if (std::isfinite(d)) {
+        AppendDouble(d, out);
+      } else {
+        out += "null";  // JSON has no NaN or infinity
+      }
+      break;
+    }
+    case ValueType::kString: AppendJsonString(std::get<std::string>(v), out); break;
+  }
+}
+
+void AppendText(const Value& v, std::string& out) {
+  switch (TypeOf(v)) {
+    case ValueType::kNull: break;
+    case ValueType::kString: out += std::get<std::string>(v); break;
+    case ValueType::kDouble: AppendDouble(std::get<double>(v), out); break;
+    default: AppendJson(v, out); break;
+  }
+}
+
+int CompareValues(const Value& a, const Value& b) {
+  const auto rank = [](const Value& v) {
+    switch (TypeOf(v)) {
+      case ValueType::kNull: return 0;
+      case ValueType::kBool: return 1;
+      case ValueType::kInt:
+      case ValueType::kDouble: return 2;
+      case ValueType::kString: return 3;
+    }
+    return 4;
+  };
+  const int ra = rank(a), rb = rank(b);
+  if (ra != rb) return ra < rb ? -1 : 1;
+  switch (ra) {
+    case 0: return 0;
+    case 1: return static_cast<int>(std::get<bool>(a)) - static_cast<int>(std::get<bool>(b));
+    case 2: {
+      const auto* ia = std::get_if<int64_t>(&a);
+      const auto* ib = std::get_if<int64_t>(&b);
+      if (ia && ib) return *ia < *ib ? -1 : *ia > *ib ? 1 : 0;
+      double da = 0, db = 0;
+      AsDouble(a, da);
+      AsDouble(b, db);
+      return da < db ? -1 : da > db ? 1 : 0;
+    }
+    default: {
+      const int c = std::get<std::string>(a).compare(std::get<std::string>(b));
+      return c < 0 ? -1 : c > 0 ? 1 : 0;
+    }
+  }
+}
+
+}  // namespace sluice

@@ -1,0 +1,52 @@
+// Sinks: where results and error items go at the end of a pipeline.
+//
+//   auto out = sluice::OpenOutput({.path = "", .format = sluice::OutputFormat::kTable});
+//   pipeline.OnResult([&](const sluice::Record& r) { (*out)->Write(r); });
+//   ... run ...
+//   sluice::Status written = (*out)->Close();   // table output prints here
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "framework/error.h"
+#include "framework/record.h"
+#include "framework/result.h"
+
+namespace sluice {
+
+enum class OutputFormat : uint8_t { kTable, kJsonl, kCsv };
+std::optional<OutputFormat> OutputFormatFromName(std::string_view name);  // "table" ...
+
+struct OutputOptions {
+  std::string path;  // "" or "-" = stdout
+  OutputFormat format = OutputFormat::kTable;
+};
+
+/// Writes result records. Not thread-safe (the collector calls it from one thread).
+class RecordWriter {
+ public:
+  virtual ~RecordWriter() = default;
+  virtual void Write(const Record& record) = 0;
+  /// Flushes (the table format prints its aligned table here). Reports write failures
+  /// (a full disk, a closed pipe) that happened at any point.
+  virtual Status Close() = 0;
+  /// Records written so far.
+  virtual uint64_t written() const = 0;
+};
+Result<std::unique_ptr<RecordWriter>> OpenOutput(const OutputOptions& options);
+
+/// Appends error items as JSONL: {"source","line","offset","stage","code","message","raw"}.
+class DeadLetterWriter {
+ public:
+  virtual ~DeadLetterWriter() = default;
+  virtual void Write(const Error& error) = 0;
+  virtual Status Close() = 0;
+  virtual uint64_t written() const = 0;
+};
+/// Creates parent directories as needed; truncates an existing file.
+Result<std::unique_ptr<DeadLetterWriter>> OpenDeadLetters(const std::string& path);
+
+}  // namespace sluice

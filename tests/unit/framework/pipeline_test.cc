@@ -1,0 +1,256 @@
+#include "framework/pipeline.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace sluice {
+namespace {
+
+// Test stages built in code, as an embedder would: no YAML, no built-ins.
+
+// Parses "N" into {n: N}; "bad" lines fail; "boom" throws.
+class ParseNumber : public Stage {
+  struct Worker : StageWorker {
+    FieldId n = FieldNames::Intern("n");
+    Verdict Process(Item& item) override {
+      if (item.raw == "boom") throw std::runtime_error("kaboom");
+      if (item.raw.empty() || item.raw.find_first_not_of("0123456789") != std::string_view::npos) {
+        return item.Fail(ErrorCode::kInvalidInput, "not a number");
+      }
+      item.record.Set(n, static_cast<int64_t>(std::stoll(std::string(item.raw))));
+      return Verdict::kPass;
+    }
+  };
+
+ public:
+  std::unique_ptr<StageWorker> MakeWorker() override { return std::make_unique<Worker>(); }
+};
+
+// Drops multiples of `divisor`.
+class DropMultiples : public Stage {
+ public:
+  explicit DropMultiples(int64_t divisor) : divisor_(divisor) {}
+  std::unique_ptr<StageWorker> MakeWorker() override {
+    struct Worker : StageWorker {
+      int64_t divisor;
+      FieldId n = FieldNames::Intern("n");
+      Verdict Process(Item& item) override {
+        return std::get<int64_t>(*item.record.Find(n)) % divisor == 0 ? Verdict::kFilter
+                                                                       : Verdict::kPass;
+      }
+    };
+    auto w = std::make_unique<Worker>();
+    w->divisor = divisor_;
+    return w;
+  }
+  FieldNeeds Reads() const override { return FieldNeeds::Only({"n"}); }
+
+ private:
+  int64_t divisor_;
+};
+
+// Absorbs every record into a per-worker sum; Finish combines into one row.
+class SumAll : public Stage {
+  struct Worker : StageWorker {
+    FieldId n = FieldNames::Intern("n");
+    int64_t sum = 0;
+    int64_t count = 0;
+    Verdict Process(Item& item) override {
+      sum += std::get<int64_t>(*item.record.Find(n));
+      ++count;
+      return Verdict::kAbsorb;
+    }
+  };
+
+ public:
+  std::unique_ptr<StageWorker> MakeWorker() override { return std::make_unique<Worker>(); }
+  FieldNeeds Reads() const override { return FieldNeeds::Only({"n"}); }
+  std::vector<Record> Finish(std::span<const std::unique_ptr<StageWorker>> workers) override {
+    Record row;
+    int64_t sum = 0, count = 0;
+    for (const auto& w : workers) {
+      sum += static_cast<Worker&>(*w).sum;
+      count += static_cast<Worker&>(*w).count;
+    }
+    row.Set(FieldNames::Intern("sum"), sum);
+    row.Set(FieldNames::Intern("count"), count);
+    return {row};
+  }
+};
+
+struct Collected {
+  std::vector<int64_t> values;
+  std::vector<Error> errors;
+  std::vector<Record> rows;
+};
+
+Pipeline& Collect(Pipeline& p, Collected& out) {
+  const FieldId n = FieldNames::Intern("n");
+  return p
+      .OnResult([&out, n](const Record& r) {
+        if (const Value* v = r.Find(n)) {
+          out.values.push_back(std::get<int64_t>(*v));
+        } else {
+          out.rows.push_back(r);
+        }
+      })
+      .OnError([&out](const Error& e) { out.errors.push_back(e); });
+}
+
+std::string LineFor(int i) {
+  if (i % 97 == 0) return "bad" + std::to_string(i);
+  if (i % 211 == 0) return "boom";
+  return std::to_string(i);
+}
+
+TEST(PipelineTest, EveryRecordEndsOkFilteredOrErrorAndReportBalances) {
+  Pipeline p({.name = "t", .queue = {.capacity = 4, .batch = 16}});
+  p.Add({.name = "parse", .workers = 2}, std::make_unique<ParseNumber>());
+  p.Add({.name = "drop", .workers = 2}, std::make_unique<DropMultiples>(5));
+  Collected got;
+  Collect(p, got);
+  p.Start();
+  constexpr int kLines = 5000;
+  int expect_ok = 0, expect_filtered = 0, expect_errors = 0;
+  for (int i = 1; i <= kLines; ++i) {
+    const std::string line = LineFor(i);
+    p.Push(line);
+    if (i % 97 == 0 || (i % 211 == 0)) {
+      ++expect_errors;
+    } else if (i % 5 == 0) {
+      ++expect_filtered;
+    } else {
+      ++expect_ok;
+    }
+  }
+  RunReport report = p.Finish();
+  EXPECT_EQ(report.totals.read, uint64_t{kLines});
+  EXPECT_EQ(report.totals.ok, uint64_t(expect_ok));
+  EXPECT_EQ(report.totals.filtered, uint64_t(expect_filtered));
+  EXPECT_EQ(report.totals.errors, uint64_t(expect_errors));
+  EXPECT_TRUE(report.balanced());
+  EXPECT_EQ(got.values.size(), size_t(expect_ok));
+  ASSERT_EQ(got.errors.size(), size_t(expect_errors));
+  ASSERT_EQ(report.stages.size(), 2u);
+  EXPECT_EQ(report.stages[0].in, uint64_t{kLines});
+  EXPECT_EQ(report.stages[0].errors, uint64_t(expect_errors));
+  EXPECT_EQ(report.stages[1].filtered, uint64_t(expect_filtered));
+  EXPECT_LE(report.stages[0].peak_queue_depth, 4u);
+  EXPECT_EQ(report.errors_by_stage["parse"]["invalid_input"], uint64_t{kLines / 97});
+  EXPECT_EQ(report.errors_by_stage["parse"]["stage_failure"], uint64_t(expect_errors - kLines / 97));
+}
+
+TEST(PipelineTest, ErrorItemsCarryStagePositionAndExcerpt) {
+  Pipeline p({.queue = {.capacity = 2, .batch = 3}});
+  p.Add({.name = "parse"}, std::make_unique<ParseNumber>());
+  Collected got;
+  Collect(p, got);
+  p.SetSourceName("numbers.txt");
+  p.Start();
+  for (std::string_view line : {"1", "x2", "3", "boom"}) p.Push(line);
+  p.Finish();
+  ASSERT_EQ(got.errors.size(), 2u);
+  std::map<uint64_t, Error> by_line;
+  for (const Error& e : got.errors) by_line[e.line] = e;
+  EXPECT_EQ(by_line[2].code, ErrorCode::kInvalidInput);
+  EXPECT_EQ(by_line[2].stage, "parse");
+  EXPECT_EQ(by_line[2].source, "numbers.txt");
+  EXPECT_EQ(by_line[2].excerpt, "x2");
+  EXPECT_EQ(by_line[4].code, ErrorCode::kStageFailure);
+  EXPECT_THAT(by_line[4].message, testing::HasSubstr("kaboom"));
+}
+
+TEST(PipelineTest, OrderedModeDeliversInInputOrder) {
+  for (int workers : {1, 3}) {
+    Pipeline p({.queue = {.capacity = 3, .batch = 7}, .ordered = true});
+    p.Add({.name = "parse", .workers = workers}, std::make_unique<ParseNumber>());
+    p.Add({.name = "drop", .workers = workers}, std::make_unique<DropMultiples>(3));
+    Collected got;
+    Collect(p, got);
+    p.Start();
+    for (int i = 1; i <= 3000; ++i) p.Push(std::to_string(i));
+    p.Finish();
+    std::vector<int64_t> expected;
+    for (int i = 1; i <= 3000; ++i) {
+      if (i % 3 != 0) expected.push_back(i);
+    }
+    EXPECT_EQ(got.values, expected) << workers << " workers";
+  }
+}
+
+TEST(PipelineTest, AbsorbingStageCountsOkAndEmitsRowsAtFinish) {
+  for (int workers : {1, 2, 4}) {
+    for (int capacity : {1, 7, 1024}) {
+      for (int batch : {1, 256}) {
+        Pipeline p({.queue = {.capacity = capacity, .batch = batch}});
+        p.Add({.name = "parse", .workers = workers}, std::make_unique<ParseNumber>());
+        p.Add({.name = "drop", .workers = workers}, std::make_unique<DropMultiples>(10));
+        p.Add({.name = "sum", .workers = workers}, std::make_unique<SumAll>());
+        Collected got;
+        Collect(p, got);
+        p.Start();
+        for (int i = 1; i <= 2000; ++i) p.Push(LineFor(i));
+        RunReport report = p.Finish();
+        SCOPED_TRACE(testing::Message() << workers << "w cap " << capacity << " batch " << batch);
+        ASSERT_EQ(got.rows.size(), 1u);
+        EXPECT_TRUE(got.values.empty());
+        int64_t sum = 0, count = 0;
+        for (int i = 1; i <= 2000; ++i) {
+          if (i % 97 != 0 && i % 211 != 0 && i % 10 != 0) sum += i, ++count;
+        }
+        EXPECT_EQ(got.rows[0].ToJson(),
+                  "{\"sum\":" + std::to_string(sum) + ",\"count\":" + std::to_string(count) + "}");
+        EXPECT_EQ(report.totals.ok, uint64_t(count));
+        EXPECT_EQ(report.results, 1u);
+        EXPECT_TRUE(report.balanced());
+      }
+    }
+  }
+}
+
+TEST(PipelineTest, PushedRecordsSkipParsing) {
+  Pipeline p;
+  p.Add({.name = "drop"}, std::make_unique<DropMultiples>(2));
+  Collected got;
+  Collect(p, got);
+  p.Start();
+  for (int64_t i = 1; i <= 10; ++i) {
+    Record r;
+    r.Set(FieldNames::Intern("n"), i);
+    p.Push(std::move(r));
+  }
+  RunReport report = p.Finish();
+  EXPECT_EQ(got.values.size(), 5u);
+  EXPECT_EQ(report.totals.filtered, 5u);
+}
+
+TEST(PipelineTest, CallbackExceptionSurfacesFromFinishWithoutDeadlock) {
+  Pipeline p({.queue = {.capacity = 1, .batch = 1}});
+  p.Add({.name = "parse"}, std::make_unique<ParseNumber>());
+  p.OnResult([](const Record&) { throw std::runtime_error("sink broke"); });
+  p.Start();
+  for (int i = 1; i <= 100; ++i) p.Push(std::to_string(i));
+  EXPECT_THROW(p.Finish(), std::runtime_error);
+}
+
+TEST(PipelineTest, ReportJsonHasTheScriptableFields) {
+  Pipeline p({.name = "numbers"});
+  p.Add({.name = "parse"}, std::make_unique<ParseNumber>());
+  p.Start();
+  p.Push("1");
+  p.Push("x");
+  const std::string json = p.Finish().ToJson();
+  EXPECT_THAT(json, testing::HasSubstr(R"("totals": {"read": 2, "ok": 1, "filtered": 0, "errors": 1})"));
+  EXPECT_THAT(json, testing::HasSubstr(R"("errors_by_stage": {)"));
+  EXPECT_THAT(json, testing::HasSubstr(R"("parse": {"invalid_input": 1})"));
+  EXPECT_THAT(json, testing::HasSubstr(R"({"name": "parse", "workers": 1, "in": 2, "out": 1, "filtered": 0, "errors": 1, "busy_seconds": )"));
+  EXPECT_THAT(json, testing::HasSubstr(R"("peak_queue_depth": )"));
+}
+
+}  // namespace
+}  // namespace sluice
