@@ -21,5 +21,12 @@ run: build
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
+# Benchmarks against baselines measured in the same run (BENCHMARKS.md; ~10 min on 2 cores).
+# SLUICE_BENCH_SCALE=0.2 shrinks the inputs; BENCH_ARGS="--scenarios 1,2" picks scenarios.
+bench: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DSLUICE_BUILD_BENCH=ON $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target sluice_bench
+	$(BUILD_DIR)/bench/sluice_bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,0 +1,58 @@
+// Shared by scenarios 4-6: the generated logs, and one whole-process run of `sluice run`
+// or of a hand-written baseline, with its totals and aggregate rows.
+//
+//   const std::string log = EnsureLog(setup, Scaled(2e6), /*bad_ratio=*/0);
+//   ReplayResult sluice = RunSluiceReplay(setup, log, "clean");
+//   ReplayResult hand = RunHandReplay(setup, log, HandKind::kSimdjson);
+//   SameResults(sluice, hand);   // rows and read/ok/errors identical
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bench/scenarios.h"
+
+namespace sluice::bench {
+
+/// The path of a clickstream log of `lines` lines with `bad_ratio` bad ones (seed 7),
+/// generated under setup.data_dir the first time and reused afterwards.
+std::string EnsureLog(const ReplaySetup& setup, size_t lines, double bad_ratio);
+
+struct ReplayResult {
+  double seconds = 0;  // wall time of the whole process
+  long max_rss_kib = 0;
+  uint64_t read = 0, ok = 0, errors = 0;
+  std::string rows;    // the aggregate rows, JSONL
+  std::string detail;  // child's stderr key=values, for scenario 5
+};
+
+/// `sluice run configs/clickstream.yaml --input LOG --format jsonl --output ... --quiet
+/// --report ...`, dead letters to the data dir. `tag` names the run's output files.
+/// Throws when the process fails.
+ReplayResult RunSluiceReplay(const ReplaySetup& setup, const std::string& log,
+                             const std::string& tag);
+
+enum class HandKind { kSimdjson, kTbb };
+/// The hand-written baseline (a) or (b), as a separate process of this binary.
+ReplayResult RunHandReplay(const ReplaySetup& setup, const std::string& log, HandKind kind);
+
+/// The median-time run of `reps` calls of `run` (its totals are from that run).
+template <class Run>
+ReplayResult MedianRun(int reps, Run run) {
+  std::vector<ReplayResult> results;
+  for (int i = 0; i < reps; ++i) results.push_back(run());
+  std::sort(results.begin(), results.end(),
+            [](const ReplayResult& a, const ReplayResult& b) { return a.seconds < b.seconds; });
+  return results[results.size() / 2];
+}
+
+/// Rows byte-identical and the same read/ok/errors.
+bool SameResults(const ReplayResult& a, const ReplayResult& b);
+
+/// MB/s (10^6 bytes) of `log` read in `seconds`.
+double MegabytesPerSecond(const std::string& log, double seconds);
+
+}  // namespace sluice::bench

@@ -1,0 +1,101 @@
+// Scenario 2: scaling. One CPU-bound stage (0.2, 1, 10, 100 us per item), workers = cores.
+// Efficiency = serial time / (cores x parallel time), where the serial time is the same
+// items through the same worker in a plain loop on one thread.
+//
+// Baselines: oneTBB parallel_pipeline with 256 items per token on the same function (the
+// bar: sluice within 5% of it), and raw threads each spinning a static half of the items
+// (what the machine itself gives: no queues at all).
+#include <oneapi/tbb/task_arena.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/scenarios.h"
+#include "bench/scaling_common.h"
+#include "bench/tbb_baselines.h"
+#include "bench/work.h"
+#include "framework/pipeline.h"
+
+namespace sluice::bench {
+namespace {
+
+struct CostPoint {
+  double micros;
+  double min_efficiency;
+  const char* target;
+};
+
+// One pass of `items` items through `workers` raw threads, each taking a static share.
+double RawThreadsSeconds(size_t items, int workers, uint64_t iterations) {
+  return TimeSeconds([&] {
+    std::vector<std::thread> threads;
+    for (int w = 0; w < workers; ++w) {
+      const size_t share = items / workers + (static_cast<size_t>(w) < items % workers ? 1 : 0);
+      threads.emplace_back([share, iterations] {
+        uint64_t sink = 1;
+        for (size_t i = 0; i < share; ++i) sink += Spin(iterations, sink);
+        KeepAlive(sink);
+      });
+    }
+    for (std::thread& t : threads) t.join();
+  });
+}
+
+double TbbSeconds(oneapi::tbb::task_arena& arena, size_t items, uint64_t iterations) {
+  return TimeSeconds([&] {
+    const TbbRun run{.arena = &arena, .items = items, .batch = kDefaultBatch};
+    const uint64_t delivered = RunTbbPipeline(
+        run, 1, [](Item&, size_t) {},
+        [iterations](Item& item, int) { KeepAlive(Spin(iterations, item.line + 1)); },
+        [](const Item&) {});
+    if (delivered != items) throw std::runtime_error("oneTBB lost items");
+  });
+}
+
+}  // namespace
+
+void RunScaling(Table& table) {
+  const int cores = CoreCount();
+  oneapi::tbb::task_arena arena(cores);
+  const double per_micro = SpinIterationsPerMicro();
+  const CostPoint points[] = {{0.2, 0.80, "efficiency >= 0.80"},
+                              {1, 0.90, "efficiency >= 0.90"},
+                              {10, 0.95, "efficiency >= 0.95"},
+                              {100, 0.95, "efficiency >= 0.95"}};
+  const std::string scenario = "2 scaling";
+  for (const CostPoint& point : points) {
+    // About 0.6 s of serial work per point (6000 items, 23 batches, at 100 us).
+    const size_t items = Scaled(std::max(0.6e6 / point.micros, 4000.0));
+    const uint64_t iterations = static_cast<uint64_t>(per_micro * point.micros);
+    std::vector<double> serial, parallel, tbb, raw;
+    for (int rep = 0; rep < Reps(); ++rep) {
+      serial.push_back(SerialSeconds(items, SpinCost::Fixed(static_cast<double>(iterations))));
+      parallel.push_back(SluiceSpinSeconds(items, cores, SpinCost::Fixed(static_cast<double>(iterations)),
+                                           /*latencies=*/nullptr));
+      tbb.push_back(TbbSeconds(arena, items, iterations));
+      raw.push_back(RawThreadsSeconds(items, cores, iterations));
+    }
+    const double serial_s = Median(serial);
+    auto efficiency = [&](const std::vector<double>& times) {
+      return serial_s / (cores * Median(times));
+    };
+    const double sluice_eff = efficiency(parallel);
+    const double tbb_eff = efficiency(tbb);
+    const double raw_eff = efficiency(raw);
+    const std::string figure =
+        "sluice " + FormatNumber(point.micros) + " us/item, " + std::to_string(cores) + " workers";
+    table.Add({.scenario = scenario, .figure = figure, .value = sluice_eff, .unit = "efficiency",
+               .baseline = "raw threads, static split", .baseline_value = raw_eff,
+               .ratio = sluice_eff / raw_eff, .target = point.target,
+               .verdict = Meets(sluice_eff, Goal::kAtLeast, point.min_efficiency)});
+    table.Add({.scenario = scenario, .figure = figure, .value = sluice_eff, .unit = "efficiency",
+               .baseline = "oneTBB, 256 items/token", .baseline_value = tbb_eff,
+               .ratio = sluice_eff / tbb_eff, .target = "ratio >= 0.95x",
+               .verdict = Meets(sluice_eff / tbb_eff, Goal::kAtLeast, 0.95)});
+  }
+}
+
+}  // namespace sluice::bench

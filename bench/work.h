@@ -1,0 +1,70 @@
+// Synthetic work for the framework-only scenarios: a no-op stage, and a stage that burns a
+// fixed amount of CPU per item (a number of iterations, never a wall-clock wait, so that a
+// preempted worker does not finish its item early).
+//
+//   const double per_us = sluice::bench::SpinIterationsPerMicro();   // calibrated once
+//   pipeline.Add({.name = "spin", .workers = 2},
+//                std::make_unique<sluice::bench::SpinStage>(
+//                    sluice::bench::SpinCost::Fixed(per_us * 10)));   // ~10 us per item
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "framework/stage.h"
+
+namespace sluice::bench {
+
+/// Runs `iterations` rounds of a dependent multiply-add chain; the result defeats the
+/// optimizer. A few ns per round; see SpinIterationsPerMicro.
+uint64_t Spin(uint64_t iterations, uint64_t seed);
+
+/// Spin iterations per microsecond on this machine: the fastest of several timed runs
+/// (the least disturbed). Calibrated once, then cached.
+double SpinIterationsPerMicro();
+
+/// Keeps `value` alive without a memory write the compiler can see through.
+inline void KeepAlive(uint64_t value) { asm volatile("" : : "r"(value)); }
+inline void KeepAlive(const void* pointer) { asm volatile("" : : "r"(pointer)); }
+
+/// Does nothing with each item but pass it on (and keep the call from vanishing).
+class NoopStage : public Stage {
+ public:
+  std::unique_ptr<StageWorker> MakeWorker() override;
+  FieldNeeds Reads() const override { return FieldNeeds::None(); }
+};
+
+/// What a SpinStage burns per item: a fixed count, or a per-item count looked up by the
+/// record's int field "i" (the item's index).
+struct SpinCost {
+  uint64_t fixed_iterations = 0;
+  const std::vector<uint64_t>* per_item = nullptr;  // indexed by field "i"; outlives the stage
+
+  static SpinCost Fixed(double iterations) {
+    return {.fixed_iterations = static_cast<uint64_t>(iterations)};
+  }
+  static SpinCost PerItem(const std::vector<uint64_t>& iterations) {
+    return {.per_item = &iterations};
+  }
+};
+
+class SpinStage : public Stage {
+ public:
+  explicit SpinStage(SpinCost cost) : cost_(cost) {}
+  std::unique_ptr<StageWorker> MakeWorker() override;
+  FieldNeeds Reads() const override;
+
+ private:
+  SpinCost cost_;
+};
+
+/// The iterations SpinStage spends on an item whose field "i" holds `index`.
+inline uint64_t SpinIterations(const SpinCost& cost, int64_t index) {
+  return cost.per_item ? (*cost.per_item)[static_cast<size_t>(index)] : cost.fixed_iterations;
+}
+
+/// The id of the int field "i" that the skew scenario stores item indexes in.
+FieldId IndexField();
+
+}  // namespace sluice::bench

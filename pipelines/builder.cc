@@ -1,0 +1,168 @@
+#include "pipelines/builder.h"
+
+#include <exception>
+#include <utility>
+
+#include "pipelines/overrides.h"
+#include "pipelines/yaml_loader.h"
+#include "stages/event_time.h"
+#include "stages/sources.h"
+
+namespace sluice {
+namespace {
+
+std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+Error JoinedError(const ConfigErrors& errors) {
+  std::string message = errors.ToString();
+  if (!message.empty() && message.back() == '\n') message.pop_back();
+  return Error{.code = ErrorCode::kInvalidInput, .message = std::move(message)};
+}
+
+// Makes one stage with its factory; nullptr after reporting why it could not.
+std::unique_ptr<Stage> MakeStage(const StageSpec& spec, const StageRegistry& registry,
+                                 ConfigErrors& errors) {
+  const StageType* type = registry.Find(spec.type);
+  if (!type) {
+    errors.Add(spec.mark, "unknown stage type " + Quoted(spec.type));
+    return nullptr;
+  }
+  const size_t before = errors.size();
+  std::unique_ptr<Stage> stage;
+  try {
+    stage = type->make(spec.node, errors);
+  } catch (const std::exception& e) {
+    errors.Add(spec.mark, "stage " + Quoted(spec.name) + " could not be built: " + e.what());
+    return nullptr;
+  }
+  if (!stage && errors.size() == before) {
+    errors.Add(spec.mark, "stage " + Quoted(spec.name) + " (type " + Quoted(spec.type) +
+                              ") could not be built");
+  }
+  return stage;
+}
+
+// Reads event times for the replay pacer: runs a private worker of the first stage,
+// projected to the time field, on a scratch copy of each raw line. Called from the source
+// thread only; the scratch item keeps its record's capacity between lines.
+class EventTimeReader {
+ public:
+  EventTimeReader(std::unique_ptr<Stage> stage, FieldId field)
+      : stage_(std::move(stage)), worker_(stage_->MakeWorker()), field_(field) {}
+
+  std::optional<int64_t> Read(const Item& item) {
+    if (!item.ok()) return std::nullopt;  // failed lines (too long, say) pass at once
+    scratch_.record.Clear();
+    if (item.raw.empty()) scratch_.record = item.record;
+    scratch_.raw = item.raw;
+    scratch_.line = item.line;
+    scratch_.offset = item.offset;
+    scratch_.error.reset();
+    try {
+      if (worker_->Process(scratch_) == Verdict::kError) return std::nullopt;
+    } catch (...) {
+      return std::nullopt;  // the pipeline's own worker will report this line
+    }
+    const Value* value = scratch_.record.Find(field_);
+    return value ? EventTimeMs(*value) : std::nullopt;
+  }
+
+ private:
+  std::unique_ptr<Stage> stage_;
+  std::unique_ptr<StageWorker> worker_;
+  FieldId field_;
+  Item scratch_;
+};
+
+Result<EventTimeFn> MakeEventTimeFn(const PipelineSpec& spec, const StageRegistry& registry) {
+  const std::string& field = spec.source.replay->time_field;
+  if (spec.stages.empty()) {
+    return Error{.code = ErrorCode::kInvalidInput,
+                 .message = "replay needs a first stage that reads " + Quoted(field)};
+  }
+  ConfigErrors errors;
+  std::unique_ptr<Stage> stage = MakeStage(spec.stages.front(), registry, errors);
+  if (!stage) return JoinedError(errors);
+  stage->Project(FieldNeeds::Only({std::string_view(field)}));
+  auto reader = std::make_shared<EventTimeReader>(std::move(stage), FieldNames::Intern(field));
+  return EventTimeFn([reader](const Item& item) { return reader->Read(item); });
+}
+
+std::optional<PipelineSpec> CheckLoaded(Result<ConfigNode> root, const StageRegistry& registry,
+                                        std::span<const std::string> overrides,
+                                        ConfigErrors& errors) {
+  if (!root.ok()) return std::nullopt;
+  const size_t before = errors.size();
+  ApplyOverrides(*root, overrides, errors);  // a failed one leaves the tree as it was
+  const bool overrides_failed = errors.size() > before;
+  std::optional<PipelineSpec> spec = ParsePipelineSpec(*root, registry, errors);
+  if (overrides_failed) return std::nullopt;
+  return spec;
+}
+
+}  // namespace
+
+std::optional<PipelineSpec> LoadPipelineSpec(const std::string& path,
+                                             const StageRegistry& registry,
+                                             std::span<const std::string> overrides,
+                                             ConfigErrors& errors) {
+  return CheckLoaded(LoadYamlFile(path, errors), registry, overrides, errors);
+}
+
+std::optional<PipelineSpec> LoadPipelineSpecString(std::string_view yaml,
+                                                   const std::string& file_name,
+                                                   const StageRegistry& registry,
+                                                   std::span<const std::string> overrides,
+                                                   ConfigErrors& errors) {
+  return CheckLoaded(LoadYamlString(yaml, file_name, errors), registry, overrides, errors);
+}
+
+std::unique_ptr<Pipeline> BuildPipeline(const PipelineSpec& spec, const StageRegistry& registry,
+                                        ConfigErrors& errors) {
+  auto pipeline = std::make_unique<Pipeline>(spec.pipeline_options());
+  bool complete = true;
+  for (const StageSpec& stage_spec : spec.stages) {
+    std::unique_ptr<Stage> stage = MakeStage(stage_spec, registry, errors);
+    if (!stage) {
+      complete = false;
+      continue;
+    }
+    pipeline->Add({.name = stage_spec.name, .workers = stage_spec.workers, .queue = stage_spec.queue},
+                  std::move(stage));
+  }
+  if (!complete) return nullptr;
+  return pipeline;
+}
+
+Result<std::unique_ptr<Source>> OpenSpecSource(const PipelineSpec& spec,
+                                               const StageRegistry& registry,
+                                               const std::optional<std::string>& input_override,
+                                               Clock& clock) {
+  FileSourceOptions options{.path = spec.source.type == SourceType::kStdin ? "-" : spec.source.path,
+                            .max_line_bytes = spec.source.max_line_bytes};
+  if (input_override) options.path = *input_override;
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, OpenFileSource(options));
+  if (!spec.source.replay) return source;
+  SLUICE_ASSIGN_OR_RETURN(EventTimeFn event_time_ms, MakeEventTimeFn(spec, registry));
+  return MakePacedSource(std::move(source), {.speed = spec.source.replay->speed},
+                         std::move(event_time_ms), clock);
+}
+
+Result<std::unique_ptr<Pipeline>> LoadPipeline(const std::string& yaml_path,
+                                               const StageRegistry& registry) {
+  ConfigErrors errors;
+  std::optional<PipelineSpec> spec = LoadPipelineSpec(yaml_path, registry, {}, errors);
+  std::unique_ptr<Pipeline> pipeline;
+  if (spec) pipeline = BuildPipeline(*spec, registry, errors);
+  if (!pipeline) return JoinedError(errors);
+  return pipeline;
+}
+
+ConfigErrors ValidateConfigFile(const std::string& path, const StageRegistry& registry,
+                                std::span<const std::string> overrides) {
+  ConfigErrors errors;
+  (void)LoadPipelineSpec(path, registry, overrides, errors);
+  return errors;
+}
+
+}  // namespace sluice

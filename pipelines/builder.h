@@ -1,0 +1,84 @@
+// Builder: PipelineSpec -> runnable Pipeline and its Source; plus the one-call entry
+// points for embedders and the CLI.
+//
+//   sluice::StageRegistry registry;
+//   sluice::RegisterBuiltinStages(registry);
+//
+//   // Embedders: one call, errors joined into one message.
+//   auto pipeline = sluice::LoadPipeline("configs/clickstream.yaml", registry);
+//   if (!pipeline.ok()) { std::cerr << pipeline.error().message; return 2; }
+//   (*pipeline)->OnResult([](const sluice::Record& r) { ... });
+//
+//   // The CLI: load + --set overrides + checks, then build, open the source, run.
+//   sluice::ConfigErrors errors;
+//   std::vector<std::string> sets = {"stages.parse.workers=2"};
+//   std::optional<sluice::PipelineSpec> spec =
+//       sluice::LoadPipelineSpec("pipe.yaml", registry, sets, errors);
+//   if (!spec) { std::cerr << errors.ToString(); return 2; }
+//   std::unique_ptr<sluice::Pipeline> p = sluice::BuildPipeline(*spec, registry, errors);
+//   auto source = sluice::OpenSpecSource(*spec, registry, /*input_override=*/std::nullopt,
+//                                        sluice::SystemClock::Instance());
+//   if (!p || !source.ok()) ...;
+//   sluice::RunReport report = p->Run(**source);
+//
+//   // `sluice validate`: every problem, none when the config is good.
+//   sluice::ConfigErrors problems = sluice::ValidateConfigFile("pipe.yaml", registry, sets);
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "framework/clock.h"
+#include "framework/config_node.h"
+#include "framework/pipeline.h"
+#include "framework/result.h"
+#include "framework/source.h"
+#include "framework/stage_registry.h"
+#include "pipelines/spec.h"
+
+namespace sluice {
+
+/// Loads `path`, applies `overrides` ("PATH=VALUE", see overrides.h) and checks the result
+/// (ParsePipelineSpec). nullopt after reporting every problem to `errors`.
+std::optional<PipelineSpec> LoadPipelineSpec(const std::string& path,
+                                             const StageRegistry& registry,
+                                             std::span<const std::string> overrides,
+                                             ConfigErrors& errors);
+
+/// As LoadPipelineSpec for YAML text in memory; `file_name` is used in error marks.
+std::optional<PipelineSpec> LoadPipelineSpecString(std::string_view yaml,
+                                                   const std::string& file_name,
+                                                   const StageRegistry& registry,
+                                                   std::span<const std::string> overrides,
+                                                   ConfigErrors& errors);
+
+/// Makes each stage with its registry factory and adds it with its workers and queue.
+/// The pipeline has no callbacks yet (set OnResult / OnError). nullptr after reporting to
+/// `errors` when a stage type is missing from `registry` or its factory fails.
+std::unique_ptr<Pipeline> BuildPipeline(const PipelineSpec& spec, const StageRegistry& registry,
+                                        ConfigErrors& errors);
+
+/// Opens the spec's source: its file, or stdin; `input_override` (the CLI's --input PATH,
+/// "-" for stdin) replaces it. With `replay:`, wraps it in a paced source whose event time
+/// is read from each raw line by a private worker of the FIRST stage (projected to the
+/// time field) and EventTimeMs (stages/event_time.h); lines without a readable time pass
+/// at once. `registry` must be the one the spec was checked against.
+Result<std::unique_ptr<Source>> OpenSpecSource(const PipelineSpec& spec,
+                                               const StageRegistry& registry,
+                                               const std::optional<std::string>& input_override,
+                                               Clock& clock);
+
+/// Load + check + build, for embedders. On failure the Error (kInvalidInput) holds every
+/// problem, "file:line:column: message", one per line.
+Result<std::unique_ptr<Pipeline>> LoadPipeline(const std::string& yaml_path,
+                                               const StageRegistry& registry);
+
+/// Everything `sluice validate` reports for `path` with `overrides` applied: load, checks,
+/// and the stage factories' dry runs. Empty when the config is good.
+ConfigErrors ValidateConfigFile(const std::string& path, const StageRegistry& registry,
+                                std::span<const std::string> overrides = {});
+
+}  // namespace sluice

@@ -1,0 +1,18 @@
+// Exit codes of the `sluice` command (docs/cli.md, `sluice --help`). Scripts branch on
+// them, so their values never change.
+#pragma once
+
+namespace sluice::cli {
+
+enum class ExitCode : int {
+  kOk = 0,
+  kRuntimeFailure = 1,      // an I/O error reading input, an exception
+  kUsage = 2,               // a bad config, flag or command
+  kErrorRatioExceeded = 3,  // errors/read > errors.max_error_ratio (output still written)
+  kOutputFailure = 4,       // results, dead letters or the report could not be written
+  // 130 is kept for a future "interrupted by a signal".
+};
+
+inline int ToInt(ExitCode code) { return static_cast<int>(code); }
+
+}  // namespace sluice::cli

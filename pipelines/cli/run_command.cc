@@ -1,0 +1,211 @@
+#include "pipelines/cli/run_command.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "framework/clock.h"
+#include "pipelines/builder.h"
+#include "pipelines/cli/progress.h"
+#include "stages/sinks.h"
+
+namespace sluice::cli {
+namespace {
+
+// Without a dead-letter file, the first few error items are shown after the summary.
+constexpr size_t kShownErrors = 5;
+
+void PrintConfigErrors(const ConfigErrors& errors) {
+  for (const ConfigError& error : errors.all()) std::cerr << error.ToString() << '\n';
+}
+
+// A known extension of --output picks the format when --format is absent.
+std::optional<OutputFormat> FormatFromExtension(const std::string& path) {
+  const std::string extension = std::filesystem::path(path).extension().string();
+  if (extension == ".jsonl" || extension == ".ndjson" || extension == ".json") {
+    return OutputFormat::kJsonl;
+  }
+  if (extension == ".csv") return OutputFormat::kCsv;
+  return std::nullopt;
+}
+
+OutputOptions ResolveOutput(const OutputSpec& spec, const CliArgs& args) {
+  OutputOptions options{.path = spec.type == OutputType::kFile ? spec.path : "",
+                        .format = spec.format};
+  if (args.output) {
+    options.path = *args.output;
+    if (std::optional<OutputFormat> format = FormatFromExtension(*args.output)) {
+      options.format = *format;
+    }
+  }
+  if (args.format) options.format = *args.format;
+  return options;
+}
+
+// Where the run's results and error items go.
+struct Sinks {
+  std::unique_ptr<RecordWriter> results;
+  std::unique_ptr<DeadLetterWriter> dead_letters;  // null without errors.dead_letter
+  std::vector<Error> shown_errors;                 // without dead letters: the first few
+
+  void Wire(Pipeline& pipeline) {
+    pipeline.OnResult([this](const Record& record) { results->Write(record); });
+    pipeline.OnError([this](const Error& error) {
+      if (dead_letters) {
+        dead_letters->Write(error);
+      } else if (shown_errors.size() < kShownErrors) {
+        shown_errors.push_back(error);
+      }
+    });
+  }
+};
+
+std::optional<Sinks> OpenSinks(const PipelineSpec& spec, const CliArgs& args) {
+  Sinks sinks;
+  Result<std::unique_ptr<RecordWriter>> results = OpenOutput(ResolveOutput(spec.output, args));
+  if (!results.ok()) {
+    std::cerr << "sluice: " << results.error().message << '\n';
+    return std::nullopt;
+  }
+  sinks.results = std::move(*results);
+  if (!spec.errors.dead_letter.empty()) {
+    Result<std::unique_ptr<DeadLetterWriter>> dead = OpenDeadLetters(spec.errors.dead_letter);
+    if (!dead.ok()) {
+      std::cerr << "sluice: " << dead.error().message << '\n';
+      return std::nullopt;
+    }
+    sinks.dead_letters = std::move(*dead);
+  }
+  return sinks;
+}
+
+// Closes both writers (the table prints here); reports every failure.
+ExitCode CloseSinks(Sinks& sinks) {
+  ExitCode code = ExitCode::kOk;
+  if (Status closed = sinks.results->Close(); !closed.ok()) {
+    std::cerr << "sluice: " << closed.error().message << '\n';
+    code = ExitCode::kOutputFailure;
+  }
+  if (sinks.dead_letters) {
+    if (Status closed = sinks.dead_letters->Close(); !closed.ok()) {
+      std::cerr << "sluice: dead letters: " << closed.error().message << '\n';
+      code = ExitCode::kOutputFailure;
+    }
+  }
+  return code;
+}
+
+void PrintShownErrors(const std::vector<Error>& shown, uint64_t total_errors) {
+  if (shown.empty()) return;
+  std::cerr << (total_errors > shown.size() ? "first " + std::to_string(shown.size()) + " of "
+                                            : std::string())
+            << total_errors << (total_errors == 1 ? " error" : " errors")
+            << " (set errors.dead_letter to keep them all):\n";
+  for (const Error& error : shown) std::cerr << "  " << error.ToString() << '\n';
+}
+
+Status WriteReportFile(const std::string& path, const std::string& json) {
+  auto fail = [&](int error_number) {
+    return Error{.code = ErrorCode::kInvalidInput,
+                 .message = "writing report " + path + ": " + std::strerror(error_number)};
+  };
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ignored;  // a failure shows in fopen below
+    std::filesystem::create_directories(parent, ignored);
+  }
+  std::FILE* file = std::fopen(path.c_str(), "w");
+  if (file == nullptr) return fail(errno);
+  const bool written = std::fwrite(json.data(), 1, json.size(), file) == json.size() &&
+                       std::fputc('\n', file) != EOF;
+  const int write_errno = errno;
+  if (std::fclose(file) != 0) return fail(errno);
+  if (!written) return fail(write_errno);
+  return Status::Ok();
+}
+
+}  // namespace
+
+ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
+  ConfigErrors errors;
+  std::optional<PipelineSpec> spec = LoadPipelineSpec(args.config, registry, args.sets, errors);
+  if (!spec) {
+    PrintConfigErrors(errors);
+    return ExitCode::kUsage;
+  }
+  std::unique_ptr<Pipeline> pipeline = BuildPipeline(*spec, registry, errors);
+  if (!pipeline) {
+    PrintConfigErrors(errors);
+    return ExitCode::kUsage;
+  }
+  Result<std::unique_ptr<Source>> source =
+      OpenSpecSource(*spec, registry, args.input, SystemClock::Instance());
+  if (!source.ok()) {
+    std::cerr << "sluice: " << source.error().message << '\n';
+    return ExitCode::kRuntimeFailure;
+  }
+  std::optional<Sinks> sinks = OpenSinks(*spec, args);
+  if (!sinks) return ExitCode::kOutputFailure;
+  sinks->Wire(*pipeline);
+
+  RunReport report;
+  {
+    ProgressLine progress(*pipeline, !args.quiet && isatty(STDERR_FILENO) == 1);
+    report = pipeline->Run(**source);
+  }  // the progress line is erased before anything else reaches stderr
+  ExitCode code = CloseSinks(*sinks);
+
+  if (!args.quiet) {
+    std::cerr << report.ToText();
+    PrintShownErrors(sinks->shown_errors, report.totals.errors);
+  }
+  if (args.report) {
+    if (Status written = WriteReportFile(*args.report, report.ToJson()); !written.ok()) {
+      std::cerr << "sluice: " << written.error().message << '\n';
+      code = ExitCode::kOutputFailure;
+    }
+  }
+  if (report.error_ratio() > spec->errors.max_error_ratio) {
+    std::fprintf(stderr, "sluice: error ratio %.4g (%llu of %llu records) exceeds "
+                 "errors.max_error_ratio %.4g\n", report.error_ratio(),
+                 static_cast<unsigned long long>(report.totals.errors),
+                 static_cast<unsigned long long>(report.totals.read),
+                 spec->errors.max_error_ratio);
+    if (code == ExitCode::kOk) code = ExitCode::kErrorRatioExceeded;  // 4 outranks 3
+  }
+  return code;
+}
+
+ExitCode ValidateCommand(const CliArgs& args, const StageRegistry& registry) {
+  ConfigErrors problems = ValidateConfigFile(args.config, registry, args.sets);
+  if (!problems.empty()) {
+    PrintConfigErrors(problems);
+    std::cerr << args.config << ": " << problems.size()
+              << (problems.size() == 1 ? " problem\n" : " problems\n");
+    return ExitCode::kUsage;
+  }
+  ConfigErrors errors;
+  std::optional<PipelineSpec> spec = LoadPipelineSpec(args.config, registry, args.sets, errors);
+  if (!spec) {  // ValidateConfigFile found nothing, so this cannot happen; stay honest
+    PrintConfigErrors(errors);
+    return ExitCode::kUsage;
+  }
+  std::string chain;
+  for (const StageSpec& stage : spec->stages) {
+    if (!chain.empty()) chain += " -> ";
+    chain += stage.name + " x" + std::to_string(stage.workers);
+  }
+  std::cout << args.config << ": ok (" << spec->stages.size()
+            << (spec->stages.size() == 1 ? " stage: " : " stages: ") << chain << ")\n";
+  return ExitCode::kOk;
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,163 @@
+#include "pipelines/overrides.h"
+
+#include <algorithm>
+#include <charconv>
+#include <vector>
+
+#include "pipelines/yaml_loader.h"
+
+namespace sluice {
+namespace {
+
+std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+std::vector<std::string_view> SplitPath(std::string_view path) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = path.find('.', start);
+    parts.push_back(path.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    if (dot == std::string_view::npos) return parts;
+    start = dot + 1;
+  }
+}
+
+std::optional<size_t> ParseIndex(std::string_view text) {
+  size_t index = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), index);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return index;
+}
+
+// The name a stage answers to: its `name:`, or its `type:` when it has none.
+std::string StageName(const ConfigNode& stage) {
+  for (const char* key : {"name", "type"}) {
+    const ConfigNode* n = stage.Get(key);
+    if (n && n->is_scalar()) return n->scalar();
+  }
+  return "";
+}
+
+class OverrideApplier {
+ public:
+  OverrideApplier(std::string_view assignment, ConfigErrors& errors)
+      : mark_{.file = "--set " + std::string(assignment)}, errors_(errors) {}
+
+  const ConfigMark& mark() const { return mark_; }
+
+  // Walks `path` from `root`, creating missing map keys, and puts `value` at its end.
+  bool Assign(ConfigNode& root, const std::vector<std::string_view>& path, ConfigNode value) {
+    ConfigNode* node = &root;
+    for (size_t i = 0; i + 1 < path.size(); ++i) {
+      node = Step(*node, path, i, /*create=*/true);
+      if (!node) return false;
+    }
+    const std::string_view last = path.back();
+    if (node->is_null()) *node = ConfigNode::Map(mark_);
+    if (node->is_map()) {
+      node->Set(std::string(last), std::move(value), mark_);
+      return true;
+    }
+    ConfigNode* target = Step(*node, path, path.size() - 1, /*create=*/false);
+    if (!target) return false;
+    *target = std::move(value);  // a list item: no key to keep
+    return true;
+  }
+
+ private:
+  std::string Prefix(const std::vector<std::string_view>& path, size_t end) const {
+    std::string text;
+    for (size_t i = 0; i < end; ++i) text += (i ? "." : "") + std::string(path[i]);
+    return text.empty() ? "the root" : Quoted(text);
+  }
+
+  // The child of `node` named path[i]; nullptr after reporting why there is none.
+  ConfigNode* Step(ConfigNode& node, const std::vector<std::string_view>& path, size_t i,
+                   bool create) {
+    const std::string_view part = path[i];
+    if (node.is_null()) node = ConfigNode::Map(mark_);
+    if (node.is_map()) {
+      if (ConfigNode* child = node.GetMutable(part)) {
+        // A null entry (`queue:` left empty) becomes a map; Set keeps its key.
+        if (child->is_null()) return &node.Set(std::string(part), ConfigNode::Map(mark_), child->key_mark());
+        return child;
+      }
+      if (!create) return nullptr;
+      return &node.Set(std::string(part), ConfigNode::Map(mark_), mark_);
+    }
+    if (node.is_list()) {
+      const bool stages = i == 1 && path[0] == "stages";
+      return stages ? FindStage(node, part) : FindItem(node, path, i);
+    }
+    errors_.Add(mark_, "cannot set " + Quoted(part) + " inside " + Prefix(path, i) +
+                           ": it holds " + node.Describe() + ", not a map");
+    return nullptr;
+  }
+
+  ConfigNode* FindStage(ConfigNode& stages, std::string_view name) {
+    std::vector<std::string> names;
+    for (ConfigNode& stage : stages.mutable_children()) {
+      if (StageName(stage) == name) return &stage;
+      names.push_back(StageName(stage));
+    }
+    if (std::optional<size_t> index = ParseIndex(name); index && *index < names.size()) {
+      return &stages.mutable_children()[*index];
+    }
+    std::string message = "no stage named " + Quoted(name);
+    if (std::string near = DidYouMean(name, names); !near.empty()) {
+      message += " (did you mean " + Quoted(near) + "?)";
+    } else {
+      message += " (stages:";
+      for (const std::string& n : names) message += " " + n;
+      message += ")";
+    }
+    errors_.Add(mark_, std::move(message));
+    return nullptr;
+  }
+
+  ConfigNode* FindItem(ConfigNode& list, const std::vector<std::string_view>& path, size_t i) {
+    std::optional<size_t> index = ParseIndex(path[i]);
+    if (index && *index < list.children().size()) return &list.mutable_children()[*index];
+    errors_.Add(mark_, Prefix(path, i) + " is a list of " + std::to_string(list.children().size()) +
+                           " items: select one by a 0-based index, not " + Quoted(path[i]));
+    return nullptr;
+  }
+
+  ConfigMark mark_;
+  ConfigErrors& errors_;
+};
+
+}  // namespace
+
+void ApplyOverride(ConfigNode& root, std::string_view assignment, ConfigErrors& errors) {
+  OverrideApplier applier(assignment, errors);
+  const size_t equals = assignment.find('=');
+  if (equals == std::string_view::npos) {
+    errors.Add(applier.mark(), "expected PATH=VALUE, like stages.parse.workers=4");
+    return;
+  }
+  const std::string_view path_text = assignment.substr(0, equals);
+  const std::string_view value_text = assignment.substr(equals + 1);
+  const std::vector<std::string_view> path = SplitPath(path_text);
+  if (std::any_of(path.begin(), path.end(), [](std::string_view p) { return p.empty(); })) {
+    errors.Add(applier.mark(), "the path " + Quoted(path_text) +
+                                   " has an empty part: expected keys joined by '.'");
+    return;
+  }
+  ConfigNode value = ConfigNode::Scalar(std::string(value_text), applier.mark());
+  if (value_text.starts_with('{') || value_text.starts_with('[')) {
+    Result<ConfigNode> parsed = LoadYamlString(value_text, applier.mark().file, errors);
+    if (!parsed.ok()) return;
+    value = std::move(parsed).value();
+  }
+  // Edit a copy so that a failed override leaves the tree as it was.
+  ConfigNode edited = root;
+  if (applier.Assign(edited, path, std::move(value))) root = std::move(edited);
+}
+
+void ApplyOverrides(ConfigNode& root, std::span<const std::string> assignments,
+                    ConfigErrors& errors) {
+  for (const std::string& assignment : assignments) ApplyOverride(root, assignment, errors);
+}
+
+}  // namespace sluice

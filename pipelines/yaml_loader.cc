@@ -1,0 +1,419 @@
+#include "pipelines/yaml_loader.h"
+
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "pipelines/yaml_prescan.h"
+
+namespace sluice {
+namespace {
+
+std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// yaml-cpp marks are 0-based; ours are 1-based (0 = unknown).
+ConfigMark ToMark(const std::string& file, const YAML::Mark& mark) {
+  if (mark.is_null() || mark.line < 0) return {.file = file, .line = 0, .column = 0};
+  return {.file = file, .line = mark.line + 1, .column = mark.column + 1};
+}
+
+constexpr std::string_view kMergeKey = "<<";
+// A file with thousands of duplicate keys gets a bounded report.
+constexpr size_t kMaxReportedProblems = 100;
+
+// Thrown from inside the event handler to abandon a document once an error is recorded.
+struct StopBuilding {};
+
+// Builds a ConfigNode tree from yaml-cpp's parse events, without recursion. Aliases are
+// resolved by copying their anchor's finished node, charged to the node budget, so that
+// billion-laughs expansions stop at the budget; an alias to a still-open anchor is a cycle.
+class TreeBuilder final : public YAML::EventHandler {
+ public:
+  TreeBuilder(const std::string& file, const YamlLimits& limits, ConfigErrors& errors)
+      : file_(file), limits_(limits), errors_(errors), first_error_(errors.size()) {}
+
+  /// The tree, once the document parsed; nullopt after reporting problems to `errors`.
+  std::optional<ConfigNode> TakeRoot() {
+    for (ConfigError& e : deferred_) errors_.Add(e.mark, std::move(e.message));
+    if (!deferred_.empty()) return std::nullopt;
+    return std::move(root_);
+  }
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+
+  void OnAnchor(const YAML::Mark&, const std::string& name) override { anchor_name_ = name; }
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    Charge(1, mark);
+    Deliver(ConfigNode::Null(ToMark(file_, mark)), {.nodes = 1, .height = 0}, anchor);
+  }
+
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    Charge(1, mark);
+    // yaml-cpp tags plain scalars "?" and quoted ones "!": only plain ones can be null.
+    const bool plain_null =
+        tag == "?" && (value == "~" || value == "null" || value == "Null" || value == "NULL");
+    ConfigNode node = plain_null ? ConfigNode::Null(ToMark(file_, mark))
+                                 : ConfigNode::Scalar(value, ToMark(file_, mark));
+    Deliver(std::move(node), {.nodes = 1, .height = 0}, anchor);
+  }
+
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    auto found = anchors_.find(anchor);
+    if (found == anchors_.end()) Fail(mark, "alias to an unknown anchor");
+    const Anchor& target = found->second;
+    if (target.open) {
+      Fail(mark, "alias *" + target.name + " refers to the node that contains it (&" +
+                     target.name + "): an alias cycle");
+    }
+    if (Depth() + target.size.height > limits_.max_depth) {
+      Fail(mark, "alias *" + target.name + " nests deeper than " +
+                     std::to_string(limits_.max_depth) + " levels");
+    }
+    Charge(target.size.nodes, mark, &target.name);
+    Deliver(target.node, target.size, /*anchor=*/0);
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Open(ConfigNode::List(ToMark(file_, mark)), mark, anchor);
+  }
+  void OnSequenceEnd() override { Close(); }
+
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Open(ConfigNode::Map(ToMark(file_, mark)), mark, anchor);
+  }
+  void OnMapEnd() override { Close(); }
+
+ private:
+  struct Size {
+    size_t nodes = 0;  // nodes in the subtree, itself included
+    int height = 0;    // container levels: 0 for a scalar, 1 for a flat list
+  };
+  struct Anchor {
+    std::string name;
+    bool open = true;  // its node is still being built
+    ConfigNode node;
+    Size size;
+  };
+  struct Frame {
+    ConfigNode node;
+    YAML::anchor_t anchor = 0;
+    Size size{.nodes = 1, .height = 1};
+    // Maps alternate key, value: the pending key waits for its value.
+    bool have_key = false;
+    bool skip_value = false;  // the value of a duplicate key, dropped
+    std::string key;
+    ConfigMark key_mark;
+    std::unordered_map<std::string, ConfigMark> keys_seen;
+    std::unordered_set<std::string> merged_keys;  // came from `<<`; explicit keys override
+  };
+
+  // YAML merge keys: `<<: *base` or `<<: [*a, *b]` copies the entries of the named maps
+  // that this map does not set itself; with several maps, earlier ones win.
+  void Merge(Frame& map, const ConfigNode& value) {
+    if (value.is_map()) {
+      for (const ConfigNode& entry : value.children()) {
+        if (!map.keys_seen.emplace(entry.key(), entry.key_mark()).second) continue;
+        map.merged_keys.insert(entry.key());
+        map.node.Set(entry.key(), entry, entry.key_mark());
+      }
+      return;
+    }
+    if (value.is_list()) {
+      for (const ConfigNode& item : value.children()) {
+        if (item.is_map()) {
+          Merge(map, item);
+          continue;
+        }
+        errors_.Add(item.mark(), "'<<' merges maps, not " + item.Describe());
+      }
+      return;
+    }
+    errors_.Add(value.mark(), "'<<' merges a map or a list of maps, not " + value.Describe());
+  }
+
+  int Depth() const { return static_cast<int>(stack_.size()); }
+
+  [[noreturn]] void Fail(const ConfigMark& mark, std::string message) {
+    errors_.Add(mark, std::move(message));
+    throw StopBuilding{};
+  }
+  [[noreturn]] void Fail(const YAML::Mark& mark, std::string message) {
+    Fail(ToMark(file_, mark), std::move(message));
+  }
+
+  void Charge(size_t nodes, const YAML::Mark& mark, const std::string* alias = nullptr) {
+    Charge(nodes, ToMark(file_, mark), alias);
+  }
+  void Charge(size_t nodes, const ConfigMark& mark, const std::string* alias = nullptr) {
+    total_nodes_ += nodes;
+    if (total_nodes_ <= limits_.max_nodes) return;
+    std::string message = "the document has more than " + std::to_string(limits_.max_nodes) +
+                          " nodes";
+    if (alias) message += " once alias *" + *alias + " is expanded (nested aliases?)";
+    else if (!anchors_.empty()) message += " (counting alias expansions)";
+    Fail(mark, std::move(message));
+  }
+
+  void RegisterAnchor(YAML::anchor_t anchor) {
+    if (anchor == 0) return;
+    Anchor& a = anchors_[anchor];
+    a = Anchor{.name = std::move(anchor_name_), .open = true, .node = {}, .size = {}};
+    anchor_name_.clear();
+  }
+
+  void Open(ConfigNode node, const YAML::Mark& mark, YAML::anchor_t anchor) {
+    if (Depth() + 1 > limits_.max_depth) {
+      Fail(mark, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
+    }
+    Charge(1, mark);
+    RegisterAnchor(anchor);
+    Frame& frame = stack_.emplace_back();
+    frame.node = std::move(node);
+    frame.anchor = anchor;
+  }
+
+  void Close() {
+    Frame frame = std::move(stack_.back());
+    stack_.pop_back();
+    if (frame.have_key) {  // yaml-cpp ends maps after values, so this is defensive
+      frame.node.Set(std::move(frame.key), ConfigNode::Null(frame.key_mark), frame.key_mark);
+    }
+    Deliver(std::move(frame.node), frame.size, frame.anchor);
+  }
+
+  void Deliver(ConfigNode node, Size size, YAML::anchor_t anchor) {
+    if (anchor != 0) {
+      RegisterAnchorIfScalar(anchor);
+      Anchor& a = anchors_[anchor];
+      // Keeping a copy for later aliases costs nodes too.
+      Charge(size.nodes, node.mark());
+      a.open = false;
+      a.node = node;
+      a.size = size;
+    }
+    if (stack_.empty()) {
+      root_ = std::move(node);
+      return;
+    }
+    Frame& parent = stack_.back();
+    parent.size.nodes += size.nodes;
+    parent.size.height = std::max(parent.size.height, size.height + 1);
+    if (parent.node.is_list()) {
+      parent.node.Append(std::move(node));
+    } else if (!parent.have_key) {
+      TakeKey(parent, node);
+    } else {
+      if (parent.key == kMergeKey && !parent.skip_value) {
+        Merge(parent, node);
+      } else if (!parent.skip_value) {
+        parent.node.Set(std::move(parent.key), std::move(node), parent.key_mark);
+      }
+      parent.have_key = false;
+      parent.skip_value = false;
+      parent.key.clear();
+    }
+  }
+
+  // Scalars announce their anchor only on delivery; containers did at Open.
+  void RegisterAnchorIfScalar(YAML::anchor_t anchor) {
+    if (anchors_.count(anchor) == 0) RegisterAnchor(anchor);
+  }
+
+  void TakeKey(Frame& map, const ConfigNode& key) {
+    map.have_key = true;
+    map.key = key.scalar();
+    map.key_mark = key.mark();
+    if (key.is_list() || key.is_map()) {
+      // Reported only if the document parses: yaml-cpp also reads an unclosed `{a: 1` as
+      // a complex key, and its own "end of map flow not found" is the better message.
+      deferred_.push_back({key.mark(), "a map key must be a plain string, not " + key.Describe()});
+      map.skip_value = true;
+      return;
+    }
+    if (key.is_null()) {
+      errors_.Add(key.mark(), "a map key is missing (empty or null key)");
+      map.skip_value = true;
+      return;
+    }
+    if (map.key == kMergeKey) return;
+    auto [first, inserted] = map.keys_seen.emplace(map.key, map.key_mark);
+    if (!inserted && map.merged_keys.erase(map.key) > 0) {
+      first->second = map.key_mark;  // an explicit key overrides a merged one
+    } else if (!inserted) {
+      errors_.Add(map.key_mark, "duplicate key " + Quoted(map.key) + " (first defined at " +
+                                    first->second.ToString() + ")");
+      map.skip_value = true;
+      if (errors_.size() - first_error_ >= kMaxReportedProblems) {
+        Fail(map.key_mark, "too many problems; stopping here");
+      }
+    }
+  }
+
+  const std::string& file_;
+  const YamlLimits& limits_;
+  ConfigErrors& errors_;
+  const size_t first_error_;
+  std::vector<Frame> stack_;
+  std::optional<ConfigNode> root_;
+  std::unordered_map<YAML::anchor_t, Anchor> anchors_;
+  std::string anchor_name_;
+  size_t total_nodes_ = 0;
+  std::vector<ConfigError> deferred_;
+};
+
+// Sees whether a second document follows, and stops at its first event.
+class DocumentProbe final : public YAML::EventHandler {
+ public:
+  struct Found {};
+  YAML::Mark mark;
+  void OnDocumentStart(const YAML::Mark& m) override { mark = m; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { Stop(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { Stop(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Stop(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Stop(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Stop(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  [[noreturn]] void Stop(const YAML::Mark& m) {
+    if (mark.line < 0 || (mark.line == 0 && mark.pos == 0)) mark = m;
+    throw Found{};
+  }
+};
+
+// Parses already-screened text. Adds problems to `errors`; nullopt on failure.
+std::optional<ConfigNode> ParseScreened(std::string_view text, const std::string& file,
+                                        const YamlLimits& limits, ConfigErrors& errors) {
+  std::istringstream in{std::string(text)};
+  TreeBuilder builder(file, limits, errors);
+  try {
+    YAML::Parser parser(in);
+    if (!parser.HandleNextDocument(builder)) {
+      return ConfigNode::Null({.file = file, .line = 1, .column = 1});  // empty document
+    }
+    DocumentProbe probe;
+    try {
+      if (parser.HandleNextDocument(probe)) throw DocumentProbe::Found{};
+    } catch (const DocumentProbe::Found&) {
+      errors.Add(ToMark(file, probe.mark),
+                 "a second YAML document ('---'): a config holds exactly one");
+      return std::nullopt;
+    }
+  } catch (const StopBuilding&) {
+    return std::nullopt;
+  } catch (const YAML::ParserException& e) {
+    errors.Add(ToMark(file, e.mark), "invalid YAML: " + e.msg);
+    return std::nullopt;
+  } catch (const YAML::Exception& e) {
+    errors.Add(ToMark(file, e.mark), "invalid YAML: " + e.msg);
+    return std::nullopt;
+  } catch (const std::bad_alloc&) {
+    errors.Add({.file = file, .line = 1, .column = 1}, "out of memory while parsing the YAML");
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    errors.Add({.file = file, .line = 1, .column = 1}, std::string("invalid YAML: ") + e.what());
+    return std::nullopt;
+  }
+  const size_t before = errors.size();
+  std::optional<ConfigNode> root = builder.TakeRoot();
+  if (!root && errors.size() == before) root = ConfigNode::Null({.file = file, .line = 1, .column = 1});
+  return root;
+}
+
+Error JoinedError(const ConfigErrors& errors, size_t first) {
+  std::string message;
+  for (size_t i = first; i < errors.size(); ++i) {
+    if (!message.empty()) message += '\n';
+    message += errors.all()[i].ToString();
+  }
+  return Error{.code = ErrorCode::kInvalidInput, .message = std::move(message)};
+}
+
+std::string SizeText(size_t bytes) {
+  if (bytes % (size_t{1} << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+}  // namespace
+
+Result<ConfigNode> LoadYamlString(std::string_view text, const std::string& file_name,
+                                  ConfigErrors& errors, const YamlLimits& limits) {
+  const size_t first_error = errors.size();
+  const ConfigMark start{.file = file_name, .line = 1, .column = 1};
+  if (text.size() > limits.max_file_bytes) {
+    errors.Add(start, "the config is " + std::to_string(text.size()) +
+                          " bytes, more than the limit of " + SizeText(limits.max_file_bytes));
+    return JoinedError(errors, first_error);
+  }
+  if (std::optional<ConfigError> bad = detail::ScreenYamlText(text, file_name, limits.max_depth)) {
+    errors.Add(bad->mark, std::move(bad->message));
+    return JoinedError(errors, first_error);
+  }
+  std::optional<ConfigNode> root = ParseScreened(text, file_name, limits, errors);
+  if (!root || errors.size() > first_error) return JoinedError(errors, first_error);
+  return std::move(*root);
+}
+
+Result<ConfigNode> LoadYamlFile(const std::string& path, ConfigErrors& errors,
+                                const YamlLimits& limits) {
+  const size_t first_error = errors.size();
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) {
+    errors.Add({.file = path}, std::string("cannot open the config: ") + std::strerror(errno));
+    return JoinedError(errors, first_error);
+  }
+  // Read at most one byte past the limit, so that a huge file (or an endless pipe) is
+  // refused without being read whole.
+  std::string text;
+  char buffer[1 << 16];
+  bool read_failed = false;
+  while (text.size() <= limits.max_file_bytes) {
+    const size_t got = std::fread(buffer, 1, sizeof buffer, file);
+    text.append(buffer, got);
+    if (got < sizeof buffer) {
+      read_failed = std::ferror(file) != 0;
+      break;
+    }
+  }
+  std::fclose(file);
+  if (read_failed) {
+    errors.Add({.file = path}, "cannot read the config");
+    return JoinedError(errors, first_error);
+  }
+  if (text.size() > limits.max_file_bytes) {
+    errors.Add({.file = path, .line = 1, .column = 1},
+               "the config file is larger than the limit of " + SizeText(limits.max_file_bytes));
+    return JoinedError(errors, first_error);
+  }
+  return LoadYamlString(text, path, errors, limits);
+}
+
+}  // namespace sluice

@@ -1,0 +1,281 @@
+#include "stages/aggregate_metrics.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "stages/detail/value_checks.h"
+
+namespace sluice {
+namespace {
+
+constexpr double kTwo63 = 9223372036854775808.0;
+
+// The int a double equals, when it is integral and inside int64's range.
+std::optional<int64_t> IntegralValue(double d) {
+  if (!(d >= -kTwo63 && d < kTwo63) || d != std::floor(d)) return std::nullopt;
+  return static_cast<int64_t>(d);
+}
+
+template <class T>
+void AppendBytes(const T& value, std::string& out) {
+  char bytes[sizeof(T)];
+  std::memcpy(bytes, &value, sizeof(T));
+  out.append(bytes, sizeof(T));
+}
+
+// Whether `candidate` should replace `current` as the min (sign -1) or max (sign 1).
+bool Replaces(const Value& candidate, const Value& current, int sign) {
+  if (std::holds_alternative<std::monostate>(current)) return true;
+  const int c = detail::CompareNumbers(candidate, current) * sign;
+  if (c != 0) return c > 0;
+  // Equal values: the int wins, so that the result does not depend on arrival order.
+  return std::holds_alternative<int64_t>(candidate) && std::holds_alternative<double>(current);
+}
+
+}  // namespace
+
+std::string_view MetricKindName(MetricKind kind) {
+  switch (kind) {
+    case MetricKind::kCount: return "count";
+    case MetricKind::kSum: return "sum";
+    case MetricKind::kMean: return "mean";
+    case MetricKind::kMin: return "min";
+    case MetricKind::kMax: return "max";
+    case MetricKind::kQuantile: return "quantile";
+    case MetricKind::kDistinct: return "distinct";
+  }
+  return "?";
+}
+
+// ---- SumAccumulator ---------------------------------------------------------------------
+
+void SumAccumulator::Add(double value) {
+  const double units = std::nearbyint(value * kDoubleScale);
+  // Most values fit int64 units (|x| < 9.2e9); converting through int64 is one
+  // instruction, where double -> __int128 is a library call.
+  fixed_ += std::fabs(units) < kTwo63 ? static_cast<__int128>(static_cast<int64_t>(units))
+                                      : static_cast<__int128>(units);
+  saw_double_ = true;
+}
+
+void SumAccumulator::Merge(const SumAccumulator& other) {
+  ints_ += other.ints_;
+  fixed_ += other.fixed_;
+  saw_double_ = saw_double_ || other.saw_double_;
+}
+
+double SumAccumulator::Total() const {
+  if (!saw_double_) return static_cast<double>(ints_);
+  // One exact integer of 1e-9 units when it fits, so that the result is rounded once
+  // (while below 2^53 units) rather than once per part.
+  __int128 units = 0;
+  if (!__builtin_mul_overflow(ints_, static_cast<__int128>(1'000'000'000), &units) &&
+      !__builtin_add_overflow(units, fixed_, &units)) {
+    return static_cast<double>(units) / kDoubleScale;
+  }
+  return static_cast<double>(ints_) + static_cast<double>(fixed_) / kDoubleScale;
+}
+
+Value SumAccumulator::Sum() const {
+  if (!saw_double_ && ints_ >= std::numeric_limits<int64_t>::min() &&
+      ints_ <= std::numeric_limits<int64_t>::max()) {
+    return Value{static_cast<int64_t>(ints_)};
+  }
+  return Value{Total()};
+}
+
+double SumAccumulator::Mean(uint64_t count) const {
+  if (count == 0) return std::numeric_limits<double>::quiet_NaN();
+  return Total() / static_cast<double>(count);
+}
+
+// ---- ExtremaAccumulator -----------------------------------------------------------------
+
+void ExtremaAccumulator::Add(const Value& value) {
+  if (const double* d = std::get_if<double>(&value); d && *d == 0 && std::signbit(*d)) {
+    Add(Value{0.0});  // one zero: -0.0 and 0.0 must not make the result order-dependent
+    return;
+  }
+  if (Replaces(value, min_, -1)) min_ = value;
+  if (Replaces(value, max_, 1)) max_ = value;
+}
+
+void ExtremaAccumulator::Merge(const ExtremaAccumulator& other) {
+  if (std::holds_alternative<std::monostate>(other.min_)) return;
+  if (Replaces(other.min_, min_, -1)) min_ = other.min_;
+  if (Replaces(other.max_, max_, 1)) max_ = other.max_;
+}
+
+// ---- DistinctAccumulator ----------------------------------------------------------------
+
+void DistinctAccumulator::KeyOf(const Value& value, std::string& key) {
+  key.clear();
+  switch (TypeOf(value)) {
+    case ValueType::kNull: key += 'n'; break;
+    case ValueType::kBool: key += std::get<bool>(value) ? "b1" : "b0"; break;
+    case ValueType::kInt:
+      key += 'i';
+      AppendBytes(std::get<int64_t>(value), key);
+      break;
+    case ValueType::kDouble: {
+      const double d = std::get<double>(value);
+      if (std::optional<int64_t> whole = IntegralValue(d)) {
+        key += 'i';
+        AppendBytes(*whole, key);
+      } else {
+        key += 'd';
+        AppendBytes(std::isnan(d) ? std::numeric_limits<double>::quiet_NaN() : d, key);
+      }
+      break;
+    }
+    case ValueType::kString:
+      key += 's';
+      key += std::get<std::string>(value);
+      break;
+  }
+}
+
+void DistinctAccumulator::Add(const Value& value, std::string& scratch) {
+  KeyOf(value, scratch);
+  if (!keys_.contains(std::string_view(scratch))) keys_.insert(scratch);
+}
+
+void DistinctAccumulator::Merge(DistinctAccumulator&& other) {
+  if (keys_.size() < other.keys_.size()) keys_.swap(other.keys_);
+  keys_.merge(other.keys_);  // moves nodes: no copies, no allocation per key
+}
+
+// ---- MetricPlan -------------------------------------------------------------------------
+
+MetricPlan::MetricPlan(std::vector<MetricSpec> metrics) : metrics_(std::move(metrics)) {
+  for (const MetricSpec& metric : metrics_) {
+    output_ids_.push_back(FieldNames::Intern(metric.name));
+    if (metric.kind == MetricKind::kCount) {
+      metric_slot_.push_back(-1);
+      continue;
+    }
+    Input* input = nullptr;
+    for (Input& existing : inputs_) {
+      if (existing.field == metric.field) input = &existing;
+    }
+    if (input == nullptr) {
+      input = &inputs_.emplace_back();
+      input->id = FieldNames::Intern(metric.field);
+      input->field = metric.field;
+      input->metric = metric.name;
+    }
+    if (metric.kind != MetricKind::kDistinct && input->numeric_metric.empty()) {
+      input->numeric_metric = metric.name;
+    }
+    int* slot = nullptr;
+    int* slots = nullptr;
+    switch (metric.kind) {
+      case MetricKind::kSum:
+      case MetricKind::kMean:
+        if (input->summed_metric.empty()) input->summed_metric = metric.name;
+        slot = &input->sum, slots = &sums_;
+        break;
+      case MetricKind::kMin:
+      case MetricKind::kMax: slot = &input->extrema, slots = &extrema_; break;
+      case MetricKind::kQuantile: slot = &input->sketch, slots = &sketches_; break;
+      case MetricKind::kDistinct: slot = &input->distinct, slots = &distincts_; break;
+      case MetricKind::kCount: break;
+    }
+    if (*slot < 0) *slot = (*slots)++;
+    metric_slot_.push_back(*slot);
+  }
+}
+
+std::optional<MetricInputError> MetricPlan::Gather(const Record& record,
+                                                   std::span<const Value*> values) const {
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    const Input& input = inputs_[i];
+    const Value* value = record.Find(input.id);
+    values[i] = value;
+    if (value == nullptr) {
+      return MetricInputError{ErrorCode::kMissingField, "missing field '" + input.field +
+                                                            "' (needed by metric '" +
+                                                            input.metric + "')"};
+    }
+    if (input.numeric_metric.empty()) continue;
+    if (const double* d = std::get_if<double>(value)) {
+      if (!std::isfinite(*d)) {
+        return MetricInputError{ErrorCode::kOutOfRange,
+                                "field '" + input.field + "': expected a finite number for metric '" +
+                                    input.numeric_metric + "', got " + detail::DescribeValue(*value)};
+      }
+      if (!input.summed_metric.empty() && !SumAccumulator::CanAdd(*d)) {
+        std::string number;
+        detail::AppendShortJson(*value, number);
+        return MetricInputError{ErrorCode::kOutOfRange,
+                                "field '" + input.field + "': " + number +
+                                    " is beyond +-1e18, the range metric '" + input.summed_metric +
+                                    "' sums exactly"};
+      }
+    } else if (!std::holds_alternative<int64_t>(*value)) {
+      return MetricInputError{ErrorCode::kWrongType,
+                              "field '" + input.field + "': expected a number for metric '" +
+                                  input.numeric_metric + "', got " + detail::DescribeValue(*value)};
+    }
+  }
+  return std::nullopt;
+}
+
+// ---- GroupMetrics -----------------------------------------------------------------------
+
+GroupMetrics::GroupMetrics(const MetricPlan& plan)
+    : sums_(static_cast<size_t>(plan.sums_)),
+      extrema_(static_cast<size_t>(plan.extrema_)),
+      sketches_(static_cast<size_t>(plan.sketches_)),
+      distincts_(static_cast<size_t>(plan.distincts_)) {}
+
+void GroupMetrics::Add(const MetricPlan& plan, std::span<const Value* const> values,
+                       std::string& scratch) {
+  ++count_;
+  for (size_t i = 0; i < plan.inputs_.size(); ++i) {
+    const MetricPlan::Input& input = plan.inputs_[i];
+    const Value& value = *values[i];
+    const int64_t* as_int = std::get_if<int64_t>(&value);
+    if (input.sum >= 0) {
+      SumAccumulator& sum = sums_[static_cast<size_t>(input.sum)];
+      as_int ? sum.Add(*as_int) : sum.Add(std::get<double>(value));
+    }
+    if (input.extrema >= 0) extrema_[static_cast<size_t>(input.extrema)].Add(value);
+    if (input.sketch >= 0) {
+      sketches_[static_cast<size_t>(input.sketch)].Add(
+          as_int ? static_cast<double>(*as_int) : std::get<double>(value));
+    }
+    if (input.distinct >= 0) distincts_[static_cast<size_t>(input.distinct)].Add(value, scratch);
+  }
+}
+
+void GroupMetrics::Merge(GroupMetrics&& other) {
+  count_ += other.count_;
+  for (size_t i = 0; i < sums_.size(); ++i) sums_[i].Merge(other.sums_[i]);
+  for (size_t i = 0; i < extrema_.size(); ++i) extrema_[i].Merge(other.extrema_[i]);
+  for (size_t i = 0; i < sketches_.size(); ++i) sketches_[i].Merge(other.sketches_[i]);
+  for (size_t i = 0; i < distincts_.size(); ++i) {
+    distincts_[i].Merge(std::move(other.distincts_[i]));
+  }
+}
+
+void GroupMetrics::AppendResults(const MetricPlan& plan, Record& row) const {
+  for (size_t m = 0; m < plan.metrics_.size(); ++m) {
+    const MetricSpec& metric = plan.metrics_[m];
+    const auto slot = static_cast<size_t>(plan.metric_slot_[m]);
+    Value value;
+    switch (metric.kind) {
+      case MetricKind::kCount: value = static_cast<int64_t>(count_); break;
+      case MetricKind::kSum: value = sums_[slot].Sum(); break;
+      case MetricKind::kMean: value = sums_[slot].Mean(count_); break;
+      case MetricKind::kMin: value = extrema_[slot].min(); break;
+      case MetricKind::kMax: value = extrema_[slot].max(); break;
+      case MetricKind::kQuantile: value = sketches_[slot].Quantile(metric.quantile); break;
+      case MetricKind::kDistinct: value = distincts_[slot].count(); break;
+    }
+    row.Append(plan.output_ids_[m], std::move(value));
+  }
+}
+
+}  // namespace sluice

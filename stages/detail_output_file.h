@@ -1,0 +1,65 @@
+// OutputFile: a buffered writer to a file or stdout that remembers its first write
+// failure, shared by the result sinks and the dead-letter writer. Internal to stages/.
+//
+//   SLUICE_ASSIGN_OR_RETURN(auto out, detail::OutputFile::Open("out/errors.jsonl"));
+//   out.buffer() += line;  out.EndRecord();  // flushes every 64 KiB
+//   sluice::Status status = out.Close();  // "writing out/errors.jsonl: No space left..."
+//   out.written();                        // records that reached the file
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "framework/result.h"
+
+namespace sluice::detail {
+
+class OutputFile {
+ public:
+  /// Flush threshold of the buffer.
+  static constexpr size_t kFlushBytes = size_t{64} << 10;
+
+  /// "" or "-" is stdout; otherwise creates the parent directories and truncates `path`.
+  static Result<OutputFile> Open(const std::string& path);
+
+  OutputFile(OutputFile&& other) noexcept;
+  OutputFile& operator=(OutputFile&& other) noexcept;
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  /// Best effort: flushes and closes an output that was never Closed.
+  ~OutputFile();
+
+  /// Append one record's text here, then call EndRecord().
+  std::string& buffer() { return buffer_; }
+  /// Counts one record as buffered and flushes once the buffer is large.
+  void EndRecord() {
+    ++buffered_records_;
+    if (buffer_.size() >= kFlushBytes) Flush();
+  }
+  /// Writes the buffer out. After a failure, further output is dropped (and not counted).
+  void Flush();
+  /// Flushes, closes the file (never stdout), and reports the first failure, if any.
+  /// Later calls return the same status.
+  Status Close();
+
+  /// Records whose bytes were written without error.
+  uint64_t written() const { return written_; }
+  /// "stdout" or the path, for messages.
+  const std::string& name() const { return name_; }
+
+ private:
+  OutputFile(int fd, bool owns_fd, std::string name);
+  void Fail(int error_number);
+  void Release() noexcept;
+
+  int fd_ = -1;
+  bool owns_fd_ = false;
+  bool closed_ = false;
+  std::string name_;
+  std::string buffer_;
+  uint64_t buffered_records_ = 0;
+  uint64_t written_ = 0;
+  int failure_errno_ = 0;  // first write error; 0 while all is well
+};
+
+}  // namespace sluice::detail

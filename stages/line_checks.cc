@@ -1,0 +1,83 @@
+#include "stages/line_checks.h"
+
+#include <cstring>
+#include <string>
+
+#include <simdjson.h>
+
+namespace sluice {
+namespace {
+
+/// Length of the valid UTF-8 sequence starting at `s[i]`, or 0 when it is invalid.
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  size_t length = 0;
+  unsigned char low = 0x80;  // allowed range of the second byte (rules out overlongs,
+  unsigned char high = 0xBF; // surrogates and code points above U+10FFFF)
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + length > s.size()) return 0;
+  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (size_t k = 2; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
+size_t FindInvalidUtf8(std::string_view text) {
+  if (simdjson::validate_utf8(text.data(), text.size())) return std::string_view::npos;
+  // Rare path: find where, byte by byte.
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) return i;
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
+std::string_view TrimBlanks(std::string_view text) {
+  size_t begin = 0;
+  size_t end = text.size();
+  while (begin < end && IsBlank(text[begin])) ++begin;
+  while (end > begin && IsBlank(text[end - 1])) --end;
+  return text.substr(begin, end - begin);
+}
+
+LineStatus CheckLine(Item& item, std::string_view& text) {
+  if (!HasRawText(item)) return LineStatus::kNoText;
+  text = item.raw;
+  if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  size_t first_non_blank = 0;
+  while (first_non_blank < text.size() && IsBlank(text[first_non_blank])) ++first_non_blank;
+  if (first_non_blank == text.size()) {
+    item.Fail(ErrorCode::kInvalidInput, "empty line");
+    return LineStatus::kRejected;
+  }
+  if (const void* nul = std::memchr(text.data(), '\0', text.size())) {
+    const size_t column = static_cast<const char*>(nul) - text.data() + 1;
+    item.Fail(ErrorCode::kInvalidEncoding, "NUL byte at column " + std::to_string(column));
+    return LineStatus::kRejected;
+  }
+  if (const size_t bad = FindInvalidUtf8(text); bad != std::string_view::npos) {
+    item.Fail(ErrorCode::kInvalidEncoding, "invalid UTF-8 at column " + std::to_string(bad + 1));
+    return LineStatus::kRejected;
+  }
+  return LineStatus::kText;
+}
+
+}  // namespace sluice

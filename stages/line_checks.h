@@ -1,0 +1,52 @@
+// Line checks: what every parse stage verifies about a raw input line before parsing it,
+// so that all parsers reject empty lines, NUL bytes and invalid UTF-8 the same way.
+//
+//   sluice::Verdict Process(sluice::Item& item) override {
+//     std::string_view text;
+//     switch (sluice::CheckLine(item, text)) {
+//       case sluice::LineStatus::kNoText:   return sluice::Verdict::kPass;   // a pushed Record
+//       case sluice::LineStatus::kRejected: return sluice::Verdict::kError;  // item.error says why
+//       case sluice::LineStatus::kText:     break;                           // parse `text`
+//     }
+//     ...
+//   }
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "framework/item.h"
+
+namespace sluice {
+
+/// What CheckLine found.
+enum class LineStatus : uint8_t {
+  kText,      // a line to parse
+  kNoText,    // the item carries no raw text (pushed as a Record): pass it on unchanged
+  kRejected,  // the line cannot be parsed: the item has been failed with the reason
+};
+
+/// Checks `item.raw`. kNoText when the item was pushed as a Record (see HasRawText). kRejected, with the item failed, when the line is empty or only
+/// whitespace (kInvalidInput "empty line"), holds a NUL byte (kInvalidEncoding "NUL byte
+/// at column N") or is not valid UTF-8 (kInvalidEncoding "invalid UTF-8 at column N").
+/// Otherwise kText, with `text` set to the line without a trailing '\r' (CRLF input).
+/// Columns are 1-based byte positions in the line.
+LineStatus CheckLine(Item& item, std::string_view& text);
+
+/// True when `item` came from a line of text, even an empty one; false for items pushed
+/// as Records (no raw text, line 0). Lines carry 1-based line numbers, pushed ones too;
+/// an empty line's view may have a null data pointer (a batch of empty lines).
+inline bool HasRawText(const Item& item) { return !item.raw.empty() || item.line != 0; }
+
+/// The 0-based byte offset of the first byte of `text` that is not valid UTF-8
+/// (overlong forms, surrogates and code points above U+10FFFF are invalid), or npos.
+size_t FindInvalidUtf8(std::string_view text);
+
+/// True for the ASCII blanks a line may consist of and still count as empty.
+inline bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+/// `text` without leading and trailing ASCII blanks.
+std::string_view TrimBlanks(std::string_view text);
+
+}  // namespace sluice

@@ -1,0 +1,369 @@
+#include "stages/parse_json.h"
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <simdjson.h>
+
+#include "stages/line_checks.h"
+#include "stages/parse_config.h"
+#include "stages/text_values.h"
+
+namespace sluice {
+namespace {
+
+namespace ondemand = simdjson::ondemand;
+using simdjson::error_code;
+
+/// The parser starts with this capacity and grows geometrically; after a line longer than
+/// kShrinkAboveBytes the worker drops its big buffers so that one huge line does not pin
+/// its memory for the rest of the run.
+constexpr size_t kInitialCapacity = 64 * 1024;
+constexpr size_t kShrinkAboveBytes = 4 * 1024 * 1024;
+
+/// A reason for people, for the simdjson errors a line can cause.
+std::string Reason(error_code error, int max_depth) {
+  switch (error) {
+    case simdjson::TAPE_ERROR:
+      return "malformed structure (missing or extra comma, colon, brace or key)";
+    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
+      return "unclosed object or array, or content after it";
+    case simdjson::NUMBER_ERROR:
+      return "invalid number";
+    case simdjson::STRING_ERROR:
+      return "invalid string escape";
+    case simdjson::UNCLOSED_STRING:
+      return "unterminated string";
+    case simdjson::UNESCAPED_CHARS:
+      return "control character inside a string must be escaped";
+    case simdjson::T_ATOM_ERROR:
+    case simdjson::F_ATOM_ERROR:
+    case simdjson::N_ATOM_ERROR:
+    case simdjson::INCORRECT_TYPE:
+      return "invalid value (expected a string, number, object, array, true, false or null)";
+    case simdjson::DEPTH_ERROR:
+      return "nested deeper than " + std::to_string(max_depth) + " levels";
+    case simdjson::UTF8_ERROR:
+      return "invalid UTF-8";
+    default:
+      return simdjson::error_message(error);
+  }
+}
+
+/// A field later stages read, and where it landed in the current record.
+struct WantedField {
+  std::string name;
+  FieldId id;
+};
+
+class JsonWorker : public StageWorker {
+ public:
+  JsonWorker(const ParseJsonOptions& options, const FieldNeeds& needed)
+      : max_depth_(options.max_depth), all_fields_(needed.all) {
+    if (!all_fields_) {
+      for (FieldId id : needed.fields) {
+        wanted_.push_back({std::string(FieldNames::Name(id)), id});
+      }
+    }
+  }
+
+  Verdict Process(Item& item) override {
+    std::string_view text;
+    switch (CheckLine(item, text)) {
+      case LineStatus::kNoText: return Verdict::kPass;
+      case LineStatus::kRejected: return Verdict::kError;
+      case LineStatus::kText: break;
+    }
+    item.record.Clear();
+    const Verdict verdict = Parse(text, item);
+    if (text.size() > kShrinkAboveBytes) ReleaseBigBuffers();
+    return verdict;
+  }
+
+ private:
+  Verdict Parse(std::string_view text, Item& item);
+  error_code ParseFields(ondemand::object& object, Record& record, Verdict& verdict, Item& item);
+  error_code ReadValue(ondemand::value value, int depth, Value& out);
+  error_code ValidateValue(ondemand::value value, int depth);
+  void Store(FieldId id, Value&& value, Record& record);
+  Verdict FailAt(Item& item, error_code error);
+  size_t CurrentColumn();
+  void LoadPadded(std::string_view text);
+  void ReleaseBigBuffers();
+
+  const int max_depth_;
+  const bool all_fields_;
+  std::vector<WantedField> wanted_;  // when !all_fields_
+
+  ondemand::parser parser_;
+  ondemand::document document_;
+  std::unique_ptr<char[]> buffer_;  // the line plus SIMDJSON_PADDING bytes
+  size_t buffer_capacity_ = 0;
+
+  FieldIdCache ids_;      // all-fields mode: key -> FieldId
+  FieldDeduper deduper_;  // all-fields mode: duplicate keys
+  size_t last_field_count_ = 8;  // records of a stream tend to have the same size
+};
+
+void JsonWorker::LoadPadded(std::string_view text) {
+  const size_t needed = text.size() + simdjson::SIMDJSON_PADDING;
+  if (needed > buffer_capacity_) {
+    buffer_capacity_ = std::max(needed, std::max(buffer_capacity_ * 2, kInitialCapacity));
+    buffer_ = std::make_unique<char[]>(buffer_capacity_);
+  }
+  std::memcpy(buffer_.get(), text.data(), text.size());
+  std::memset(buffer_.get() + text.size(), ' ', simdjson::SIMDJSON_PADDING);
+  if (text.size() > parser_.capacity()) {
+    // Grow geometrically; iterate() alone would reallocate to the exact size every time.
+    const size_t capacity = std::max(text.size(), std::max(parser_.capacity() * 2, kInitialCapacity));
+    // On failure iterate() tries again with the exact size and reports MEMALLOC.
+    const error_code grown = parser_.allocate(capacity);
+    (void)grown;
+  }
+}
+
+void JsonWorker::ReleaseBigBuffers() {
+  document_ = ondemand::document();
+  parser_ = ondemand::parser();
+  buffer_.reset();
+  buffer_capacity_ = 0;
+}
+
+size_t JsonWorker::CurrentColumn() {
+  const char* location = nullptr;
+  if (document_.current_location().get(location) != simdjson::SUCCESS) return 0;
+  return static_cast<size_t>(location - buffer_.get()) + 1;
+}
+
+Verdict JsonWorker::FailAt(Item& item, error_code error) {
+  std::string message = "invalid JSON";
+  if (const size_t column = CurrentColumn(); column != 0) {
+    message += " at column " + std::to_string(column);
+  }
+  message += ": " + Reason(error, max_depth_);
+  return item.Fail(ErrorCode::kInvalidInput, std::move(message));
+}
+
+Verdict JsonWorker::Parse(std::string_view text, Item& item) {
+  LoadPadded(text);
+  if (error_code error = parser_.iterate(buffer_.get(), text.size(), buffer_capacity_).get(document_)) {
+    if (error == simdjson::MEMALLOC) {
+      return item.Fail(ErrorCode::kResourceExhausted, "out of memory parsing a JSON line");
+    }
+    return item.Fail(ErrorCode::kInvalidInput, "invalid JSON: " + Reason(error, max_depth_));
+  }
+  ondemand::json_type type;
+  if (error_code error = document_.type().get(type)) return FailAt(item, error);
+  if (type != ondemand::json_type::object) {
+    return item.Fail(ErrorCode::kInvalidInput, "expected a JSON object");
+  }
+  ondemand::object object;
+  if (error_code error = document_.get_object().get(object)) return FailAt(item, error);
+  Verdict verdict = Verdict::kPass;
+  if (error_code error = ParseFields(object, item.record, verdict, item)) {
+    return FailAt(item, error);
+  }
+  if (verdict != Verdict::kPass) return verdict;
+  if (const size_t column = CurrentColumn(); column != 0) {
+    return item.Fail(ErrorCode::kInvalidInput,
+                     "unexpected content after the JSON object at column " + std::to_string(column));
+  }
+  return Verdict::kPass;
+}
+
+error_code JsonWorker::ParseFields(ondemand::object& object, Record& record, Verdict& verdict,
+                                   Item& item) {
+  deduper_.StartRecord();
+  record.Reserve(all_fields_ ? std::min<size_t>(last_field_count_, 64) : wanted_.size());
+  size_t position = 0;
+  for (auto field_result : object) {
+    ondemand::field field;
+    SIMDJSON_TRY(std::move(field_result).get(field));
+    std::string_view key;
+    SIMDJSON_TRY(field.unescaped_key().get(key));
+    std::optional<FieldId> id;
+    if (all_fields_) {
+      id = ids_.Intern(key, position++);
+      if (!id) {
+        verdict = item.Fail(ErrorCode::kResourceExhausted, "too many distinct field names");
+        return simdjson::SUCCESS;
+      }
+    } else {
+      for (const WantedField& wanted : wanted_) {
+        if (wanted.name.size() == key.size() && wanted.name == key) {
+          id = wanted.id;
+          break;
+        }
+      }
+      if (!id) continue;  // the loop skips the value unparsed
+    }
+    Value value;
+    SIMDJSON_TRY(ReadValue(field.value(), /*depth=*/2, value));
+    Store(*id, std::move(value), record);
+  }
+  last_field_count_ = record.size();
+  return simdjson::SUCCESS;
+}
+
+void JsonWorker::Store(FieldId id, Value&& value, Record& record) {
+  if (!all_fields_) {
+    // Few wanted fields: a scan of the record finds a duplicate key.
+    if (Value* existing = record.Find(id)) {
+      *existing = std::move(value);
+    } else {
+      record.Append(id, std::move(value));
+    }
+    return;
+  }
+  deduper_.Set(record, id, std::move(value));
+}
+
+error_code JsonWorker::ReadValue(ondemand::value value, int depth, Value& out) {
+  ondemand::json_type type;
+  SIMDJSON_TRY(value.type().get(type));
+  switch (type) {
+    case ondemand::json_type::number: {
+      ondemand::number_type number_type;
+      SIMDJSON_TRY(value.get_number_type().get(number_type));
+      if (number_type == ondemand::number_type::signed_integer) {
+        int64_t as_int = 0;
+        if (value.get_int64().get(as_int) == simdjson::SUCCESS) {
+          out = as_int;
+          return simdjson::SUCCESS;
+        }
+      }
+      double as_double = 0;
+      SIMDJSON_TRY(value.get_double().get(as_double));  // larger integers become doubles
+      out = as_double;
+      return simdjson::SUCCESS;
+    }
+    case ondemand::json_type::string: {
+      std::string_view text;
+      SIMDJSON_TRY(value.get_string().get(text));
+      out = std::string(text);
+      return simdjson::SUCCESS;
+    }
+    case ondemand::json_type::boolean: {
+      bool flag = false;
+      SIMDJSON_TRY(value.get_bool().get(flag));
+      out = flag;
+      return simdjson::SUCCESS;
+    }
+    case ondemand::json_type::null: {
+      bool is_null = false;
+      SIMDJSON_TRY(value.is_null().get(is_null));
+      if (!is_null) return simdjson::N_ATOM_ERROR;
+      out = std::monostate{};
+      return simdjson::SUCCESS;
+    }
+    case ondemand::json_type::object:
+    case ondemand::json_type::array: {
+      const char* begin = value.raw_json_token().data();
+      SIMDJSON_TRY(ValidateValue(value, depth));
+      // The value ends before the next token (',' or '}'); trim the blanks before it.
+      const char* end = nullptr;
+      SIMDJSON_TRY(document_.current_location().get(end));
+      while (end > begin && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r')) {
+        --end;
+      }
+      out = std::string(begin, end);
+      return simdjson::SUCCESS;
+    }
+  }
+  return simdjson::INCORRECT_TYPE;
+}
+
+/// Walks a nested value to its end, checking every part of it (the on-demand API checks
+/// only what is read) and its depth. Recursive: max_depth bounds the stack.
+error_code JsonWorker::ValidateValue(ondemand::value value, int depth) {
+  ondemand::json_type type;
+  SIMDJSON_TRY(value.type().get(type));
+  switch (type) {
+    case ondemand::json_type::object: {
+      if (depth > max_depth_) return simdjson::DEPTH_ERROR;
+      ondemand::object object;
+      SIMDJSON_TRY(value.get_object().get(object));
+      for (auto field_result : object) {
+        ondemand::field field;
+        SIMDJSON_TRY(std::move(field_result).get(field));
+        std::string_view key;
+        SIMDJSON_TRY(field.unescaped_key().get(key));
+        SIMDJSON_TRY(ValidateValue(field.value(), depth + 1));
+      }
+      return simdjson::SUCCESS;
+    }
+    case ondemand::json_type::array: {
+      if (depth > max_depth_) return simdjson::DEPTH_ERROR;
+      ondemand::array array;
+      SIMDJSON_TRY(value.get_array().get(array));
+      for (auto element_result : array) {
+        ondemand::value element;
+        SIMDJSON_TRY(std::move(element_result).get(element));
+        SIMDJSON_TRY(ValidateValue(element, depth + 1));
+      }
+      return simdjson::SUCCESS;
+    }
+    case ondemand::json_type::number: {
+      double ignored = 0;
+      return value.get_double().get(ignored);
+    }
+    case ondemand::json_type::string: {
+      std::string_view ignored;
+      return value.get_string().get(ignored);
+    }
+    case ondemand::json_type::boolean: {
+      bool ignored = false;
+      return value.get_bool().get(ignored);
+    }
+    case ondemand::json_type::null: {
+      bool is_null = false;
+      SIMDJSON_TRY(value.is_null().get(is_null));
+      return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+    }
+  }
+  return simdjson::INCORRECT_TYPE;
+}
+
+}  // namespace
+
+ParseJsonStage::ParseJsonStage(ParseJsonOptions options) : options_(options) {
+  options_.max_depth = std::clamp(options_.max_depth, 1, ParseJsonOptions::kMaxDepthLimit);
+}
+
+std::unique_ptr<StageWorker> ParseJsonStage::MakeWorker() {
+  return std::make_unique<JsonWorker>(options_, needed_);
+}
+
+void ParseJsonStage::Project(const FieldNeeds& needed) { needed_ = needed; }
+
+void RegisterParseJson(StageRegistry& registry) {
+  registry.Register({
+      .name = "parse_json",
+      .summary = "parses one JSON object per line into a record (simdjson, projected)",
+      .keys = {"max_depth"},
+      .make = [](const ConfigNode& stage, ConfigErrors& errors) -> std::unique_ptr<Stage> {
+        const size_t errors_before = errors.size();
+        CheckStageKeys(stage, {"max_depth"}, errors);
+        ParseJsonOptions options;
+        if (const ConfigNode* node = stage.Get("max_depth")) {
+          if (std::optional<int64_t> depth = node->AsInt(errors)) {
+            if (*depth < 1 || *depth > ParseJsonOptions::kMaxDepthLimit) {
+              errors.Add(node->mark(), "max_depth: expected 1.." +
+                                           std::to_string(ParseJsonOptions::kMaxDepthLimit) +
+                                           ", got " + std::to_string(*depth));
+            } else {
+              options.max_depth = static_cast<int>(*depth);
+            }
+          }
+        }
+        if (errors.size() != errors_before) return nullptr;
+        return std::make_unique<ParseJsonStage>(options);
+      },
+  });
+}
+
+}  // namespace sluice

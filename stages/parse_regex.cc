@@ -1,0 +1,314 @@
+#include "stages/parse_regex.h"
+
+#include <algorithm>
+#include <optional>
+#include <regex>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
+#include "stages/line_checks.h"
+#include "stages/parse_config.h"
+
+namespace sluice {
+namespace {
+
+bool IsNameStart(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
+bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
+
+Error PatternError(std::string message, size_t offset) {
+  return Error{.code = ErrorCode::kInvalidInput,
+               .message = std::move(message) + " at character " + std::to_string(offset + 1)};
+}
+
+/// Turns a pattern with named groups into std::regex syntax, one pass, tracking escapes
+/// and character classes so that \( and [(] are not taken for groups.
+class PatternTranslator {
+ public:
+  explicit PatternTranslator(std::string_view pattern) : pattern_(pattern) {}
+
+  Result<TranslatedPattern> Run() {
+    out_.regex.reserve(pattern_.size());
+    while (i_ < pattern_.size()) {
+      const char c = pattern_[i_];
+      if (c == '\\') {
+        SLUICE_RETURN_IF_ERROR(Escape());
+      } else if (in_class_) {
+        if (c == ']') in_class_ = false;
+        Copy(1);
+      } else if (c == '[') {
+        in_class_ = true;
+        Copy(1);
+        if (i_ < pattern_.size() && pattern_[i_] == '^') Copy(1);
+      } else if (c == '(') {
+        SLUICE_RETURN_IF_ERROR(Group());
+      } else {
+        Copy(1);
+      }
+    }
+    if (out_.names.empty()) {
+      return Error{.code = ErrorCode::kInvalidInput,
+                   .message = "pattern has no named group; name the parts to keep with (?<name>...)"};
+    }
+    return std::move(out_);
+  }
+
+ private:
+  void Copy(size_t n) {
+    n = std::min(n, pattern_.size() - i_);
+    out_.regex.append(pattern_.substr(i_, n));
+    i_ += n;
+  }
+
+  bool At(size_t offset, std::string_view text) const {
+    return pattern_.substr(i_ + offset, text.size()) == text;
+  }
+
+  /// Reads a name at i_ + offset, ending with `close`; advances past the close.
+  Result<std::string> Name(size_t offset, char close) {
+    const size_t start = i_ + offset;
+    size_t end = start;
+    if (end < pattern_.size() && IsNameStart(pattern_[end])) {
+      while (end < pattern_.size() && IsNameChar(pattern_[end])) ++end;
+    }
+    if (end == start || end >= pattern_.size() || pattern_[end] != close) {
+      return PatternError("bad group name (expected [A-Za-z_][A-Za-z0-9_]* then '" +
+                              std::string(1, close) + "')",
+                          start);
+    }
+    i_ = end + 1;
+    return std::string(pattern_.substr(start, end - start));
+  }
+
+  /// The group number of a back-reference to `name`.
+  Result<size_t> GroupOf(const std::string& name, size_t offset) const {
+    for (size_t k = 0; k < out_.names.size(); ++k) {
+      if (out_.names[k] == name) return out_.group_numbers[k];
+    }
+    return PatternError("back-reference to unknown group '" + name + "'", offset);
+  }
+
+  Status Escape() {
+    if (!in_class_ && At(1, "k<")) {  // \k<name>
+      const size_t start = i_;
+      SLUICE_ASSIGN_OR_RETURN(std::string name, Name(3, '>'));
+      SLUICE_ASSIGN_OR_RETURN(size_t group, GroupOf(name, start));
+      out_.regex += "\\" + std::to_string(group);
+      out_.has_backreferences = true;
+      return Status::Ok();
+    }
+    if (!in_class_ && i_ + 1 < pattern_.size() && pattern_[i_ + 1] >= '1' &&
+        pattern_[i_ + 1] <= '9') {
+      out_.has_backreferences = true;
+    }
+    Copy(2);  // the escape and the character it escapes
+    return Status::Ok();
+  }
+
+  Status Group() {
+    const size_t start = i_;
+    const bool named = At(1, "?<") && i_ + 3 < pattern_.size() && pattern_[i_ + 3] != '=' &&
+                       pattern_[i_ + 3] != '!';  // not a look-behind
+    if (named || At(1, "?P<")) {
+      SLUICE_ASSIGN_OR_RETURN(std::string name, Name(named ? 3 : 4, '>'));
+      if (std::find(out_.names.begin(), out_.names.end(), name) != out_.names.end()) {
+        return PatternError("duplicate group name '" + name + "'", start);
+      }
+      out_.names.push_back(std::move(name));
+      out_.group_numbers.push_back(++groups_);
+      out_.regex += '(';
+      return Status::Ok();
+    }
+    if (At(1, "?P=")) {  // (?P=name)
+      SLUICE_ASSIGN_OR_RETURN(std::string name, Name(4, ')'));
+      SLUICE_ASSIGN_OR_RETURN(size_t group, GroupOf(name, start));
+      out_.regex += "(?:\\" + std::to_string(group) + ")";
+      out_.has_backreferences = true;
+      return Status::Ok();
+    }
+    if (!At(1, "?")) ++groups_;  // a plain capturing group keeps its number
+    Copy(1);
+    return Status::Ok();
+  }
+
+  std::string_view pattern_;
+  size_t i_ = 0;
+  bool in_class_ = false;
+  size_t groups_ = 0;
+  TranslatedPattern out_;
+};
+
+}  // namespace
+
+namespace detail {
+/// The compiled pattern: the backtracking engine always; the linear one when the pattern
+/// allows it (no back-references, libstdc++).
+struct RegexEngines {
+  std::regex backtracking;
+  std::optional<std::regex> linear;
+};
+}  // namespace detail
+
+namespace {
+
+using Engines = detail::RegexEngines;
+
+Result<std::shared_ptr<const Engines>> Compile(const TranslatedPattern& translated) {
+  const auto flags = std::regex::ECMAScript | std::regex::optimize;
+  auto engines = std::make_shared<Engines>();
+  try {
+    engines->backtracking.assign(translated.regex, flags);
+  } catch (const std::regex_error& error) {
+    return Error{.code = ErrorCode::kInvalidInput,
+                 .message = std::string("invalid regular expression: ") + error.what()};
+  }
+#if defined(__GLIBCXX__)
+  if (!translated.has_backreferences) {
+    try {
+      engines->linear.emplace(translated.regex, flags | std::regex_constants::__polynomial);
+    } catch (const std::regex_error&) {
+      engines->linear.reset();  // long lines will fail with kTooLarge instead
+    }
+  }
+#endif
+  return std::shared_ptr<const Engines>(std::move(engines));
+}
+
+class RegexWorker : public StageWorker {
+ public:
+  RegexWorker(std::shared_ptr<const Engines> engines, bool search, ValueTyping types,
+              std::vector<size_t> groups, std::vector<FieldId> ids)
+      : engines_(std::move(engines)), search_(search), types_(types), groups_(std::move(groups)),
+        ids_(std::move(ids)) {}
+
+  Verdict Process(Item& item) override {
+    std::string_view text;
+    switch (CheckLine(item, text)) {
+      case LineStatus::kNoText: return Verdict::kPass;
+      case LineStatus::kRejected: return Verdict::kError;
+      case LineStatus::kText: break;
+    }
+    const std::regex* engine = &engines_->backtracking;
+    if (text.size() > ParseRegexStage::kBacktrackingLineBytes) {
+      if (!engines_->linear) {
+        return item.Fail(ErrorCode::kTooLarge,
+                         "line of " + std::to_string(text.size()) +
+                             " bytes is too long for a pattern with back-references (limit " +
+                             std::to_string(ParseRegexStage::kBacktrackingLineBytes) + ")");
+      }
+      engine = &*engines_->linear;
+    }
+    item.record.Clear();
+    const char* begin = text.data();
+    const char* end = text.data() + text.size();
+    bool matched = false;
+    try {
+      matched = search_ ? std::regex_search(begin, end, match_, *engine)
+                        : std::regex_match(begin, end, match_, *engine);
+    } catch (const std::regex_error& error) {
+      return item.Fail(ErrorCode::kStageFailure, std::string("regex engine gave up: ") + error.what());
+    }
+    if (!matched) return item.Fail(ErrorCode::kInvalidInput, "line does not match pattern");
+    item.record.Reserve(groups_.size());
+    for (size_t k = 0; k < groups_.size(); ++k) {
+      const std::csub_match& group = match_[groups_[k]];
+      if (!group.matched) continue;  // an optional group that took no part
+      item.record.Append(ids_[k], InferValue(std::string_view(group.first, group.length()), types_));
+    }
+    return Verdict::kPass;
+  }
+
+ private:
+  const std::shared_ptr<const Engines> engines_;
+  const bool search_;
+  const ValueTyping types_;
+  const std::vector<size_t> groups_;  // group numbers of the kept named groups
+  const std::vector<FieldId> ids_;
+  std::cmatch match_;  // reused: no allocation per line
+};
+
+}  // namespace
+
+Result<TranslatedPattern> TranslatePattern(std::string_view pattern) {
+  return PatternTranslator(pattern).Run();
+}
+
+Result<std::unique_ptr<ParseRegexStage>> ParseRegexStage::Create(ParseRegexOptions options) {
+  SLUICE_ASSIGN_OR_RETURN(TranslatedPattern translated, TranslatePattern(options.pattern));
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const Engines> engines, Compile(translated));
+  std::unique_ptr<ParseRegexStage> stage(new ParseRegexStage(Uncompiled{}, std::move(options)));
+  stage->Init(std::move(translated), std::move(engines));
+  return stage;
+}
+
+ParseRegexStage::ParseRegexStage(Uncompiled, ParseRegexOptions options)
+    : options_(std::move(options)) {}
+
+ParseRegexStage::ParseRegexStage(ParseRegexOptions options) : options_(std::move(options)) {
+  Result<TranslatedPattern> translated = TranslatePattern(options_.pattern);
+  if (!translated.ok()) throw std::invalid_argument("parse_regex: " + translated.error().message);
+  Result<std::shared_ptr<const Engines>> engines = Compile(*translated);
+  if (!engines.ok()) throw std::invalid_argument("parse_regex: " + engines.error().message);
+  Init(std::move(*translated), std::move(*engines));
+}
+
+ParseRegexStage::~ParseRegexStage() = default;
+
+void ParseRegexStage::Init(TranslatedPattern translated,
+                           std::shared_ptr<const detail::RegexEngines> engines) {
+  translated_ = std::move(translated);
+  engines_ = std::move(engines);
+  ids_.clear();
+  for (const std::string& name : translated_.names) ids_.push_back(FieldNames::Intern(name));
+}
+
+std::unique_ptr<StageWorker> ParseRegexStage::MakeWorker() {
+  std::vector<size_t> groups;
+  std::vector<FieldId> ids;
+  for (size_t k = 0; k < ids_.size(); ++k) {
+    const bool kept = needed_.all || std::find(needed_.fields.begin(), needed_.fields.end(),
+                                               ids_[k]) != needed_.fields.end();
+    if (!kept) continue;
+    groups.push_back(translated_.group_numbers[k]);
+    ids.push_back(ids_[k]);
+  }
+  return std::make_unique<RegexWorker>(engines_, options_.search, options_.types,
+                                       std::move(groups), std::move(ids));
+}
+
+void ParseRegexStage::Project(const FieldNeeds& needed) { needed_ = needed; }
+
+namespace {
+
+std::unique_ptr<Stage> MakeParseRegex(const ConfigNode& stage, ConfigErrors& errors) {
+  const size_t errors_before = errors.size();
+  CheckStageKeys(stage, {"pattern", "search", "types"}, errors);
+  ParseRegexOptions options;
+  std::optional<std::string> pattern;
+  const ConfigNode* pattern_node = stage.Require("pattern", errors);
+  if (pattern_node != nullptr) pattern = pattern_node->AsString(errors);
+  if (auto search = ReadBool(stage, "search", false, errors)) options.search = *search;
+  if (auto types = ReadValueTyping(stage, "types", ValueTyping::kInfer, errors)) options.types = *types;
+  if (!pattern) return nullptr;
+  options.pattern = std::move(*pattern);
+  Result<std::unique_ptr<ParseRegexStage>> made = ParseRegexStage::Create(std::move(options));
+  if (!made.ok()) {
+    errors.Add(pattern_node->mark(), "pattern: " + made.error().message);
+    return nullptr;
+  }
+  if (errors.size() != errors_before) return nullptr;
+  return std::move(*made);
+}
+
+}  // namespace
+
+void RegisterParseRegex(StageRegistry& registry) {
+  registry.Register({
+      .name = "parse_regex",
+      .summary = "parses lines with a regular expression's named groups into a record",
+      .keys = {"pattern", "search", "types"},
+      .make = MakeParseRegex,
+  });
+}
+
+}  // namespace sluice

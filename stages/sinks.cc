@@ -1,0 +1,352 @@
+// The result sinks and the dead-letter writer.
+//
+// Formats:
+//   jsonl  One Record::AppendJson object per line, streamed through a 64 KiB buffer.
+//   csv    Header row, then one row per record; columns are the union of field names in
+//          first-seen order (a record lacking a field gets an empty cell). Rows are held
+//          until Close so that the header can name fields that appear late. Fields with
+//          ',', '"', CR or LF are quoted, '"' doubled (RFC 4180); lines end in "\n".
+//          Values as Value's AppendText: null is empty, doubles shortest round-trip.
+//   table  Held until Close, then printed aligned: a header row of field names (union,
+//          first-seen order), a row of dashes, one row per record; columns separated by
+//          two spaces, no trailing spaces. A column whose values are all numbers is
+//          right-aligned (header included); others are left-aligned. Doubles show at most
+//          6 significant digits but never round the integer part (3.14159, 150.5,
+//          1234568), in exponent form only below 1e-4 or from 1e15 on (1.5e-05); nan,
+//          inf, -inf as such. Null and missing values are blank; control characters in
+//          strings are escaped (\n, \t, \xHH). No records: "(no results)".
+#include "stages/sinks.h"
+
+#include <cmath>
+#include <cstdio>
+#include <utility>
+#include <vector>
+
+#include "stages/detail_output_file.h"
+
+namespace sluice {
+namespace {
+
+using detail::OutputFile;
+
+// Columns named by the union of the records' field names, in first-seen order.
+class Columns {
+ public:
+  /// Column index of each of `record`'s fields, adding new columns as needed.
+  void AddFieldsOf(const Record& record) {
+    for (const Field& field : record.fields()) {
+      if (field.id >= index_of_field_.size()) index_of_field_.resize(field.id + 1, kNone);
+      if (index_of_field_[field.id] == kNone) {
+        index_of_field_[field.id] = static_cast<uint32_t>(ids_.size());
+        ids_.push_back(field.id);
+      }
+    }
+  }
+  size_t size() const { return ids_.size(); }
+  FieldId id(size_t column) const { return ids_[column]; }
+  size_t IndexOf(FieldId id) const { return index_of_field_[id]; }
+
+ private:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  std::vector<FieldId> ids_;
+  std::vector<uint32_t> index_of_field_;  // by FieldId
+};
+
+// ---------------------------------------------------------------------------------------
+// jsonl
+
+class JsonlWriter final : public RecordWriter {
+ public:
+  explicit JsonlWriter(OutputFile out) : out_(std::move(out)) {}
+  void Write(const Record& record) override {
+    record.AppendJson(out_.buffer());
+    out_.buffer() += '\n';
+    out_.EndRecord();
+  }
+  Status Close() override { return out_.Close(); }
+  uint64_t written() const override { return out_.written(); }
+
+ private:
+  OutputFile out_;
+};
+
+// ---------------------------------------------------------------------------------------
+// csv
+
+void AppendCsvField(std::string_view text, std::string& out) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += text;
+    return;
+  }
+  out += '"';
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+class CsvWriter final : public RecordWriter {
+ public:
+  explicit CsvWriter(OutputFile out) : out_(std::move(out)) {}
+
+  void Write(const Record& record) override {
+    columns_.AddFieldsOf(record);
+    for (size_t column = 0; column < columns_.size(); ++column) {
+      if (column > 0) body_ += ',';
+      const Value* value = record.Find(columns_.id(column));
+      if (value == nullptr) continue;
+      if (const auto* text = std::get_if<std::string>(value)) {
+        AppendCsvField(*text, body_);
+      } else {
+        scratch_.clear();
+        AppendText(*value, scratch_);
+        AppendCsvField(scratch_, body_);
+      }
+    }
+    rows_.push_back({.end = body_.size(), .columns = columns_.size()});
+  }
+
+  Status Close() override {
+    if (!rows_.empty()) WriteAll();
+    body_ = std::string();
+    rows_ = {};
+    return out_.Close();
+  }
+  uint64_t written() const override { return out_.written(); }
+
+ private:
+  struct Row {
+    size_t end;      // end of the row's text in body_
+    size_t columns;  // columns known when it was written; later ones are padded
+  };
+
+  void WriteAll() {
+    std::string& buffer = out_.buffer();
+    for (size_t column = 0; column < columns_.size(); ++column) {
+      if (column > 0) buffer += ',';
+      AppendCsvField(FieldNames::Name(columns_.id(column)), buffer);
+    }
+    buffer += '\n';
+    size_t begin = 0;
+    for (const Row& row : rows_) {
+      out_.buffer().append(body_, begin, row.end - begin);
+      out_.buffer().append(columns_.size() - row.columns, ',');
+      out_.buffer() += '\n';
+      out_.EndRecord();
+      begin = row.end;
+    }
+  }
+
+  OutputFile out_;
+  Columns columns_;
+  std::string body_;  // encoded rows, back to back
+  std::vector<Row> rows_;
+  std::string scratch_;
+};
+
+// ---------------------------------------------------------------------------------------
+// table
+
+std::string FormatTableDouble(double x) {
+  if (std::isnan(x)) return "nan";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  if (x == 0) return "0";
+  const double magnitude = std::fabs(x);
+  char text[64];
+  if (magnitude >= 1e15 || magnitude < 1e-4) {
+    std::snprintf(text, sizeof text, "%.6g", x);
+    return text;
+  }
+  const int exponent = static_cast<int>(std::floor(std::log10(magnitude)));
+  // Digits after the point so that 6 significant digits show, but at least the integer part.
+  const int decimals = std::max(0, 5 - exponent);
+  std::string out(text, std::snprintf(text, sizeof text, "%.*f", decimals, x));
+  if (out.find('.') != std::string::npos) {
+    while (out.back() == '0') out.pop_back();
+    if (out.back() == '.') out.pop_back();
+  }
+  if (out == "-0") out = "0";
+  return out;
+}
+
+void AppendTableText(std::string_view text, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    }
+  }
+}
+
+// Terminal columns taken by UTF-8 text: one per code point (continuation bytes are free).
+size_t DisplayWidth(std::string_view text) {
+  size_t width = 0;
+  for (const char c : text) width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return width;
+}
+
+class TableWriter final : public RecordWriter {
+ public:
+  explicit TableWriter(OutputFile out) : out_(std::move(out)) {}
+
+  void Write(const Record& record) override {
+    columns_.AddFieldsOf(record);
+    kinds_.resize(columns_.size());
+    std::vector<std::string>& cells = rows_.emplace_back(columns_.size());
+    for (const Field& field : record.fields()) {
+      const size_t column = columns_.IndexOf(field.id);
+      cells[column] = FormatCell(field.value, kinds_[column]);
+    }
+  }
+
+  Status Close() override {
+    if (!closed_) {
+      closed_ = true;
+      if (rows_.empty()) {
+        out_.buffer() += "(no results)\n";
+        out_.Flush();
+      } else {
+        WriteAll();
+      }
+      rows_ = {};
+    }
+    return out_.Close();
+  }
+  uint64_t written() const override { return out_.written(); }
+
+ private:
+  struct ColumnKind {
+    bool has_number = false;
+    bool has_other = false;
+    bool right_aligned() const { return has_number && !has_other; }
+  };
+
+  static std::string FormatCell(const Value& value, ColumnKind& kind) {
+    std::string cell;
+    switch (TypeOf(value)) {
+      case ValueType::kNull: break;
+      case ValueType::kInt:
+        kind.has_number = true;
+        cell = std::to_string(std::get<int64_t>(value));
+        break;
+      case ValueType::kDouble:
+        kind.has_number = true;
+        cell = FormatTableDouble(std::get<double>(value));
+        break;
+      case ValueType::kBool:
+        kind.has_other = true;
+        cell = std::get<bool>(value) ? "true" : "false";
+        break;
+      case ValueType::kString:
+        kind.has_other = true;
+        AppendTableText(std::get<std::string>(value), cell);
+        break;
+    }
+    return cell;
+  }
+
+  void WriteAll() {
+    std::vector<std::string> header(columns_.size());
+    std::vector<std::string> dashes(columns_.size());
+    std::vector<size_t> widths(columns_.size());
+    for (size_t column = 0; column < columns_.size(); ++column) {
+      AppendTableText(FieldNames::Name(columns_.id(column)), header[column]);
+      widths[column] = DisplayWidth(header[column]);
+    }
+    for (const auto& cells : rows_) {
+      for (size_t column = 0; column < cells.size(); ++column) {
+        widths[column] = std::max(widths[column], DisplayWidth(cells[column]));
+      }
+    }
+    for (size_t column = 0; column < columns_.size(); ++column) {
+      dashes[column].assign(widths[column], '-');
+    }
+    WriteLine(header, widths);
+    WriteLine(dashes, widths);
+    for (const auto& cells : rows_) {
+      WriteLine(cells, widths);
+      out_.EndRecord();
+    }
+  }
+
+  void WriteLine(const std::vector<std::string>& cells, const std::vector<size_t>& widths) {
+    std::string& out = out_.buffer();
+    const size_t line_start = out.size();
+    for (size_t column = 0; column < widths.size(); ++column) {
+      const std::string_view cell =
+          column < cells.size() ? std::string_view(cells[column]) : std::string_view();
+      const size_t padding = widths[column] - DisplayWidth(cell);
+      if (column > 0) out += "  ";
+      if (kinds_[column].right_aligned()) out.append(padding, ' ');
+      out += cell;
+      if (!kinds_[column].right_aligned()) out.append(padding, ' ');
+    }
+    while (out.size() > line_start && out.back() == ' ') out.pop_back();
+    out += '\n';
+  }
+
+  OutputFile out_;
+  Columns columns_;
+  std::vector<ColumnKind> kinds_;
+  // Formatted cells; rows written before a column appeared are shorter.
+  std::vector<std::vector<std::string>> rows_;
+  bool closed_ = false;
+};
+
+// ---------------------------------------------------------------------------------------
+// dead letters
+
+class JsonlDeadLetterWriter final : public DeadLetterWriter {
+ public:
+  explicit JsonlDeadLetterWriter(OutputFile out) : out_(std::move(out)) {}
+  void Write(const Error& error) override {
+    out_.buffer() += error.ToJson();
+    out_.buffer() += '\n';
+    out_.EndRecord();
+  }
+  Status Close() override { return out_.Close(); }
+  uint64_t written() const override { return out_.written(); }
+
+ private:
+  OutputFile out_;
+};
+
+}  // namespace
+
+std::optional<OutputFormat> OutputFormatFromName(std::string_view name) {
+  if (name == "table") return OutputFormat::kTable;
+  if (name == "jsonl") return OutputFormat::kJsonl;
+  if (name == "csv") return OutputFormat::kCsv;
+  return std::nullopt;
+}
+
+Result<std::unique_ptr<RecordWriter>> OpenOutput(const OutputOptions& options) {
+  SLUICE_ASSIGN_OR_RETURN(OutputFile out, OutputFile::Open(options.path));
+  switch (options.format) {
+    case OutputFormat::kTable:
+      return std::unique_ptr<RecordWriter>(new TableWriter(std::move(out)));
+    case OutputFormat::kJsonl:
+      return std::unique_ptr<RecordWriter>(new JsonlWriter(std::move(out)));
+    case OutputFormat::kCsv: return std::unique_ptr<RecordWriter>(new CsvWriter(std::move(out)));
+  }
+  return Error{.code = ErrorCode::kInternal, .message = "unknown output format"};
+}
+
+Result<std::unique_ptr<DeadLetterWriter>> OpenDeadLetters(const std::string& path) {
+  SLUICE_ASSIGN_OR_RETURN(OutputFile out, OutputFile::Open(path));
+  return std::unique_ptr<DeadLetterWriter>(new JsonlDeadLetterWriter(std::move(out)));
+}
+
+}  // namespace sluice

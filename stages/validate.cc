@@ -1,0 +1,456 @@
+#include "stages/validate.h"
+
+#include <functional>
+#include <regex>
+#include <stdexcept>
+#include <tuple>
+#include <string_view>
+#include <unordered_set>
+
+#include "stages/detail/value_checks.h"
+
+namespace sluice {
+namespace {
+
+using detail::AppendShortJson;
+using detail::CompareNumbers;
+using detail::IsNumber;
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+using StringSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
+
+// Which part of a rule a problem is about, so that the config reader can point at it.
+enum class RulePart : uint8_t { kRule, kMin, kMax, kOneOf, kMinLength, kMaxLength, kPattern };
+using ProblemFn = std::function<void(RulePart part, size_t one_of_index, std::string message)>;
+constexpr size_t kWholeList = static_cast<size_t>(-1);  // a one_of problem not about one item
+
+bool IsNumeric(FieldType type) { return type == FieldType::kInt || type == FieldType::kNumber; }
+
+bool FitsType(FieldType type, const Value& value) {
+  switch (type) {
+    case FieldType::kAny: return true;
+    case FieldType::kInt: return std::holds_alternative<int64_t>(value);
+    case FieldType::kNumber: return IsNumber(value);
+    case FieldType::kString: return std::holds_alternative<std::string>(value);
+    case FieldType::kBool: return std::holds_alternative<bool>(value);
+  }
+  return false;
+}
+
+std::string JsonText(const Value& value) {
+  std::string out;
+  AppendShortJson(value, out);
+  return out;
+}
+
+// Reports every problem of one rule; shared by CheckValidateOptions and the config reader.
+void ForEachRuleProblem(const FieldRule& rule, const ProblemFn& report) {
+  const std::string type_name(FieldTypeName(rule.type));
+  if (rule.field.empty()) report(RulePart::kRule, 0, "a rule needs a field name");
+  for (auto [bound, part, key] : {std::tuple{&rule.min, RulePart::kMin, "min"},
+                                  std::tuple{&rule.max, RulePart::kMax, "max"}}) {
+    if (!bound->has_value()) continue;
+    if (!IsNumeric(rule.type)) {
+      report(part, 0, std::string(key) + " needs type int or number, not " + type_name);
+    } else if (!IsNumber(**bound) ||
+               (std::holds_alternative<double>(**bound) && std::isnan(std::get<double>(**bound)))) {
+      report(part, 0, std::string(key) + " must be a number, got " + detail::DescribeValue(**bound));
+    }
+  }
+  if (rule.min && rule.max && IsNumber(*rule.min) && IsNumber(*rule.max) &&
+      CompareNumbers(*rule.min, *rule.max) > 0) {
+    report(RulePart::kMin, 0, "min " + JsonText(*rule.min) + " is above max " + JsonText(*rule.max));
+  }
+  const bool is_string = rule.type == FieldType::kString;
+  if (rule.min_length && !is_string) report(RulePart::kMinLength, 0, "min_length needs type string");
+  if (rule.max_length && !is_string) report(RulePart::kMaxLength, 0, "max_length needs type string");
+  if (rule.min_length && rule.max_length && *rule.min_length > *rule.max_length) {
+    report(RulePart::kMinLength, 0, "min_length " + std::to_string(*rule.min_length) +
+                                        " is above max_length " + std::to_string(*rule.max_length));
+  }
+  if (rule.pattern) {
+    if (!is_string) report(RulePart::kPattern, 0, "pattern needs type string");
+    try {
+      std::regex compiled(*rule.pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      report(RulePart::kPattern, 0, "bad pattern: " + std::string(e.what()));
+    }
+  }
+  if (!rule.one_of.empty() && rule.type == FieldType::kAny) {
+    report(RulePart::kOneOf, kWholeList, "one_of needs a type (string, int, number or bool)");
+  } else {
+    for (size_t i = 0; i < rule.one_of.size(); ++i) {
+      if (!FitsType(rule.type, rule.one_of[i])) {
+        report(RulePart::kOneOf, i,
+               "one_of value " + JsonText(rule.one_of[i]) + " is not " + type_name);
+      }
+    }
+  }
+}
+
+// One rule, ready for per-record checks.
+struct CompiledRule {
+  FieldId id = 0;
+  FieldRule rule;
+  StringSet strings = {};        // one_of of a string field
+  bool allow_true = false;       // one_of of a bool field
+  bool allow_false = false;
+  std::string one_of_text = {};  // "view, click, purchase", for messages
+  std::optional<std::regex> regex = {};
+};
+
+std::string OneOfText(const std::vector<Value>& values) {
+  constexpr size_t kShown = 10;
+  std::string text;
+  for (size_t i = 0; i < values.size() && i < kShown; ++i) {
+    if (i > 0) text += ", ";
+    AppendText(values[i], text);
+  }
+  if (values.size() > kShown) text += ", ... (" + std::to_string(values.size()) + " in all)";
+  return text;
+}
+
+CompiledRule Compile(const FieldRule& rule) {
+  CompiledRule compiled{.id = FieldNames::Intern(rule.field), .rule = rule};
+  for (const Value& allowed : rule.one_of) {
+    if (const auto* s = std::get_if<std::string>(&allowed)) compiled.strings.insert(*s);
+    if (const auto* b = std::get_if<bool>(&allowed)) (*b ? compiled.allow_true : compiled.allow_false) = true;
+  }
+  compiled.one_of_text = OneOfText(rule.one_of);
+  if (rule.pattern) compiled.regex.emplace(*rule.pattern, std::regex::ECMAScript | std::regex::optimize);
+  return compiled;
+}
+
+size_t Utf8Length(std::string_view text) {
+  size_t length = 0;
+  for (const char c : text) length += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return length;
+}
+
+struct Failure {
+  ErrorCode code;
+  std::string message;
+};
+
+std::string FieldPrefix(const CompiledRule& rule) { return "field '" + rule.rule.field + "': "; }
+
+std::optional<Failure> CheckBounds(const CompiledRule& c, const Value& value) {
+  const bool nan = std::holds_alternative<double>(value) && std::isnan(std::get<double>(value));
+  if (c.rule.min && (nan || CompareNumbers(value, *c.rule.min) < 0)) {
+    return Failure{ErrorCode::kOutOfRange,
+                   FieldPrefix(c) + JsonText(value) + " is below min " + JsonText(*c.rule.min)};
+  }
+  if (c.rule.max && (nan || CompareNumbers(value, *c.rule.max) > 0)) {
+    return Failure{ErrorCode::kOutOfRange,
+                   FieldPrefix(c) + JsonText(value) + " is above max " + JsonText(*c.rule.max)};
+  }
+  return std::nullopt;
+}
+
+std::optional<Failure> CheckString(const CompiledRule& c, const std::string& text) {
+  if (c.rule.min_length || c.rule.max_length) {
+    const size_t length = Utf8Length(text);
+    if (c.rule.min_length && length < *c.rule.min_length) {
+      return Failure{ErrorCode::kOutOfRange, FieldPrefix(c) + "length " + std::to_string(length) +
+                                                 " is below min_length " +
+                                                 std::to_string(*c.rule.min_length)};
+    }
+    if (c.rule.max_length && length > *c.rule.max_length) {
+      return Failure{ErrorCode::kOutOfRange, FieldPrefix(c) + "length " + std::to_string(length) +
+                                                 " is above max_length " +
+                                                 std::to_string(*c.rule.max_length)};
+    }
+  }
+  if (!c.rule.one_of.empty() && !c.strings.contains(std::string_view(text))) {
+    return Failure{ErrorCode::kNotAllowed,
+                   FieldPrefix(c) + JsonText(text) + " is not one of " + c.one_of_text};
+  }
+  if (c.regex && !std::regex_search(text, *c.regex)) {
+    return Failure{ErrorCode::kNotAllowed, FieldPrefix(c) + JsonText(text) +
+                                               " does not match pattern " + *c.rule.pattern};
+  }
+  return std::nullopt;
+}
+
+bool InNumberSet(const std::vector<Value>& allowed, const Value& value) {
+  for (const Value& a : allowed) {
+    if (CompareNumbers(a, value) == 0) return true;
+  }
+  return false;
+}
+
+// The first failure of `value` (nullptr when absent) against rule `c`, or nullopt.
+std::optional<Failure> Check(const CompiledRule& c, const Value* value) {
+  if (value == nullptr) {
+    if (!c.rule.required) return std::nullopt;
+    return Failure{ErrorCode::kMissingField, "missing required field '" + c.rule.field + "'"};
+  }
+  if (!FitsType(c.rule.type, *value)) {
+    return Failure{ErrorCode::kWrongType, FieldPrefix(c) + "expected " +
+                                              std::string(FieldTypeName(c.rule.type)) + ", got " +
+                                              detail::DescribeValue(*value)};
+  }
+  switch (c.rule.type) {
+    case FieldType::kInt:
+    case FieldType::kNumber: {
+      if (auto failure = CheckBounds(c, *value)) return failure;
+      if (!c.rule.one_of.empty() && !InNumberSet(c.rule.one_of, *value)) break;
+      return std::nullopt;
+    }
+    case FieldType::kString: return CheckString(c, std::get<std::string>(*value));
+    case FieldType::kBool: {
+      const bool b = std::get<bool>(*value);
+      if (!c.rule.one_of.empty() && !(b ? c.allow_true : c.allow_false)) break;
+      return std::nullopt;
+    }
+    case FieldType::kAny: return std::nullopt;
+  }
+  return Failure{ErrorCode::kNotAllowed,
+                 FieldPrefix(c) + JsonText(*value) + " is not one of " + c.one_of_text};
+}
+
+}  // namespace
+
+struct ValidateStage::Compiled {
+  std::vector<CompiledRule> rules;
+  OnInvalid on_invalid = OnInvalid::kError;
+};
+
+namespace {
+
+class ValidateWorker final : public StageWorker {
+ public:
+  explicit ValidateWorker(std::shared_ptr<const ValidateStage::Compiled> compiled)
+      : compiled_(std::move(compiled)) {}
+
+  Verdict Process(Item& item) override {
+    for (const CompiledRule& rule : compiled_->rules) {
+      std::optional<Failure> failure = Check(rule, item.record.Find(rule.id));
+      if (!failure) continue;
+      if (compiled_->on_invalid == OnInvalid::kDrop) return Verdict::kFilter;
+      return item.Fail(failure->code, std::move(failure->message));
+    }
+    return Verdict::kPass;
+  }
+
+ private:
+  std::shared_ptr<const ValidateStage::Compiled> compiled_;
+};
+
+}  // namespace
+
+std::string_view FieldTypeName(FieldType type) {
+  switch (type) {
+    case FieldType::kAny: return "any";
+    case FieldType::kInt: return "int";
+    case FieldType::kNumber: return "number";
+    case FieldType::kString: return "string";
+    case FieldType::kBool: return "bool";
+  }
+  return "?";
+}
+
+std::vector<std::string> CheckValidateOptions(const ValidateOptions& options) {
+  std::vector<std::string> problems;
+  std::unordered_set<std::string_view> seen;
+  for (const FieldRule& rule : options.rules) {
+    if (!seen.insert(rule.field).second) problems.push_back("two rules for field '" + rule.field + "'");
+    ForEachRuleProblem(rule, [&](RulePart, size_t, std::string message) {
+      problems.push_back("rule '" + rule.field + "': " + message);
+    });
+  }
+  return problems;
+}
+
+ValidateStage::ValidateStage(ValidateOptions options) : options_(std::move(options)) {
+  if (std::vector<std::string> problems = CheckValidateOptions(options_); !problems.empty()) {
+    std::string message = "invalid validate options:";
+    for (const std::string& p : problems) message += "\n  " + p;
+    throw std::invalid_argument(message);
+  }
+  auto compiled = std::make_shared<Compiled>();
+  compiled->on_invalid = options_.on_invalid;
+  for (const FieldRule& rule : options_.rules) compiled->rules.push_back(Compile(rule));
+  compiled_ = std::move(compiled);
+}
+
+ValidateStage::~ValidateStage() = default;
+
+std::unique_ptr<StageWorker> ValidateStage::MakeWorker() {
+  return std::make_unique<ValidateWorker>(compiled_);
+}
+
+FieldNeeds ValidateStage::Reads() const {
+  FieldNeeds needs = FieldNeeds::None();
+  for (const CompiledRule& rule : compiled_->rules) needs.Add(rule.id);
+  return needs;
+}
+
+// ---- Config -------------------------------------------------------------------------
+
+namespace {
+
+const std::vector<std::string> kRuleKeys = {"type",  "required", "min",        "max",
+                                            "one_of", "pattern", "min_length", "max_length"};
+
+std::optional<FieldType> ReadType(const ConfigNode& node, ConfigErrors& errors) {
+  std::optional<std::string> name = node.AsString(errors);
+  if (!name) return std::nullopt;
+  for (FieldType t : {FieldType::kInt, FieldType::kNumber, FieldType::kString, FieldType::kBool}) {
+    if (*name == FieldTypeName(t)) return t;
+  }
+  static const std::vector<std::pair<std::string_view, std::string_view>> kAliases = {
+      {"integer", "int"},   {"long", "int"},      {"float", "number"}, {"double", "number"},
+      {"boolean", "bool"},  {"str", "string"},    {"text", "string"}};
+  std::string message = "unknown type '" + *name + "'; expected int, number, string or bool";
+  std::string near = DidYouMean(*name, {"int", "number", "string", "bool"});
+  for (const auto& [alias, type] : kAliases) {
+    if (*name == alias) near = type;
+  }
+  if (!near.empty()) message += " (did you mean '" + near + "'?)";
+  errors.Add(node.mark(), message);
+  return std::nullopt;
+}
+
+// An int when the text is one, else a double.
+std::optional<Value> ReadNumber(const ConfigNode& node, ConfigErrors& errors) {
+  ConfigErrors ignored;
+  if (std::optional<int64_t> i = node.AsInt(ignored)) return Value{*i};
+  if (std::optional<double> d = node.AsNumber(errors)) return Value{*d};
+  return std::nullopt;
+}
+
+std::optional<uint64_t> ReadLength(const ConfigNode& node, ConfigErrors& errors) {
+  std::optional<int64_t> length = node.AsInt(errors);
+  if (!length) return std::nullopt;
+  if (*length < 0) {
+    errors.Add(node.mark(), "a length cannot be negative, got " + std::to_string(*length));
+    return std::nullopt;
+  }
+  return static_cast<uint64_t>(*length);
+}
+
+// The one_of values, read as `type` (kAny: left for ForEachRuleProblem to report).
+std::vector<Value> ReadOneOf(const ConfigNode& node, FieldType type, ConfigErrors& errors) {
+  std::vector<Value> values;
+  if (!node.is_list() || node.children().empty()) {
+    errors.Add(node.mark(), "one_of must be a non-empty list, got " + node.Describe());
+    return values;
+  }
+  for (const ConfigNode& item : node.children()) {
+    std::optional<Value> value;
+    switch (type) {
+      case FieldType::kInt:
+        if (auto i = item.AsInt(errors)) value = Value{*i};
+        break;
+      case FieldType::kNumber: value = ReadNumber(item, errors); break;
+      case FieldType::kBool:
+        if (auto b = item.AsBool(errors)) value = Value{*b};
+        break;
+      case FieldType::kString:
+      case FieldType::kAny:
+        if (auto s = item.AsString(errors)) value = Value{std::move(*s)};
+        break;
+    }
+    if (value) values.push_back(std::move(*value));
+  }
+  return values;
+}
+
+// Reads one `field: { ... }` rule; nullopt when it has errors (all reported).
+std::optional<FieldRule> ReadRule(const ConfigNode& node, ConfigErrors& errors) {
+  const size_t errors_before = errors.size();
+  FieldRule rule{.field = node.key()};
+  if (node.is_scalar()) {  // `latency_ms: number`
+    if (auto type = ReadType(node, errors)) rule.type = *type;
+    return errors.size() == errors_before ? std::optional(rule) : std::nullopt;
+  }
+  if (!node.is_map()) {
+    errors.Add(node.mark(), "rule for '" + rule.field +
+                                "' must be a map like { type: int, required: true } or a type "
+                                "name, got " + node.Describe());
+    return std::nullopt;
+  }
+  node.CheckKeys(kRuleKeys, errors);
+  bool type_ok = true;
+  if (const ConfigNode* type = node.Get("type")) {
+    std::optional<FieldType> t = ReadType(*type, errors);
+    type_ok = t.has_value();
+    if (t) rule.type = *t;
+  }
+  if (const ConfigNode* required = node.Get("required")) {
+    rule.required = required->AsBool(errors).value_or(false);
+  }
+  if (const ConfigNode* min = node.Get("min")) rule.min = ReadNumber(*min, errors);
+  if (const ConfigNode* max = node.Get("max")) rule.max = ReadNumber(*max, errors);
+  if (const ConfigNode* n = node.Get("min_length")) rule.min_length = ReadLength(*n, errors);
+  if (const ConfigNode* n = node.Get("max_length")) rule.max_length = ReadLength(*n, errors);
+  if (const ConfigNode* pattern = node.Get("pattern")) rule.pattern = pattern->AsString(errors);
+  const ConfigNode* one_of = node.Get("one_of");
+  if (one_of && type_ok) rule.one_of = ReadOneOf(*one_of, rule.type, errors);
+  if (errors.size() != errors_before) return std::nullopt;
+
+  ForEachRuleProblem(rule, [&](RulePart part, size_t index, std::string message) {
+    static constexpr const char* kKeys[] = {"", "min", "max", "one_of", "min_length",
+                                            "max_length", "pattern"};
+    const ConfigNode* at = part == RulePart::kRule ? &node : node.Get(kKeys[static_cast<int>(part)]);
+    if (part == RulePart::kOneOf && at && index < at->children().size()) at = &at->children()[index];
+    errors.Add(at ? at->mark() : node.mark(), "rule '" + rule.field + "': " + message);
+  });
+  return errors.size() == errors_before ? std::optional(rule) : std::nullopt;
+}
+
+std::optional<OnInvalid> ReadOnInvalid(const ConfigNode& node, ConfigErrors& errors) {
+  std::optional<std::string> text = node.AsString(errors);
+  if (!text) return std::nullopt;
+  if (*text == "error") return OnInvalid::kError;
+  if (*text == "drop") return OnInvalid::kDrop;
+  std::string message = "on_invalid must be error or drop, got '" + *text + "'";
+  if (std::string near = DidYouMean(*text, {"error", "drop"}); !near.empty()) {
+    message += " (did you mean '" + near + "'?)";
+  }
+  errors.Add(node.mark(), message);
+  return std::nullopt;
+}
+
+std::unique_ptr<Stage> MakeValidateFromConfig(const ConfigNode& stage, ConfigErrors& errors) {
+  const size_t errors_before = errors.size();
+  ValidateOptions options;
+  if (const ConfigNode* on_invalid = stage.Get("on_invalid")) {
+    options.on_invalid = ReadOnInvalid(*on_invalid, errors).value_or(OnInvalid::kError);
+  }
+  if (const ConfigNode* rules = stage.Require("rules", errors)) {
+    if (!rules->is_map() || rules->children().empty()) {
+      errors.Add(rules->mark(), "rules must be a non-empty map of field: { type: ..., ... }, got " +
+                                    rules->Describe());
+    } else {
+      std::unordered_set<std::string_view> seen;
+      for (const ConfigNode& child : rules->children()) {
+        if (!seen.insert(child.key()).second) {
+          errors.Add(child.key_mark(), "a second rule for field '" + child.key() + "'");
+        } else if (std::optional<FieldRule> rule = ReadRule(child, errors)) {
+          options.rules.push_back(std::move(*rule));
+        }
+      }
+    }
+  }
+  if (errors.size() != errors_before) return nullptr;
+  return std::make_unique<ValidateStage>(std::move(options));
+}
+
+}  // namespace
+
+void RegisterValidate(StageRegistry& registry) {
+  registry.Register({
+      .name = "validate",
+      .summary = "checks fields against rules (type, required, min/max, one_of, length, "
+                 "pattern); bad records become errors or are dropped",
+      .keys = {"rules", "on_invalid"},
+      .make = MakeValidateFromConfig,
+  });
+}
+
+}  // namespace sluice

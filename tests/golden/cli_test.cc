@@ -1,0 +1,194 @@
+// The `sluice` binary's behaviour outside the golden outputs: exit codes, usage errors
+// with "did you mean", `validate` and `stages` output, stdin input, write failures.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "golden_support.h"
+#include "subprocess.h"
+
+namespace sluice::golden {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+ProcessResult Sluice(std::vector<std::string> args, const ProcessOptions& options = {}) {
+  args.insert(args.begin(), SLUICE_CLI_PATH);
+  return RunProcess(args, options);
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+TEST(CliTest, VersionAndHelp) {
+  ProcessResult version = Sluice({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.out, StartsWith("sluice "));
+
+  ProcessResult help = Sluice({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, AllOf(HasSubstr("sluice run CONFIG"), HasSubstr("Exit codes:"),
+                              HasSubstr("3  the error ratio")));
+  ProcessResult run_help = Sluice({"run", "--help"});
+  EXPECT_EQ(run_help.exit_code, 0);
+  EXPECT_THAT(run_help.out, AllOf(HasSubstr("--report FILE.json"), HasSubstr("Exit codes:")));
+  EXPECT_EQ(Sluice({"help", "validate"}).exit_code, 0);
+}
+
+TEST(CliTest, NoCommandIsAUsageError) {
+  ProcessResult r = Sluice({});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("sluice run CONFIG"));
+}
+
+TEST(CliTest, MisspeltCommandAndFlagSuggestTheRightOnes) {
+  ProcessResult command = Sluice({"rnu", "configs/clickstream.yaml"});
+  EXPECT_EQ(command.exit_code, 2);
+  EXPECT_THAT(command.err, HasSubstr("unknown command 'rnu' (did you mean 'run'?)"));
+
+  ProcessResult flag = Sluice({"run", "configs/clickstream.yaml", "--ouptut", "x.jsonl"});
+  EXPECT_EQ(flag.exit_code, 2);
+  EXPECT_THAT(flag.err, HasSubstr("unknown flag '--ouptut' for 'sluice run' (did you mean '--output'?)"));
+
+  ProcessResult format = Sluice({"run", "configs/clickstream.yaml", "--format=xml"});
+  EXPECT_EQ(format.exit_code, 2);
+  EXPECT_THAT(format.err, HasSubstr("unknown --format 'xml'"));
+
+  EXPECT_EQ(Sluice({"run"}).exit_code, 2);
+  EXPECT_EQ(Sluice({"run", "a.yaml", "b.yaml"}).exit_code, 2);
+  EXPECT_EQ(Sluice({"run", "configs/clickstream.yaml", "--input"}).exit_code, 2);
+  EXPECT_EQ(Sluice({"validate", "configs/clickstream.yaml", "--quiet"}).exit_code, 2);
+}
+
+TEST(CliTest, ValidateSaysOkWithTheStageChain) {
+  ProcessResult r = Sluice({"validate", "configs/clickstream.yaml"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "configs/clickstream.yaml: ok (3 stages: parse x2 -> validate x2 -> aggregate x2)\n");
+
+  ProcessResult with_set =
+      Sluice({"validate", "configs/clickstream.yaml", "--set", "stages.parse.workers=4"});
+  EXPECT_THAT(with_set.out, HasSubstr("parse x4 -> validate x2"));
+}
+
+TEST(CliTest, ValidateReportsEveryProblemWithItsPosition) {
+  TempDir dir("cli");
+  const std::string config = dir.File("bad.yaml");
+  WriteFile(config,
+            "source: { type: file, path: in.jsonl }\n"
+            "stages:\n"
+            "  - name: parse\n"
+            "    type: parse_jsn\n"
+            "  - name: check\n"
+            "    type: validate\n"
+            "    wrokers: 2\n"
+            "    rules: { ts: { type: int } }\n");
+  ProcessResult r = Sluice({"validate", config});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr(config + ":4:"));
+  EXPECT_THAT(r.err, HasSubstr("parse_json"));  // did you mean the real type
+  EXPECT_THAT(r.err, HasSubstr(config + ":7:5: "));
+  EXPECT_THAT(r.err, HasSubstr("did you mean 'workers'"));
+  EXPECT_EQ(r.out, "");
+
+  ProcessResult run = Sluice({"run", config});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.err, HasSubstr("did you mean 'workers'"));
+
+  ProcessResult bad_set = Sluice({"validate", "configs/clickstream.yaml", "--set",
+                                  "stages.parse.workers=lots"});
+  EXPECT_EQ(bad_set.exit_code, 2);
+  EXPECT_THAT(bad_set.err, HasSubstr("--set stages.parse.workers=lots"));
+}
+
+TEST(CliTest, MissingConfigOrInputFails) {
+  ProcessResult config = Sluice({"run", "configs/no_such_config.yaml"});
+  EXPECT_EQ(config.exit_code, 2);
+  EXPECT_THAT(config.err, HasSubstr("no_such_config.yaml"));
+
+  ProcessResult input = Sluice({"run", "configs/clickstream.yaml", "--quiet",
+                                "--input", "examples/data/no_such_input.jsonl"});
+  EXPECT_EQ(input.exit_code, 1);
+  EXPECT_THAT(input.err, HasSubstr("no_such_input.jsonl"));
+}
+
+TEST(CliTest, ErrorRatioAboveTheLimitExitsThreeButStillWrites) {
+  TempDir dir("cli");
+  ProcessResult r = Sluice({"run", "configs/clickstream.yaml", "--format", "jsonl",
+                            "--report", dir.File("report.json"),
+                            "--set", "errors.dead_letter=" + dir.File("errors.jsonl"),
+                            "--set", "errors.max_error_ratio=0.001"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("exceeds errors.max_error_ratio 0.001"));
+  const GoldenRun expected = ReadCase("clickstream");
+  EXPECT_EQ(DescribeDifference(expected.output, SplitLines(r.out)), "");
+  EXPECT_EQ(DescribeDifference(expected.errors,
+                               SortDeadLetters(SplitLines(ReadFile(dir.File("errors.jsonl"))))),
+            "");
+  EXPECT_THAT(ReadFile(dir.File("report.json")), HasSubstr("\"errors_by_stage\""));
+}
+
+TEST(CliTest, SummaryGoesToStderrAndTableToStdout) {
+  ProcessResult r = Sluice({"run", "configs/kv_metrics.yaml",
+                            "--set", "errors={}"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("key "));       // the table's header row
+  EXPECT_THAT(r.out, HasSubstr("\nusers "));
+  EXPECT_THAT(r.err, HasSubstr("read 300 = ok 265 + filtered 0 + errors 35"));
+  // Without a dead-letter file the first few errors are shown.
+  EXPECT_THAT(r.err, HasSubstr("first 5 of 35 errors"));
+  EXPECT_THAT(r.err, HasSubstr("kv_metrics.log:8: parse: invalid_input:"));
+}
+
+TEST(CliTest, OutputExtensionPicksTheFormat) {
+  TempDir dir("cli");
+  ProcessResult r = Sluice({"run", "configs/kv_metrics.yaml", "--quiet", "--output",
+                            dir.File("totals.csv"), "--set", "errors={}"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(dir.File("totals.csv")),
+            "key,count,total\nerrors,87,4029437\nlatency,79,3621660\nusers,99,4815333\n");
+}
+
+TEST(CliTest, FullDiskIsAnOutputFailure) {
+  ProcessResult r = Sluice({"run", "configs/clean_events.yaml", "--quiet", "--output",
+                            "/dev/full", "--set", "errors={}"});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_THAT(r.err, HasSubstr("No space left on device"));
+
+  TempDir dir("cli");
+  ProcessResult report = Sluice({"run", "configs/kv_metrics.yaml", "--quiet", "--report",
+                                 "/dev/full", "--set", "errors={}"});
+  EXPECT_EQ(report.exit_code, 4);
+  EXPECT_THAT(report.err, HasSubstr("writing report /dev/full"));
+}
+
+TEST(CliTest, ClosedPipeIsAnOutputFailureNotASignal) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  close(fds[0]);  // nobody will ever read: every write gets EPIPE (SIGPIPE is ignored)
+  ProcessResult r = Sluice({"run", "configs/clean_events.yaml", "--quiet", "--output", "-",
+                            "--set", "errors={}"},
+                           {.stdout_fd = fds[1]});
+  close(fds[1]);
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("Broken pipe"));
+}
+
+TEST(CliTest, StagesListsTheBuiltins) {
+  ProcessResult r = Sluice({"stages"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* type : {"parse_json", "parse_csv", "parse_kv", "parse_regex", "validate",
+                           "aggregate"}) {
+    EXPECT_THAT(r.out, HasSubstr(std::string("\n  ") + type + " ")) << type;
+  }
+}
+
+}  // namespace
+}  // namespace sluice::golden

@@ -1,0 +1,49 @@
+// RunProcess: runs a program with its stdin, stdout and stderr redirected to files (no
+// pipes to drain, so no deadlocks), and returns its exit code. For tests that run the
+// real `sluice` binary.
+//
+//   sluice::golden::ProcessResult r = sluice::golden::RunProcess(
+//       {SLUICE_CLI_PATH, "validate", "configs/clickstream.yaml"});
+//   EXPECT_EQ(r.exit_code, 0) << r.err;
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::golden {
+
+struct ProcessOptions {
+  std::string stdin_path = "/dev/null";
+  /// A file descriptor to use as the child's stdout instead of a capture file (e.g. a
+  /// pipe whose read end is closed).
+  std::optional<int> stdout_fd = std::nullopt;
+};
+
+struct ProcessResult {
+  int exit_code = -1;  // 128 + N when killed by signal N
+  std::string out;     // captured stdout (empty with stdout_fd)
+  std::string err;     // captured stderr
+};
+
+/// Runs argv[0] (a path) with `argv`; throws std::runtime_error when it cannot start.
+ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+
+/// The whole content of `path`; "" when it cannot be read.
+std::string ReadFile(const std::string& path);
+
+/// A fresh directory under the system temp directory, removed by the destructor.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace sluice::golden

@@ -1,0 +1,159 @@
+#include "pipelines/overrides.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "pipelines/builder.h"
+#include "pipelines/yaml_loader.h"
+#include "fake_stages.h"
+
+namespace sluice {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::MatchesRegex;
+
+constexpr std::string_view kConfig = R"(pipeline: o
+source: { type: stdin }
+stages:
+  - name: parse
+    type: parse_json
+  - name: check
+    type: require
+    field: user
+  - type: aggregate
+queue:
+ordered: false
+)";
+
+struct Outcome {
+  std::optional<PipelineSpec> spec;
+  std::vector<std::string> errors;
+};
+
+Outcome WithSets(std::vector<std::string> sets) {
+  StageRegistry registry;
+  test::RegisterFakeStages(registry);
+  ConfigErrors errors;
+  Outcome out;
+  out.spec = LoadPipelineSpecString(kConfig, "o.yaml", registry, sets, errors);
+  for (const ConfigError& e : errors.all()) out.errors.push_back(e.ToString());
+  return out;
+}
+
+TEST(OverridesTest, SetsStageWorkersQueueAndOrdered) {
+  Outcome o = WithSets({"stages.parse.workers=4", "queue.capacity=64", "ordered=true",
+                        "stages.aggregate.workers=2"});
+  ASSERT_TRUE(o.spec) << ::testing::PrintToString(o.errors);
+  EXPECT_EQ(o.spec->stages[0].workers, 4);
+  EXPECT_EQ(o.spec->stages[2].workers, 2);  // addressed by type: it has no name
+  EXPECT_EQ(o.spec->queue.capacity, 64);    // `queue:` was null: it became a map
+  EXPECT_TRUE(o.spec->ordered);
+}
+
+TEST(OverridesTest, CreatesMissingKeysUnderAStage) {
+  Outcome o = WithSets({"stages.check.queue.capacity=8", "stages.check.queue.batch=16"});
+  ASSERT_TRUE(o.spec) << ::testing::PrintToString(o.errors);
+  ASSERT_TRUE(o.spec->stages[1].queue);
+  EXPECT_EQ(o.spec->stages[1].queue->capacity, 8);
+  EXPECT_EQ(o.spec->stages[1].queue->batch, 16);
+  EXPECT_FALSE(o.spec->stages[0].queue);
+}
+
+TEST(OverridesTest, FlowValuesAndIndexes) {
+  Outcome o = WithSets({"stages.check.queue={capacity: 8, batch: 2}", "stages.0.workers=3",
+                        "source={type: file, path: in.log}"});
+  ASSERT_TRUE(o.spec) << ::testing::PrintToString(o.errors);
+  EXPECT_EQ(o.spec->stages[1].queue->capacity, 8);
+  EXPECT_EQ(o.spec->stages[1].queue->batch, 2);
+  EXPECT_EQ(o.spec->stages[0].workers, 3);
+  EXPECT_EQ(o.spec->source.type, SourceType::kFile);
+  EXPECT_EQ(o.spec->source.path, "in.log");
+}
+
+TEST(OverridesTest, LaterSetsWin) {
+  Outcome o = WithSets({"stages.parse.workers=4", "stages.parse.workers=5"});
+  ASSERT_TRUE(o.spec);
+  EXPECT_EQ(o.spec->stages[0].workers, 5);
+}
+
+TEST(OverridesTest, ValuesAreCheckedAtTheSetMark) {
+  Outcome o = WithSets({"stages.parse.workers=0", "ordered=perhaps", "stages.parse.wrokers=2"});
+  EXPECT_FALSE(o.spec);
+  EXPECT_THAT(o.errors,
+              ElementsAre("--set ordered=perhaps: expected true or false, got 'perhaps'",
+                          "--set stages.parse.workers=0: workers must be from 1 to 1024 (or "
+                          "'auto'), got 0",
+                          "--set stages.parse.wrokers=2: unknown key 'wrokers' (did you mean "
+                          "'workers'?)"));
+}
+
+TEST(OverridesTest, MalformedAssignmentsAreErrors) {
+  EXPECT_THAT(WithSets({"workers"}).errors,
+              ElementsAre("--set workers: expected PATH=VALUE, like stages.parse.workers=4"));
+  EXPECT_THAT(WithSets({"stages..workers=1"}).errors,
+              ElementsAre("--set stages..workers=1: the path 'stages..workers' has an empty part: "
+                          "expected keys joined by '.'"));
+  EXPECT_THAT(WithSets({"=1"}).errors,
+              ElementsAre("--set =1: the path '' has an empty part: expected keys joined by '.'"));
+}
+
+TEST(OverridesTest, UnknownStageIsAnError) {
+  EXPECT_THAT(WithSets({"stages.nope.workers=2"}).errors,
+              ElementsAre("--set stages.nope.workers=2: no stage named 'nope' (stages: parse "
+                          "check aggregate)"));
+  EXPECT_THAT(WithSets({"stages.chek.workers=2"}).errors,
+              ElementsAre("--set stages.chek.workers=2: no stage named 'chek' (did you mean "
+                          "'check'?)"));
+}
+
+TEST(OverridesTest, FailedSetsAndTheConfigsOwnProblemsAreAllReported) {
+  EXPECT_THAT(WithSets({"stages.nope.workers=2", "stages.parse.workers=0"}).errors,
+              ElementsAre("--set stages.nope.workers=2: no stage named 'nope' (stages: parse "
+                          "check aggregate)",
+                          "--set stages.parse.workers=0: workers must be from 1 to 1024 (or "
+                          "'auto'), got 0"));
+}
+
+TEST(OverridesTest, CannotDescendIntoAScalar) {
+  EXPECT_THAT(WithSets({"ordered.deep=1"}).errors,
+              ElementsAre("--set ordered.deep=1: cannot set 'deep' inside 'ordered': it holds "
+                          "'false', not a map"));
+}
+
+TEST(OverridesTest, BadFlowValueIsPositioned) {
+  std::vector<std::string> errors = WithSets({"queue={capacity: 8"}).errors;
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], MatchesRegex("--set queue=\\{capacity: 8:1:[0-9]+: invalid YAML: .*"));
+}
+
+TEST(OverridesTest, FailedOverrideLeavesTreeUnchanged) {
+  ConfigErrors errors;
+  Result<ConfigNode> root = LoadYamlString(kConfig, "o.yaml", errors);
+  ASSERT_TRUE(root.ok());
+  const std::string before = root->Get("stages")->children()[0].Get("name")->scalar();
+  // "new" would be created under stage 'parse', but the next part cannot be resolved.
+  ApplyOverride(*root, "stages.parse.new.x.y=1", errors);
+  EXPECT_TRUE(errors.empty());
+  ApplyOverride(*root, "stages.parse.name.x=1", errors);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(root->Get("stages")->children()[0].Get("name")->scalar(), before);
+  EXPECT_EQ(root->Get("stages")->children()[0].Get("new")->Get("x")->Get("y")->scalar(), "1");
+}
+
+TEST(OverridesTest, ApplyOverridesOnAnEmptyRoot) {
+  ConfigNode root = ConfigNode::Null();
+  ConfigErrors errors;
+  const std::vector<std::string> sets = {"source.type=stdin", "pipeline=x"};
+  ApplyOverrides(root, sets, errors);
+  EXPECT_TRUE(errors.empty()) << errors.ToString();
+  ASSERT_TRUE(root.is_map());
+  EXPECT_EQ(root.Get("source")->Get("type")->scalar(), "stdin");
+  EXPECT_EQ(root.Get("pipeline")->scalar(), "x");
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,214 @@
+#include "pipelines/spec.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "pipelines/builder.h"
+#include "pipelines/yaml_loader.h"
+#include "fake_stages.h"
+
+namespace sluice {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::IsEmpty;
+
+const std::string kConfigDir = std::string(SLUICE_SOURCE_DIR) + "/tests/unit/pipelines/configs/";
+
+StageRegistry FakeRegistry() {
+  StageRegistry registry;
+  test::RegisterFakeStages(registry);
+  return registry;
+}
+
+struct Parsed {
+  std::optional<PipelineSpec> spec;
+  std::vector<std::string> errors;
+};
+
+Parsed Parse(std::string_view yaml) {
+  ConfigErrors errors;
+  Parsed out;
+  out.spec = LoadPipelineSpecString(yaml, "p.yaml", FakeRegistry(), {}, errors);
+  for (const ConfigError& e : errors.all()) out.errors.push_back(e.ToString());
+  EXPECT_EQ(out.spec.has_value(), errors.empty());
+  return out;
+}
+
+// Each broken config lists the errors it must produce, in order, as "# expect: L:C: message"
+// lines; the file name prefixes each expected line.
+TEST(SpecTest, BrokenConfigsReportExactErrors) {
+  const StageRegistry registry = FakeRegistry();
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kConfigDir)) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++files;
+    const std::string name = entry.path().filename().string();
+    std::ifstream in(entry.path());
+    std::vector<std::string> expected;
+    for (std::string line; std::getline(in, line);) {
+      if (line.starts_with("# expect: ")) expected.push_back(name + ":" + line.substr(10));
+    }
+    ASSERT_FALSE(expected.empty()) << name << " has no '# expect:' lines";
+    const std::vector<std::string> sets;
+    ConfigErrors errors = ValidateConfigFile(entry.path().string(), registry, sets);
+    std::vector<std::string> actual;
+    for (const ConfigError& e : errors.all()) {
+      std::string text = e.ToString();
+      for (size_t at; (at = text.find(kConfigDir)) != std::string::npos;) text.erase(at, kConfigDir.size());
+      actual.push_back(text);
+    }
+    EXPECT_THAT(actual, ElementsAreArray(expected)) << "in " << name;
+  }
+  EXPECT_GE(files, 10);
+}
+
+TEST(SpecTest, FullConfigIsRead) {
+  Parsed p = Parse(R"(pipeline: clickstream
+source:
+  type: file
+  path: data/clicks.jsonl
+  max_line_bytes: 64KiB
+  replay: { time_field: ts, speed: 60 }
+stages:
+  - name: parse
+    type: parse_json
+    workers: 2
+    queue: { capacity: 64 }
+  - name: check
+    type: require
+    field: user
+    workers: auto
+  - name: count
+    type: aggregate
+    group_by: user
+queue: { capacity: 128, batch: 32 }
+ordered: true
+output: { type: file, path: out/result.csv }
+errors: { dead_letter: out/errors.jsonl, max_error_ratio: 0.25 }
+)");
+  ASSERT_TRUE(p.spec) << ::testing::PrintToString(p.errors);
+  const PipelineSpec& s = *p.spec;
+  EXPECT_EQ(s.name, "clickstream");
+  EXPECT_EQ(s.file, "p.yaml");
+  EXPECT_EQ(s.source.type, SourceType::kFile);
+  EXPECT_EQ(s.source.path, "data/clicks.jsonl");
+  EXPECT_EQ(s.source.max_line_bytes, 65536u);
+  ASSERT_TRUE(s.source.replay);
+  EXPECT_EQ(s.source.replay->time_field, "ts");
+  EXPECT_EQ(s.source.replay->speed, 60);
+  ASSERT_EQ(s.stages.size(), 3u);
+  EXPECT_EQ(s.stages[0].name, "parse");
+  EXPECT_EQ(s.stages[0].workers, 2);
+  ASSERT_TRUE(s.stages[0].queue);
+  EXPECT_EQ(s.stages[0].queue->capacity, 64);
+  EXPECT_EQ(s.stages[0].queue->batch, 32);  // inherited from the pipeline's queue
+  EXPECT_EQ(s.stages[0].mark.ToString(), "p.yaml:8:5");
+  EXPECT_EQ(s.stages[1].workers, AutoWorkers());
+  EXPECT_TRUE(s.stages[1].auto_workers);
+  EXPECT_FALSE(s.stages[1].queue);
+  EXPECT_EQ(s.stages[1].node.Get("field")->scalar(), "user");
+  EXPECT_EQ(s.stages[2].type, "aggregate");
+  EXPECT_EQ(s.queue.capacity, 128);
+  EXPECT_EQ(s.queue.batch, 32);
+  EXPECT_TRUE(s.ordered);
+  EXPECT_EQ(s.output.type, OutputType::kFile);
+  EXPECT_EQ(s.output.path, "out/result.csv");
+  EXPECT_EQ(s.output.format, OutputFormat::kCsv);  // from the extension
+  EXPECT_EQ(s.errors.dead_letter, "out/errors.jsonl");
+  EXPECT_EQ(s.errors.max_error_ratio, 0.25);
+  const PipelineOptions options = s.pipeline_options();
+  EXPECT_EQ(options.name, "clickstream");
+  EXPECT_TRUE(options.ordered);
+  EXPECT_EQ(options.queue.capacity, 128);
+}
+
+TEST(SpecTest, DefaultsForAMinimalConfig) {
+  Parsed p = Parse("source: { type: stdin }\nstages: [ { type: parse_json } ]\n");
+  ASSERT_TRUE(p.spec) << ::testing::PrintToString(p.errors);
+  const PipelineSpec& s = *p.spec;
+  EXPECT_EQ(s.name, "p");  // the file's stem
+  EXPECT_EQ(s.source.type, SourceType::kStdin);
+  EXPECT_EQ(s.source.max_line_bytes, size_t{1} << 20);
+  EXPECT_FALSE(s.source.replay);
+  EXPECT_EQ(s.stages.at(0).name, "parse_json");
+  EXPECT_EQ(s.stages.at(0).workers, 1);
+  EXPECT_EQ(s.queue.capacity, QueueOptions{}.capacity);
+  EXPECT_FALSE(s.ordered);
+  EXPECT_EQ(s.output.type, OutputType::kStdout);
+  EXPECT_EQ(s.output.format, OutputFormat::kTable);
+  EXPECT_EQ(s.errors.dead_letter, "");
+  EXPECT_EQ(s.errors.max_error_ratio, 1.0);
+}
+
+TEST(SpecTest, OutputFormatNamedOverridesExtension) {
+  Parsed p = Parse("source: { type: stdin }\nstages: [ { type: parse_json } ]\n"
+                   "output: { path: x.csv, format: jsonl }\n");
+  ASSERT_TRUE(p.spec);
+  EXPECT_EQ(p.spec->output.type, OutputType::kFile);
+  EXPECT_EQ(p.spec->output.format, OutputFormat::kJsonl);
+}
+
+TEST(SpecTest, ErrorsAreCollectedAcrossSections) {
+  Parsed p = Parse("source: { type: stdin, path: x }\nstages: {}\noutput: 3\nerrors: [1]\n");
+  EXPECT_THAT(p.errors,
+              ElementsAre("p.yaml:1:24: 'path' is only for type: file (this source reads stdin)",
+                          "p.yaml:2:9: stages must be a list of stages, got a map",
+                          "p.yaml:3:9: expected a map, got '3'",
+                          "p.yaml:4:9: expected a map, got a list"));
+}
+
+TEST(SpecTest, StageEntryMustBeAMapWithAType) {
+  Parsed p = Parse("source: { type: stdin }\nstages:\n  - parse_json\n  - { name: x }\n"
+                   "  - { type: parse_json, name: a.b }\n");
+  EXPECT_THAT(p.errors,
+              ElementsAre("p.yaml:3:5: a stage must be a map with at least a 'type', got 'parse_json'",
+                          "p.yaml:4:5: missing required key 'type'",
+                          "p.yaml:5:31: a stage name may not contain '.' (--set uses it as a "
+                          "separator)"));
+}
+
+TEST(SpecTest, UnknownStageTypeListsChoicesWhenNothingIsClose) {
+  Parsed p = Parse("source: { type: stdin }\nstages: [ { type: zzzzzzzz } ]\n");
+  EXPECT_THAT(p.errors, ElementsAre("p.yaml:2:19: unknown stage type 'zzzzzzzz' (expected "
+                                    "aggregate, explode, parse_json or require)"));
+}
+
+TEST(SpecTest, ParseByteSize) {
+  EXPECT_EQ(ParseByteSize("4096"), 4096);
+  EXPECT_EQ(ParseByteSize("64KiB"), 65536);
+  EXPECT_EQ(ParseByteSize("1MiB"), 1 << 20);
+  EXPECT_EQ(ParseByteSize("2 mib"), 2 << 20);
+  EXPECT_EQ(ParseByteSize("1GiB"), int64_t{1} << 30);
+  EXPECT_EQ(ParseByteSize("5KB"), 5000);
+  EXPECT_EQ(ParseByteSize("10B"), 10);
+  EXPECT_EQ(ParseByteSize("1 parsec"), std::nullopt);
+  EXPECT_EQ(ParseByteSize("-1"), std::nullopt);
+  EXPECT_EQ(ParseByteSize("MiB"), std::nullopt);
+  EXPECT_EQ(ParseByteSize("99999999999GiB"), std::nullopt);
+}
+
+TEST(SpecTest, TerminalStageTypes) {
+  EXPECT_TRUE(IsTerminalStageType("aggregate"));
+  EXPECT_FALSE(IsTerminalStageType("parse_json"));
+}
+
+TEST(SpecTest, ErrorsAlreadyPresentAreKept) {
+  ConfigErrors errors;
+  errors.Add({.file = "earlier"}, "an earlier problem");
+  Result<ConfigNode> root = LoadYamlString("source: {type: stdin}\nstages: [{type: parse_json}]\n",
+                                           "p.yaml", errors);
+  ASSERT_TRUE(root.ok());
+  EXPECT_TRUE(ParsePipelineSpec(*root, FakeRegistry(), errors).has_value());
+  EXPECT_EQ(errors.size(), 1u);
+}
+
+}  // namespace
+}  // namespace sluice

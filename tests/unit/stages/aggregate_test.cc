@@ -1,0 +1,483 @@
+#include "stages/aggregate.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "framework/stage_registry.h"
+#include "pipelines/yaml_loader.h"
+
+namespace sluice {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr const char* kStage = R"(name: aggregate
+type: aggregate
+group_by: [event]
+metrics:
+  count:        count
+  sum_bytes:    { sum: bytes }
+  min_latency:  { min: latency_ms }
+  max_latency:  { max: latency_ms }
+  mean_latency: { mean: latency_ms }
+  p99_latency:  { p99: latency_ms }
+  users:        { distinct: user }
+)";
+
+std::unique_ptr<Stage> FromYaml(const std::string& yaml, ConfigErrors& errors) {
+  ConfigErrors load_errors;
+  Result<ConfigNode> root = LoadYamlString(yaml, "p.yaml", load_errors);
+  EXPECT_TRUE(root.ok()) << load_errors.ToString();
+  if (!root.ok()) return nullptr;
+  StageRegistry registry;
+  RegisterAggregate(registry);
+  return registry.Find("aggregate")->make(*root, errors);
+}
+
+std::unique_ptr<Stage> FromYaml(const std::string& yaml) {
+  ConfigErrors errors;
+  std::unique_ptr<Stage> stage = FromYaml(yaml, errors);
+  EXPECT_TRUE(errors.empty()) << errors.ToString();
+  return stage;
+}
+
+std::vector<std::string> ConfigProblems(const std::string& yaml) {
+  ConfigErrors errors;
+  EXPECT_EQ(FromYaml(yaml, errors), nullptr);
+  std::vector<std::string> lines;
+  for (const ConfigError& e : errors.all()) lines.push_back(e.ToString());
+  return lines;
+}
+
+Record Rec(std::initializer_list<std::pair<const char*, Value>> fields) {
+  Record record;
+  for (const auto& [name, value] : fields) record.Append(FieldNames::Intern(name), value);
+  return record;
+}
+
+Record Event(const char* event, const char* user, int64_t bytes, double latency) {
+  return Rec({{"event", std::string(event)},
+              {"user", std::string(user)},
+              {"bytes", bytes},
+              {"latency_ms", latency}});
+}
+
+// Feeds records[i] to worker assignment[i] and finishes; every record must be absorbed.
+std::vector<Record> Aggregate(Stage& stage, const std::vector<Record>& records,
+                              const std::vector<size_t>& assignment, size_t workers) {
+  std::vector<std::unique_ptr<StageWorker>> pool;
+  for (size_t w = 0; w < workers; ++w) pool.push_back(stage.MakeWorker());
+  for (size_t i = 0; i < records.size(); ++i) {
+    Item item;
+  item.record = records[i];
+    const Verdict verdict = pool[assignment[i]]->Process(item);
+    EXPECT_EQ(verdict, Verdict::kAbsorb) << (item.error ? item.error->message : "");
+  }
+  return stage.Finish(pool);
+}
+
+std::vector<Record> AggregateOnOneWorker(Stage& stage, const std::vector<Record>& records) {
+  return Aggregate(stage, records, std::vector<size_t>(records.size(), 0), 1);
+}
+
+struct Outcome {
+  Verdict verdict;
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message = {};
+};
+
+Outcome Process(StageWorker& worker, Record record) {
+  Item item;
+  item.record = std::move(record);
+  Outcome outcome{.verdict = worker.Process(item)};
+  if (item.error) outcome.code = item.error->code, outcome.message = item.error->message;
+  return outcome;
+}
+
+const Value& Get(const Record& row, const char* field) {
+  static const Value kAbsent = std::string("<absent>");
+  const Value* value = row.Find(FieldNames::Intern(field));
+  return value ? *value : kAbsent;
+}
+
+std::vector<std::string_view> FieldNamesOf(const Record& row) {
+  std::vector<std::string_view> names;
+  for (const Field& f : row.fields()) names.push_back(FieldNames::Name(f.id));
+  return names;
+}
+
+TEST(AggregateTest, EveryMetricOnKnownData) {
+  auto stage = FromYaml(kStage);
+  std::vector<Record> records = {
+      Event("click", "ada", 100, 10.0), Event("view", "bob", 7, 1.5),
+      Event("click", "bob", 200, 30.0), Event("click", "ada", 300, 20.0),
+      Event("view", "bob", 8, 2.5),
+  };
+  std::vector<Record> rows = AggregateOnOneWorker(*stage, records);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_THAT(FieldNamesOf(rows[0]), ElementsAre("event", "count", "sum_bytes", "min_latency",
+                                                 "max_latency", "mean_latency", "p99_latency",
+                                                 "users"));
+  const Record& click = rows[0];
+  EXPECT_EQ(Get(click, "event"), Value{std::string("click")});
+  EXPECT_EQ(Get(click, "count"), Value{int64_t{3}});
+  EXPECT_EQ(Get(click, "sum_bytes"), Value{int64_t{600}});
+  EXPECT_EQ(Get(click, "min_latency"), Value{10.0});
+  EXPECT_EQ(Get(click, "max_latency"), Value{30.0});
+  EXPECT_EQ(Get(click, "mean_latency"), Value{20.0});
+  // Rank floor(0.99 * 2) = 1 of {10, 20, 30}: 20, within 1%.
+  EXPECT_NEAR(std::get<double>(Get(click, "p99_latency")), 20.0, 0.2);
+  EXPECT_EQ(Get(click, "users"), Value{int64_t{2}});
+  const Record& view = rows[1];
+  EXPECT_EQ(Get(view, "event"), Value{std::string("view")});
+  EXPECT_EQ(Get(view, "count"), Value{int64_t{2}});
+  EXPECT_EQ(Get(view, "sum_bytes"), Value{int64_t{15}});
+  EXPECT_EQ(Get(view, "mean_latency"), Value{2.0});
+  EXPECT_EQ(Get(view, "users"), Value{int64_t{1}});
+}
+
+TEST(AggregateTest, AbsorbsRecordsAndReadsOnlyWhatItNeeds) {
+  auto stage = FromYaml("group_by: [event]\nwindow: { time_field: ts, tumbling: 1m }\n"
+                        "metrics:\n  n: count\n  b: { sum: bytes }\n  u: { distinct: user }\n");
+  FieldNeeds needs = stage->Reads();
+  EXPECT_FALSE(needs.all);
+  std::vector<std::string_view> names;
+  for (FieldId id : needs.fields) names.push_back(FieldNames::Name(id));
+  std::sort(names.begin(), names.end());
+  EXPECT_THAT(names, ElementsAre("bytes", "event", "ts", "user"));
+}
+
+TEST(AggregateTest, NoInputNoRows) {
+  auto stage = FromYaml("metrics: { n: count }\n");
+  EXPECT_THAT(AggregateOnOneWorker(*stage, {}), IsEmpty());
+}
+
+TEST(AggregateTest, GlobalGroupWithoutGroupBy) {
+  auto stage = FromYaml("metrics: { n: count, total: { sum: bytes } }\n");
+  std::vector<Record> rows = AggregateOnOneWorker(
+      *stage, {Event("a", "x", 1, 0), Event("b", "y", 2, 0), Event("c", "z", 3, 0)});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0], Rec({{"n", int64_t{3}}, {"total", int64_t{6}}}));
+}
+
+TEST(AggregateTest, TumblingWindowsFromEpochSecondsMillisecondsAndRfc3339) {
+  auto stage = FromYaml("group_by: [event]\nwindow: { time_field: ts, tumbling: 1m }\n"
+                        "metrics: { n: count }\n");
+  const auto at = [](Value ts, const char* event) {
+    return Rec({{"ts", std::move(ts)}, {"event", std::string(event)}});
+  };
+  std::vector<Record> records = {
+      at(Value{int64_t{1704067200}}, "click"),                      // 00:00:00 (epoch s)
+      at(Value{int64_t{1704067259999}}, "click"),                   // 00:00:59.999 (epoch ms)
+      at(Value{std::string("2024-01-01T01:00:30+01:00")}, "click"),  // 00:00:30 (RFC 3339)
+      at(Value{std::string("2024-01-01T00:01:00Z")}, "click"),       // next minute
+      at(Value{1704067200.5}, "view"),                               // double seconds
+      at(Value{std::string("2023-12-31T23:59:59.999Z")}, "view"),    // previous minute
+  };
+  std::vector<Record> rows = AggregateOnOneWorker(*stage, records);
+  const auto row = [](const char* start, const char* event, int64_t n) {
+    return Rec({{"window_start", std::string(start)}, {"event", std::string(event)}, {"n", n}});
+  };
+  EXPECT_THAT(rows, ElementsAre(row("2023-12-31T23:59:00Z", "view", 1),
+                                row("2024-01-01T00:00:00Z", "click", 3),
+                                row("2024-01-01T00:00:00Z", "view", 1),
+                                row("2024-01-01T00:01:00Z", "click", 1)));
+}
+
+TEST(AggregateTest, WindowsBeforeTheEpochAndOfOddWidths) {
+  auto stage = FromYaml("window: { time_field: ts, tumbling: 250ms }\nmetrics: { n: count }\n");
+  std::vector<Record> rows = AggregateOnOneWorker(
+      *stage, {Rec({{"ts", std::string("1969-12-31T23:59:59.900Z")}}),
+               Rec({{"ts", std::string("1970-01-01T00:00:00.300Z")}})});
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(Get(rows[0], "window_start"), Value{std::string("1969-12-31T23:59:59.750Z")});
+  EXPECT_EQ(Get(rows[1], "window_start"), Value{std::string("1970-01-01T00:00:00.250Z")});
+}
+
+TEST(AggregateTest, BadRecordsFailBeforeTouchingAnyGroup) {
+  auto stage = FromYaml("group_by: [event]\nwindow: { time_field: ts, tumbling: 1m }\n"
+                        "metrics:\n  n: count\n  total: { sum: bytes }\n  top: { max: latency_ms }\n");
+  std::unique_ptr<StageWorker> worker = stage->MakeWorker();
+  const auto rec = [](Value ts, Value bytes, Value latency) {
+    Record r = Rec({{"event", std::string("click")}, {"ts", std::move(ts)}});
+    if (!std::holds_alternative<std::monostate>(bytes)) r.Append(FieldNames::Intern("bytes"), bytes);
+    r.Append(FieldNames::Intern("latency_ms"), std::move(latency));
+    return r;
+  };
+  const Value t{int64_t{1704067200}};
+  Outcome no_time = Process(*worker, Rec({{"event", std::string("click")}}));
+  EXPECT_EQ(no_time.code, ErrorCode::kMissingField);
+  EXPECT_EQ(no_time.message, "missing field 'ts' (the window's time field)");
+  Outcome bad_time = Process(*worker, rec(Value{std::string("noon")}, Value{int64_t{1}}, Value{1.0}));
+  EXPECT_EQ(bad_time.code, ErrorCode::kWrongType);
+  EXPECT_EQ(bad_time.message,
+            "field 'ts': \"noon\" is not an RFC 3339 time: expected 4-digit year at character 1");
+  Outcome no_bytes = Process(*worker, rec(t, Value{}, Value{1.0}));
+  EXPECT_EQ(no_bytes.code, ErrorCode::kMissingField);
+  EXPECT_EQ(no_bytes.message, "missing field 'bytes' (needed by metric 'total')");
+  Outcome text = Process(*worker, rec(t, Value{std::string("12")}, Value{1.0}));
+  EXPECT_EQ(text.code, ErrorCode::kWrongType);
+  EXPECT_EQ(text.message, "field 'bytes': expected a number for metric 'total', got string \"12\"");
+  Outcome nan = Process(*worker, rec(t, Value{int64_t{1}}, Value{std::nan("")}));
+  EXPECT_EQ(nan.code, ErrorCode::kOutOfRange);
+  EXPECT_EQ(nan.message, "field 'latency_ms': expected a finite number for metric 'top', got double NaN");
+  Outcome huge = Process(*worker, rec(t, Value{1e18}, Value{1.0}));
+  EXPECT_EQ(huge.code, ErrorCode::kOutOfRange);
+  EXPECT_EQ(huge.message, "field 'bytes': 1e+18 is beyond +-1e18, the range metric 'total' sums exactly");
+  // max alone takes any finite double; the one good record is the only one counted.
+  EXPECT_EQ(Process(*worker, rec(t, Value{int64_t{5}}, Value{1e300})).verdict, Verdict::kAbsorb);
+  std::vector<std::unique_ptr<StageWorker>> pool;
+  pool.push_back(std::move(worker));
+  std::vector<Record> rows = stage->Finish(pool);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(Get(rows[0], "n"), Value{int64_t{1}});
+  EXPECT_EQ(Get(rows[0], "total"), Value{int64_t{5}});
+  EXPECT_EQ(Get(rows[0], "top"), Value{1e300});
+}
+
+TEST(AggregateTest, IntSumsAreExactAndWidenToDoubleOnlyWhenTheTotalOverflows) {
+  auto stage = FromYaml("group_by: [g]\nmetrics: { s: { sum: v }, m: { mean: v } }\n");
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const auto rec = [](const char* g, Value v) { return Rec({{"g", std::string(g)}, {"v", v}}); };
+  std::vector<Record> rows = AggregateOnOneWorker(
+      *stage, {rec("back", Value{kMax}), rec("back", Value{kMax}), rec("back", Value{-kMax}),
+               rec("over", Value{kMax}), rec("over", Value{kMax}),
+               rec("mixed", Value{int64_t{1}}), rec("mixed", Value{0.5})});
+  ASSERT_EQ(rows.size(), 3u);
+  // The intermediate total passed 2^63, the final one is back in range: still an exact int.
+  EXPECT_EQ(Get(rows[0], "g"), Value{std::string("back")});
+  EXPECT_EQ(Get(rows[0], "s"), Value{kMax});
+  EXPECT_EQ(Get(rows[0], "m"), Value{static_cast<double>(kMax) / 3});
+  EXPECT_EQ(Get(rows[1], "s"), Value{1.5});  // any double makes a double sum
+  EXPECT_EQ(Get(rows[1], "m"), Value{0.75});
+  EXPECT_EQ(Get(rows[2], "s"), Value{18446744073709551614.0});
+  EXPECT_EQ(Get(rows[2], "m"), Value{static_cast<double>(kMax)});
+}
+
+TEST(AggregateTest, DoubleSumsAreExactInFixedPoint) {
+  auto stage = FromYaml("metrics: { s: { sum: v }, m: { mean: v } }\n");
+  std::vector<Record> records;
+  for (int i = 0; i < 10; ++i) records.push_back(Rec({{"v", 0.1}}));
+  std::vector<Record> rows = AggregateOnOneWorker(*stage, records);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(Get(rows[0], "s"), Value{1.0});  // naive double addition gives 0.9999999999999999
+  EXPECT_EQ(Get(rows[0], "m"), Value{0.1});
+}
+
+TEST(AggregateTest, GroupsCompareLikeCompareValuesAndComeOutSorted) {
+  auto stage = FromYaml("group_by: [k]\nmetrics: { n: count, lo: { min: v }, d: { distinct: v } }\n");
+  const auto rec = [](Value k, Value v) { return Rec({{"k", std::move(k)}, {"v", std::move(v)}}); };
+  std::vector<Record> records = {
+      rec(Value{std::string("b")}, Value{int64_t{1}}), rec(Value{2.5}, Value{int64_t{1}}),
+      rec(Value{int64_t{1}}, Value{5.0}),               rec(Value{1.0}, Value{int64_t{5}}),
+      rec(Value{true}, Value{int64_t{1}}),              rec(Value{std::string("a")}, Value{1.0}),
+      rec(Value{}, Value{int64_t{1}}),                  Rec({{"v", Value{int64_t{7}}}}),
+      rec(Value{int64_t{-3}}, Value{int64_t{1}}),       rec(Value{false}, Value{int64_t{1}}),
+  };
+  std::vector<Record> rows = AggregateOnOneWorker(*stage, records);
+  std::vector<Value> keys;
+  for (const Record& row : rows) keys.push_back(Get(row, "k"));
+  EXPECT_THAT(keys, ElementsAre(Value{}, Value{false}, Value{true}, Value{int64_t{-3}},
+                                Value{int64_t{1}}, Value{2.5}, Value{std::string("a")},
+                                Value{std::string("b")}));
+  // null holds the record without k and the one with k: null.
+  EXPECT_EQ(Get(rows[0], "n"), Value{int64_t{2}});
+  // 1 and 1.0 are one group, reported as the int; min of 5.0 and 5 is the int 5; the
+  // distinct count sees one value.
+  EXPECT_EQ(Get(rows[4], "n"), Value{int64_t{2}});
+  EXPECT_EQ(Get(rows[4], "lo"), Value{int64_t{5}});
+  EXPECT_EQ(Get(rows[4], "d"), Value{int64_t{1}});
+}
+
+TEST(AggregateTest, ZerosOfBothSignsAreOneZero) {
+  auto stage = FromYaml("metrics: { lo: { min: v }, hi: { max: v }, s: { sum: v } }\n");
+  for (bool negative_first : {true, false}) {
+    std::vector<Record> records = {Rec({{"v", -0.0}}), Rec({{"v", 0.0}})};
+    if (!negative_first) std::swap(records[0], records[1]);
+    std::vector<Record> rows = AggregateOnOneWorker(*stage, records);
+    ASSERT_EQ(rows.size(), 1u);
+    for (const char* field : {"lo", "hi", "s"}) {
+      const double zero = std::get<double>(Get(rows[0], field));
+      EXPECT_EQ(zero, 0.0);
+      EXPECT_FALSE(std::signbit(zero)) << field;
+    }
+  }
+}
+
+TEST(AggregateTest, DistinctTellsTypesApartButNotIntsFromEqualDoubles) {
+  auto stage = FromYaml("metrics: { d: { distinct: v } }\n");
+  std::vector<Record> rows = AggregateOnOneWorker(
+      *stage, {Rec({{"v", int64_t{1}}}), Rec({{"v", 1.0}}), Rec({{"v", std::string("1")}}),
+               Rec({{"v", true}}), Rec({{"v", Value{}}}), Rec({{"v", Value{}}}),
+               Rec({{"v", 1.5}}), Rec({{"v", std::string("")}})});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(Get(rows[0], "d"), Value{int64_t{6}});  // 1, "1", true, null, 1.5, ""
+}
+
+// Records with awkward values: ints and doubles, equal keys of both types, nulls, missing
+// group fields, doubles whose naive sum depends on the order.
+std::vector<Record> MixedRecords(size_t n) {
+  std::mt19937_64 random(11);
+  std::vector<Record> records;
+  const std::vector<Value> keys = {Value{std::string("view")}, Value{std::string("click")},
+                                   Value{int64_t{1}},          Value{1.0},
+                                   Value{},                    Value{2.5},
+                                   Value{true}};
+  for (size_t i = 0; i < n; ++i) {
+    Record r;
+    const uint64_t pick = random();
+    if (pick % 11 != 0) r.Append(FieldNames::Intern("event"), keys[pick % keys.size()]);
+    r.Append(FieldNames::Intern("ts"), Value{int64_t{1704067200} + static_cast<int64_t>(random() % 300)});
+    const double latency = std::ldexp(static_cast<double>(random() % 100000), -7) + 0.1;
+    r.Append(FieldNames::Intern("latency_ms"),
+             pick % 3 == 0 ? Value{static_cast<int64_t>(latency)} : Value{latency});
+    r.Append(FieldNames::Intern("bytes"), Value{static_cast<int64_t>(random() >> 2) - (int64_t{1} << 60)});
+    r.Append(FieldNames::Intern("user"), Value{std::string("u") + std::to_string(random() % 50)});
+    records.push_back(std::move(r));
+  }
+  return records;
+}
+
+TEST(AggregateTest, ResultsAreIdenticalWhateverTheWorkersAndTheSplit) {
+  auto stage = FromYaml(R"(group_by: [event]
+window: { time_field: ts, tumbling: 1m }
+metrics:
+  count: count
+  sum_bytes: { sum: bytes }
+  sum_latency: { sum: latency_ms }
+  min_latency: { min: latency_ms }
+  max_latency: { max: latency_ms }
+  mean_latency: { mean: latency_ms }
+  p50: { p50: latency_ms }
+  p99: { p99: latency_ms }
+  users: { distinct: user }
+)");
+  const std::vector<Record> records = MixedRecords(5000);
+  const std::vector<Record> baseline = AggregateOnOneWorker(*stage, records);
+  ASSERT_GT(baseline.size(), 20u);
+
+  std::mt19937_64 random(5);
+  for (size_t workers : {1, 2, 3, 7}) {
+    for (int split = 0; split < 3; ++split) {
+      std::vector<Record> shuffled = records;
+      std::shuffle(shuffled.begin(), shuffled.end(), random);
+      std::vector<size_t> assignment(shuffled.size());
+      for (size_t i = 0; i < shuffled.size(); ++i) {
+        assignment[i] = split == 0   ? i % workers                          // round robin
+                        : split == 1 ? i * workers / shuffled.size()        // contiguous slices
+                                     : static_cast<size_t>(random() % workers);  // random
+      }
+      EXPECT_EQ(Aggregate(*stage, shuffled, assignment, workers), baseline)
+          << workers << " workers, split " << split;
+    }
+  }
+}
+
+TEST(AggregateTest, FinishEmptiesTheWorkers) {
+  auto stage = FromYaml("metrics: { n: count }\n");
+  std::vector<std::unique_ptr<StageWorker>> pool;
+  pool.push_back(stage->MakeWorker());
+  Item item;
+  item.record = Rec({{"x", int64_t{1}}});
+  EXPECT_EQ(pool[0]->Process(item), Verdict::kAbsorb);
+  EXPECT_EQ(stage->Finish(pool).size(), 1u);
+  EXPECT_THAT(stage->Finish(pool), IsEmpty());
+}
+
+TEST(AggregateConfigTest, PercentilesParse) {
+  auto stage = FromYaml("metrics: { a: { p0: v }, b: { p99.9: v }, c: { p100: v }, d: { p50: v } }\n");
+  std::vector<Record> records;
+  for (int i = 1; i <= 1000; ++i) records.push_back(Rec({{"v", int64_t{i}}}));
+  std::vector<Record> rows = AggregateOnOneWorker(*stage, records);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(Get(rows[0], "a"), Value{1.0});
+  EXPECT_NEAR(std::get<double>(Get(rows[0], "b")), 999, 9.99);
+  EXPECT_EQ(Get(rows[0], "c"), Value{1000.0});
+  EXPECT_NEAR(std::get<double>(Get(rows[0], "d")), 500, 5);
+}
+
+TEST(AggregateConfigTest, ReportsEveryProblemWithItsPosition) {
+  const std::string yaml = R"(group_by: [event, event]
+window: { time_feld: ts, tumbling: soon }
+metrics:
+  n: count
+  avg_latency: { avg: latency_ms }
+  total: sum
+  event: count
+  two: { sum: a, max: b }
+  p: { p101: x }
+  c: { count: x }
+  m: median
+)";
+  EXPECT_THAT(
+      ConfigProblems(yaml),
+      ElementsAre(
+          "p.yaml:1:19: group_by lists 'event' twice",
+          "p.yaml:2:11: unknown key 'time_feld' (did you mean 'time_field'?)",
+          "p.yaml:2:9: missing required key 'time_field'",
+          "p.yaml:2:36: expected a positive duration like 500ms, 30s, 1m, 2h or 1d, got 'soon'",
+          HasSubstr("p.yaml:5:18: metric 'avg_latency': unknown metric 'avg'; expected count, "
+                    "sum, mean, min, max, distinct or a percentile like p50, p90, p95, p99 (did "
+                    "you mean 'mean'?)"),
+          "p.yaml:6:10: metric 'total': sum needs a field: write { sum: FIELD }",
+          "p.yaml:7:3: metric 'event' has the name of a group_by field; rows need distinct "
+          "field names",
+          "p.yaml:8:8: metric 'two': expected `count` or one entry like { sum: bytes }, got a "
+          "map of 2 entries",
+          HasSubstr("p.yaml:9:8: metric 'p': unknown metric 'p101'"),
+          "p.yaml:10:8: metric 'c': count takes no field: write `c: count`",
+          HasSubstr("p.yaml:11:6: metric 'm': unknown metric 'median'")));
+}
+
+TEST(AggregateConfigTest, MetricsAreRequired) {
+  EXPECT_THAT(ConfigProblems("group_by: event\n"),
+              ElementsAre("p.yaml:1:1: missing required key 'metrics'"));
+  EXPECT_THAT(ConfigProblems("metrics: {}\n"),
+              ElementsAre(HasSubstr("p.yaml:1:10: metrics must be a non-empty map")));
+  EXPECT_THAT(ConfigProblems("window: { time_field: ts, tumbling: 1m }\nmetrics: { window_start: count }\n"),
+              ElementsAre(HasSubstr("p.yaml:2:12: metric 'window_start' has the name of a row field")));
+}
+
+TEST(AggregateOptionsTest, BuiltInCode) {
+  AggregateOptions options{
+      .group_by = {"event"},
+      .window = AggregateWindow{.time_field = "ts", .tumbling = std::chrono::hours(1)},
+      .metrics = {{.name = "n", .kind = MetricKind::kCount},
+                  {.name = "hi", .kind = MetricKind::kMax, .field = "bytes"}}};
+  AggregateStage stage(options);
+  std::vector<Record> rows = AggregateOnOneWorker(
+      stage, {Rec({{"event", std::string("x")}, {"ts", int64_t{3600}}, {"bytes", int64_t{4}}}),
+              Rec({{"event", std::string("x")}, {"ts", int64_t{7199}}, {"bytes", int64_t{9}}})});
+  EXPECT_THAT(rows, ElementsAre(Rec({{"window_start", std::string("1970-01-01T01:00:00Z")},
+                                     {"event", std::string("x")},
+                                     {"n", int64_t{2}},
+                                     {"hi", int64_t{9}}})));
+}
+
+TEST(AggregateOptionsTest, InvalidOptionsAreListedAndThrown) {
+  AggregateOptions options{
+      .group_by = {"n"},
+      .window = AggregateWindow{.time_field = "", .tumbling = std::chrono::milliseconds(0)},
+      .metrics = {{.name = "n", .kind = MetricKind::kCount},
+                  {.name = "q", .kind = MetricKind::kQuantile, .field = "x", .quantile = 1.5},
+                  {.name = "s", .kind = MetricKind::kSum}}};
+  EXPECT_THAT(CheckAggregateOptions(options),
+              ElementsAre("window without a time_field", "window of zero width",
+                          "metric 'n' repeats an output field name",
+                          "metric 'q': quantile outside 0..1", "metric 's' has no field"));
+  EXPECT_THROW(AggregateStage{options}, std::invalid_argument);
+  EXPECT_THAT(CheckAggregateOptions({}), ElementsAre("no metrics"));
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,203 @@
+// Tests for the shared raw-line checks and the text value helpers of the parse stages.
+#include "stages/line_checks.h"
+
+#include <random>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "stages/text_values.h"
+
+namespace sluice {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Checked {
+  LineStatus status;
+  std::string text;
+  std::optional<ErrorCode> code;
+  std::string message;
+};
+
+Checked Check(std::string_view line) {
+  Batch batch;
+  batch.AddLine(line, 1, 0);
+  batch.Seal();
+  Item& item = batch.items[0];
+  std::string_view text;
+  Checked out{.status = CheckLine(item, text), .text = std::string(text), .code = {}, .message = {}};
+  if (item.error) {
+    out.code = item.error->code;
+    out.message = item.error->message;
+  }
+  return out;
+}
+
+TEST(CheckLineTest, PassesOrdinaryLineThrough) {
+  Checked c = Check("hello world");
+  EXPECT_EQ(c.status, LineStatus::kText);
+  EXPECT_EQ(c.text, "hello world");
+  EXPECT_FALSE(c.code);
+}
+
+TEST(CheckLineTest, StripsTrailingCarriageReturn) {
+  Checked c = Check("a,b\r");
+  EXPECT_EQ(c.status, LineStatus::kText);
+  EXPECT_EQ(c.text, "a,b");
+}
+
+TEST(CheckLineTest, RejectsEmptyAndBlankLines) {
+  for (std::string_view line : {"", " ", "\t  ", "\r", "  \r"}) {
+    Checked c = Check(line);
+    EXPECT_EQ(c.status, LineStatus::kRejected) << "'" << line << "'";
+    EXPECT_EQ(c.code, ErrorCode::kInvalidInput);
+    EXPECT_EQ(c.message, "empty line");
+  }
+}
+
+TEST(CheckLineTest, RejectsNulByteWithColumn) {
+  Checked c = Check(std::string("ab\0cd", 5));
+  EXPECT_EQ(c.status, LineStatus::kRejected);
+  EXPECT_EQ(c.code, ErrorCode::kInvalidEncoding);
+  EXPECT_EQ(c.message, "NUL byte at column 3");
+}
+
+TEST(CheckLineTest, RejectsInvalidUtf8WithColumn) {
+  struct Case {
+    std::string line;
+    size_t column;
+  };
+  const Case cases[] = {
+      {"ab\xff", 3},                 // never valid
+      {"\x80x", 1},                  // lone continuation byte
+      {"ok \xc3", 4},                // truncated 2-byte sequence
+      {"\xc0\xaf", 1},               // overlong '/'
+      {"xy\xe0\x80\xaf", 3},         // overlong 3-byte
+      {"\xed\xa0\x80", 1},           // UTF-16 surrogate
+      {"abcd\xf4\x90\x80\x80", 5},   // above U+10FFFF
+      {"\xe2\x82\xac \xe2\x82", 5},  // euro sign, then a truncated one
+  };
+  for (const Case& test : cases) {
+    Checked c = Check(test.line);
+    EXPECT_EQ(c.status, LineStatus::kRejected);
+    EXPECT_EQ(c.code, ErrorCode::kInvalidEncoding);
+    EXPECT_EQ(c.message, "invalid UTF-8 at column " + std::to_string(test.column)) << test.line;
+  }
+}
+
+TEST(CheckLineTest, AcceptsMultiByteUtf8) {
+  Checked c = Check("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");  // café € 😀
+  EXPECT_EQ(c.status, LineStatus::kText);
+}
+
+TEST(CheckLineTest, ItemWithoutRawTextIsNoText) {
+  Batch batch;
+  Record record;
+  record.Set(FieldNames::Intern("x"), int64_t{1});
+  batch.AddRecord(record);
+  batch.Seal();
+  std::string_view text;
+  EXPECT_EQ(CheckLine(batch.items[0], text), LineStatus::kNoText);
+  EXPECT_FALSE(batch.items[0].error);
+  EXPECT_FALSE(HasRawText(batch.items[0]));
+}
+
+TEST(FindInvalidUtf8Test, AgreesWithItselfOnRandomBytes) {
+  // The reported offset must be exactly where the valid prefix ends.
+  std::mt19937 random(7);
+  for (int round = 0; round < 2000; ++round) {
+    std::string text(random() % 24, '\0');
+    for (char& c : text) c = static_cast<char>(random() % 4 == 0 ? random() % 256 : 'a' + random() % 26);
+    const size_t bad = FindInvalidUtf8(text);
+    if (bad == std::string_view::npos) continue;
+    ASSERT_LT(bad, text.size());
+    EXPECT_EQ(FindInvalidUtf8(std::string_view(text).substr(0, bad)), std::string_view::npos);
+  }
+}
+
+TEST(TrimBlanksTest, TrimsBothEnds) {
+  EXPECT_EQ(TrimBlanks("  a b \t"), "a b");
+  EXPECT_EQ(TrimBlanks("   "), "");
+  EXPECT_EQ(TrimBlanks("x"), "x");
+}
+
+TEST(InferValueTest, TypesIntegers) {
+  EXPECT_EQ(InferValue("42", ValueTyping::kInfer), Value(int64_t{42}));
+  EXPECT_EQ(InferValue("-7", ValueTyping::kInfer), Value(int64_t{-7}));
+  EXPECT_EQ(InferValue("0", ValueTyping::kInfer), Value(int64_t{0}));
+  EXPECT_EQ(InferValue("9223372036854775807", ValueTyping::kInfer),
+            Value(int64_t{9223372036854775807}));
+  // Beyond int64: a double.
+  EXPECT_EQ(InferValue("9223372036854775808", ValueTyping::kInfer), Value(9223372036854775808.0));
+}
+
+TEST(InferValueTest, TypesDoubles) {
+  EXPECT_EQ(InferValue("1.5", ValueTyping::kInfer), Value(1.5));
+  EXPECT_EQ(InferValue("-0.25", ValueTyping::kInfer), Value(-0.25));
+  EXPECT_EQ(InferValue("1e3", ValueTyping::kInfer), Value(1000.0));
+  EXPECT_EQ(InferValue("2.5E-1", ValueTyping::kInfer), Value(0.25));
+}
+
+TEST(InferValueTest, TypesBoolsAndNull) {
+  EXPECT_EQ(InferValue("true", ValueTyping::kInfer), Value(true));
+  EXPECT_EQ(InferValue("false", ValueTyping::kInfer), Value(false));
+  EXPECT_EQ(InferValue("", ValueTyping::kInfer), Value(std::monostate{}));
+}
+
+TEST(InferValueTest, KeepsEverythingElseAsText) {
+  for (std::string_view text : {"007", "+1", "1.", ".5", "1e", "0x1F", "nan", "inf", "TRUE",
+                                " 42", "42 ", "1,000", "-", "1e999", "12ab", "--1"}) {
+    EXPECT_EQ(InferValue(text, ValueTyping::kInfer), Value(std::string(text))) << text;
+  }
+}
+
+TEST(InferValueTest, StringTypingKeepsText) {
+  EXPECT_EQ(InferValue("42", ValueTyping::kString), Value(std::string("42")));
+  EXPECT_EQ(InferValue("", ValueTyping::kString), Value(std::string()));
+  EXPECT_EQ(InferValue("true", ValueTyping::kString), Value(std::string("true")));
+}
+
+TEST(ValueTypingTest, ParsesNames) {
+  EXPECT_EQ(ValueTypingFromName("infer"), ValueTyping::kInfer);
+  EXPECT_EQ(ValueTypingFromName("string"), ValueTyping::kString);
+  EXPECT_FALSE(ValueTypingFromName("auto"));
+}
+
+TEST(FieldIdCacheTest, ReturnsInternedIdsByPositionAndByName) {
+  FieldIdCache cache;
+  const FieldId a = FieldNames::Intern("cache_a");
+  const FieldId b = FieldNames::Intern("cache_b");
+  EXPECT_EQ(cache.Intern("cache_a", 0), a);
+  EXPECT_EQ(cache.Intern("cache_b", 1), b);
+  EXPECT_EQ(cache.Intern("cache_a", 0), a);  // positional hit
+  EXPECT_EQ(cache.Intern("cache_a", 1), a);  // positional miss, name hit
+  EXPECT_EQ(cache.Intern("cache_b", 0), b);
+  EXPECT_EQ(cache.Intern("", 2), FieldNames::Intern(""));
+  const std::optional<FieldId> fresh = cache.Intern("cache_fresh_name", 5);
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(FieldNames::Name(*fresh), "cache_fresh_name");
+}
+
+TEST(FieldDeduperTest, LastValueWinsAtFirstPosition) {
+  FieldDeduper deduper;
+  const FieldId a = FieldNames::Intern("dedupe_a");
+  const FieldId b = FieldNames::Intern("dedupe_b");
+  Record record;
+  deduper.StartRecord();
+  deduper.Set(record, a, int64_t{1});
+  deduper.Set(record, b, int64_t{2});
+  deduper.Set(record, a, int64_t{3});
+  ASSERT_EQ(record.size(), 2u);
+  EXPECT_EQ(record.fields()[0].id, a);
+  EXPECT_EQ(record.fields()[0].value, Value(int64_t{3}));
+  // A new record starts fresh.
+  Record next;
+  deduper.StartRecord();
+  deduper.Set(next, a, int64_t{9});
+  EXPECT_EQ(next.size(), 1u);
+}
+
+}  // namespace
+}  // namespace sluice

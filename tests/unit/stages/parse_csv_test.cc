@@ -1,0 +1,294 @@
+// Tests for the parse_csv stage, including the header row shared across workers.
+#include "stages/parse_csv.h"
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "framework/pipeline.h"
+#include "tests/unit/stages/parse_test_util.h"
+
+namespace sluice {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using parse_test::FieldNamesOf;
+using parse_test::FieldOf;
+using parse_test::ParseLines;
+using parse_test::StageConfig;
+
+Value Str(std::string s) { return Value(std::move(s)); }
+Value Int(int64_t i) { return Value(i); }
+Value Null() { return Value(std::monostate{}); }
+
+ParseCsvOptions Columns(std::vector<std::string> columns, bool header = false) {
+  return ParseCsvOptions{.columns = std::move(columns), .header = header};
+}
+
+TEST(ParseCsvTest, ParsesAndInfersTypes) {
+  ParseCsvStage stage(Columns({"s", "i", "d", "b", "n", "neg"}));
+  auto out = ParseLines(stage, {"ada,42,1.5,true,,-3"});
+  ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
+  EXPECT_THAT(FieldNamesOf(out.item(0)), ElementsAre("s", "i", "d", "b", "n", "neg"));
+  EXPECT_EQ(FieldOf(out.item(0), "s"), Str("ada"));
+  EXPECT_EQ(FieldOf(out.item(0), "i"), Int(42));
+  EXPECT_EQ(FieldOf(out.item(0), "d"), Value(1.5));
+  EXPECT_EQ(FieldOf(out.item(0), "b"), Value(true));
+  EXPECT_EQ(FieldOf(out.item(0), "n"), Null());
+  EXPECT_EQ(FieldOf(out.item(0), "neg"), Int(-3));
+}
+
+TEST(ParseCsvTest, StringTypesKeepText) {
+  ParseCsvStage stage(ParseCsvOptions{.columns = {"a", "b"}, .header = false,
+                                      .types = ValueTyping::kString});
+  auto out = ParseLines(stage, {"42,"});
+  ASSERT_EQ(out.verdicts[0], Verdict::kPass);
+  EXPECT_EQ(FieldOf(out.item(0), "a"), Str("42"));
+  EXPECT_EQ(FieldOf(out.item(0), "b"), Str(""));
+}
+
+TEST(ParseCsvTest, HandlesRfc4180Quoting) {
+  ParseCsvStage stage(Columns({"a", "b", "c"}));
+  auto out = ParseLines(stage, {R"("x, y","say ""hi""",42)", R"("42","",plain)", R"(a"b,"",)"});
+  ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
+  EXPECT_EQ(FieldOf(out.item(0), "a"), Str("x, y"));
+  EXPECT_EQ(FieldOf(out.item(0), "b"), Str("say \"hi\""));
+  EXPECT_EQ(FieldOf(out.item(0), "c"), Int(42));
+  // Quoted fields stay strings; an empty quoted field is "", an empty plain one null.
+  ASSERT_EQ(out.verdicts[1], Verdict::kPass) << out.message(1);
+  EXPECT_EQ(FieldOf(out.item(1), "a"), Str("42"));
+  EXPECT_EQ(FieldOf(out.item(1), "b"), Str(""));
+  // A quote inside a plain field is literal; a trailing delimiter makes an empty field.
+  ASSERT_EQ(out.verdicts[2], Verdict::kPass) << out.message(2);
+  EXPECT_EQ(FieldOf(out.item(2), "a"), Str("a\"b"));
+  EXPECT_EQ(FieldOf(out.item(2), "c"), Null());
+}
+
+TEST(ParseCsvTest, CustomDelimiterAndQuote) {
+  ParseCsvStage stage(ParseCsvOptions{.columns = {"a", "b"}, .header = false, .delimiter = '\t',
+                                      .quote = '\''});
+  auto out = ParseLines(stage, {"'x\ty'\t7", "a,b\t'it''s'"});
+  ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
+  EXPECT_EQ(FieldOf(out.item(0), "a"), Str("x\ty"));
+  EXPECT_EQ(FieldOf(out.item(0), "b"), Int(7));
+  ASSERT_EQ(out.verdicts[1], Verdict::kPass) << out.message(1);
+  EXPECT_EQ(FieldOf(out.item(1), "a"), Str("a,b"));
+  EXPECT_EQ(FieldOf(out.item(1), "b"), Str("it's"));
+}
+
+TEST(ParseCsvTest, NoQuoting) {
+  ParseCsvStage stage(ParseCsvOptions{.columns = {"a", "b"}, .header = false, .quote = '\0'});
+  auto out = ParseLines(stage, {R"("x,y")"});
+  ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
+  EXPECT_EQ(FieldOf(out.item(0), "a"), Str("\"x"));
+  EXPECT_EQ(FieldOf(out.item(0), "b"), Str("y\""));
+}
+
+TEST(ParseCsvTest, ReportsBadRows) {
+  ParseCsvStage stage(Columns({"a", "b", "c"}));
+  auto out = ParseLines(stage, {"1,2", "1,2,3,4", R"(1,"open,3)", R"(1,"x"y,3)", "", "1,\xff,3",
+                                std::string("1,\0,3", 5)});
+  EXPECT_EQ(out.message(0), "expected 3 columns, got 2");
+  EXPECT_EQ(out.message(1), "expected 3 columns, got 4");
+  EXPECT_EQ(out.message(2), "unterminated quoted field starting at column 3");
+  EXPECT_EQ(out.message(3), "unexpected character after closing quote at column 6");
+  EXPECT_EQ(out.message(4), "empty line");
+  for (size_t i = 0; i <= 4; ++i) {
+    EXPECT_EQ(out.verdicts[i], Verdict::kError);
+    EXPECT_EQ(out.code(i), ErrorCode::kInvalidInput);
+  }
+  EXPECT_EQ(out.code(5), ErrorCode::kInvalidEncoding);
+  EXPECT_EQ(out.message(5), "invalid UTF-8 at column 3");
+  EXPECT_EQ(out.code(6), ErrorCode::kInvalidEncoding);
+  EXPECT_EQ(out.message(6), "NUL byte at column 3");
+}
+
+TEST(ParseCsvTest, HeaderFromLineOne) {
+  ParseCsvStage stage(ParseCsvOptions{});
+  auto out = ParseLines(stage, {"user,\"bytes\",ok", "ada,10,true", "bob,20,false\r"});
+  EXPECT_EQ(out.verdicts[0], Verdict::kFilter);
+  ASSERT_EQ(out.verdicts[1], Verdict::kPass) << out.message(1);
+  EXPECT_THAT(FieldNamesOf(out.item(1)), ElementsAre("user", "bytes", "ok"));
+  EXPECT_EQ(FieldOf(out.item(2), "bytes"), Int(20));
+  EXPECT_EQ(FieldOf(out.item(2), "ok"), Value(false));
+}
+
+TEST(ParseCsvTest, ColumnsRenameTheHeaderRow) {
+  ParseCsvStage stage(Columns({"who", "amount"}, /*header=*/true));
+  auto out = ParseLines(stage, {"User,Bytes", "ada,10"});
+  EXPECT_EQ(out.verdicts[0], Verdict::kFilter);
+  ASSERT_EQ(out.verdicts[1], Verdict::kPass);
+  EXPECT_EQ(FieldOf(out.item(1), "who"), Str("ada"));
+
+  auto wrong = ParseLines(stage, {"User,Bytes,Extra", "ada,10"});
+  EXPECT_EQ(wrong.verdicts[0], Verdict::kError);
+  EXPECT_EQ(wrong.message(0), "header row: expected 2 columns, got 3");
+  EXPECT_EQ(wrong.verdicts[1], Verdict::kPass);
+}
+
+TEST(ParseCsvTest, BadHeaderRowFailsTheRowsAfterIt) {
+  ParseCsvStage duplicate(ParseCsvOptions{});
+  auto out = ParseLines(duplicate, {"a,b,a", "1,2,3"});
+  EXPECT_EQ(out.message(0), "header row: duplicate column 'a'");
+  EXPECT_EQ(out.verdicts[1], Verdict::kError);
+  EXPECT_EQ(out.message(1), "no valid header row (line 1: duplicate column 'a')");
+
+  ParseCsvStage empty_name(ParseCsvOptions{});
+  EXPECT_EQ(ParseLines(empty_name, {"a,,c"}).message(0), "header row: column 2 has an empty name");
+
+  ParseCsvStage empty_line(ParseCsvOptions{});
+  auto blank = ParseLines(empty_line, {"", "1,2"});
+  EXPECT_EQ(blank.message(0), "empty line");
+  EXPECT_EQ(blank.message(1), "no valid header row (line 1: empty line)");
+}
+
+TEST(ParseCsvTest, SingleWorkerWithoutLineOneFailsAtOnce) {
+  ParseCsvStage stage(ParseCsvOptions{});
+  auto worker = stage.MakeWorker();
+  auto out = parse_test::ParseLinesWith(*worker, {"a,b", "1,2"}, /*first_line=*/5);
+  EXPECT_EQ(out.verdicts[0], Verdict::kError);
+  EXPECT_THAT(out.message(0), HasSubstr("no header row: line 1 has not reached this stage"));
+}
+
+TEST(ParseCsvTest, WorkersWaitForTheWorkerWithLineOne) {
+  ParseCsvStage stage(ParseCsvOptions{});
+  auto first = stage.MakeWorker();
+  auto second = stage.MakeWorker();
+  // The second worker meets line 2 before the first has parsed line 1.
+  std::atomic<bool> started{false};
+  parse_test::ParsedLines later;
+  std::thread waiter([&] {
+    started = true;
+    later = parse_test::ParseLinesWith(*second, {"ada,1", "bob,2"}, /*first_line=*/2);
+  });
+  while (!started) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto head = parse_test::ParseLinesWith(*first, {"user,n"}, /*first_line=*/1);
+  waiter.join();
+  EXPECT_EQ(head.verdicts[0], Verdict::kFilter);
+  ASSERT_EQ(later.verdicts[0], Verdict::kPass) << later.message(0);
+  EXPECT_EQ(FieldOf(later.item(0), "user"), Str("ada"));
+  EXPECT_EQ(FieldOf(later.item(1), "n"), Int(2));
+}
+
+TEST(ParseCsvTest, HeaderFromLineOneThroughPipelineWithManyWorkers) {
+  for (int workers : {1, 3}) {
+    Pipeline pipeline({.name = "csv", .queue = {.capacity = 4, .batch = 16}});
+    pipeline.Add({.name = "parse", .workers = workers},
+                 std::make_unique<ParseCsvStage>(ParseCsvOptions{}));
+    std::mutex mutex;
+    int64_t sum = 0;
+    size_t results = 0;
+    std::vector<std::string> errors;
+    const FieldId n = FieldNames::Intern("n");
+    pipeline.OnResult([&](const Record& record) {
+      std::lock_guard lock(mutex);
+      ++results;
+      if (const Value* v = record.Find(n)) sum += std::get<int64_t>(*v);
+    });
+    pipeline.OnError([&](const Error& error) { errors.push_back(error.message); });
+    pipeline.Start();
+    pipeline.Push("name,n");
+    for (int i = 1; i <= 2000; ++i) pipeline.Push("row" + std::to_string(i) + "," + std::to_string(i));
+    pipeline.Finish();
+    EXPECT_THAT(errors, ElementsAre()) << workers << " workers";
+    EXPECT_EQ(results, 2000u) << workers << " workers";
+    EXPECT_EQ(sum, 2000 * 2001 / 2) << workers << " workers";
+  }
+}
+
+TEST(ParseCsvTest, ProjectionKeepsOnlyNeededColumns) {
+  ParseCsvStage stage(Columns({"a", "b", "c"}));
+  stage.Project(FieldNeeds::Only({"c", "a"}));
+  auto out = ParseLines(stage, {"1,2,3", "1,2"});
+  ASSERT_EQ(out.verdicts[0], Verdict::kPass);
+  EXPECT_THAT(FieldNamesOf(out.item(0)), ElementsAre("a", "c"));
+  EXPECT_EQ(FieldOf(out.item(0), "c"), Int(3));
+  EXPECT_EQ(out.message(1), "expected 3 columns, got 2");  // rows are still checked
+}
+
+TEST(ParseCsvTest, PassesPushedRecordsUnchanged) {
+  ParseCsvStage stage(Columns({"a"}));
+  auto worker = stage.MakeWorker();
+  Batch batch;
+  Record record;
+  record.Set(FieldNames::Intern("a"), int64_t{1});
+  batch.AddRecord(record);
+  batch.Seal();
+  EXPECT_EQ(worker->Process(batch.items[0]), Verdict::kPass);
+  EXPECT_EQ(batch.items[0].record, record);
+}
+
+TEST(ParseCsvTest, ValidatesOptions) {
+  EXPECT_THAT(ValidateCsvOptions(ParseCsvOptions{.header = false}), HasSubstr("needs `columns:`"));
+  EXPECT_THAT(ValidateCsvOptions(Columns({"a", "a"})), HasSubstr("duplicate column 'a'"));
+  EXPECT_THAT(ValidateCsvOptions(ParseCsvOptions{.delimiter = '"'}), HasSubstr("must differ"));
+  EXPECT_EQ(ValidateCsvOptions(ParseCsvOptions{}), "");
+  EXPECT_THROW(ParseCsvStage(ParseCsvOptions{.header = false}), std::invalid_argument);
+}
+
+TEST(ParseCsvConfigTest, BuildsFromConfig) {
+  StageRegistry registry;
+  RegisterParseCsv(registry);
+  ConfigErrors errors;
+  auto config = StageConfig("parse_csv")
+                    .SetList("columns", {"a", "b"})
+                    .Set("header", "false")
+                    .Set("delimiter", "\\t")
+                    .Set("quote", "")
+                    .Set("types", "string");
+  auto stage = parse_test::Build(registry, config, errors);
+  ASSERT_NE(stage, nullptr) << errors.ToString();
+  const ParseCsvOptions& options = static_cast<ParseCsvStage&>(*stage).options();
+  EXPECT_THAT(options.columns, ElementsAre("a", "b"));
+  EXPECT_FALSE(options.header);
+  EXPECT_EQ(options.delimiter, '\t');
+  EXPECT_EQ(options.quote, '\0');
+  EXPECT_EQ(options.types, ValueTyping::kString);
+  auto out = ParseLines(*stage, {"x\t\"y\""});
+  EXPECT_EQ(FieldOf(out.item(0), "b"), Str("\"y\""));
+}
+
+TEST(ParseCsvConfigTest, ReportsEveryProblemWithPositions) {
+  StageRegistry registry;
+  RegisterParseCsv(registry);
+  ConfigErrors errors;
+  auto config = StageConfig("parse_csv")
+                    .SetList("columns", {"a", "a"})  // line 3
+                    .Set("header", "maybe")          // line 4
+                    .Set("delimiter", ";;")          // line 5
+                    .Set("types", "auto")            // line 6
+                    .Set("delimeter", ",")           // line 7
+                    .SetMap("quote");                // line 8
+  EXPECT_EQ(parse_test::Build(registry, config, errors), nullptr);
+  const std::string all = errors.ToString();
+  EXPECT_THAT(all, HasSubstr("test.yaml:3:20: columns: duplicate column 'a'"));
+  EXPECT_THAT(all, HasSubstr("test.yaml:4:20: expected true or false, got 'maybe'"));
+  EXPECT_THAT(all, HasSubstr("test.yaml:5:20: delimiter: expected a single character"));
+  EXPECT_THAT(all, HasSubstr("test.yaml:6:20: types: expected 'infer' or 'string', got 'auto'"));
+  EXPECT_THAT(all, HasSubstr("test.yaml:7:3: unknown key 'delimeter' (did you mean 'delimiter'?)"));
+  EXPECT_THAT(all, HasSubstr("test.yaml:8:20: expected a string, got a map"));
+  EXPECT_EQ(errors.size(), 6u) << all;
+}
+
+TEST(ParseCsvConfigTest, HeaderFalseNeedsColumns) {
+  StageRegistry registry;
+  RegisterParseCsv(registry);
+  ConfigErrors errors;
+  EXPECT_EQ(parse_test::Build(registry, StageConfig("parse_csv").Set("header", "false"), errors),
+            nullptr);
+  EXPECT_THAT(errors.ToString(), HasSubstr("test.yaml:3:20: parse_csv needs `columns:`"));
+
+  ConfigErrors same;
+  EXPECT_EQ(parse_test::Build(registry, StageConfig("parse_csv").Set("quote", ","), same), nullptr);
+  EXPECT_THAT(same.ToString(), HasSubstr("test.yaml:3:20: delimiter and quote must differ"));
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,307 @@
+// Tests for the parse_json stage.
+#include "stages/parse_json.h"
+
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/unit/stages/parse_test_util.h"
+
+namespace sluice {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using parse_test::FieldNamesOf;
+using parse_test::FieldOf;
+using parse_test::ParseLines;
+using parse_test::StageConfig;
+
+Value Str(std::string s) { return Value(std::move(s)); }
+Value Int(int64_t i) { return Value(i); }
+
+TEST(ParseJsonTest, ParsesEveryValueType) {
+  ParseJsonStage stage;
+  auto out = ParseLines(stage, {R"({"s":"a\"b\n\u00e9","i":-42,"d":1.5,"t":true,"f":false,"n":null})"});
+  ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
+  const Item& item = out.item(0);
+  EXPECT_THAT(FieldNamesOf(item), ElementsAre("s", "i", "d", "t", "f", "n"));
+  EXPECT_EQ(FieldOf(item, "s"), Str("a\"b\n\xc3\xa9"));
+  EXPECT_EQ(FieldOf(item, "i"), Int(-42));
+  EXPECT_EQ(FieldOf(item, "d"), Value(1.5));
+  EXPECT_EQ(FieldOf(item, "t"), Value(true));
+  EXPECT_EQ(FieldOf(item, "f"), Value(false));
+  EXPECT_EQ(FieldOf(item, "n"), Value(std::monostate{}));
+}
+
+TEST(ParseJsonTest, IntegersBeyondInt64BecomeDoubles) {
+  ParseJsonStage stage;
+  auto out = ParseLines(stage, {R"({"max":9223372036854775807,"big":9223372036854775808,)"
+                                R"("neg":-9223372036854775809,"huge":123456789012345678901234567890})"});
+  ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
+  EXPECT_EQ(FieldOf(out.item(0), "max"), Int(9223372036854775807));
+  EXPECT_EQ(FieldOf(out.item(0), "big"), Value(9223372036854775808.0));
+  EXPECT_EQ(FieldOf(out.item(0), "neg"), Value(-9223372036854775809.0));
+  EXPECT_EQ(FieldOf(out.item(0), "huge"), Value(1.2345678901234568e29));
+}
+
+TEST(ParseJsonTest, KeepsNestedValuesAsRawJson) {
+  ParseJsonStage stage;
+  auto out = ParseLines(stage, {R"({"o": {"x": [1, {"y": null}]} , "a":[ ],"z":1})"});
+  ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
+  EXPECT_EQ(FieldOf(out.item(0), "o"), Str(R"({"x": [1, {"y": null}]})"));
+  EXPECT_EQ(FieldOf(out.item(0), "a"), Str("[ ]"));
+  EXPECT_EQ(FieldOf(out.item(0), "z"), Int(1));
+}
+
+TEST(ParseJsonTest, DuplicateKeysLastOneWins) {
+  ParseJsonStage stage;
+  auto out = ParseLines(stage, {R"({"a":1,"b":2,"a":3})"});
+  ASSERT_EQ(out.verdicts[0], Verdict::kPass);
+  EXPECT_THAT(FieldNamesOf(out.item(0)), ElementsAre("a", "b"));
+  EXPECT_EQ(FieldOf(out.item(0), "a"), Int(3));
+}
+
+TEST(ParseJsonTest, EscapedKeysAreUnescaped) {
+  ParseJsonStage stage;
+  stage.Project(FieldNeeds::Only({"user"}));
+  auto out = ParseLines(stage, {R"({"us\u0065r":"ada"})"});
+  ASSERT_EQ(out.verdicts[0], Verdict::kPass);
+  EXPECT_EQ(FieldOf(out.item(0), "user"), Str("ada"));
+}
+
+TEST(ParseJsonTest, EmptyObjectGivesEmptyRecord) {
+  ParseJsonStage stage;
+  auto out = ParseLines(stage, {"  {}  "});
+  ASSERT_EQ(out.verdicts[0], Verdict::kPass);
+  EXPECT_TRUE(out.item(0).record.empty());
+}
+
+TEST(ParseJsonTest, RejectsNonObjects) {
+  ParseJsonStage stage;
+  auto out = ParseLines(stage, {"[1,2]", R"("text")", "42", "null", "true"});
+  for (size_t i = 0; i < out.items().size(); ++i) {
+    EXPECT_EQ(out.verdicts[i], Verdict::kError);
+    EXPECT_EQ(out.code(i), ErrorCode::kInvalidInput);
+    EXPECT_EQ(out.message(i), "expected a JSON object");
+  }
+}
+
+TEST(ParseJsonTest, RejectsTrailingContent) {
+  ParseJsonStage stage;
+  auto out = ParseLines(stage, {R"({"a":1} {"b":2})", R"({"a":1}})", R"({"a":1} x)"});
+  for (size_t i = 0; i < out.items().size(); ++i) {
+    EXPECT_EQ(out.verdicts[i], Verdict::kError) << i;
+    EXPECT_EQ(out.code(i), ErrorCode::kInvalidInput);
+  }
+  EXPECT_EQ(out.message(0), "unexpected content after the JSON object at column 9");
+  EXPECT_EQ(out.message(1), "unexpected content after the JSON object at column 8");
+  EXPECT_THAT(out.message(2), StartsWith("invalid JSON"));
+}
+
+TEST(ParseJsonTest, ReportsSyntaxErrorsWithReasonAndColumn) {
+  ParseJsonStage stage;
+  const std::vector<std::string> lines = {
+      R"({"a" 1})",           // missing colon
+      R"({"a":01})",          // leading zero
+      R"({"a":tru})",         // bad literal
+      R"({"a":"open)",        // unterminated string
+      R"({"a":1)",            // unclosed object
+      R"({"a":1,})",          // trailing comma
+      R"({"a":"x\q"})",       // bad escape
+      "{\"a\":\"tab\there\"}",  // raw control character
+      R"({"a":{"b":nul}})",   // bad literal inside a kept nested value
+  };
+  auto out = ParseLines(stage, lines);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(out.verdicts[i], Verdict::kError) << lines[i];
+    EXPECT_EQ(out.code(i), ErrorCode::kInvalidInput) << lines[i];
+    EXPECT_THAT(out.message(i), StartsWith("invalid JSON")) << lines[i];
+  }
+  EXPECT_EQ(out.message(1), "invalid JSON at column 6: invalid number");
+  EXPECT_THAT(out.message(2), HasSubstr("at column 6: invalid value"));
+  EXPECT_THAT(out.message(3), HasSubstr("unterminated string"));
+  EXPECT_THAT(out.message(6), HasSubstr("invalid string escape"));
+  EXPECT_THAT(out.message(8), HasSubstr("at column 11"));
+}
+
+TEST(ParseJsonTest, SharedLineChecks) {
+  ParseJsonStage stage;
+  auto out = ParseLines(stage, {"", "   ", std::string("{\"a\":\"\0\"}", 9), "{\"a\":\"\xff\"}"});
+  EXPECT_EQ(out.code(0), ErrorCode::kInvalidInput);
+  EXPECT_EQ(out.message(0), "empty line");
+  EXPECT_EQ(out.message(1), "empty line");
+  EXPECT_EQ(out.code(2), ErrorCode::kInvalidEncoding);
+  EXPECT_EQ(out.message(2), "NUL byte at column 7");
+  EXPECT_EQ(out.code(3), ErrorCode::kInvalidEncoding);
+  EXPECT_EQ(out.message(3), "invalid UTF-8 at column 7");
+}
+
+TEST(ParseJsonTest, ToleratesCarriageReturn) {
+  ParseJsonStage stage;
+  auto out = ParseLines(stage, {"{\"a\":1}\r"});
+  ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
+  EXPECT_EQ(FieldOf(out.item(0), "a"), Int(1));
+}
+
+TEST(ParseJsonTest, PassesPushedRecordsUnchanged) {
+  ParseJsonStage stage;
+  auto worker = stage.MakeWorker();
+  Batch batch;
+  Record record;
+  record.Set(FieldNames::Intern("pushed"), int64_t{5});
+  batch.AddRecord(record);
+  batch.Seal();
+  EXPECT_EQ(worker->Process(batch.items[0]), Verdict::kPass);
+  EXPECT_EQ(batch.items[0].record, record);
+}
+
+TEST(ParseJsonTest, ProjectionKeepsOnlyNeededFieldsWithSameValues) {
+  const std::vector<std::string> lines = {
+      R"({"user":"ada","bytes":512,"skip":{"deep":[1,2,3]},"ms":1.25,"tag":"x"})",
+      R"({"ms":3,"other":[],"user":"bob"})",
+      R"({"nothing":"here"})",
+  };
+  ParseJsonStage full;
+  ParseJsonStage projected;
+  projected.Project(FieldNeeds::Only({"user", "ms"}));
+  auto all = ParseLines(full, lines);
+  auto some = ParseLines(projected, lines);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    ASSERT_EQ(some.verdicts[i], Verdict::kPass) << some.message(i);
+    for (const Field& field : some.item(i).record.fields()) {
+      const std::string_view name = FieldNames::Name(field.id);
+      EXPECT_TRUE(name == "user" || name == "ms") << name;
+      EXPECT_EQ(FieldOf(all.item(i), name), field.value) << name;
+    }
+  }
+  EXPECT_THAT(FieldNamesOf(some.item(0)), ElementsAre("user", "ms"));
+  EXPECT_THAT(FieldNamesOf(some.item(1)), ElementsAre("ms", "user"));
+  EXPECT_TRUE(some.item(2).record.empty());
+}
+
+TEST(ParseJsonTest, ProjectionSkipsUnneededValuesUnparsed) {
+  // Documented: skipped values are only checked for structure.
+  ParseJsonStage stage;
+  stage.Project(FieldNeeds::Only({"keep"}));
+  auto out = ParseLines(stage, {R"({"skip":[1,tru,{"x":01}],"keep":7})"});
+  ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
+  EXPECT_EQ(FieldOf(out.item(0), "keep"), Int(7));
+  // Structural damage is still caught, and so is trailing content.
+  auto bad = ParseLines(stage, {R"({"skip":[1,2,"keep":7})", R"({"keep":7} [])"});
+  EXPECT_EQ(bad.verdicts[0], Verdict::kError);
+  EXPECT_EQ(bad.verdicts[1], Verdict::kError);
+}
+
+TEST(ParseJsonTest, ProjectionOfNothingStillChecksTheObject) {
+  ParseJsonStage stage;
+  stage.Project(FieldNeeds::None());
+  auto out = ParseLines(stage, {R"({"a":1})", "[1]"});
+  EXPECT_EQ(out.verdicts[0], Verdict::kPass);
+  EXPECT_TRUE(out.item(0).record.empty());
+  EXPECT_EQ(out.verdicts[1], Verdict::kError);
+}
+
+TEST(ParseJsonTest, ParsesMultiMegabyteLines) {
+  std::string big_string(8 << 20, 'x');
+  std::string line = R"({"small":1,"big":")" + big_string + R"(","after":2})";
+  std::string many = "{";
+  for (int i = 0; i < 100000; ++i) {
+    if (i) many += ',';
+    many += "\"k" + std::to_string(i) + "\":" + std::to_string(i);
+  }
+  many += "}";
+  ParseJsonStage stage;
+  auto worker = stage.MakeWorker();
+  // Small, huge, small again: the worker grows and then gives its big buffers back.
+  auto out = parse_test::ParseLinesWith(*worker, {R"({"a":1})", line, many, R"({"a":2})"});
+  for (size_t i = 0; i < 4; ++i) ASSERT_EQ(out.verdicts[i], Verdict::kPass) << out.message(i);
+  EXPECT_EQ(FieldOf(out.item(1), "big"), Str(big_string));
+  EXPECT_EQ(FieldOf(out.item(1), "after"), Int(2));
+  EXPECT_EQ(out.item(2).record.size(), 100000u);
+  EXPECT_EQ(FieldOf(out.item(2), "k99999"), Int(99999));
+  EXPECT_EQ(FieldOf(out.item(3), "a"), Int(2));
+}
+
+TEST(ParseJsonTest, DeepNestingFailsCleanly) {
+  const std::string deep_array = std::string(10000, '[') + std::string(10000, ']');
+  const std::string deep_object = [] {
+    std::string s;
+    for (int i = 0; i < 10000; ++i) s += R"({"a":)";
+    s += "1";
+    s += std::string(10000, '}');
+    return s;
+  }();
+  ParseJsonStage stage;
+  auto out = ParseLines(stage, {"{\"v\":" + deep_array + "}", deep_object, deep_array,
+                                "{\"v\":" + std::string(10000, '[') + "}"});
+  EXPECT_EQ(out.code(0), ErrorCode::kInvalidInput);
+  EXPECT_THAT(out.message(0), HasSubstr("nested deeper than 1024 levels"));
+  EXPECT_THAT(out.message(1), HasSubstr("nested deeper than 1024 levels"));
+  EXPECT_EQ(out.message(2), "expected a JSON object");
+  EXPECT_EQ(out.verdicts[3], Verdict::kError);
+}
+
+TEST(ParseJsonTest, MaxDepthOption) {
+  ParseJsonStage stage(ParseJsonOptions{.max_depth = 3});
+  auto out = ParseLines(stage, {R"({"a":{"b":[1]}})", R"({"a":{"b":[[1]]}})"});
+  EXPECT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
+  EXPECT_EQ(out.verdicts[1], Verdict::kError);
+  EXPECT_THAT(out.message(1), HasSubstr("nested deeper than 3 levels"));
+}
+
+TEST(ParseJsonTest, WorkerIsReusableAcrossGoodAndBadLines) {
+  ParseJsonStage stage;
+  auto worker = stage.MakeWorker();
+  std::vector<std::string> lines;
+  for (int i = 0; i < 200; ++i) {
+    lines.push_back(i % 3 == 0 ? "{bad" : R"({"i":)" + std::to_string(i) + "}");
+  }
+  auto out = parse_test::ParseLinesWith(*worker, lines);
+  for (int i = 0; i < 200; ++i) {
+    if (i % 3 == 0) {
+      EXPECT_EQ(out.verdicts[i], Verdict::kError);
+    } else {
+      ASSERT_EQ(out.verdicts[i], Verdict::kPass) << out.message(i);
+      EXPECT_EQ(FieldOf(out.item(i), "i"), Int(i));
+    }
+  }
+}
+
+TEST(ParseJsonConfigTest, BuildsFromConfig) {
+  StageRegistry registry;
+  RegisterParseJson(registry);
+  ASSERT_NE(registry.Find("parse_json"), nullptr);
+  ConfigErrors errors;
+  auto stage = parse_test::Build(registry, StageConfig("parse_json").Set("max_depth", "8"), errors);
+  ASSERT_NE(stage, nullptr) << errors.ToString();
+  EXPECT_EQ(static_cast<ParseJsonStage&>(*stage).options().max_depth, 8);
+}
+
+TEST(ParseJsonConfigTest, ReportsBadOptionsWithPositions) {
+  StageRegistry registry;
+  RegisterParseJson(registry);
+  ConfigErrors errors;
+  EXPECT_EQ(parse_test::Build(registry, StageConfig("parse_json").Set("max_depth", "deep"), errors),
+            nullptr);
+  EXPECT_THAT(errors.ToString(), HasSubstr("test.yaml:3:20: expected an integer, got 'deep'"));
+
+  ConfigErrors range;
+  EXPECT_EQ(parse_test::Build(registry, StageConfig("parse_json").Set("max_depth", "0"), range),
+            nullptr);
+  EXPECT_THAT(range.ToString(), HasSubstr("test.yaml:3:20: max_depth: expected 1..4096, got 0"));
+
+  ConfigErrors unknown;
+  auto config = StageConfig("parse_json").Set("max_dept", "3").Set("fields", "a");
+  EXPECT_EQ(parse_test::Build(registry, config, unknown), nullptr);
+  EXPECT_THAT(unknown.ToString(),
+              HasSubstr("test.yaml:3:3: unknown key 'max_dept' (did you mean 'max_depth'?)"));
+  EXPECT_THAT(unknown.ToString(), HasSubstr("test.yaml:4:3: unknown key 'fields'"));
+  EXPECT_EQ(unknown.size(), 2u);
+}
+
+}  // namespace
+}  // namespace sluice

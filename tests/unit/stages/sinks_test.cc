@@ -1,0 +1,263 @@
+#include "stages/sinks.h"
+
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <string>
+
+#include "unit/result_matchers.h"
+
+namespace sluice {
+namespace {
+
+using ::testing::HasSubstr;
+using testing_matchers::IsErrorWithMessage;
+using testing_matchers::IsOk;
+
+Record MakeRecord(std::initializer_list<std::pair<std::string_view, Value>> fields) {
+  Record record;
+  for (const auto& [name, value] : fields) record.Set(FieldNames::Intern(name), value);
+  return record;
+}
+
+class SinksTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        std::filesystem::path(::testing::TempDir()) / ("sinks_test_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+  static std::string ReadFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    return content.str();
+  }
+  // Writes `records` in `format` to a file under the test directory; returns its content.
+  std::string WriteAll(OutputFormat format, const std::vector<Record>& records) {
+    const std::string path = Path("nested/dir/out.txt");
+    auto writer = OpenOutput({.path = path, .format = format});
+    EXPECT_THAT(writer, IsOk());
+    for (const Record& record : records) (*writer)->Write(record);
+    EXPECT_THAT((*writer)->Close(), IsOk());
+    EXPECT_EQ((*writer)->written(), records.size());
+    return ReadFile(path);
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(SinksTest, FormatNames) {
+  EXPECT_EQ(OutputFormatFromName("table"), OutputFormat::kTable);
+  EXPECT_EQ(OutputFormatFromName("jsonl"), OutputFormat::kJsonl);
+  EXPECT_EQ(OutputFormatFromName("csv"), OutputFormat::kCsv);
+  EXPECT_EQ(OutputFormatFromName("json"), std::nullopt);
+}
+
+TEST_F(SinksTest, JsonlWritesOneObjectPerLineAndCreatesParentDirectories) {
+  const std::string text = WriteAll(
+      OutputFormat::kJsonl, {MakeRecord({{"user", std::string("ada")}, {"bytes", int64_t{512}}}),
+                             MakeRecord({{"user", std::string("b\"o\nb")},
+                                         {"ok", true},
+                                         {"lat", 1.5},
+                                         {"none", std::monostate{}}})});
+  EXPECT_EQ(text,
+            "{\"user\":\"ada\",\"bytes\":512}\n"
+            "{\"user\":\"b\\\"o\\nb\",\"ok\":true,\"lat\":1.5,\"none\":null}\n");
+}
+
+TEST_F(SinksTest, CsvQuotesPerRfc4180AndWidensTheHeaderForLateFields) {
+  const std::string text =
+      WriteAll(OutputFormat::kCsv,
+               {MakeRecord({{"event", std::string("click")}, {"count", int64_t{3}}}),
+                MakeRecord({{"count", int64_t{-7}}, {"event", std::string("say \"hi\", ok")}}),
+                MakeRecord({{"event", std::string("two\nlines")}, {"avg", 2.25}, {"flag", false}}),
+                MakeRecord({{"event", std::monostate{}}})});
+  EXPECT_EQ(text,
+            "event,count,avg,flag\n"
+            "click,3,,\n"
+            "\"say \"\"hi\"\", ok\",-7,,\n"
+            "\"two\nlines\",,2.25,false\n"
+            ",,,\n");
+}
+
+TEST_F(SinksTest, CsvWithNoRecordsWritesNothing) {
+  EXPECT_EQ(WriteAll(OutputFormat::kCsv, {}), "");
+}
+
+TEST_F(SinksTest, TableAlignsColumnsAndRightAlignsNumbers) {
+  const std::string text = WriteAll(
+      OutputFormat::kTable,
+      {MakeRecord({{"event", std::string("click")}, {"count", int64_t{42}}, {"avg_ms", 150.25}}),
+       MakeRecord({{"event", std::string("purchase")}, {"count", int64_t{7}}, {"avg_ms", 3.0}}),
+       MakeRecord({{"event", std::string("vü\tx")},
+                   {"count", int64_t{12345}},
+                   {"note", std::string("late")}})});
+  EXPECT_EQ(text,
+            "event     count  avg_ms  note\n"
+            "--------  -----  ------  ----\n"
+            "click        42  150.25\n"
+            "purchase      7       3\n"
+            "vü\\tx     12345          late\n");
+}
+
+TEST_F(SinksTest, TableFormatsDoublesWithSixSignificantDigits) {
+  const double values[] = {
+      3.14159265, 1234567.89, 0.000123456, 0.00001234,
+      2.5e15,     -0.0,       -42.125,     std::numeric_limits<double>::quiet_NaN(),
+      -INFINITY};
+  std::vector<Record> records;
+  for (const double value : values) records.push_back(MakeRecord({{"x", value}}));
+  EXPECT_EQ(WriteAll(OutputFormat::kTable, records),
+            "          x\n"
+            "-----------\n"
+            "    3.14159\n"
+            "    1234568\n"
+            "0.000123456\n"
+            "  1.234e-05\n"
+            "    2.5e+15\n"
+            "          0\n"
+            "    -42.125\n"
+            "        nan\n"
+            "       -inf\n");
+}
+
+TEST_F(SinksTest, EmptyTablePrintsNoResults) {
+  const std::string path = Path("empty.txt");
+  auto writer = OpenOutput({.path = path, .format = OutputFormat::kTable});
+  ASSERT_THAT(writer, IsOk());
+  EXPECT_THAT((*writer)->Close(), IsOk());
+  EXPECT_EQ((*writer)->written(), 0u);
+  EXPECT_EQ(ReadFile(path), "(no results)\n");
+}
+
+TEST_F(SinksTest, StdoutIsTheDefaultPath) {
+  const std::string path = Path("stdout.txt");
+  std::filesystem::create_directories(dir_);
+  std::fflush(stdout);
+  const int saved = ::dup(STDOUT_FILENO);
+  const int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(file, 0);
+  ::dup2(file, STDOUT_FILENO);
+  ::close(file);
+  auto writer = OpenOutput({.path = "", .format = OutputFormat::kJsonl});
+  ASSERT_THAT(writer, IsOk());
+  (*writer)->Write(MakeRecord({{"n", int64_t{1}}}));
+  const Status closed = (*writer)->Close();
+  ::dup2(saved, STDOUT_FILENO);
+  ::close(saved);
+  EXPECT_THAT(closed, IsOk());
+  EXPECT_EQ(ReadFile(path), "{\"n\":1}\n");
+}
+
+TEST_F(SinksTest, AFullDiskFailsCloseAndCountsNothingAsWritten) {
+  for (const OutputFormat format :
+       {OutputFormat::kJsonl, OutputFormat::kCsv, OutputFormat::kTable}) {
+    auto writer = OpenOutput({.path = "/dev/full", .format = format});
+    ASSERT_THAT(writer, IsOk());
+    // Past the 64 KiB buffer, so that writes fail before Close too.
+    for (int i = 0; i < 5000; ++i) {
+      (*writer)->Write(MakeRecord({{"payload", std::string(40, 'p')}, {"i", int64_t{i}}}));
+    }
+    const Status closed = (*writer)->Close();
+    EXPECT_THAT(closed, IsErrorWithMessage("writing /dev/full: No space left on device"));
+    EXPECT_EQ(closed.error().code, ErrorCode::kResourceExhausted);
+    EXPECT_EQ((*writer)->written(), 0u);
+    EXPECT_FALSE((*writer)->Close().ok());  // stays failed
+  }
+}
+
+TEST_F(SinksTest, AClosedPipeFailsCloseWithBrokenPipe) {
+  const auto previous = std::signal(SIGPIPE, SIG_IGN);  // as the CLI does
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  auto writer =
+      OpenOutput({.path = "/dev/fd/" + std::to_string(fds[1]), .format = OutputFormat::kJsonl});
+  ::close(fds[1]);
+  ::close(fds[0]);
+  ASSERT_THAT(writer, IsOk());
+  (*writer)->Write(MakeRecord({{"n", int64_t{1}}}));
+  EXPECT_THAT((*writer)->Close(), IsErrorWithMessage(HasSubstr("Broken pipe")));
+  EXPECT_EQ((*writer)->written(), 0u);
+  std::signal(SIGPIPE, previous);
+}
+
+TEST_F(SinksTest, AnUnwritablePathIsAnOpenError) {
+  std::filesystem::create_directories(dir_);
+  std::ofstream(Path("plain_file")) << "x";
+  EXPECT_THAT(OpenOutput({.path = Path("plain_file/out.csv"), .format = OutputFormat::kCsv}),
+              IsErrorWithMessage(HasSubstr("plain_file")));
+  EXPECT_THAT(OpenDeadLetters(Path("plain_file/errors.jsonl")),
+              IsErrorWithMessage(HasSubstr("Not a directory")));
+}
+
+TEST_F(SinksTest, DeadLettersAreErrorJsonLines) {
+  const std::string path = Path("dlq/errors.jsonl");
+  auto writer = OpenDeadLetters(path);
+  ASSERT_THAT(writer, IsOk());
+  const Error first{.code = ErrorCode::kMissingField,
+                    .message = "missing required field 'ts'",
+                    .stage = "check",
+                    .source = "events.jsonl",
+                    .line = 7,
+                    .offset = 512,
+                    .excerpt = "{\"user\":\"ada\"}"};
+  const Error second{.code = ErrorCode::kInvalidEncoding,
+                     .message = "NUL byte at 3",
+                     .stage = "parse",
+                     .source = "stdin",
+                     .line = 9,
+                     .offset = 600,
+                     .excerpt = std::string("ab\0c", 4)};
+  (*writer)->Write(first);
+  (*writer)->Write(second);
+  EXPECT_THAT((*writer)->Close(), IsOk());
+  EXPECT_EQ((*writer)->written(), 2u);
+  EXPECT_EQ(ReadFile(path), first.ToJson() + "\n" + second.ToJson() + "\n");
+  EXPECT_EQ(first.ToJson(),
+            "{\"source\":\"events.jsonl\",\"line\":7,\"offset\":512,\"stage\":\"check\","
+            "\"code\":\"missing_field\",\"message\":\"missing required field 'ts'\","
+            "\"raw\":\"{\\\"user\\\":\\\"ada\\\"}\"}");
+}
+
+TEST_F(SinksTest, DeadLettersTruncateAnExistingFile) {
+  const std::string path = Path("errors.jsonl");
+  std::filesystem::create_directories(dir_);
+  std::ofstream(path) << "old content that is longer than the new one\n";
+  auto writer = OpenDeadLetters(path);
+  ASSERT_THAT(writer, IsOk());
+  EXPECT_THAT((*writer)->Close(), IsOk());
+  EXPECT_EQ(ReadFile(path), "");
+}
+
+TEST_F(SinksTest, ManyJsonlRecordsAreAllWritten) {
+  const std::string path = Path("many.jsonl");
+  auto writer = OpenOutput({.path = path, .format = OutputFormat::kJsonl});
+  ASSERT_THAT(writer, IsOk());
+  const FieldId i_field = FieldNames::Intern("i");
+  Record record;
+  for (int64_t i = 0; i < 100000; ++i) {
+    record.Set(i_field, i);
+    (*writer)->Write(record);
+  }
+  EXPECT_GT((*writer)->written(), 0u);  // flushed along the way, not only at Close
+  EXPECT_THAT((*writer)->Close(), IsOk());
+  EXPECT_EQ((*writer)->written(), 100000u);
+  const std::string text = ReadFile(path);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 100000);
+  EXPECT_TRUE(text.ends_with("{\"i\":99999}\n"));
+}
+
+}  // namespace
+}  // namespace sluice
