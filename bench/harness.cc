@@ -64,13 +64,21 @@ double TimeSeconds(const std::function<void()>& body) {
   return static_cast<double>(NowNanos() - begin) * 1e-9;
 }
 
-double MedianSeconds(int reps, const std::function<void()>& body) {
-  std::vector<double> times;
-  for (int i = 0; i < reps; ++i) times.push_back(TimeSeconds(body));
-  return Median(std::move(times));
+std::vector<double> BestSecondsInterleaved(int reps,
+                                           const std::vector<std::function<void()>>& bodies) {
+  std::vector<double> best(bodies.size(), 0);
+  for (int round = 0; round < reps; ++round) {
+    for (size_t b = 0; b < bodies.size(); ++b) {
+      const double seconds = TimeSeconds(bodies[b]);
+      if (round == 0 || seconds < best[b]) best[b] = seconds;
+    }
+  }
+  return best;
 }
 
-double Median(std::vector<double> values) { return Quantile(std::move(values), 0.5); }
+double Best(const std::vector<double>& values) {
+  return values.empty() ? 0 : *std::min_element(values.begin(), values.end());
+}
 
 double Quantile(std::vector<double> values, double q) {
   if (values.empty()) return 0;

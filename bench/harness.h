@@ -4,7 +4,7 @@
 // ratios hold.
 //
 //   sluice::bench::Table table;
-//   const double t = sluice::bench::MedianSeconds(3, [&] { RunSomething(); });
+//   const double t = sluice::bench::BestSecondsInterleaved(3, {[&] { RunSomething(); }})[0];
 //   table.Add({.scenario = "1 overhead", .figure = "sluice, 1 worker/stage",
 //              .value = 6.2, .unit = "ns/item/hop", .baseline = "mutex queue",
 //              .baseline_value = 310, .ratio = 310 / 6.2, .target = ">= 10x",
@@ -26,7 +26,8 @@ namespace sluice::bench {
 double Scale();
 /// `n` times Scale(), at least `at_least`.
 size_t Scaled(double n, size_t at_least = 1);
-/// SLUICE_BENCH_REPS (default 3): runs per measurement; the median is kept.
+/// SLUICE_BENCH_REPS (default 3): runs per measurement; the fastest is kept (noise from
+/// other work on the machine only ever adds time).
 int Reps();
 
 inline int64_t NowNanos() {
@@ -37,10 +38,12 @@ inline int64_t NowNanos() {
 
 /// Wall seconds of one call of `body`.
 double TimeSeconds(const std::function<void()>& body);
-/// The median wall seconds over `reps` calls of `body`.
-double MedianSeconds(int reps, const std::function<void()>& body);
-/// The median of `values` (copied, then partially sorted). 0 when empty.
-double Median(std::vector<double> values);
+/// Each body's fastest wall seconds over `reps` rounds; every round calls each body once,
+/// in order, so that a change in the machine's load hits a figure and its baselines alike.
+std::vector<double> BestSecondsInterleaved(int reps,
+                                           const std::vector<std::function<void()>>& bodies);
+/// The smallest of `values`. 0 when empty.
+double Best(const std::vector<double>& values);
 /// The `q` quantile (0..1) of `values`, nearest rank. 0 when empty.
 double Quantile(std::vector<double> values, double q);
 

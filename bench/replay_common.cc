@@ -95,6 +95,18 @@ ReplayResult RunHandReplay(const ReplaySetup& setup, const std::string& log, Han
   return result;
 }
 
+std::vector<ReplayResult> BestRunsInterleaved(
+    int reps, const std::vector<std::function<ReplayResult()>>& runs) {
+  std::vector<ReplayResult> best(runs.size());
+  for (int round = 0; round < reps; ++round) {
+    for (size_t r = 0; r < runs.size(); ++r) {
+      ReplayResult result = runs[r]();
+      if (round == 0 || result.seconds < best[r].seconds) best[r] = std::move(result);
+    }
+  }
+  return best;
+}
+
 bool SameResults(const ReplayResult& a, const ReplayResult& b) {
   return a.rows == b.rows && !a.rows.empty() && a.read == b.read && a.ok == b.ok &&
          a.errors == b.errors;

@@ -7,7 +7,7 @@
 //   SameResults(sluice, hand);   // rows and read/ok/errors identical
 #pragma once
 
-#include <algorithm>
+#include <functional>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -39,15 +39,10 @@ enum class HandKind { kSimdjson, kTbb };
 /// The hand-written baseline (a) or (b), as a separate process of this binary.
 ReplayResult RunHandReplay(const ReplaySetup& setup, const std::string& log, HandKind kind);
 
-/// The median-time run of `reps` calls of `run` (its totals are from that run).
-template <class Run>
-ReplayResult MedianRun(int reps, Run run) {
-  std::vector<ReplayResult> results;
-  for (int i = 0; i < reps; ++i) results.push_back(run());
-  std::sort(results.begin(), results.end(),
-            [](const ReplayResult& a, const ReplayResult& b) { return a.seconds < b.seconds; });
-  return results[results.size() / 2];
-}
+/// Each run's fastest result over `reps` rounds, every round calling each run once in
+/// order (interleaved, so that a change in the machine's load hits all alike).
+std::vector<ReplayResult> BestRunsInterleaved(int reps,
+                                              const std::vector<std::function<ReplayResult()>>& runs);
 
 /// Rows byte-identical and the same read/ok/errors.
 bool SameResults(const ReplayResult& a, const ReplayResult& b);

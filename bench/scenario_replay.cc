@@ -2,8 +2,8 @@
 // configs/clickstream.yaml (parse_json -> validate -> aggregate by event), the whole
 // `sluice run` process, against (a) a hand-written single-thread simdjson loop and (b) a
 // hand-written oneTBB parallel_pipeline over 1024-line chunks, both with the same checks
-// and sums; the rows and the read/ok/error counts must be identical. jq, for orientation,
-// on a 100k-line slice.
+// and sums; the rows and the read/ok/error counts must be identical. jq and Miller (where
+// installed), for orientation, on a 100k-line slice.
 //
 // Scenario 6: error-heavy input. The same log with 2% and with 50% bad lines.
 #include <string>
@@ -26,16 +26,29 @@ Row IdenticalRow(const std::string& scenario, const std::string& figure, bool id
           .verdict = identical ? Outcome::kPass : Outcome::kMiss};
 }
 
-void AddJqRow(Table& table, const ReplaySetup& setup, double sluice_mbps) {
-  if (!FileExists("/usr/bin/jq")) return;
+// jq and Miller, where installed: per-event count and byte sum on a 100k-line slice.
+void AddToolRows(Table& table, const ReplaySetup& setup, double sluice_mbps) {
   const std::string slice = EnsureLog(setup, Scaled(1e5, 1000), 0);
-  const ProcessResult jq =
-      RunProcess({"/usr/bin/jq", "-c", "-n", kJqProgram, slice}, setup.data_dir + "/jq.out", "");
-  if (jq.exit_code != 0) return;
-  const double jq_mbps = MegabytesPerSecond(slice, jq.wall_seconds);
-  table.Add({.scenario = "4 replay", .figure = "sluice run (2M lines)", .value = sluice_mbps,
-             .unit = "MB/s", .baseline = "jq, count+sum only, 100k-line slice",
-             .baseline_value = jq_mbps, .ratio = sluice_mbps / jq_mbps});
+  struct Tool {
+    const char* path;
+    const char* name;
+    std::vector<std::string> argv;
+  };
+  const Tool tools[] = {
+      {"/usr/bin/jq", "jq", {"/usr/bin/jq", "-c", "-n", kJqProgram, slice}},
+      {"/usr/bin/mlr", "Miller",
+       {"/usr/bin/mlr", "--ijsonl", "--ojson", "stats1", "-a", "count,sum", "-f", "bytes", "-g",
+        "event", slice}},
+  };
+  for (const Tool& tool : tools) {
+    if (!FileExists(tool.path)) continue;
+    const ProcessResult run = RunProcess(tool.argv, setup.data_dir + "/tool.out", "");
+    if (run.exit_code != 0) continue;
+    const double mbps = MegabytesPerSecond(slice, run.wall_seconds);
+    table.Add({.scenario = "4 replay", .figure = "sluice run", .value = sluice_mbps,
+               .unit = "MB/s", .baseline = std::string(tool.name) + ", count+sum only, 100k lines",
+               .baseline_value = mbps, .ratio = sluice_mbps / mbps});
+  }
 }
 
 }  // namespace
@@ -43,10 +56,13 @@ void AddJqRow(Table& table, const ReplaySetup& setup, double sluice_mbps) {
 void RunReplay(Table& table, const ReplaySetup& setup) {
   const std::string log = EnsureLog(setup, Scaled(2e6, 10000), 0);
   RunHandReplay(setup, log, HandKind::kSimdjson);  // warm the page cache
-  const int reps = Reps();
-  const ReplayResult sluice = MedianRun(reps, [&] { return RunSluiceReplay(setup, log, "clean"); });
-  const ReplayResult hand = MedianRun(reps, [&] { return RunHandReplay(setup, log, HandKind::kSimdjson); });
-  const ReplayResult tbb = MedianRun(reps, [&] { return RunHandReplay(setup, log, HandKind::kTbb); });
+  const std::vector<ReplayResult> best = BestRunsInterleaved(
+      Reps(), {[&] { return RunSluiceReplay(setup, log, "clean"); },
+               [&] { return RunHandReplay(setup, log, HandKind::kSimdjson); },
+               [&] { return RunHandReplay(setup, log, HandKind::kTbb); }});
+  const ReplayResult& sluice = best[0];
+  const ReplayResult& hand = best[1];
+  const ReplayResult& tbb = best[2];
 
   const double sluice_mbps = MegabytesPerSecond(log, sluice.seconds);
   const double hand_mbps = MegabytesPerSecond(log, hand.seconds);
@@ -63,21 +79,24 @@ void RunReplay(Table& table, const ReplaySetup& setup) {
              .verdict = Meets(sluice_mbps / tbb_mbps, Goal::kAtLeast, 0.9)});
   table.Add(IdenticalRow(scenario, "rows + read/ok/errors same as (a) and (b)",
                          SameResults(sluice, hand) && SameResults(sluice, tbb)));
-  AddJqRow(table, setup, sluice_mbps);
+  AddToolRows(table, setup, sluice_mbps);
 }
 
 void RunErrorHeavy(Table& table, const ReplaySetup& setup) {
   const size_t lines = Scaled(2e6, 10000);
   const std::string clean_log = EnsureLog(setup, lines, 0);
-  const int reps = Reps();
-  const ReplayResult clean = MedianRun(reps, [&] { return RunSluiceReplay(setup, clean_log, "clean"); });
-  const double clean_mbps = MegabytesPerSecond(clean_log, clean.seconds);
   const std::string scenario = "6 errors";
   for (double bad_ratio : {0.02, 0.5}) {
     const std::string log = EnsureLog(setup, lines, bad_ratio);
     const std::string pct = bad_ratio == 0.02 ? "2%" : "50%";
-    const ReplayResult sluice = MedianRun(reps, [&] { return RunSluiceReplay(setup, log, "bad"); });
-    const ReplayResult hand = RunHandReplay(setup, log, HandKind::kSimdjson);
+    // The clean run is repeated next to each bad one: the ratio compares neighbours.
+    const std::vector<ReplayResult> best = BestRunsInterleaved(
+        Reps(), {[&] { return RunSluiceReplay(setup, clean_log, "clean"); },
+                 [&] { return RunSluiceReplay(setup, log, "bad"); },
+                 [&] { return RunHandReplay(setup, log, HandKind::kSimdjson); }});
+    const ReplayResult& sluice = best[1];
+    const ReplayResult& hand = best[2];
+    const double clean_mbps = MegabytesPerSecond(clean_log, best[0].seconds);
     const double mbps = MegabytesPerSecond(log, sluice.seconds);
     const double hand_mbps = MegabytesPerSecond(log, hand.seconds);
     const std::string figure = "sluice run, " + pct + " bad lines";

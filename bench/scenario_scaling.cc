@@ -78,9 +78,9 @@ void RunScaling(Table& table) {
       tbb.push_back(TbbSeconds(arena, items, iterations));
       raw.push_back(RawThreadsSeconds(items, cores, iterations));
     }
-    const double serial_s = Median(serial);
+    const double serial_s = Best(serial);
     auto efficiency = [&](const std::vector<double>& times) {
-      return serial_s / (cores * Median(times));
+      return serial_s / (cores * Best(times));
     };
     const double sluice_eff = efficiency(parallel);
     const double tbb_eff = efficiency(tbb);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/breakdown.h"
 #include "bench/click_hand.h"
 #include "bench/harness.h"
 #include "bench/scenarios.h"
@@ -121,7 +122,8 @@ int MemChild(const std::string& config, const std::string& input, const std::str
 
 int Usage() {
   std::cerr << "usage: sluice_bench hand-simdjson FILE | hand-tbb FILE THREADS | "
-               "mem-child CONFIG FILE RATE | profile-overhead WORKERS ITEMS\n";
+               "mem-child CONFIG FILE RATE | profile-overhead WORKERS ITEMS | "
+               "replay-breakdown CONFIG FILE\n";
   return 2;
 }
 
@@ -129,7 +131,7 @@ int Usage() {
 
 bool IsSubcommand(std::string_view name) {
   return name == "hand-simdjson" || name == "hand-tbb" || name == "mem-child" ||
-         name == "profile-overhead";
+         name == "profile-overhead" || name == "replay-breakdown";
 }
 
 int SubcommandMain(int argc, char** argv) {
@@ -148,6 +150,7 @@ int SubcommandMain(int argc, char** argv) {
       return 0;
     }
     if (name == "mem-child" && argc == 4) return MemChild(argv[1], argv[2], argv[3]);
+    if (name == "replay-breakdown" && argc == 3) return ReplayBreakdownMain(argv[1], argv[2]);
     if (name == "profile-overhead" && argc == 3) {
       RunOverheadSluice(std::strtoull(argv[2], nullptr, 10), std::atoi(argv[1]));
       return 0;

@@ -3,6 +3,7 @@
 #include <exception>
 #include <utility>
 
+#include "pipelines/detail/quoted.h"
 #include "pipelines/overrides.h"
 #include "pipelines/yaml_loader.h"
 #include "stages/event_time.h"
@@ -11,7 +12,7 @@
 namespace sluice {
 namespace {
 
-std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+using detail::Quoted;
 
 Error JoinedError(const ConfigErrors& errors) {
   std::string message = errors.ToString();
@@ -102,8 +103,7 @@ std::optional<PipelineSpec> CheckLoaded(Result<ConfigNode> root, const StageRegi
 
 }  // namespace
 
-std::optional<PipelineSpec> LoadPipelineSpec(const std::string& path,
-                                             const StageRegistry& registry,
+std::optional<PipelineSpec> LoadPipelineSpec(const std::string& path, const StageRegistry& registry,
                                              std::span<const std::string> overrides,
                                              ConfigErrors& errors) {
   return CheckLoaded(LoadYamlFile(path, errors), registry, overrides, errors);
@@ -127,8 +127,9 @@ std::unique_ptr<Pipeline> BuildPipeline(const PipelineSpec& spec, const StageReg
       complete = false;
       continue;
     }
-    pipeline->Add({.name = stage_spec.name, .workers = stage_spec.workers, .queue = stage_spec.queue},
-                  std::move(stage));
+    pipeline->Add(
+        {.name = stage_spec.name, .workers = stage_spec.workers, .queue = stage_spec.queue},
+        std::move(stage));
   }
   if (!complete) return nullptr;
   return pipeline;

@@ -43,8 +43,7 @@ namespace sluice {
 
 /// Loads `path`, applies `overrides` ("PATH=VALUE", see overrides.h) and checks the result
 /// (ParsePipelineSpec). nullopt after reporting every problem to `errors`.
-std::optional<PipelineSpec> LoadPipelineSpec(const std::string& path,
-                                             const StageRegistry& registry,
+std::optional<PipelineSpec> LoadPipelineSpec(const std::string& path, const StageRegistry& registry,
                                              std::span<const std::string> overrides,
                                              ConfigErrors& errors);
 

@@ -4,12 +4,13 @@
 #include <charconv>
 #include <vector>
 
+#include "pipelines/detail/quoted.h"
 #include "pipelines/yaml_loader.h"
 
 namespace sluice {
 namespace {
 
-std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+using detail::Quoted;
 
 std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> parts;
@@ -67,7 +68,10 @@ class OverrideApplier {
  private:
   std::string Prefix(const std::vector<std::string_view>& path, size_t end) const {
     std::string text;
-    for (size_t i = 0; i < end; ++i) text += (i ? "." : "") + std::string(path[i]);
+    for (size_t i = 0; i < end; ++i) {
+      if (i > 0) text += '.';
+      text += path[i];
+    }
     return text.empty() ? "the root" : Quoted(text);
   }
 
@@ -79,7 +83,8 @@ class OverrideApplier {
     if (node.is_map()) {
       if (ConfigNode* child = node.GetMutable(part)) {
         // A null entry (`queue:` left empty) becomes a map; Set keeps its key.
-        if (child->is_null()) return &node.Set(std::string(part), ConfigNode::Map(mark_), child->key_mark());
+        if (child->is_null())
+          return &node.Set(std::string(part), ConfigNode::Map(mark_), child->key_mark());
         return child;
       }
       if (!create) return nullptr;
@@ -89,8 +94,8 @@ class OverrideApplier {
       const bool stages = i == 1 && path[0] == "stages";
       return stages ? FindStage(node, part) : FindItem(node, path, i);
     }
-    errors_.Add(mark_, "cannot set " + Quoted(part) + " inside " + Prefix(path, i) +
-                           ": it holds " + node.Describe() + ", not a map");
+    errors_.Add(mark_, "cannot set " + Quoted(part) + " inside " + Prefix(path, i) + ": it holds " +
+                           node.Describe() + ", not a map");
     return nullptr;
   }
 
@@ -140,8 +145,8 @@ void ApplyOverride(ConfigNode& root, std::string_view assignment, ConfigErrors& 
   const std::string_view value_text = assignment.substr(equals + 1);
   const std::vector<std::string_view> path = SplitPath(path_text);
   if (std::any_of(path.begin(), path.end(), [](std::string_view p) { return p.empty(); })) {
-    errors.Add(applier.mark(), "the path " + Quoted(path_text) +
-                                   " has an empty part: expected keys joined by '.'");
+    errors.Add(applier.mark(),
+               "the path " + Quoted(path_text) + " has an empty part: expected keys joined by '.'");
     return;
   }
   ConfigNode value = ConfigNode::Scalar(std::string(value_text), applier.mark());

@@ -8,10 +8,12 @@
 #include <map>
 #include <tuple>
 
+#include "pipelines/detail/quoted.h"
+
 namespace sluice {
 namespace {
 
-std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+using detail::Quoted;
 
 // "unknown X 'word' (expected a, b or c)" plus a did-you-mean when one is close.
 std::string UnknownChoice(std::string_view what, std::string_view word,
@@ -83,8 +85,8 @@ void ReadWorkers(const ConfigNode& node, StageSpec& stage, ConfigErrors& errors)
   int64_t count = 0;
   const std::string& text = node.scalar();
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
-  const bool is_int = node.is_scalar() && !text.empty() && ec == std::errc() &&
-                      end == text.data() + text.size();
+  const bool is_int =
+      node.is_scalar() && !text.empty() && ec == std::errc() && end == text.data() + text.size();
   if (!is_int) {
     errors.Add(node.mark(), "workers must be an integer >= 1 or 'auto', got " + node.Describe());
   } else if (count < 1 || count > kMaxStageWorkers) {
@@ -105,8 +107,10 @@ void ReadReplay(const ConfigNode& node, SourceSpec& source, ConfigErrors& errors
   if (const ConfigNode* s = node.Get("speed")) {
     if (std::optional<double> speed = s->AsNumber(errors)) {
       if (*speed <= 0) {
-        errors.Add(s->mark(), "speed must be greater than 0 (60 = sixty times the recorded "
-                              "pace), got " + s->scalar());
+        errors.Add(s->mark(),
+                   "speed must be greater than 0 (60 = sixty times the recorded "
+                   "pace), got " +
+                       s->scalar());
       } else {
         replay.speed = *speed;
       }
@@ -123,21 +127,27 @@ SourceSpec ReadSource(const ConfigNode& node, ConfigErrors& errors) {
   const ConfigNode* path = node.Get("path");
   if (const ConfigNode* t = node.Get("type")) {
     if (std::optional<std::string> type = t->AsString(errors)) {
-      if (*type == "stdin") source.type = SourceType::kStdin;
-      else if (*type != "file") errors.Add(t->mark(), UnknownChoice("source type", *type, {"file", "stdin"}));
+      if (*type == "stdin")
+        source.type = SourceType::kStdin;
+      else if (*type != "file")
+        errors.Add(t->mark(), UnknownChoice("source type", *type, {"file", "stdin"}));
     }
   }
   if (source.type == SourceType::kFile) {
-    if (!path) errors.Add(node.mark(), "a file source needs a 'path' (or use type: stdin)");
-    else if (auto p = ReadNonEmptyString(*path, "path", errors)) source.path = *p;
+    if (!path)
+      errors.Add(node.mark(), "a file source needs a 'path' (or use type: stdin)");
+    else if (auto p = ReadNonEmptyString(*path, "path", errors))
+      source.path = *p;
   } else if (path) {
     errors.Add(path->key_mark(), "'path' is only for type: file (this source reads stdin)");
   }
   if (const ConfigNode* m = node.Get("max_line_bytes")) {
     std::optional<int64_t> bytes = m->is_scalar() ? ParseByteSize(m->scalar()) : std::nullopt;
     if (!bytes || *bytes < 1 || *bytes > kMaxLineBytesLimit) {
-      errors.Add(m->mark(), "max_line_bytes must be a size from 1 byte to 1GiB, like 65536, "
-                            "64KiB or 1MiB, got " + m->Describe());
+      errors.Add(m->mark(),
+                 "max_line_bytes must be a size from 1 byte to 1GiB, like 65536, "
+                 "64KiB or 1MiB, got " +
+                     m->Describe());
     } else {
       source.max_line_bytes = static_cast<size_t>(*bytes);
     }
@@ -162,22 +172,29 @@ OutputSpec ReadOutput(const ConfigNode& node, ConfigErrors& errors) {
   if (path) output.type = OutputType::kFile;
   if (const ConfigNode* t = node.Get("type")) {
     if (std::optional<std::string> type = t->AsString(errors)) {
-      if (*type == "stdout") output.type = OutputType::kStdout;
-      else if (*type == "file") output.type = OutputType::kFile;
-      else errors.Add(t->mark(), UnknownChoice("output type", *type, {"stdout", "file"}));
+      if (*type == "stdout")
+        output.type = OutputType::kStdout;
+      else if (*type == "file")
+        output.type = OutputType::kFile;
+      else
+        errors.Add(t->mark(), UnknownChoice("output type", *type, {"stdout", "file"}));
     }
   }
   if (output.type == OutputType::kFile) {
-    if (!path) errors.Add(node.mark(), "output type 'file' needs a 'path'");
-    else if (auto p = ReadNonEmptyString(*path, "path", errors)) output.path = *p;
+    if (!path)
+      errors.Add(node.mark(), "output type 'file' needs a 'path'");
+    else if (auto p = ReadNonEmptyString(*path, "path", errors))
+      output.path = *p;
     if (auto inferred = FormatFromPath(output.path)) output.format = *inferred;
   } else if (path) {
     errors.Add(path->key_mark(), "'path' is only for output type: file");
   }
   if (const ConfigNode* f = node.Get("format")) {
     if (std::optional<std::string> name = f->AsString(errors)) {
-      if (std::optional<OutputFormat> format = OutputFormatFromName(*name)) output.format = *format;
-      else errors.Add(f->mark(), UnknownChoice("output format", *name, {"table", "jsonl", "csv"}));
+      if (std::optional<OutputFormat> format = OutputFormatFromName(*name))
+        output.format = *format;
+      else
+        errors.Add(f->mark(), UnknownChoice("output format", *name, {"table", "jsonl", "csv"}));
     }
   }
   return output;
@@ -193,8 +210,8 @@ ErrorsSpec ReadErrors(const ConfigNode& node, ConfigErrors& errors) {
   if (const ConfigNode* r = node.Get("max_error_ratio")) {
     if (std::optional<double> ratio = r->AsNumber(errors)) {
       if (*ratio < 0 || *ratio > 1) {
-        errors.Add(r->mark(), "max_error_ratio must be from 0 to 1 (1 = never fail), got " +
-                                  r->scalar());
+        errors.Add(r->mark(),
+                   "max_error_ratio must be from 0 to 1 (1 = never fail), got " + r->scalar());
       } else {
         spec.max_error_ratio = *ratio;
       }
@@ -210,8 +227,8 @@ void DryRunFactory(const StageType& type, const StageSpec& stage, ConfigErrors& 
   try {
     std::unique_ptr<Stage> built = type.make(stage.node, factory_errors);
     if (!built && factory_errors.empty()) {
-      factory_errors.Add(stage.mark, "stage " + Quoted(stage.name) + " (type " +
-                                         Quoted(type.name) + ") could not be built");
+      factory_errors.Add(stage.mark, "stage " + Quoted(stage.name) + " (type " + Quoted(type.name) +
+                                         ") could not be built");
     }
   } catch (const std::exception& e) {
     factory_errors.Add(stage.mark, "stage " + Quoted(stage.name) + " (type " + Quoted(type.name) +
@@ -258,7 +275,8 @@ std::optional<StageSpec> ReadStage(const ConfigNode& node, const StageRegistry& 
     }
   }
   if (const ConfigNode* w = node.Get("workers")) ReadWorkers(*w, stage, errors);
-  if (const ConfigNode* q = GetSection(node, "queue")) stage.queue = ReadQueue(*q, default_queue, errors);
+  if (const ConfigNode* q = GetSection(node, "queue"))
+    stage.queue = ReadQueue(*q, default_queue, errors);
   if (type) DryRunFactory(*type, stage, errors);
   return stage;
 }
@@ -281,8 +299,8 @@ void CheckStageOrder(const std::vector<StageSpec>& stages, ConfigErrors& errors)
     if (IsTerminalStageType(stage.type) && i + 1 < stages.size()) {
       errors.Add(stage.mark, "stage " + Quoted(stage.name) + " (" + stage.type +
                                  ") must be the last stage: it absorbs every record and emits "
-                                 "only at end of stream, but " + Quoted(stages[i + 1].name) +
-                                 " follows it");
+                                 "only at end of stream, but " +
+                                 Quoted(stages[i + 1].name) + " follows it");
     }
   }
 }
@@ -331,10 +349,14 @@ std::optional<int64_t> ParseByteSize(std::string_view text) {
   std::transform(unit.begin(), unit.end(), unit.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   static const std::pair<std::string_view, int64_t> kUnits[] = {
-      {"", 1},           {"b", 1},
-      {"kb", 1000},      {"kib", int64_t{1} << 10},
-      {"mb", 1000000},   {"mib", int64_t{1} << 20},
-      {"gb", 1000000000}, {"gib", int64_t{1} << 30},
+      {"", 1},
+      {"b", 1},
+      {"kb", 1000},
+      {"kib", int64_t{1} << 10},
+      {"mb", 1000000},
+      {"mib", int64_t{1} << 20},
+      {"gb", 1000000000},
+      {"gib", int64_t{1} << 30},
   };
   for (const auto& [name, scale] : kUnits) {
     if (unit != name) continue;
@@ -346,15 +368,16 @@ std::optional<int64_t> ParseByteSize(std::string_view text) {
 
 namespace {
 
-std::optional<PipelineSpec> ParseSpecUnsorted(const ConfigNode& root,
-                                              const StageRegistry& registry,
+std::optional<PipelineSpec> ParseSpecUnsorted(const ConfigNode& root, const StageRegistry& registry,
                                               ConfigErrors& errors) {
   const size_t before = errors.size();
   PipelineSpec spec;
   spec.file = root.mark().file;
   if (!root.is_map()) {
-    errors.Add(root.mark(), "a pipeline config must be a map with at least 'source' and "
-                            "'stages', got " + root.Describe());
+    errors.Add(root.mark(),
+               "a pipeline config must be a map with at least 'source' and "
+               "'stages', got " +
+                   root.Describe());
     return std::nullopt;
   }
   root.CheckKeys({"pipeline", "source", "stages", "queue", "ordered", "output", "errors"}, errors);
@@ -380,8 +403,7 @@ std::optional<PipelineSpec> ParseSpecUnsorted(const ConfigNode& root,
 
 }  // namespace
 
-std::optional<PipelineSpec> ParsePipelineSpec(const ConfigNode& root,
-                                              const StageRegistry& registry,
+std::optional<PipelineSpec> ParsePipelineSpec(const ConfigNode& root, const StageRegistry& registry,
                                               ConfigErrors& errors) {
   // Checks run section by section; people read the problems best in file order.
   ConfigErrors found;

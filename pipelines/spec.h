@@ -40,8 +40,8 @@ namespace sluice {
 
 /// Bounds on numbers a config may hold; larger ones are reported as errors.
 inline constexpr int kMaxStageWorkers = 1024;
-inline constexpr int kMaxQueueCapacity = 1 << 16;   // batches per edge
-inline constexpr int kMaxQueueBatch = 1 << 16;      // records per batch
+inline constexpr int kMaxQueueCapacity = 1 << 16;  // batches per edge
+inline constexpr int kMaxQueueBatch = 1 << 16;     // records per batch
 inline constexpr int64_t kMaxLineBytesLimit = int64_t{1} << 30;
 
 enum class SourceType : uint8_t { kFile, kStdin };
@@ -53,20 +53,20 @@ struct ReplaySpec {
 
 struct SourceSpec {
   SourceType type = SourceType::kFile;
-  std::string path;                            // kFile only
-  size_t max_line_bytes = size_t{1} << 20;     // 1 MiB
+  std::string path;                         // kFile only
+  size_t max_line_bytes = size_t{1} << 20;  // 1 MiB
   std::optional<ReplaySpec> replay;
-  ConfigMark mark;                             // of the `source:` map
+  ConfigMark mark;  // of the `source:` map
 };
 
 struct StageSpec {
-  std::string name;   // unique; defaults to the type when `name:` is absent
-  std::string type;   // a StageRegistry name
-  int workers = 1;    // resolved: `auto` is AutoWorkers()
-  bool auto_workers = false;            // the config said `workers: auto`
-  std::optional<QueueOptions> queue;    // override for this stage's input edge
-  ConfigNode node;                      // the whole stage map, for the stage's factory
-  ConfigMark mark;                      // of the stage map
+  std::string name;                   // unique; defaults to the type when `name:` is absent
+  std::string type;                   // a StageRegistry name
+  int workers = 1;                    // resolved: `auto` is AutoWorkers()
+  bool auto_workers = false;          // the config said `workers: auto`
+  std::optional<QueueOptions> queue;  // override for this stage's input edge
+  ConfigNode node;                    // the whole stage map, for the stage's factory
+  ConfigMark mark;                    // of the stage map
 };
 
 enum class OutputType : uint8_t { kStdout, kFile };
@@ -78,8 +78,8 @@ struct OutputSpec {
 };
 
 struct ErrorsSpec {
-  std::string dead_letter;      // JSONL file for error items; "" = none
-  double max_error_ratio = 1.0; // a run whose errors/read exceeds this fails; 1.0 = never
+  std::string dead_letter;       // JSONL file for error items; "" = none
+  double max_error_ratio = 1.0;  // a run whose errors/read exceeds this fails; 1.0 = never
 };
 
 struct PipelineSpec {
@@ -100,8 +100,7 @@ struct PipelineSpec {
 /// the spec, or nullopt after adding every problem to `errors`. Calls each stage type's
 /// factory once (a dry run, result discarded) so that stage-specific errors surface here.
 /// Errors already in `errors` on entry are kept and do not affect the result.
-std::optional<PipelineSpec> ParsePipelineSpec(const ConfigNode& root,
-                                              const StageRegistry& registry,
+std::optional<PipelineSpec> ParsePipelineSpec(const ConfigNode& root, const StageRegistry& registry,
                                               ConfigErrors& errors);
 
 /// Stage types that absorb their input and emit only at end of stream, so that nothing

@@ -6,9 +6,9 @@
 #include <yaml-cpp/parser.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <unordered_map>
@@ -16,12 +16,13 @@
 #include <utility>
 #include <vector>
 
+#include "pipelines/detail/quoted.h"
 #include "pipelines/yaml_prescan.h"
 
 namespace sluice {
 namespace {
 
-std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+using detail::Quoted;
 
 // yaml-cpp marks are 0-based; ours are 1-based (0 = unknown).
 ConfigMark ToMark(const std::string& file, const YAML::Mark& mark) {
@@ -57,19 +58,20 @@ class TreeBuilder final : public YAML::EventHandler {
   void OnAnchor(const YAML::Mark&, const std::string& name) override { anchor_name_ = name; }
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    Charge(1, mark);
-    Deliver(ConfigNode::Null(ToMark(file_, mark)), {.nodes = 1, .height = 0}, anchor);
+    Charge({.nodes = 1}, mark);
+    Deliver(ConfigNode::Null(ToMark(file_, mark)), {.nodes = 1}, anchor);
   }
 
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
-    Charge(1, mark);
+    const Size size{.nodes = 1, .bytes = value.size()};
+    Charge(size, mark);
     // yaml-cpp tags plain scalars "?" and quoted ones "!": only plain ones can be null.
     const bool plain_null =
         tag == "?" && (value == "~" || value == "null" || value == "Null" || value == "NULL");
     ConfigNode node = plain_null ? ConfigNode::Null(ToMark(file_, mark))
                                  : ConfigNode::Scalar(value, ToMark(file_, mark));
-    Deliver(std::move(node), {.nodes = 1, .height = 0}, anchor);
+    Deliver(std::move(node), size, anchor);
   }
 
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
@@ -77,14 +79,14 @@ class TreeBuilder final : public YAML::EventHandler {
     if (found == anchors_.end()) Fail(mark, "alias to an unknown anchor");
     const Anchor& target = found->second;
     if (target.open) {
-      Fail(mark, "alias *" + target.name + " refers to the node that contains it (&" +
-                     target.name + "): an alias cycle");
+      Fail(mark, "alias *" + target.name + " refers to the node that contains it (&" + target.name +
+                     "): an alias cycle");
     }
     if (Depth() + target.size.height > limits_.max_depth) {
       Fail(mark, "alias *" + target.name + " nests deeper than " +
                      std::to_string(limits_.max_depth) + " levels");
     }
-    Charge(target.size.nodes, mark, &target.name);
+    Charge(target.size, mark, &target.name);
     Deliver(target.node, target.size, /*anchor=*/0);
   }
 
@@ -103,6 +105,7 @@ class TreeBuilder final : public YAML::EventHandler {
  private:
   struct Size {
     size_t nodes = 0;  // nodes in the subtree, itself included
+    size_t bytes = 0;  // scalar text in the subtree, keys included
     int height = 0;    // container levels: 0 for a scalar, 1 for a flat list
   };
   struct Anchor {
@@ -122,7 +125,24 @@ class TreeBuilder final : public YAML::EventHandler {
     ConfigMark key_mark;
     std::unordered_map<std::string, ConfigMark> keys_seen;
     std::unordered_set<std::string> merged_keys;  // came from `<<`; explicit keys override
+    bool overrides_merged = false;                // the pending key replaces a merged one
   };
+
+  // ConfigNode::Set scans for an existing key, which is quadratic over a big map; keys
+  // here are known to be new unless they override a merged one.
+  static void AddEntry(Frame& map, ConfigNode value) {
+    if (map.overrides_merged) {
+      map.node.Set(std::move(map.key), std::move(value), map.key_mark);
+      map.overrides_merged = false;
+      return;
+    }
+    AppendNew(map.node, std::move(map.key), std::move(value), map.key_mark);
+  }
+  static void AppendNew(ConfigNode& map, std::string key, ConfigNode value, ConfigMark mark) {
+    ConfigNode entry = ConfigNode::Map();
+    entry.Set(std::move(key), std::move(value), std::move(mark));
+    map.mutable_children().push_back(std::move(entry.mutable_children().front()));
+  }
 
   // YAML merge keys: `<<: *base` or `<<: [*a, *b]` copies the entries of the named maps
   // that this map does not set itself; with several maps, earlier ones win.
@@ -131,7 +151,7 @@ class TreeBuilder final : public YAML::EventHandler {
       for (const ConfigNode& entry : value.children()) {
         if (!map.keys_seen.emplace(entry.key(), entry.key_mark()).second) continue;
         map.merged_keys.insert(entry.key());
-        map.node.Set(entry.key(), entry, entry.key_mark());
+        AppendNew(map.node, entry.key(), entry, entry.key_mark());
       }
       return;
     }
@@ -158,16 +178,27 @@ class TreeBuilder final : public YAML::EventHandler {
     Fail(ToMark(file_, mark), std::move(message));
   }
 
-  void Charge(size_t nodes, const YAML::Mark& mark, const std::string* alias = nullptr) {
-    Charge(nodes, ToMark(file_, mark), alias);
+  // Counts nodes and text towards the budgets; aliases and anchors count their whole subtree
+  // again, since each makes a copy.
+  void Charge(const Size& cost, const YAML::Mark& mark, const std::string* alias = nullptr) {
+    Charge(cost, ToMark(file_, mark), alias);
   }
-  void Charge(size_t nodes, const ConfigMark& mark, const std::string* alias = nullptr) {
-    total_nodes_ += nodes;
-    if (total_nodes_ <= limits_.max_nodes) return;
-    std::string message = "the document has more than " + std::to_string(limits_.max_nodes) +
-                          " nodes";
-    if (alias) message += " once alias *" + *alias + " is expanded (nested aliases?)";
-    else if (!anchors_.empty()) message += " (counting alias expansions)";
+  void Charge(const Size& cost, const ConfigMark& mark, const std::string* alias = nullptr) {
+    total_nodes_ += cost.nodes;
+    total_bytes_ += cost.bytes;
+    std::string message;
+    if (total_nodes_ > limits_.max_nodes) {
+      message = "the document has more than " + std::to_string(limits_.max_nodes) + " nodes";
+    } else if (total_bytes_ > limits_.max_expanded_bytes) {
+      message = "the document holds more than " + std::to_string(limits_.max_expanded_bytes) +
+                " bytes of text";
+    } else {
+      return;
+    }
+    if (alias)
+      message += " once alias *" + *alias + " is expanded (nested aliases?)";
+    else if (!anchors_.empty())
+      message += " (each anchor and alias counts its nodes again)";
     Fail(mark, std::move(message));
   }
 
@@ -182,7 +213,7 @@ class TreeBuilder final : public YAML::EventHandler {
     if (Depth() + 1 > limits_.max_depth) {
       Fail(mark, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
     }
-    Charge(1, mark);
+    Charge({.nodes = 1}, mark);
     RegisterAnchor(anchor);
     Frame& frame = stack_.emplace_back();
     frame.node = std::move(node);
@@ -203,7 +234,7 @@ class TreeBuilder final : public YAML::EventHandler {
       RegisterAnchorIfScalar(anchor);
       Anchor& a = anchors_[anchor];
       // Keeping a copy for later aliases costs nodes too.
-      Charge(size.nodes, node.mark());
+      Charge(size, node.mark());
       a.open = false;
       a.node = node;
       a.size = size;
@@ -214,6 +245,7 @@ class TreeBuilder final : public YAML::EventHandler {
     }
     Frame& parent = stack_.back();
     parent.size.nodes += size.nodes;
+    parent.size.bytes += size.bytes;
     parent.size.height = std::max(parent.size.height, size.height + 1);
     if (parent.node.is_list()) {
       parent.node.Append(std::move(node));
@@ -223,7 +255,7 @@ class TreeBuilder final : public YAML::EventHandler {
       if (parent.key == kMergeKey && !parent.skip_value) {
         Merge(parent, node);
       } else if (!parent.skip_value) {
-        parent.node.Set(std::move(parent.key), std::move(node), parent.key_mark);
+        AddEntry(parent, std::move(node));
       }
       parent.have_key = false;
       parent.skip_value = false;
@@ -256,6 +288,7 @@ class TreeBuilder final : public YAML::EventHandler {
     auto [first, inserted] = map.keys_seen.emplace(map.key, map.key_mark);
     if (!inserted && map.merged_keys.erase(map.key) > 0) {
       first->second = map.key_mark;  // an explicit key overrides a merged one
+      map.overrides_merged = true;
     } else if (!inserted) {
       errors_.Add(map.key_mark, "duplicate key " + Quoted(map.key) + " (first defined at " +
                                     first->second.ToString() + ")");
@@ -275,6 +308,7 @@ class TreeBuilder final : public YAML::EventHandler {
   std::unordered_map<YAML::anchor_t, Anchor> anchors_;
   std::string anchor_name_;
   size_t total_nodes_ = 0;
+  size_t total_bytes_ = 0;
   std::vector<ConfigError> deferred_;
 };
 
@@ -344,7 +378,8 @@ std::optional<ConfigNode> ParseScreened(std::string_view text, const std::string
   }
   const size_t before = errors.size();
   std::optional<ConfigNode> root = builder.TakeRoot();
-  if (!root && errors.size() == before) root = ConfigNode::Null({.file = file, .line = 1, .column = 1});
+  if (!root && errors.size() == before)
+    root = ConfigNode::Null({.file = file, .line = 1, .column = 1});
   return root;
 }
 
@@ -394,18 +429,18 @@ Result<ConfigNode> LoadYamlFile(const std::string& path, ConfigErrors& errors,
   // refused without being read whole.
   std::string text;
   char buffer[1 << 16];
-  bool read_failed = false;
+  int read_error = 0;
   while (text.size() <= limits.max_file_bytes) {
     const size_t got = std::fread(buffer, 1, sizeof buffer, file);
     text.append(buffer, got);
     if (got < sizeof buffer) {
-      read_failed = std::ferror(file) != 0;
+      if (std::ferror(file)) read_error = errno ? errno : EIO;
       break;
     }
   }
   std::fclose(file);
-  if (read_failed) {
-    errors.Add({.file = path}, "cannot read the config");
+  if (read_error != 0) {
+    errors.Add({.file = path}, std::string("cannot read the config: ") + std::strerror(read_error));
     return JoinedError(errors, first_error);
   }
   if (text.size() > limits.max_file_bytes) {

@@ -9,7 +9,8 @@
 // What is refused, each with a positioned error (never a crash, never a long stall):
 // files over YamlLimits::max_file_bytes (before parsing), bytes that are not UTF-8 or NUL,
 // nesting deeper than max_depth (flow `[[[...` and block indentation are pre-scanned,
-// because yaml-cpp's parser recurses), alias expansion beyond max_nodes (billion laughs),
+// because yaml-cpp's parser recurses), alias expansion beyond max_nodes or
+// max_expanded_bytes (billion laughs, with many small nodes or a few big strings),
 // an alias inside its own anchor (cycle), duplicate map keys (at the second key),
 // non-scalar map keys, several documents in one file, and every yaml-cpp parse error.
 //
@@ -28,9 +29,10 @@
 namespace sluice {
 
 struct YamlLimits {
-  size_t max_file_bytes = size_t{8} << 20;  // larger configs are refused unread
-  int max_depth = 64;                       // nested maps/lists, the root being depth 1
-  size_t max_nodes = 100'000;               // nodes after alias expansion
+  size_t max_file_bytes = size_t{8} << 20;       // larger configs are refused unread
+  int max_depth = 64;                            // nested maps/lists, the root being depth 1
+  size_t max_nodes = 100'000;                    // nodes after alias expansion
+  size_t max_expanded_bytes = size_t{64} << 20;  // scalar text after alias expansion
 };
 
 /// Reads and parses `path`. Every problem goes to `errors` (file:line:column: message);

@@ -60,14 +60,14 @@ std::optional<ConfigError> CheckEncoding(std::string_view text, const std::strin
       continue;
     }
     if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7F) {
-      return ConfigError{at(), c == 0 ? "NUL byte: a config must be UTF-8 text"
-                                      : "control character " + HexByte(c) +
-                                            " is not allowed in YAML"};
+      return ConfigError{at(), c == 0
+                                   ? "NUL byte: a config must be UTF-8 text"
+                                   : "control character " + HexByte(c) + " is not allowed in YAML"};
     }
     const size_t length = Utf8SequenceLength(text, i);
     if (length == 0) {
-      return ConfigError{at(), "invalid UTF-8 (byte " + HexByte(c) +
-                                   "): a config must be UTF-8 text"};
+      return ConfigError{at(),
+                         "invalid UTF-8 (byte " + HexByte(c) + "): a config must be UTF-8 text"};
     }
     i += length;
   }
@@ -99,8 +99,9 @@ class NestingScanner {
  private:
   void TooDeep(size_t index) {
     if (error_) return;
-    error_ = ConfigError{{.file = file_, .line = line_number_, .column = static_cast<int>(index) + 1},
-                         "nesting deeper than " + std::to_string(max_depth_) + " levels"};
+    error_ =
+        ConfigError{{.file = file_, .line = line_number_, .column = static_cast<int>(index) + 1},
+                    "nesting deeper than " + std::to_string(max_depth_) + " levels"};
   }
 
   int Depth() const { return flow_depth_ + static_cast<int>(indents_.size()); }
@@ -149,14 +150,18 @@ class NestingScanner {
       const char c = line[i];
       if (quote_ == '\'') {
         if (c == '\'') {
-          if (i + 1 < line.size() && line[i + 1] == '\'') ++i;  // '' is an escaped quote
-          else quote_ = 0, at_scalar_start = false;
+          if (i + 1 < line.size() && line[i + 1] == '\'')
+            ++i;  // '' is an escaped quote
+          else
+            quote_ = 0, at_scalar_start = false;
         }
         continue;
       }
       if (quote_ == '"') {
-        if (c == '\\') ++i;
-        else if (c == '"') quote_ = 0, at_scalar_start = false;
+        if (c == '\\')
+          ++i;
+        else if (c == '"')
+          quote_ = 0, at_scalar_start = false;
         continue;
       }
       switch (c) {
@@ -200,9 +205,9 @@ class NestingScanner {
         case '|':
         case '>':
           if (at_scalar_start && flow_depth_ == 0) {
-            block_scalar_parent_ =
-                line_indent_ >= 0 ? line_indent_
-                                  : (indents_.empty() ? 0 : static_cast<int>(indents_.back()));
+            block_scalar_parent_ = line_indent_ >= 0
+                                       ? line_indent_
+                                       : (indents_.empty() ? 0 : static_cast<int>(indents_.back()));
             return;
           }
           at_scalar_start = false;

@@ -27,13 +27,8 @@ struct AggregateStage::Shared {
 
 namespace {
 
+using detail::IntegralValue;
 const Value kNullValue;
-constexpr double kTwo63 = 9223372036854775808.0;
-
-std::optional<int64_t> IntegralValue(double d) {
-  if (!(d >= -kTwo63 && d < kTwo63) || d != std::floor(d)) return std::nullopt;
-  return static_cast<int64_t>(d);
-}
 
 // ---- Group keys: canonical values, hashing, equality, order --------------------------
 

@@ -9,13 +9,9 @@
 namespace sluice {
 namespace {
 
+using detail::IntegralValue;
 constexpr double kTwo63 = 9223372036854775808.0;
 
-// The int a double equals, when it is integral and inside int64's range.
-std::optional<int64_t> IntegralValue(double d) {
-  if (!(d >= -kTwo63 && d < kTwo63) || d != std::floor(d)) return std::nullopt;
-  return static_cast<int64_t>(d);
-}
 
 template <class T>
 void AppendBytes(const T& value, std::string& out) {

@@ -80,6 +80,7 @@ class JsonWorker : public StageWorker {
     }
     item.record.Clear();
     const Verdict verdict = Parse(text, item);
+    if (verdict == Verdict::kError) item.record.Clear();  // no half-parsed records
     if (text.size() > kShrinkAboveBytes) ReleaseBigBuffers();
     return verdict;
   }
@@ -153,6 +154,9 @@ Verdict JsonWorker::Parse(std::string_view text, Item& item) {
   if (error_code error = parser_.iterate(buffer_.get(), text.size(), buffer_capacity_).get(document_)) {
     if (error == simdjson::MEMALLOC) {
       return item.Fail(ErrorCode::kResourceExhausted, "out of memory parsing a JSON line");
+    }
+    if (error == simdjson::CAPACITY) {
+      return item.Fail(ErrorCode::kTooLarge, "line too large for the JSON parser (4 GiB at most)");
     }
     return item.Fail(ErrorCode::kInvalidInput, "invalid JSON: " + Reason(error, max_depth_));
   }

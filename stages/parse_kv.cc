@@ -192,8 +192,10 @@ class KvWorker : public StageWorker {
       case LineStatus::kText: break;
     }
     item.record.Clear();
-    return options_.layout == KvLayout::kKeyValue ? ParseKeyValue(text, item)
-                                                  : ParseFields(text, item);
+    const Verdict verdict = options_.layout == KvLayout::kKeyValue ? ParseKeyValue(text, item)
+                                                                   : ParseFields(text, item);
+    if (verdict == Verdict::kError) item.record.Clear();  // no half-parsed records
+    return verdict;
   }
 
  private:

@@ -23,13 +23,20 @@ namespace {
 class RedactStage final : public sluice::Stage {
  public:
   RedactStage(std::string field, std::string salt)
-      : field_(sluice::FieldNames::Intern(field)), field_name_(std::move(field)),
+      : field_(sluice::FieldNames::Intern(field)),
+        field_name_(std::move(field)),
         salt_(std::move(salt)) {}
 
   std::unique_ptr<sluice::StageWorker> MakeWorker() override {
     return std::make_unique<Worker>(field_, field_name_, salt_);
   }
-  sluice::FieldNeeds Reads() const override { return sluice::FieldNeeds::All(); }  // passes records on
+  // The one field it reads; parse stages before it still keep the fields that the stages
+  // after it, or the output, need.
+  sluice::FieldNeeds Reads() const override {
+    sluice::FieldNeeds needs = sluice::FieldNeeds::None();
+    needs.Add(field_);
+    return needs;
+  }
 
  private:
   struct Worker final : sluice::StageWorker {
@@ -65,11 +72,12 @@ void RegisterRedact(sluice::StageRegistry& registry) {
       .name = "redact",
       .summary = "replaces a string field with a salted 64-bit hash",
       .keys = {"field", "salt"},
-      .make = [](const sluice::ConfigNode& stage, sluice::ConfigErrors& errors)
-          -> std::unique_ptr<sluice::Stage> {
+      .make = [](const sluice::ConfigNode& stage,
+                 sluice::ConfigErrors& errors) -> std::unique_ptr<sluice::Stage> {
         stage.CheckKeys({"name", "type", "workers", "queue", "field", "salt"}, errors);
         std::optional<std::string> field;
-        if (const sluice::ConfigNode* f = stage.Require("field", errors)) field = f->AsString(errors);
+        if (const sluice::ConfigNode* f = stage.Require("field", errors))
+          field = f->AsString(errors);
         std::optional<std::string> salt = std::string();
         if (const sluice::ConfigNode* s = stage.Get("salt")) salt = s->AsString(errors);
         if (!field || !salt) return nullptr;
@@ -84,7 +92,7 @@ void PushInput(sluice::Pipeline& pipeline, bool with_lines) {
     pipeline.Push(R"({"user":"ada","bytes":512,"event":"view"})");
     pipeline.Push(R"({"user":"grace","bytes":2048,"event":"click"})");
     pipeline.Push(R"({"user":"linus","bytes":-1})");  // fails check: bytes below 0
-    pipeline.Push(R"({"user":"ken", "bytes":)");       // fails parse: truncated JSON
+    pipeline.Push(R"({"user":"ken", "bytes":)");      // fails parse: truncated JSON
   }
   for (const char* user : {"margaret", "barbara"}) {  // records made in code, no parsing
     sluice::Record record;
@@ -110,9 +118,8 @@ bool RunService(const char* label, sluice::Pipeline& pipeline, bool with_lines) 
   pipeline.SetSourceName("embed");
   PushInput(pipeline, with_lines);
   const sluice::RunReport report = pipeline.Finish();
-  std::cout << label << ": read " << report.totals.read << ", results " << results
-            << ", errors " << errors << (report.balanced() ? " (balanced)" : " (UNBALANCED)")
-            << '\n';
+  std::cout << label << ": read " << report.totals.read << ", results " << results << ", errors "
+            << errors << (report.balanced() ? " (balanced)" : " (UNBALANCED)") << '\n';
   return report.balanced() && results + errors == report.totals.read;
 }
 
@@ -135,10 +142,12 @@ int main(int argc, char** argv) {
   // 2. The same checks and redaction built in code, fed records only.
   sluice::ValidateOptions rules;
   rules.rules.push_back({.field = "user", .type = sluice::FieldType::kString, .required = true});
-  rules.rules.push_back({.field = "bytes", .type = sluice::FieldType::kInt, .required = true,
+  rules.rules.push_back({.field = "bytes",
+                         .type = sluice::FieldType::kInt,
+                         .required = true,
                          .min = sluice::Value{int64_t{0}}});
-  sluice::Pipeline in_code({.name = "embed_etl_code", .queue = {.capacity = 16, .batch = 64},
-                            .ordered = true});
+  sluice::Pipeline in_code(
+      {.name = "embed_etl_code", .queue = {.capacity = 16, .batch = 64}, .ordered = true});
   in_code.Add({.name = "check"}, std::make_unique<sluice::ValidateStage>(std::move(rules)))
       .Add({.name = "redact", .workers = 2}, std::make_unique<RedactStage>("user", "embed-demo"));
   ok = RunService("code pipeline", in_code, /*with_lines=*/false) && ok;

@@ -25,8 +25,8 @@ constexpr FlagSpec kSetFlag{Flag::kSet, "--set", "", true};
 constexpr FlagSpec kQuietFlag{Flag::kQuiet, "--quiet", "-q", false};
 constexpr FlagSpec kHelpFlag{Flag::kHelp, "--help", "-h", false};
 
-constexpr std::array kRunFlags = {kInputFlag,  kOutputFlag, kFormatFlag, kReportFlag,
-                                  kSetFlag,    kQuietFlag,  kHelpFlag};
+constexpr std::array kRunFlags = {kInputFlag, kOutputFlag, kFormatFlag, kReportFlag,
+                                  kSetFlag,   kQuietFlag,  kHelpFlag};
 constexpr std::array kValidateFlags = {kSetFlag, kHelpFlag};
 constexpr std::array kStagesFlags = {kHelpFlag};
 
@@ -185,9 +185,9 @@ Result<CliArgs> ParseArgs(std::span<const std::string_view> argv) {
     return args;
   }
   if (first.size() > 1 && first[0] == '-') {
-    return UsageError(WithSuggestion("unknown flag '" + std::string(first) +
-                                         "' (expected a command: run, validate, stages)",
-                                     first, {"--help", "--version"}));
+    return UsageError(WithSuggestion(
+        "unknown flag '" + std::string(first) + "' (expected a command: run, validate, stages)",
+        first, {"--help", "--version"}));
   }
   SLUICE_ASSIGN_OR_RETURN(const Command command, ParseCommand(first));
   if (command == Command::kVersion) {

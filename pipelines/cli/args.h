@@ -29,13 +29,13 @@ struct CliArgs {
   /// For kHelp: the command whose help was asked for (`sluice run --help`); nullopt for
   /// the general help.
   std::optional<Command> help_for;
-  std::string config;                    // run, validate: the pipeline YAML
-  std::optional<std::string> input;      // run: --input PATH|-
-  std::optional<std::string> output;     // run: --output PATH|-
-  std::optional<OutputFormat> format;    // run: --format table|jsonl|csv
-  std::optional<std::string> report;     // run: --report FILE.json
-  std::vector<std::string> sets;         // run, validate: --set PATH=VALUE, in order
-  bool quiet = false;                    // run: no progress line, no summary
+  std::string config;                  // run, validate: the pipeline YAML
+  std::optional<std::string> input;    // run: --input PATH|-
+  std::optional<std::string> output;   // run: --output PATH|-
+  std::optional<OutputFormat> format;  // run: --format table|jsonl|csv
+  std::optional<std::string> report;   // run: --report FILE.json
+  std::vector<std::string> sets;       // run, validate: --set PATH=VALUE, in order
+  bool quiet = false;                  // run: no progress line, no summary
 };
 
 /// Parses the arguments after the program name. A usage problem is an Error

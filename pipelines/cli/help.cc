@@ -82,8 +82,11 @@ std::string HelpText(std::optional<Command> command) {
     case Command::kHelp:
     case Command::kVersion: text = kGeneral; break;
   }
-  if (!command || *command == Command::kRun) text += kExitCodes;
-  else text.pop_back();  // the texts end in a blank line for the exit codes that follow
+  if (!command || *command == Command::kRun) {
+    text += kExitCodes;
+  } else {
+    text.pop_back();  // the texts end in a blank line for the exit codes that follow
+  }
   return text;
 }
 

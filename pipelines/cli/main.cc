@@ -1,9 +1,12 @@
 // `sluice`: the command-line front end. Dispatches to the commands; see docs/cli.md.
+#include <algorithm>
 #include <csignal>
 #include <exception>
 #include <iomanip>
 #include <iostream>
 #include <new>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 

@@ -174,11 +174,11 @@ ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
     }
   }
   if (report.error_ratio() > spec->errors.max_error_ratio) {
-    std::fprintf(stderr, "sluice: error ratio %.4g (%llu of %llu records) exceeds "
-                 "errors.max_error_ratio %.4g\n", report.error_ratio(),
-                 static_cast<unsigned long long>(report.totals.errors),
-                 static_cast<unsigned long long>(report.totals.read),
-                 spec->errors.max_error_ratio);
+    std::fprintf(stderr,
+                 "sluice: error ratio %.4g (%llu of %llu records) exceeds "
+                 "errors.max_error_ratio %.4g\n",
+                 report.error_ratio(), static_cast<unsigned long long>(report.totals.errors),
+                 static_cast<unsigned long long>(report.totals.read), spec->errors.max_error_ratio);
     if (code == ExitCode::kOk) code = ExitCode::kErrorRatioExceeded;  // 4 outranks 3
   }
   return code;
@@ -194,7 +194,7 @@ ExitCode ValidateCommand(const CliArgs& args, const StageRegistry& registry) {
   }
   ConfigErrors errors;
   std::optional<PipelineSpec> spec = LoadPipelineSpec(args.config, registry, args.sets, errors);
-  if (!spec) {  // ValidateConfigFile found nothing, so this cannot happen; stay honest
+  if (!spec) {  // only when the file changed since ValidateConfigFile read it
     PrintConfigErrors(errors);
     return ExitCode::kUsage;
   }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,13 @@ inline int CompareNumbers(const Value& a, const Value& b) {
   if (x > y) return 1;
   if (x == y) return 0;
   return std::isnan(x) ? (std::isnan(y) ? 0 : 1) : -1;
+}
+
+/// The int a double equals, when it is integral and inside int64's range.
+inline std::optional<int64_t> IntegralValue(double d) {
+  constexpr double kTwo63 = 9223372036854775808.0;
+  if (!(d >= -kTwo63 && d < kTwo63) || d != std::floor(d)) return std::nullopt;
+  return static_cast<int64_t>(d);
 }
 
 inline bool IsNumber(const Value& v) {

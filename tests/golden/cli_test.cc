@@ -23,9 +23,7 @@ ProcessResult Sluice(std::vector<std::string> args, const ProcessOptions& option
   return RunProcess(args, options);
 }
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 TEST(CliTest, VersionAndHelp) {
   ProcessResult version = Sluice({"--version"});
@@ -55,7 +53,8 @@ TEST(CliTest, MisspeltCommandAndFlagSuggestTheRightOnes) {
 
   ProcessResult flag = Sluice({"run", "configs/clickstream.yaml", "--ouptut", "x.jsonl"});
   EXPECT_EQ(flag.exit_code, 2);
-  EXPECT_THAT(flag.err, HasSubstr("unknown flag '--ouptut' for 'sluice run' (did you mean '--output'?)"));
+  EXPECT_THAT(flag.err,
+              HasSubstr("unknown flag '--ouptut' for 'sluice run' (did you mean '--output'?)"));
 
   ProcessResult format = Sluice({"run", "configs/clickstream.yaml", "--format=xml"});
   EXPECT_EQ(format.exit_code, 2);
@@ -102,8 +101,8 @@ TEST(CliTest, ValidateReportsEveryProblemWithItsPosition) {
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("did you mean 'workers'"));
 
-  ProcessResult bad_set = Sluice({"validate", "configs/clickstream.yaml", "--set",
-                                  "stages.parse.workers=lots"});
+  ProcessResult bad_set =
+      Sluice({"validate", "configs/clickstream.yaml", "--set", "stages.parse.workers=lots"});
   EXPECT_EQ(bad_set.exit_code, 2);
   EXPECT_THAT(bad_set.err, HasSubstr("--set stages.parse.workers=lots"));
 }
@@ -113,18 +112,18 @@ TEST(CliTest, MissingConfigOrInputFails) {
   EXPECT_EQ(config.exit_code, 2);
   EXPECT_THAT(config.err, HasSubstr("no_such_config.yaml"));
 
-  ProcessResult input = Sluice({"run", "configs/clickstream.yaml", "--quiet",
-                                "--input", "examples/data/no_such_input.jsonl"});
+  ProcessResult input = Sluice({"run", "configs/clickstream.yaml", "--quiet", "--input",
+                                "examples/data/no_such_input.jsonl"});
   EXPECT_EQ(input.exit_code, 1);
   EXPECT_THAT(input.err, HasSubstr("no_such_input.jsonl"));
 }
 
 TEST(CliTest, ErrorRatioAboveTheLimitExitsThreeButStillWrites) {
   TempDir dir("cli");
-  ProcessResult r = Sluice({"run", "configs/clickstream.yaml", "--format", "jsonl",
-                            "--report", dir.File("report.json"),
-                            "--set", "errors.dead_letter=" + dir.File("errors.jsonl"),
-                            "--set", "errors.max_error_ratio=0.001"});
+  ProcessResult r =
+      Sluice({"run", "configs/clickstream.yaml", "--format", "jsonl", "--report",
+              dir.File("report.json"), "--set", "errors.dead_letter=" + dir.File("errors.jsonl"),
+              "--set", "errors.max_error_ratio=0.001"});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_THAT(r.err, HasSubstr("exceeds errors.max_error_ratio 0.001"));
   const GoldenRun expected = ReadCase("clickstream");
@@ -136,10 +135,9 @@ TEST(CliTest, ErrorRatioAboveTheLimitExitsThreeButStillWrites) {
 }
 
 TEST(CliTest, SummaryGoesToStderrAndTableToStdout) {
-  ProcessResult r = Sluice({"run", "configs/kv_metrics.yaml",
-                            "--set", "errors={}"});
+  ProcessResult r = Sluice({"run", "configs/kv_metrics.yaml", "--set", "errors={}"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, StartsWith("key "));       // the table's header row
+  EXPECT_THAT(r.out, StartsWith("key "));  // the table's header row
   EXPECT_THAT(r.out, HasSubstr("\nusers "));
   EXPECT_THAT(r.err, HasSubstr("read 300 = ok 265 + filtered 0 + errors 35"));
   // Without a dead-letter file the first few errors are shown.
@@ -157,14 +155,14 @@ TEST(CliTest, OutputExtensionPicksTheFormat) {
 }
 
 TEST(CliTest, FullDiskIsAnOutputFailure) {
-  ProcessResult r = Sluice({"run", "configs/clean_events.yaml", "--quiet", "--output",
-                            "/dev/full", "--set", "errors={}"});
+  ProcessResult r = Sluice({"run", "configs/clean_events.yaml", "--quiet", "--output", "/dev/full",
+                            "--set", "errors={}"});
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_THAT(r.err, HasSubstr("No space left on device"));
 
   TempDir dir("cli");
-  ProcessResult report = Sluice({"run", "configs/kv_metrics.yaml", "--quiet", "--report",
-                                 "/dev/full", "--set", "errors={}"});
+  ProcessResult report = Sluice(
+      {"run", "configs/kv_metrics.yaml", "--quiet", "--report", "/dev/full", "--set", "errors={}"});
   EXPECT_EQ(report.exit_code, 4);
   EXPECT_THAT(report.err, HasSubstr("writing report /dev/full"));
 }
@@ -173,9 +171,9 @@ TEST(CliTest, ClosedPipeIsAnOutputFailureNotASignal) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   close(fds[0]);  // nobody will ever read: every write gets EPIPE (SIGPIPE is ignored)
-  ProcessResult r = Sluice({"run", "configs/clean_events.yaml", "--quiet", "--output", "-",
-                            "--set", "errors={}"},
-                           {.stdout_fd = fds[1]});
+  ProcessResult r =
+      Sluice({"run", "configs/clean_events.yaml", "--quiet", "--output", "-", "--set", "errors={}"},
+             {.stdout_fd = fds[1]});
   close(fds[1]);
   EXPECT_EQ(r.exit_code, 4) << r.err;
   EXPECT_THAT(r.err, HasSubstr("Broken pipe"));
@@ -184,8 +182,8 @@ TEST(CliTest, ClosedPipeIsAnOutputFailureNotASignal) {
 TEST(CliTest, StagesListsTheBuiltins) {
   ProcessResult r = Sluice({"stages"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* type : {"parse_json", "parse_csv", "parse_kv", "parse_regex", "validate",
-                           "aggregate"}) {
+  for (const char* type :
+       {"parse_json", "parse_csv", "parse_kv", "parse_regex", "validate", "aggregate"}) {
     EXPECT_THAT(r.out, HasSubstr(std::string("\n  ") + type + " ")) << type;
   }
 }

@@ -31,8 +31,7 @@ const StageRegistry& Registry() {
   return *registry;
 }
 
-PipelineSpec LoadSpecOrThrow(const std::string& config_path,
-                             const std::vector<std::string>& sets) {
+PipelineSpec LoadSpecOrThrow(const std::string& config_path, const std::vector<std::string>& sets) {
   ConfigErrors errors;
   std::optional<PipelineSpec> spec = LoadPipelineSpec(config_path, Registry(), sets, errors);
   if (!spec) throw std::runtime_error("config errors:\n" + errors.ToString());
@@ -66,8 +65,8 @@ std::string FormatFacts(const ReportFacts& facts) {
   for (size_t i = 0; i < facts.stages.size(); ++i) {
     const StageFacts& s = facts.stages[i];
     json += (i == 0 ? "\n" : ",\n");
-    json += "    {\"name\": " + Quoted(s.name) + ", \"in\": " + n(s.in) + ", \"out\": " +
-            n(s.out) + ", \"filtered\": " + n(s.filtered) + ", \"errors\": " + n(s.errors) + "}";
+    json += "    {\"name\": " + Quoted(s.name) + ", \"in\": " + n(s.in) + ", \"out\": " + n(s.out) +
+            ", \"filtered\": " + n(s.filtered) + ", \"errors\": " + n(s.errors) + "}";
   }
   json += facts.stages.empty() ? "],\n" : "\n  ],\n";
   json += "  \"errors_by_stage\": {";
@@ -152,7 +151,8 @@ GoldenRun RunWithLibrary(const std::string& config_path, const std::vector<std::
   GoldenRun run;
   std::vector<std::pair<uint64_t, std::string>> errors_by_line;
   pipeline->OnResult([&](const Record& record) { run.output.push_back(record.ToJson()); });
-  pipeline->OnError([&](const Error& error) { errors_by_line.emplace_back(error.line, error.ToJson()); });
+  pipeline->OnError(
+      [&](const Error& error) { errors_by_line.emplace_back(error.line, error.ToJson()); });
   const RunReport report = pipeline->Run(**source);
   std::sort(errors_by_line.begin(), errors_by_line.end());
   for (auto& [line, json] : errors_by_line) run.errors.push_back(std::move(json));
@@ -162,8 +162,10 @@ GoldenRun RunWithLibrary(const std::string& config_path, const std::vector<std::
 }
 
 std::string CanonicalReport(const RunReport& report) {
-  ReportFacts facts{.totals = report.totals, .balanced = report.balanced(),
-                    .results = report.results, .stages = {},
+  ReportFacts facts{.totals = report.totals,
+                    .balanced = report.balanced(),
+                    .results = report.results,
+                    .stages = {},
                     .errors_by_stage = report.errors_by_stage};
   for (const StageReport& s : report.stages) {
     facts.stages.push_back({s.name, s.in, s.out, s.filtered, s.errors});
@@ -181,7 +183,9 @@ std::string CanonicalReportFromJson(std::string_view json, RunTotals& totals) {
   try {
     ReportFacts facts;
     simdjson::dom::object counts = root["totals"];
-    facts.totals = {.read = counts["read"], .ok = counts["ok"], .filtered = counts["filtered"],
+    facts.totals = {.read = counts["read"],
+                    .ok = counts["ok"],
+                    .filtered = counts["filtered"],
                     .errors = counts["errors"]};
     facts.balanced = root["balanced"].get_bool();
     facts.results = root["results"].get_uint64();

@@ -35,9 +35,11 @@ enum class Variant {
 };
 
 constexpr Variant kVariants[] = {
-    Variant::kAsConfigured, Variant::kWorkers1, Variant::kWorkers4,
-    Variant::kOrdered,      Variant::kUnordered, Variant::kSmallBatches,
-    Variant::kCli,          Variant::kCliWorkers4Unordered, Variant::kCliStdin,
+    Variant::kAsConfigured, Variant::kWorkers1,
+    Variant::kWorkers4,     Variant::kOrdered,
+    Variant::kUnordered,    Variant::kSmallBatches,
+    Variant::kCli,          Variant::kCliWorkers4Unordered,
+    Variant::kCliStdin,
 };
 
 std::string VariantName(Variant variant) {
@@ -95,10 +97,13 @@ std::vector<std::string> SetsFor(Variant variant, const ConfigShape& shape) {
 GoldenRun RunCli(const std::string& name, const std::vector<std::string>& sets,
                  const ConfigShape& shape, bool via_stdin) {
   TempDir dir("golden_cli");
-  std::vector<std::string> argv = {SLUICE_CLI_PATH, "run", ConfigPath(name), "--quiet",
-                                   "--format", "jsonl", "--output", dir.File("out.jsonl"),
-                                   "--report", dir.File("report.json"),
-                                   "--set", "errors.dead_letter=" + dir.File("errors.jsonl")};
+  std::vector<std::string> argv = {
+      SLUICE_CLI_PATH,  "run",
+      ConfigPath(name), "--quiet",
+      "--format",       "jsonl",
+      "--output",       dir.File("out.jsonl"),
+      "--report",       dir.File("report.json"),
+      "--set",          "errors.dead_letter=" + dir.File("errors.jsonl")};
   for (const std::string& set : sets) argv.insert(argv.end(), {"--set", set});
   ProcessOptions options;
   if (via_stdin) {
@@ -138,9 +143,8 @@ TEST_P(GoldenTest, MatchesGoldenCase) {
   const ConfigShape base = ShapeOf(ConfigPath(name), {});
   const std::vector<std::string> sets = SetsFor(variant, base);
   const ConfigShape shape = ShapeOf(ConfigPath(name), sets);
-  GoldenRun actual = IsCli(variant)
-                         ? RunCli(name, sets, shape, variant == Variant::kCliStdin)
-                         : RunWithLibrary(ConfigPath(name), sets);
+  GoldenRun actual = IsCli(variant) ? RunCli(name, sets, shape, variant == Variant::kCliStdin)
+                                    : RunWithLibrary(ConfigPath(name), sets);
   EXPECT_EQ(actual.totals.read, actual.totals.ok + actual.totals.filtered + actual.totals.errors)
       << "unbalanced run";
   if (writes_case) WriteCase(name, actual);
@@ -154,7 +158,8 @@ TEST_P(GoldenTest, MatchesGoldenCase) {
       << "result rows of " << ConfigPath(name) << " vs " << CaseDir(name) << "/expected_output.txt";
   EXPECT_EQ(DescribeDifference(expected.errors, actual.errors), "")
       << "dead letters vs " << CaseDir(name) << "/expected_errors.jsonl";
-  EXPECT_EQ(expected.report, actual.report) << "report vs " << CaseDir(name) << "/expected_report.json";
+  EXPECT_EQ(expected.report, actual.report)
+      << "report vs " << CaseDir(name) << "/expected_report.json";
 }
 
 std::string ParamName(const testing::TestParamInfo<GoldenTest::ParamType>& info) {
@@ -177,7 +182,8 @@ TEST(GoldenCases, EveryConfigHasACase) {
   for (const std::string& config : ListConfigNames()) {
     EXPECT_TRUE(std::binary_search(cases.begin(), cases.end(), config))
         << ConfigPath(config) << " has no golden case " << CaseDir(config) << "/";
-    for (const char* file : {"expected_output.txt", "expected_errors.jsonl", "expected_report.json"}) {
+    for (const char* file :
+         {"expected_output.txt", "expected_errors.jsonl", "expected_report.json"}) {
       EXPECT_TRUE(std::filesystem::exists(CaseDir(config) + "/" + file))
           << CaseDir(config) << "/" << file << " is missing";
     }

@@ -46,8 +46,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOpti
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, options.stdin_path.c_str(),
-                                   O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, options.stdin_path.c_str(), O_RDONLY, 0);
   if (options.stdout_fd) {
     posix_spawn_file_actions_adddup2(&actions, *options.stdout_fd, STDOUT_FILENO);
   } else {

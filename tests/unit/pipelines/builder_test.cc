@@ -10,8 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "fake_stages.h"
 #include "../result_matchers.h"
+#include "fake_stages.h"
+#include "stages/builtin.h"
 
 namespace sluice {
 namespace {
@@ -81,9 +82,9 @@ TEST(BuilderTest, BuildsAndRunsAPipelineFromYaml) {
   Collect(*pipeline, out);
   pipeline->Start();
   pipeline->Push("user=ada n=1");
-  pipeline->Push("n=2");            // no user: fails in 'check'
+  pipeline->Push("n=2");  // no user: fails in 'check'
   pipeline->Push("user=bob");
-  pipeline->Push("garbage");        // fails in 'parse'
+  pipeline->Push("garbage");  // fails in 'parse'
   pipeline->Push("user=cy n=3");
   RunReport report = pipeline->Finish();
   EXPECT_THAT(out.results, ElementsAre(R"({"count":3})"));
@@ -161,6 +162,32 @@ TEST(BuilderTest, ReplayPacesByEventTimeReadThroughTheFirstStage) {
   EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(clock.slept()).count(), 10'000);
 }
 
+TEST(BuilderTest, ReplayWithTheBuiltinJsonParser) {
+  StageRegistry registry;
+  RegisterBuiltinStages(registry);
+  TempFile input("replay.jsonl",
+                 "{\"ts\": \"2024-01-01T00:00:00Z\", \"user\": \"a\"}\n"
+                 "{\"user\": \"b\", \"ts\": 1704067230000}\n"
+                 "{\"ts\": \"2024-01-01T00:01:00.500Z\"}\n");
+  const std::string yaml = "source: { path: " + input.path() +
+                           ", replay: { time_field: ts, speed: 2 } }\n"
+                           "stages: [ { name: parse, type: parse_json } ]\n";
+  ConfigErrors errors;
+  std::optional<PipelineSpec> spec = LoadPipelineSpecString(yaml, "r.yaml", registry, {}, errors);
+  ASSERT_TRUE(spec) << errors.ToString();
+  FakeClock clock;
+  Result<std::unique_ptr<Source>> source = OpenSpecSource(*spec, registry, std::nullopt, clock);
+  ASSERT_THAT(source, IsOk());
+  std::unique_ptr<Pipeline> pipeline = BuildPipeline(*spec, registry, errors);
+  ASSERT_NE(pipeline, nullptr) << errors.ToString();
+  Collected out;
+  Collect(*pipeline, out);
+  pipeline->Run(**source);
+  EXPECT_EQ(out.results.size(), 3u);
+  // 60.5 s of event time at 2x.
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(clock.slept()).count(), 30'250);
+}
+
 TEST(BuilderTest, BuildReportsStageTypesMissingFromTheRegistry) {
   ConfigErrors errors;
   std::optional<PipelineSpec> spec =
@@ -180,13 +207,14 @@ TEST(BuilderTest, LoadPipelineAndValidateConfigFile) {
   EXPECT_NE(pipeline->get(), nullptr);
   EXPECT_TRUE(ValidateConfigFile(good.path(), registry).empty());
 
-  TempFile bad("bad.yaml", "source: {type: stdin}\nstages:\n  - type: parse_json\n    workers: 0\n"
-                           "  - type: requir\n");
+  TempFile bad("bad.yaml",
+               "source: {type: stdin}\nstages:\n  - type: parse_json\n    workers: 0\n"
+               "  - type: requir\n");
   Result<std::unique_ptr<Pipeline>> failed = LoadPipeline(bad.path(), registry);
   ASSERT_THAT(failed, IsErrorWithCode(ErrorCode::kInvalidInput));
   EXPECT_EQ(failed.error().message,
-            bad.path() + ":4:14: workers must be from 1 to 1024 (or 'auto'), got 0\n" +
-                bad.path() + ":5:11: unknown stage type 'requir' (did you mean 'require'?)");
+            bad.path() + ":4:14: workers must be from 1 to 1024 (or 'auto'), got 0\n" + bad.path() +
+                ":5:11: unknown stage type 'requir' (did you mean 'require'?)");
   const std::vector<std::string> fix = {"stages.parse_json.workers=1", "stages.1.type=require",
                                         "stages.1.field=user"};
   EXPECT_TRUE(ValidateConfigFile(bad.path(), registry, fix).empty())

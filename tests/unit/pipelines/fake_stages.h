@@ -41,8 +41,8 @@ class FakeParse : public Stage {
           return item.Fail(ErrorCode::kInvalidInput, "expected k=v in '" + std::string(pair) + "'");
         }
         const FieldId id = FieldNames::Intern(pair.substr(0, equals));
-        if (!needs.all && std::find(needs.fields.begin(), needs.fields.end(), id) ==
-                              needs.fields.end()) {
+        if (!needs.all &&
+            std::find(needs.fields.begin(), needs.fields.end(), id) == needs.fields.end()) {
           continue;
         }
         const std::string_view text = pair.substr(equals + 1);

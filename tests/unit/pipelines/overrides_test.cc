@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "fake_stages.h"
 #include "pipelines/builder.h"
 #include "pipelines/yaml_loader.h"
-#include "fake_stages.h"
 
 namespace sluice {
 namespace {

@@ -9,9 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "fake_stages.h"
 #include "pipelines/builder.h"
 #include "pipelines/yaml_loader.h"
-#include "fake_stages.h"
+#include "stages/builtin.h"
 
 namespace sluice {
 namespace {
@@ -62,12 +63,28 @@ TEST(SpecTest, BrokenConfigsReportExactErrors) {
     std::vector<std::string> actual;
     for (const ConfigError& e : errors.all()) {
       std::string text = e.ToString();
-      for (size_t at; (at = text.find(kConfigDir)) != std::string::npos;) text.erase(at, kConfigDir.size());
+      for (size_t at; (at = text.find(kConfigDir)) != std::string::npos;)
+        text.erase(at, kConfigDir.size());
       actual.push_back(text);
     }
     EXPECT_THAT(actual, ElementsAreArray(expected)) << "in " << name;
   }
   EXPECT_GE(files, 10);
+}
+
+// The configs users copy from must pass with the built-in stages.
+TEST(SpecTest, ShippedConfigsValidateWithBuiltinStages) {
+  StageRegistry registry;
+  RegisterBuiltinStages(registry);
+  int files = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(SLUICE_SOURCE_DIR) + "/configs")) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++files;
+    EXPECT_THAT(ValidateConfigFile(entry.path().string(), registry).all(), IsEmpty())
+        << ValidateConfigFile(entry.path().string(), registry).ToString();
+  }
+  EXPECT_GE(files, 1);
 }
 
 TEST(SpecTest, FullConfigIsRead) {
@@ -149,8 +166,9 @@ TEST(SpecTest, DefaultsForAMinimalConfig) {
 }
 
 TEST(SpecTest, OutputFormatNamedOverridesExtension) {
-  Parsed p = Parse("source: { type: stdin }\nstages: [ { type: parse_json } ]\n"
-                   "output: { path: x.csv, format: jsonl }\n");
+  Parsed p = Parse(
+      "source: { type: stdin }\nstages: [ { type: parse_json } ]\n"
+      "output: { path: x.csv, format: jsonl }\n");
   ASSERT_TRUE(p.spec);
   EXPECT_EQ(p.spec->output.type, OutputType::kFile);
   EXPECT_EQ(p.spec->output.format, OutputFormat::kJsonl);
@@ -158,21 +176,23 @@ TEST(SpecTest, OutputFormatNamedOverridesExtension) {
 
 TEST(SpecTest, ErrorsAreCollectedAcrossSections) {
   Parsed p = Parse("source: { type: stdin, path: x }\nstages: {}\noutput: 3\nerrors: [1]\n");
-  EXPECT_THAT(p.errors,
-              ElementsAre("p.yaml:1:24: 'path' is only for type: file (this source reads stdin)",
-                          "p.yaml:2:9: stages must be a list of stages, got a map",
-                          "p.yaml:3:9: expected a map, got '3'",
-                          "p.yaml:4:9: expected a map, got a list"));
+  EXPECT_THAT(
+      p.errors,
+      ElementsAre("p.yaml:1:24: 'path' is only for type: file (this source reads stdin)",
+                  "p.yaml:2:9: stages must be a list of stages, got a map",
+                  "p.yaml:3:9: expected a map, got '3'", "p.yaml:4:9: expected a map, got a list"));
 }
 
 TEST(SpecTest, StageEntryMustBeAMapWithAType) {
-  Parsed p = Parse("source: { type: stdin }\nstages:\n  - parse_json\n  - { name: x }\n"
-                   "  - { type: parse_json, name: a.b }\n");
-  EXPECT_THAT(p.errors,
-              ElementsAre("p.yaml:3:5: a stage must be a map with at least a 'type', got 'parse_json'",
-                          "p.yaml:4:5: missing required key 'type'",
-                          "p.yaml:5:31: a stage name may not contain '.' (--set uses it as a "
-                          "separator)"));
+  Parsed p = Parse(
+      "source: { type: stdin }\nstages:\n  - parse_json\n  - { name: x }\n"
+      "  - { type: parse_json, name: a.b }\n");
+  EXPECT_THAT(
+      p.errors,
+      ElementsAre("p.yaml:3:5: a stage must be a map with at least a 'type', got 'parse_json'",
+                  "p.yaml:4:5: missing required key 'type'",
+                  "p.yaml:5:31: a stage name may not contain '.' (--set uses it as a "
+                  "separator)"));
 }
 
 TEST(SpecTest, UnknownStageTypeListsChoicesWhenNothingIsClose) {
@@ -203,8 +223,8 @@ TEST(SpecTest, TerminalStageTypes) {
 TEST(SpecTest, ErrorsAlreadyPresentAreKept) {
   ConfigErrors errors;
   errors.Add({.file = "earlier"}, "an earlier problem");
-  Result<ConfigNode> root = LoadYamlString("source: {type: stdin}\nstages: [{type: parse_json}]\n",
-                                           "p.yaml", errors);
+  Result<ConfigNode> root =
+      LoadYamlString("source: {type: stdin}\nstages: [{type: parse_json}]\n", "p.yaml", errors);
   ASSERT_TRUE(root.ok());
   EXPECT_TRUE(ParsePipelineSpec(*root, FakeRegistry(), errors).has_value());
   EXPECT_EQ(errors.size(), 1u);

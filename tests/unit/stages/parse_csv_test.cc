@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "framework/pipeline.h"
-#include "tests/unit/stages/parse_test_util.h"
+#include "unit/stages/parse_test_util.h"
 
 namespace sluice {
 namespace {
@@ -177,11 +177,23 @@ TEST(ParseCsvTest, WorkersWaitForTheWorkerWithLineOne) {
   EXPECT_EQ(FieldOf(later.item(1), "n"), Int(2));
 }
 
+/// Passes records on; reads "name" and "n" (so the parser projects onto them).
+class ReadsNameAndN : public Stage {
+  struct Worker : StageWorker {
+    Verdict Process(Item&) override { return Verdict::kPass; }
+  };
+
+ public:
+  std::unique_ptr<StageWorker> MakeWorker() override { return std::make_unique<Worker>(); }
+  FieldNeeds Reads() const override { return FieldNeeds::Only({"name", "n"}); }
+};
+
 TEST(ParseCsvTest, HeaderFromLineOneThroughPipelineWithManyWorkers) {
   for (int workers : {1, 3}) {
     Pipeline pipeline({.name = "csv", .queue = {.capacity = 4, .batch = 16}});
     pipeline.Add({.name = "parse", .workers = workers},
                  std::make_unique<ParseCsvStage>(ParseCsvOptions{}));
+    pipeline.Add({.name = "check", .workers = 2}, std::make_unique<ReadsNameAndN>());
     std::mutex mutex;
     int64_t sum = 0;
     size_t results = 0;
@@ -196,7 +208,8 @@ TEST(ParseCsvTest, HeaderFromLineOneThroughPipelineWithManyWorkers) {
     pipeline.Start();
     pipeline.Push("name,n");
     for (int i = 1; i <= 2000; ++i) pipeline.Push("row" + std::to_string(i) + "," + std::to_string(i));
-    pipeline.Finish();
+    const RunReport report = pipeline.Finish();
+    (void)report;
     EXPECT_THAT(errors, ElementsAre()) << workers << " workers";
     EXPECT_EQ(results, 2000u) << workers << " workers";
     EXPECT_EQ(sum, 2000 * 2001 / 2) << workers << " workers";

@@ -7,7 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "tests/unit/stages/parse_test_util.h"
+#include "unit/stages/parse_test_util.h"
 
 namespace sluice {
 namespace {

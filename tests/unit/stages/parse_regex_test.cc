@@ -7,8 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "tests/unit/result_matchers.h"
-#include "tests/unit/stages/parse_test_util.h"
+#include "unit/result_matchers.h"
+#include "unit/stages/parse_test_util.h"
 
 namespace sluice {
 namespace {
@@ -81,7 +81,7 @@ TEST(ParseRegexTest, MatchesWholeLineAndTypesValues) {
 }
 
 TEST(ParseRegexTest, ParsesAccessLogLines) {
-  auto stage = Make({.pattern = R"((?<ip>\S+) \S+ (?<user>\S+) \[(?<ts>[^\]]+)\] "(?<request>[^"]*)" (?<status>\d+) (?<bytes>\d+|-))"});
+  auto stage = Make({.pattern = R"re((?<ip>\S+) \S+ (?<user>\S+) \[(?<ts>[^\]]+)\] "(?<request>[^"]*)" (?<status>\d+) (?<bytes>\d+|-))re"});
   auto out = ParseLines(*stage, {R"(1.2.3.4 - ada [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326)"});
   ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
   EXPECT_EQ(FieldOf(out.item(0), "ip"), Str("1.2.3.4"));
@@ -180,12 +180,12 @@ TEST(ParseRegexConfigTest, ReportsEveryProblemWithPositions) {
   auto config = StageConfig("parse_regex")
                     .Set("pattern", "(?<a>x)(?<a>y)")  // line 3
                     .Set("search", "sometimes")        // line 4
-                    .Set("typez", "string");           // line 5
+                    .Set("serch", "true");             // line 5
   EXPECT_EQ(parse_test::Build(registry, config, errors), nullptr);
   const std::string all = errors.ToString();
   EXPECT_THAT(all, HasSubstr("test.yaml:3:20: pattern: duplicate group name 'a' at character 8"));
   EXPECT_THAT(all, HasSubstr("test.yaml:4:20: expected true or false, got 'sometimes'"));
-  EXPECT_THAT(all, HasSubstr("test.yaml:5:3: unknown key 'typez' (did you mean 'types'?)"));
+  EXPECT_THAT(all, HasSubstr("test.yaml:5:3: unknown key 'serch' (did you mean 'search'?)"));
   EXPECT_EQ(errors.size(), 3u) << all;
 
   ConfigErrors bad_regex;

@@ -1,0 +1,77 @@
+#include "framework/record.h"
+
+#include <gtest/gtest.h>
+
+namespace sluice {
+namespace {
+
+Record MakeRecord(int fields) {
+  Record r;
+  for (int i = 0; i < fields; ++i) {
+    r.Append(FieldNames::Intern("f" + std::to_string(i)), "value number " + std::to_string(i));
+  }
+  return r;
+}
+
+TEST(RecordTest, SetReplacesAndAppendsInOrder) {
+  Record r;
+  const FieldId a = FieldNames::Intern("a"), b = FieldNames::Intern("b");
+  r.Set(a, int64_t{1});
+  r.Set(b, std::string("x"));
+  r.Set(a, 2.5);
+  EXPECT_EQ(r.size(), 2u);
+  EXPECT_EQ(r.ToJson(), R"({"a":2.5,"b":"x"})");
+  EXPECT_EQ(r.Find(FieldNames::Intern("missing")), nullptr);
+}
+
+// Records spill from their inline slots to the heap past kInlineFields; copies and moves
+// must keep every field either way.
+TEST(RecordTest, CopiesAndMovesKeepFieldsInlineAndOnHeap) {
+  for (int n : {0, 1, 7, 8, 9, 20}) {
+    SCOPED_TRACE(n);
+    const Record original = MakeRecord(n);
+    ASSERT_EQ(original.size(), size_t(n));
+    Record copy = original;
+    EXPECT_EQ(copy, original);
+    Record moved = std::move(copy);
+    EXPECT_EQ(moved, original);
+    EXPECT_TRUE(copy.empty());
+    Record assigned = MakeRecord(3);
+    assigned = moved;
+    EXPECT_EQ(assigned, original);
+    for (int i = 0; i < n; ++i) {
+      const Value* v = assigned.Find(FieldNames::Intern("f" + std::to_string(i)));
+      ASSERT_NE(v, nullptr);
+      EXPECT_EQ(std::get<std::string>(*v), "value number " + std::to_string(i));
+    }
+    assigned.Clear();
+    EXPECT_TRUE(assigned.empty());
+    assigned.Append(FieldNames::Intern("z"), true);
+    EXPECT_EQ(assigned.ToJson(), R"({"z":true})");
+  }
+}
+
+TEST(RecordTest, ReserveBeyondInlineThenGrow) {
+  Record r;
+  r.Reserve(12);
+  for (int i = 0; i < 12; ++i) r.Set(FieldNames::Intern("g" + std::to_string(i)), int64_t{i});
+  EXPECT_EQ(r.size(), 12u);
+  EXPECT_EQ(std::get<int64_t>(*r.Find(FieldNames::Intern("g11"))), 11);
+}
+
+TEST(ValueTest, JsonAndOrdering) {
+  std::string out;
+  AppendJson(Value{1.5}, out);
+  out += ' ';
+  AppendJson(Value{std::string("a\"\n\x01")}, out);
+  out += ' ';
+  AppendJson(Value{}, out);
+  EXPECT_EQ(out, "1.5 \"a\\\"\\n\\u0001\" null");
+  EXPECT_LT(CompareValues(Value{int64_t{2}}, Value{2.5}), 0);
+  EXPECT_EQ(CompareValues(Value{int64_t{2}}, Value{2.0}), 0);
+  EXPECT_LT(CompareValues(Value{}, Value{false}), 0);
+  EXPECT_LT(CompareValues(Value{9.0}, Value{std::string("1")}), 0);
+}
+
+}  // namespace
+}  // namespace sluice
