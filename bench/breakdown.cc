@@ -1,10 +1,11 @@
 // Where a replay's CPU goes, without threads or queues: the YAML pipeline's source and
-// stages run one after another on each batch in this one thread, each phase timed, next to
-// the hand-written loop (a) on the same file. The sum of the phases is what the pipeline's
+// stages run one after another on each batch in this one thread, each phase's thread CPU
+// time measured (so that other load on the machine does not inflate it), next to the
+// hand-written loop (a) on the same file. The sum of the phases is what the pipeline's
 // threads must share; on C cores sluice can be at most C x (a) / sum as fast as (a).
 //
 //   sluice_bench replay-breakdown configs/clickstream.yaml clicks.jsonl
-//   -> phase_source_ns=..., phase_parse_ns=..., ..., total_ns=..., hand_ns=... (per line)
+//   -> phase_source_ns=..., phase_parse_ns=..., ..., total_ns=..., hand_ns=... (CPU per line)
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -30,7 +31,7 @@ struct Phase {
   int64_t nanos = 0;
 };
 
-// Makes each stage from its YAML node and projects fields as Pipeline::Start does.
+// Makes each stage from its YAML node and projects fields.
 std::vector<std::unique_ptr<Phase>> MakePhases(const PipelineSpec& spec,
                                                const StageRegistry& registry,
                                                ConfigErrors& errors) {
@@ -42,10 +43,17 @@ std::vector<std::unique_ptr<Phase>> MakePhases(const PipelineSpec& spec,
     if (!phase->stage) return {};
     phases.push_back(std::move(phase));
   }
-  FieldNeeds needed = FieldNeeds::None();
+  // As Pipeline::Start projects: back from the output (which writes whole records), an
+  // absorbing stage resets the need to what it reads, any other stage adds its reads.
+  FieldNeeds needed = FieldNeeds::All();
   for (size_t i = phases.size(); i-- > 0;) {
-    phases[i]->stage->Project(needed);
-    needed.Merge(phases[i]->stage->Reads());
+    Stage& stage = *phases[i]->stage;
+    stage.Project(needed);
+    if (stage.AbsorbsRecords()) {
+      needed = stage.Reads();
+    } else {
+      needed.Merge(stage.Reads());
+    }
   }
   for (auto& phase : phases) phase->worker = phase->stage->MakeWorker();
   return phases;
@@ -73,28 +81,29 @@ int ReplayBreakdownMain(const std::string& config, const std::string& input) {
   SourceStatus status = SourceStatus::kMore;
   while (status == SourceStatus::kMore) {
     Batch batch;
-    int64_t begin = NowNanos();
+    int64_t begin = ThreadCpuNanos();
     status = (*source)->Read(batch, static_cast<size_t>(batch_size));
     batch.Seal();
-    source_nanos += NowNanos() - begin;
+    source_nanos += ThreadCpuNanos() - begin;
     lines += batch.size();
     for (auto& phase : phases) {
       const detail::ErrorContext context{&phase->name, &source_name};
-      begin = NowNanos();
+      begin = ThreadCpuNanos();
       detail::ProcessBatch(*phase->worker, batch, context, phase->counters);
-      phase->nanos += NowNanos() - begin;
+      phase->nanos += ThreadCpuNanos() - begin;
     }
   }
   int64_t finish_nanos = 0;
   for (auto& phase : phases) {
     std::vector<std::unique_ptr<StageWorker>> workers;
     workers.push_back(std::move(phase->worker));
-    const int64_t begin = NowNanos();
+    const int64_t begin = ThreadCpuNanos();
     phase->stage->Finish(workers);
-    finish_nanos += NowNanos() - begin;
+    finish_nanos += ThreadCpuNanos() - begin;
   }
-  ClickTotals hand;
-  const double hand_seconds = TimeSeconds([&] { hand = RunHandSimdjson(input); });
+  const int64_t hand_begin = ThreadCpuNanos();
+  const ClickTotals hand = RunHandSimdjson(input);
+  const double hand_seconds = static_cast<double>(ThreadCpuNanos() - hand_begin) * 1e-9;
 
   const double per_line = lines == 0 ? 0 : 1.0 / static_cast<double>(lines);
   int64_t total = source_nanos + finish_nanos;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <ostream>
 
 namespace sluice::bench {
@@ -56,6 +57,12 @@ size_t Scaled(double n, size_t at_least) {
 int Reps() {
   static const int reps = static_cast<int>(EnvDouble("SLUICE_BENCH_REPS", 3));
   return std::max(1, reps);
+}
+
+int64_t ThreadCpuNanos() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
 }
 
 double TimeSeconds(const std::function<void()>& body) {

@@ -36,6 +36,10 @@ inline int64_t NowNanos() {
       .count();
 }
 
+/// CPU time of the calling thread (user + system), in ns: unlike wall time, it does not
+/// grow when other processes share the cores.
+int64_t ThreadCpuNanos();
+
 /// Wall seconds of one call of `body`.
 double TimeSeconds(const std::function<void()>& body);
 /// Each body's fastest wall seconds over `reps` rounds; every round calls each body once,

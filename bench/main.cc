@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
   }
   const Args args = ParseArgs(argc, argv);
   namespace b = sluice::bench;
-  std::cerr << "sluice_bench: " << MachineLine() << "\nsluice_bench: scale " << b::Scale() << ", " << b::Reps() << " runs per figure (median), spin "
+  std::cerr << "sluice_bench: " << MachineLine() << "\nsluice_bench: scale " << b::Scale() << ", " << b::Reps() << " runs per figure (fastest kept), spin "
             << b::FormatNumber(b::SpinIterationsPerMicro()) << " iterations/us\n";
   b::Table table;
   try {

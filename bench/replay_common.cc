@@ -66,6 +66,7 @@ ReplayResult RunSluiceReplay(const ReplaySetup& setup, const std::string& log,
   const std::string json = ReadFile(report);
   ReplayResult result;
   result.seconds = run.wall_seconds;
+  result.cpu_seconds = run.cpu_seconds;
   result.max_rss_kib = run.max_rss_kib;
   result.read = static_cast<uint64_t>(JsonNumber(json, "read"));
   result.ok = static_cast<uint64_t>(JsonNumber(json, "ok"));
@@ -86,6 +87,7 @@ ReplayResult RunHandReplay(const ReplaySetup& setup, const std::string& log, Han
   const auto values = ParseKeyValues(details);
   ReplayResult result;
   result.seconds = run.wall_seconds;
+  result.cpu_seconds = run.cpu_seconds;
   result.max_rss_kib = run.max_rss_kib;
   result.read = AsCount(values, "read");
   result.ok = AsCount(values, "ok");

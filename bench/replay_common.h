@@ -23,6 +23,7 @@ std::string EnsureLog(const ReplaySetup& setup, size_t lines, double bad_ratio);
 
 struct ReplayResult {
   double seconds = 0;  // wall time of the whole process
+  double cpu_seconds = 0;  // its user + system time, all threads
   long max_rss_kib = 0;
   uint64_t read = 0, ok = 0, errors = 0;
   std::string rows;    // the aggregate rows, JSONL

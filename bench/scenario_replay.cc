@@ -6,12 +6,14 @@
 // installed), for orientation, on a 100k-line slice.
 //
 // Scenario 6: error-heavy input. The same log with 2% and with 50% bad lines.
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "bench/process.h"
 #include "bench/replay_common.h"
 #include "bench/scenarios.h"
+#include "bench/subcommands.h"
 
 namespace sluice::bench {
 namespace {
@@ -51,6 +53,39 @@ void AddToolRows(Table& table, const ReplaySetup& setup, double sluice_mbps) {
   }
 }
 
+// CPU per line: sluice's threads together, and its stages alone (one thread, no queues,
+// see breakdown.cc), against the loop (a). Unlike wall time, CPU time holds on a busy
+// machine; and 1.7x (a) on 2 cores needs sluice's CPU per line <= 2 / 1.7 = 1.18x (a)'s.
+void AddCpuRows(Table& table, const ReplaySetup& setup, const std::string& log,
+                const ReplayResult& sluice, const ReplayResult& hand) {
+  const std::string scenario = "4 replay";
+  const double lines = static_cast<double>(sluice.read);
+  const double sluice_ns = sluice.cpu_seconds * 1e9 / lines;
+  const double hand_ns = hand.cpu_seconds * 1e9 / lines;
+  table.Add({.scenario = scenario, .figure = "CPU per line, sluice run (all threads)",
+             .value = sluice_ns, .unit = "ns", .baseline = "(a) CPU per line",
+             .baseline_value = hand_ns, .ratio = hand_ns / sluice_ns});
+  const std::string err = setup.data_dir + "/breakdown.stderr";
+  if (RunProcess({setup.self, "replay-breakdown", setup.config, log}, "", err).exit_code != 0) {
+    return;
+  }
+  const auto values = ParseKeyValues(ReadFile(err));
+  const auto get = [&](const std::string& key) {
+    const auto it = values.find(key);
+    return it == values.end() ? 0.0 : std::strtod(it->second.c_str(), nullptr);
+  };
+  const double stages_ns = get("total_ns");
+  const double hand_cpu_ns = get("hand_ns");
+  table.Add({.scenario = scenario,
+             .figure = "CPU per line, stages alone (1 thread, no queues): source " +
+                       FormatNumber(get("phase_source_ns")) + " + parse " +
+                       FormatNumber(get("phase_parse_ns")) + " + validate " +
+                       FormatNumber(get("phase_validate_ns")) + " + aggregate " +
+                       FormatNumber(get("phase_aggregate_ns")),
+             .value = stages_ns, .unit = "ns", .baseline = "(a) CPU per line, same process",
+             .baseline_value = hand_cpu_ns, .ratio = hand_cpu_ns / stages_ns});
+}
+
 }  // namespace
 
 void RunReplay(Table& table, const ReplaySetup& setup) {
@@ -79,6 +114,7 @@ void RunReplay(Table& table, const ReplaySetup& setup) {
              .verdict = Meets(sluice_mbps / tbb_mbps, Goal::kAtLeast, 0.9)});
   table.Add(IdenticalRow(scenario, "rows + read/ok/errors same as (a) and (b)",
                          SameResults(sluice, hand) && SameResults(sluice, tbb)));
+  AddCpuRows(table, setup, log, sluice, hand);
   AddToolRows(table, setup, sluice_mbps);
 }
 

@@ -107,13 +107,19 @@ class Pipeline::Impl {
 };
 
 // Each stage that makes records from raw text learns which fields the stages after it
-// read, so that it can skip the rest (the biggest single speed lever for JSON). When the
-// records themselves are the output (no stage absorbs them), every field is needed.
+// read, so that it can skip the rest (the biggest single speed lever for JSON). Walking
+// back from the output, which writes whole records: a stage that absorbs its records (an
+// aggregate) resets the need to what it reads; any other stage adds what it reads.
 void Pipeline::Impl::ProjectFields() {
-  FieldNeeds needed = FieldNeeds::None();
+  FieldNeeds needed = FieldNeeds::All();
   for (size_t i = stages_.size(); i-- > 0;) {
-    stages_[i]->stage->Project(needed);
-    needed.Merge(stages_[i]->stage->Reads());
+    Stage& stage = *stages_[i]->stage;
+    stage.Project(needed);
+    if (stage.AbsorbsRecords()) {
+      needed = stage.Reads();
+    } else {
+      needed.Merge(stage.Reads());
+    }
   }
 }
 
@@ -125,9 +131,6 @@ void Pipeline::Impl::Start() {
   started_at_nanos_ = started_at_.time_since_epoch().count();
   batch_size_ = static_cast<size_t>(std::max(1, EdgeOptions(0).batch));
 
-  // A pipeline whose records are the output needs all fields; one ending in an absorbing
-  // stage (an aggregate) needs only what the stages read. Reads() tells us which: an
-  // aggregate reads a few fields, a pass-through stage reads all.
   ProjectFields();
 
   int producers = 1;  // the source feeds the first queue

@@ -66,6 +66,12 @@ class Stage {
   /// Fields this stage reads from records. Default: all (the safe answer).
   virtual FieldNeeds Reads() const { return FieldNeeds::All(); }
 
+  /// Whether every record that passes this stage ends here (Verdict::kAbsorb, as in
+  /// aggregates), so that the stages before it need only the fields it reads. Otherwise
+  /// its records flow on, and whatever comes after it (the output included) may read any
+  /// field.
+  virtual bool AbsorbsRecords() const { return false; }
+
   /// For stages that make records from raw text: the fields the later stages read.
   /// Called once before MakeWorker. Default: ignored.
   virtual void Project(const FieldNeeds& needed) { (void)needed; }

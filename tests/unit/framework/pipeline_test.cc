@@ -70,6 +70,7 @@ class SumAll : public Stage {
  public:
   std::unique_ptr<StageWorker> MakeWorker() override { return std::make_unique<Worker>(); }
   FieldNeeds Reads() const override { return FieldNeeds::Only({"n"}); }
+  bool AbsorbsRecords() const override { return true; }
   std::vector<Record> Finish(std::span<const std::unique_ptr<StageWorker>> workers) override {
     Record row;
     int64_t sum = 0, count = 0;
@@ -210,6 +211,40 @@ TEST(PipelineTest, AbsorbingStageCountsOkAndEmitsRowsAtFinish) {
         EXPECT_TRUE(report.balanced());
       }
     }
+  }
+}
+
+// Remembers the projection it was given.
+class ProjectionProbe : public ParseNumber {
+ public:
+  explicit ProjectionProbe(FieldNeeds* seen) : seen_(seen) {}
+  void Project(const FieldNeeds& needed) override { *seen_ = needed; }
+
+ private:
+  FieldNeeds* seen_;
+};
+
+TEST(PipelineTest, ParsersAreProjectedToWhatLaterStagesRead) {
+  FieldNeeds seen = FieldNeeds::None();
+  {
+    // Records are the output: every field is needed.
+    Pipeline p;
+    p.Add({.name = "parse"}, std::make_unique<ProjectionProbe>(&seen));
+    p.Add({.name = "drop"}, std::make_unique<DropMultiples>(2));
+    p.Start();
+    p.Finish();
+    EXPECT_TRUE(seen.all);
+  }
+  {
+    // An aggregate at the end absorbs records: only what it and the stages before it read.
+    Pipeline p;
+    p.Add({.name = "parse"}, std::make_unique<ProjectionProbe>(&seen));
+    p.Add({.name = "drop"}, std::make_unique<DropMultiples>(2));
+    p.Add({.name = "sum"}, std::make_unique<SumAll>());
+    p.Start();
+    p.Finish();
+    EXPECT_FALSE(seen.all);
+    EXPECT_EQ(seen.fields, std::vector<FieldId>{FieldNames::Intern("n")});
   }
 }
 

@@ -149,6 +149,7 @@ TEST(AggregateTest, EveryMetricOnKnownData) {
 TEST(AggregateTest, AbsorbsRecordsAndReadsOnlyWhatItNeeds) {
   auto stage = FromYaml("group_by: [event]\nwindow: { time_field: ts, tumbling: 1m }\n"
                         "metrics:\n  n: count\n  b: { sum: bytes }\n  u: { distinct: user }\n");
+  EXPECT_TRUE(stage->AbsorbsRecords());
   FieldNeeds needs = stage->Reads();
   EXPECT_FALSE(needs.all);
   std::vector<std::string_view> names;
