@@ -89,8 +89,6 @@ class AggregateStage final : public Stage {
   std::unique_ptr<StageWorker> MakeWorker() override;
   /// The group_by fields, the metric input fields and the window's time field.
   FieldNeeds Reads() const override;
-  /// True: every record ends here, so earlier stages need parse only what Reads() lists.
-  bool AbsorbsRecords() const override { return true; }
   /// Records end here (Verdict::kAbsorb); only the result rows go on.
   bool AbsorbsRecords() const override { return true; }
   /// Combines the workers' groups (which it empties) and returns the sorted rows.

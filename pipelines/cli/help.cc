@@ -1,8 +1,5 @@
 #include "pipelines/cli/help.h"
 
-#ifndef SLUICE_VERSION
-#define SLUICE_VERSION "0.1.0"  // the CMake project version; CMake may pass the real one
-#endif
 
 namespace sluice::cli {
 namespace {
