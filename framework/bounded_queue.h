@@ -37,8 +37,13 @@ class BoundedQueue {
         capacity_(capacity) {}
 
   /// Blocks while the queue is full. Must not be called after this producer's ProducerDone.
-  void Push(T item) {
+  /// Returns false, dropping `item`, once the queue is abandoned.
+  bool Push(T item) {
     free_slots_.wait();
+    if (abandoned_.load(std::memory_order_acquire)) {
+      free_slots_.signal();  // keep other blocked producers moving out
+      return false;
+    }
     // Counted before it is visible, so that a consumer seeing "closed and 0" knows all is taken.
     const int64_t depth = depth_.fetch_add(1, std::memory_order_acq_rel) + 1;
     int64_t peak = peak_depth_.load(std::memory_order_relaxed);
@@ -46,12 +51,17 @@ class BoundedQueue {
     }
     queue_.enqueue(std::move(item));
     ready_.signal();
+    return true;
   }
 
   /// Blocks until an item is ready (true) or the queue is closed and drained (false).
   bool Pop(T& out) {
     ready_.wait();
     while (true) {
+      if (abandoned_.load(std::memory_order_acquire)) {
+        ready_.signal();
+        return false;
+      }
       if (queue_.try_dequeue(out)) {
         depth_.fetch_sub(1, std::memory_order_acq_rel);
         free_slots_.signal();
@@ -78,6 +88,14 @@ class BoundedQueue {
     ready_.signal();  // each consumer that wakes on it passes it on
   }
 
+  /// Gives up on the queue (a stage stalled): blocked and later Push and Pop calls return
+  /// false at once; what is queued is dropped with the queue.
+  void Abandon() {
+    abandoned_.store(true, std::memory_order_release);
+    free_slots_.signal();  // each woken producer passes the wake-up on
+    ready_.signal();
+  }
+
   size_t capacity() const { return capacity_; }
   /// Items queued now (approximate while threads run).
   int64_t depth() const { return depth_.load(std::memory_order_relaxed); }
@@ -90,6 +108,7 @@ class BoundedQueue {
   moodycamel::LightweightSemaphore ready_;
   std::atomic<int> producers_;
   std::atomic<bool> closed_{false};
+  std::atomic<bool> abandoned_{false};
   std::atomic<int64_t> depth_{0};
   std::atomic<int64_t> peak_depth_{0};
   size_t capacity_;

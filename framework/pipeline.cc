@@ -6,12 +6,16 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
 #include "framework/bounded_queue.h"
 #include "framework/detail/collector.h"
 #include "framework/detail/stage_runner.h"
+#include "framework/detail/watchdog.h"
 
 namespace sluice {
 namespace {
@@ -25,6 +29,7 @@ struct StageSlot {
   StageOptions options;
   std::unique_ptr<Stage> stage;
   std::vector<std::unique_ptr<StageWorker>> workers;
+  std::vector<detail::Watchdog::Beat*> beats;  // one per worker
   std::unique_ptr<Queue> input;
   detail::StageCounters counters;
 };
@@ -33,11 +38,18 @@ struct StageSlot {
 // policy a woken thread preempts the one that woke it, so on a busy machine every hand-off
 // becomes a context switch (ping-pong per batch). SCHED_BATCH marks them as throughput
 // work: a wake-up no longer preempts, and the woken thread runs at the next tick or when a
-// core frees up. Needs no privileges; failure is harmless.
-void MarkThroughputThread() {
+// core frees up. Needs no privileges; failure is harmless. Process signals are left to the
+// application's threads: a library's workers must not take a SIGINT meant for the app.
+void PreparePipelineThread() {
   sched_param param{};
   param.sched_priority = 0;
   pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 }
 
 }  // namespace
@@ -69,6 +81,7 @@ class Pipeline::Impl {
   }
   RunReport Finish();
   RunReport Run(Source& source);
+  void RequestStop();
 
   PipelineOptions options_;
   detail::CollectorCallbacks callbacks_;
@@ -87,7 +100,9 @@ class Pipeline::Impl {
     return stages_[stage_index]->options.queue.value_or(options_.queue);
   }
   void ProjectFields();
-  void RunWorker(StageSlot& slot, StageWorker& worker, Queue& output);
+  void RunWorker(StageSlot& slot, size_t worker_index, Queue& output);
+  void SpawnThread(std::function<void()> body);
+  void OnStall(const std::string& stage, const std::string& message);
   void Enter(Batch batch);
   void FlushPending();
   void CloseInputAndJoin();
@@ -98,6 +113,13 @@ class Pipeline::Impl {
   std::unique_ptr<Queue> collector_input_;
   std::unique_ptr<moodycamel::LightweightSemaphore> in_flight_;  // ordered mode only
   std::vector<std::thread> threads_;
+  detail::Watchdog watchdog_;
+  std::mutex threads_mutex_;  // guards the three below
+  std::condition_variable thread_exited_;
+  size_t threads_done_ = 0;
+  std::optional<StallError> stall_;
+  std::mutex source_mutex_;   // guards running_source_ against RequestStop
+  Source* running_source_ = nullptr;
   Batch pending_;
   size_t batch_size_ = 256;
   uint64_t next_sequence_ = 0;
@@ -139,7 +161,10 @@ void Pipeline::Impl::Start() {
     const size_t capacity = static_cast<size_t>(std::max(1, slot->options.queue.value_or(options_.queue).capacity));
     slot->input = std::make_unique<Queue>(capacity, producers);
     max_in_flight += capacity + slot->options.workers;
-    for (int w = 0; w < slot->options.workers; ++w) slot->workers.push_back(slot->stage->MakeWorker());
+    for (int w = 0; w < slot->options.workers; ++w) {
+      slot->workers.push_back(slot->stage->MakeWorker());
+      slot->beats.push_back(&watchdog_.Add(slot->options.name, slot->options.stall_timeout));
+    }
     producers = slot->options.workers;
   }
   collector_input_ = std::make_unique<Queue>(static_cast<size_t>(std::max(1, options_.queue.capacity)), producers);
@@ -153,23 +178,49 @@ void Pipeline::Impl::Start() {
   for (size_t i = 0; i < stages_.size(); ++i) {
     StageSlot& slot = *stages_[i];
     Queue& output = i + 1 < stages_.size() ? *stages_[i + 1]->input : *collector_input_;
-    for (auto& worker : slot.workers) {
-      threads_.emplace_back([this, &slot, w = worker.get(), &output] { RunWorker(slot, *w, output); });
+    for (size_t w = 0; w < slot.workers.size(); ++w) {
+      SpawnThread([this, &slot, w, &output] { RunWorker(slot, w, output); });
     }
   }
-  threads_.emplace_back([this] {
-    MarkThroughputThread();
-    collector_->Run(*collector_input_);
+  SpawnThread([this] { collector_->Run(*collector_input_); });
+  watchdog_.Start([this](const std::string& stage, const std::string& message) {
+    OnStall(stage, message);
   });
 }
 
-void Pipeline::Impl::RunWorker(StageSlot& slot, StageWorker& worker, Queue& output) {
-  MarkThroughputThread();
+void Pipeline::Impl::SpawnThread(std::function<void()> body) {
+  threads_.emplace_back([this, body = std::move(body)] {
+    PreparePipelineThread();
+    body();
+    std::lock_guard lock(threads_mutex_);
+    ++threads_done_;
+    thread_exited_.notify_all();
+  });
+}
+
+// A worker is stuck: unblock everything else so that Finish can report it.
+void Pipeline::Impl::OnStall(const std::string& stage, const std::string& message) {
+  {
+    std::lock_guard lock(threads_mutex_);
+    stall_.emplace(stage, message);
+    thread_exited_.notify_all();
+  }
+  stop_requested_ = true;
+  for (auto& slot : stages_) slot->input->Abandon();
+  collector_input_->Abandon();
+  if (in_flight_) in_flight_->signal(1 << 20);
+}
+
+void Pipeline::Impl::RunWorker(StageSlot& slot, size_t worker_index, Queue& output) {
+  StageWorker& worker = *slot.workers[worker_index];
+  detail::Watchdog::Beat& beat = *slot.beats[worker_index];
   const detail::ErrorContext context{&slot.options.name, &source_name_};
   Batch batch;
   while (slot.input->Pop(batch)) {
     const auto begin = SteadyClock::now();
+    beat.Begin();
     detail::ProcessBatch(worker, batch, context, slot.counters);
+    beat.End();
     slot.counters.busy_nanos.fetch_add((SteadyClock::now() - begin).count(), std::memory_order_relaxed);
     // Ordered mode needs every sequence number at the collector, empty batches too.
     if (!batch.empty() || options_.ordered) {
@@ -199,17 +250,32 @@ void Pipeline::Impl::FlushPending() {
   pending_ = Batch();
 }
 
+// Waits for every pipeline thread, or for a stall: then the stuck threads are detached
+// (they cannot be stopped) and StallError is thrown; Pipeline leaks this Impl for them.
 void Pipeline::Impl::CloseInputAndJoin() {
   stages_.front()->input->ProducerDone();
+  std::unique_lock lock(threads_mutex_);
+  thread_exited_.wait(lock, [this] { return threads_done_ == threads_.size() || stall_; });
+  if (stall_ && threads_done_ < threads_.size()) {
+    for (std::thread& t : threads_) t.detach();
+    threads_.clear();
+    throw *stall_;
+  }
+  lock.unlock();
+  watchdog_.Stop();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
+  if (stall_) throw *stall_;
 }
 
 // Destroyed mid-run (an exception in the caller): close the input and let it drain.
 void Pipeline::Impl::AbortIfRunning() {
   if (started_ && !finished_) {
     finished_ = true;
-    CloseInputAndJoin();
+    try {
+      CloseInputAndJoin();
+    } catch (...) {  // a stall while unwinding: nothing more can be done here
+    }
   }
 }
 
@@ -230,16 +296,36 @@ RunReport Pipeline::Impl::Run(Source& source) {
   source_name_ = std::string(source.name());
   Start();
   total_bytes_ = source.total_bytes();
+  {
+    std::lock_guard lock(source_mutex_);
+    running_source_ = &source;
+  }
   SourceStatus status = SourceStatus::kMore;
-  while (status == SourceStatus::kMore && !stop_requested_.load(std::memory_order_relaxed)) {
-    Batch batch;
-    status = source.Read(batch, batch_size_);  // throws on read errors; ~Impl drains
-    bytes_read_.store(source.bytes_read(), std::memory_order_relaxed);
-    if (!batch.empty()) Enter(std::move(batch));
+  try {
+    while (status == SourceStatus::kMore && !stop_requested_.load(std::memory_order_relaxed)) {
+      Batch batch;
+      status = source.Read(batch, batch_size_);  // throws on read errors
+      bytes_read_.store(source.bytes_read(), std::memory_order_relaxed);
+      if (!batch.empty()) Enter(std::move(batch));
+    }
+  } catch (...) {
+    std::lock_guard lock(source_mutex_);
+    running_source_ = nullptr;
+    throw;  // ~Impl drains what was read
+  }
+  {
+    std::lock_guard lock(source_mutex_);
+    running_source_ = nullptr;
   }
   RunReport report = Finish();
-  report.stopped_early = status == SourceStatus::kMore;
+  report.stopped_early = stop_requested_.load();  // a stop came before the input's end
   return report;
+}
+
+void Pipeline::Impl::RequestStop() {
+  stop_requested_.store(true, std::memory_order_relaxed);
+  std::lock_guard lock(source_mutex_);
+  if (running_source_) running_source_->Interrupt();
 }
 
 RunReport Pipeline::Impl::MakeReport() const {
@@ -297,9 +383,24 @@ void Pipeline::Start() { impl_->Start(); }
 void Pipeline::SetSourceName(std::string name) { impl_->source_name_ = std::move(name); }
 void Pipeline::Push(std::string_view line) { impl_->Push(line); }
 void Pipeline::Push(Record record) { impl_->Push(std::move(record)); }
-RunReport Pipeline::Finish() { return impl_->Finish(); }
-RunReport Pipeline::Run(Source& source) { return impl_->Run(source); }
-void Pipeline::RequestStop() { impl_->stop_requested_.store(true, std::memory_order_relaxed); }
+// After a stall, stuck threads still use the Impl: it is leaked on purpose.
+RunReport Pipeline::Finish() {
+  try {
+    return impl_->Finish();
+  } catch (const StallError&) {
+    (void)impl_.release();
+    throw;
+  }
+}
+RunReport Pipeline::Run(Source& source) {
+  try {
+    return impl_->Run(source);
+  } catch (const StallError&) {
+    (void)impl_.release();
+    throw;
+  }
+}
+void Pipeline::RequestStop() { impl_->RequestStop(); }
 
 Progress Pipeline::progress() const {
   Progress p;

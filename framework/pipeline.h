@@ -15,10 +15,12 @@
 // or, with a Source: `sluice::RunReport report = pipeline.Run(source);`
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +44,22 @@ struct StageOptions {
   int workers = 1;  // >= 1; see AutoWorkers()
   /// Overrides the pipeline's queue options for this stage's input edge.
   std::optional<QueueOptions> queue = std::nullopt;
+  /// A worker busy on one batch for longer than this fails the run with StallError
+  /// instead of hanging it. Zero: no watchdog.
+  std::chrono::milliseconds stall_timeout{0};
+};
+
+/// Thrown by Finish/Run when a stage's worker exceeded its stall_timeout. The stuck
+/// threads cannot be stopped: they are detached and the pipeline's internals are leaked
+/// so that they stay valid; exit the process soon.
+class StallError : public std::runtime_error {
+ public:
+  StallError(std::string stage, const std::string& message)
+      : std::runtime_error(message), stage_(std::move(stage)) {}
+  const std::string& stage() const { return stage_; }
+
+ private:
+  std::string stage_;
 };
 
 struct PipelineOptions {
@@ -95,7 +113,8 @@ class Pipeline {
 
   /// Start + read `source` to its end (or until RequestStop) + Finish, in this thread.
   RunReport Run(Source& source);
-  /// Asks Run's reading loop to stop at the next batch. Thread- and signal-safe.
+  /// Asks Run to stop reading (at the next batch; a paced source's wait is cut short);
+  /// what was read is drained and reported as usual, with stopped_early set. Thread-safe.
   void RequestStop();
 
   Progress progress() const;

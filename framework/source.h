@@ -38,6 +38,9 @@ class Source {
   /// Bytes of input consumed so far, and in all when known (0 when not): for progress.
   virtual uint64_t bytes_read() const { return 0; }
   virtual uint64_t total_bytes() const { return 0; }
+  /// Asks a Read that may block for long (a paced replay waiting for the next event time)
+  /// to return soon with kEnd. Called from another thread (Pipeline::RequestStop).
+  virtual void Interrupt() {}
 };
 
 }  // namespace sluice

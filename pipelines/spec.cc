@@ -222,10 +222,12 @@ ErrorsSpec ReadErrors(const ConfigNode& node, ConfigErrors& errors) {
 
 // Builds the stage once and throws it away, so that its own checks run at validate time.
 // Problems the checks here already reported (a factory may check keys too) are not repeated.
-void DryRunFactory(const StageType& type, const StageSpec& stage, ConfigErrors& errors) {
+// Records whether the stage absorbs its records (nothing may follow it).
+void DryRunFactory(const StageType& type, StageSpec& stage, ConfigErrors& errors) {
   ConfigErrors factory_errors;
   try {
     std::unique_ptr<Stage> built = type.make(stage.node, factory_errors);
+    if (built) stage.absorbs_records = built->AbsorbsRecords();
     if (!built && factory_errors.empty()) {
       factory_errors.Add(stage.mark, "stage " + Quoted(stage.name) + " (type " + Quoted(type.name) +
                                          ") could not be built");
@@ -296,7 +298,8 @@ void CheckStageOrder(const std::vector<StageSpec>& stages, ConfigErrors& errors)
       if (!name_node) message += "; give each stage its own 'name'";
       errors.Add(mark, std::move(message));
     }
-    if (IsTerminalStageType(stage.type) && i + 1 < stages.size()) {
+    const bool terminal = stage.absorbs_records || IsTerminalStageType(stage.type);
+    if (terminal && i + 1 < stages.size()) {
       errors.Add(stage.mark, "stage " + Quoted(stage.name) + " (" + stage.type +
                                  ") must be the last stage: it absorbs every record and emits "
                                  "only at end of stream, but " +

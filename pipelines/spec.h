@@ -67,6 +67,7 @@ struct StageSpec {
   std::optional<QueueOptions> queue;  // override for this stage's input edge
   ConfigNode node;                    // the whole stage map, for the stage's factory
   ConfigMark mark;                    // of the stage map
+  bool absorbs_records = false;       // its stage ends every record (an aggregate): it is last
 };
 
 enum class OutputType : uint8_t { kStdout, kFile };
@@ -103,8 +104,9 @@ struct PipelineSpec {
 std::optional<PipelineSpec> ParsePipelineSpec(const ConfigNode& root, const StageRegistry& registry,
                                               ConfigErrors& errors);
 
-/// Stage types that absorb their input and emit only at end of stream, so that nothing
-/// may follow them (today: "aggregate").
+/// Stage types known to absorb their input and emit only at end of stream ("aggregate"),
+/// so that nothing may follow them even when their factory fails. Any stage whose
+/// Stage::AbsorbsRecords() is true (learnt from the dry run) must be last too.
 bool IsTerminalStageType(std::string_view type);
 
 /// "1MiB", "64KiB", "512KB", "4096", "2 MiB" -> bytes; nullopt when malformed.

@@ -97,11 +97,21 @@ class NestingScanner {
   }
 
  private:
-  void TooDeep(size_t index) {
-    if (error_) return;
-    error_ =
-        ConfigError{{.file = file_, .line = line_number_, .column = static_cast<int>(index) + 1},
-                    "nesting deeper than " + std::to_string(max_depth_) + " levels"};
+  // Called after each level opened at `index`. Once the estimate passes the slack, reports
+  // where it last went past max_depth: usually the exact place of the loader's own check.
+  void CheckDepth(size_t index) {
+    if (Depth() <= max_depth_) {
+      crossing_.reset();
+      return;
+    }
+    if (!crossing_) {
+      crossing_ = ConfigMark{
+          .file = file_, .line = line_number_, .column = static_cast<int>(index) + 1};
+    }
+    if (Depth() > limit_ && !error_) {
+      error_ = ConfigError{*crossing_, "nesting deeper than " + std::to_string(max_depth_) +
+                                           " levels"};
+    }
   }
 
   int Depth() const { return flow_depth_ + static_cast<int>(indents_.size()); }
@@ -132,9 +142,9 @@ class NestingScanner {
       const size_t next = line.find_first_not_of(' ', pos + 1);
       pos = next == std::string_view::npos ? line.size() : next;
       PushIndent(pos);
-      if (Depth() > limit_) TooDeep(pos);
+      CheckDepth(pos);
     }
-    if (Depth() > limit_) TooDeep(pos);
+    CheckDepth(indent);
     return pos;
   }
 
@@ -181,7 +191,7 @@ class NestingScanner {
         case '{':
           if (flow_depth_ > 0 || at_scalar_start) {
             ++flow_depth_;
-            if (Depth() > limit_) TooDeep(i);
+            CheckDepth(i);
             at_scalar_start = true;
           }
           break;
@@ -227,6 +237,7 @@ class NestingScanner {
   std::vector<size_t> indents_;   // columns of the open block levels
   int block_scalar_parent_ = -1;  // indentation of the line that opened a block scalar
   int line_indent_ = -1;          // this line's indentation; -1 inside flow or quotes
+  std::optional<ConfigMark> crossing_;  // where the estimate last went past max_depth
   std::optional<ConfigError> error_;
 };
 

@@ -15,7 +15,10 @@ namespace sluice::detail {
 /// The first problem in `text`, or nullopt: a byte sequence that is not UTF-8, a NUL or
 /// other control character, or nesting (flow brackets plus block indentation levels)
 /// clearly deeper than `max_depth`. The nesting count is a quick over-estimate (it may
-/// count a scalar list item as a level); the loader checks the exact depth while building.
+/// count a scalar list item as a level), so it refuses only nesting clearly too deep, at
+/// the point where its estimate passed `max_depth` (exact for flow brackets under block
+/// maps, at most a level or two early otherwise); the loader checks the exact depth while
+/// building.
 /// Columns count bytes, as yaml-cpp's marks do.
 std::optional<ConfigError> ScreenYamlText(std::string_view text, const std::string& file,
                                           int max_depth);

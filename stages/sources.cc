@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -249,10 +250,17 @@ class PacedSource final : public Source {
   std::string_view name() const override { return inner_->name(); }
   uint64_t bytes_read() const override { return inner_->bytes_read(); }
   uint64_t total_bytes() const override { return inner_->total_bytes(); }
+  void Interrupt() override {
+    interrupted_.store(true, std::memory_order_relaxed);
+    inner_->Interrupt();
+  }
 
   SourceStatus Read(Batch& batch, size_t max_items) override;
 
  private:
+  // How long one sleep may last before checking for Interrupt.
+  static constexpr Clock::Duration kMaxSleepSlice = std::chrono::milliseconds(50);
+
   // When `item` is due: nullopt for "now" (untimed, failed, or the anchor).
   std::optional<Clock::TimePoint> DueTime(const Item& item);
   void Release(Item& item, Batch& out);
@@ -269,6 +277,7 @@ class PacedSource final : public Source {
   Batch pending_;
   size_t next_pending_ = 0;
   bool inner_ended_ = false;
+  std::atomic<bool> interrupted_{false};
 
   bool anchored_ = false;
   int64_t first_event_ms_ = 0;
@@ -293,7 +302,10 @@ SourceStatus PacedSource::Read(Batch& batch, size_t max_items) {
     if (const std::optional<Clock::TimePoint> due = DueTime(item);
         due.has_value() && *due > clock_.Now()) {
       if (batch.size() > first_item) return SourceStatus::kMore;  // cut the batch short
-      clock_.SleepUntil(*due);
+      while (clock_.Now() < *due && !interrupted_.load(std::memory_order_relaxed)) {
+        clock_.SleepUntil(std::min(*due, clock_.Now() + kMaxSleepSlice));
+      }
+      if (interrupted_.load(std::memory_order_relaxed)) return SourceStatus::kEnd;
     }
     Release(item, batch);
     ++next_pending_;

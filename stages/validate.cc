@@ -168,6 +168,12 @@ std::optional<Failure> CheckString(const CompiledRule& c, const std::string& tex
     return Failure{ErrorCode::kNotAllowed,
                    FieldPrefix(c) + JsonText(text) + " is not one of " + c.one_of_text};
   }
+  if (c.regex && text.size() > kMaxPatternInputBytes) {
+    return Failure{ErrorCode::kOutOfRange,
+                   FieldPrefix(c) + std::to_string(text.size()) +
+                       " bytes is too long to match a pattern (at most " +
+                       std::to_string(kMaxPatternInputBytes) + ")"};
+  }
   if (c.regex && !std::regex_search(text, *c.regex)) {
     return Failure{ErrorCode::kNotAllowed, FieldPrefix(c) + JsonText(text) +
                                                " does not match pattern " + *c.rule.pattern};

@@ -33,7 +33,11 @@
 //   min_length, max_length   inclusive length bounds for strings, in UTF-8 characters.
 //   pattern     an ECMAScript regular expression (std::regex) that must match somewhere
 //               in a string field; anchor it with ^...$ to match the whole value. Slower
-//               than the other checks (about a microsecond per value).
+//               than the other checks (about a microsecond per value). std::regex
+//               recurses once per character matched, so values longer than
+//               kMaxPatternInputBytes fail (kOutOfRange) instead of being matched; and it
+//               backtracks, so avoid nested quantifiers like (a+)+, which take exponential
+//               time on some inputs.
 //
 // Rules are checked in declared order, each check of a rule in the order above; the
 // first failure is reported:
@@ -41,6 +45,7 @@
 //   kWrongType     field 'bytes': expected int, got string "abc"
 //   kOutOfRange    field 'bytes': 20000000 is above max 10000000
 //                  field 'user': length 70 is above max_length 64
+//                  field 'user': 2000 bytes is too long to match a pattern (at most 1024)
 //   kNotAllowed    field 'event': "hover" is not one of view, click, purchase
 //                  field 'user': "a b" does not match pattern ^[a-z]+$
 //
@@ -48,6 +53,7 @@
 // allocates nothing. Reads() is exactly the rule fields.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -64,6 +70,10 @@ enum class FieldType : uint8_t { kAny, kInt, kNumber, kString, kBool };
 
 /// "any", "int", "number", "string", "bool".
 std::string_view FieldTypeName(FieldType type);
+
+/// The longest string value a `pattern` is matched against (std::regex's recursion would
+/// overflow the stack on values of some ten thousand characters).
+inline constexpr size_t kMaxPatternInputBytes = 1024;
 
 struct FieldRule {
   std::string field;

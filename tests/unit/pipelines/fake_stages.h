@@ -4,6 +4,7 @@
 //   parse_json  (fake) "k=v k=v" -> fields; digits become ints; projection honoured.
 //   require     keys {field, min}: fails records without `field`, or with it below `min`.
 //   aggregate   keys {group_by}: absorbs records, emits {count: N} at the end.
+//   count_all   the same under another name (absorbing, known only from the stage).
 //   explode     keys {boom}: its factory throws when boom is true.
 #pragma once
 
@@ -114,6 +115,7 @@ class FakeCount : public Stage {
  public:
   std::unique_ptr<StageWorker> MakeWorker() override { return std::make_unique<Worker>(); }
   FieldNeeds Reads() const override { return FieldNeeds::None(); }
+  bool AbsorbsRecords() const override { return true; }
   std::vector<Record> Finish(std::span<const std::unique_ptr<StageWorker>> workers) override {
     int64_t total = 0;
     for (const auto& w : workers) total += static_cast<const Worker&>(*w).count;
@@ -149,6 +151,14 @@ inline void RegisterFakeStages(StageRegistry& registry) {
       .name = "aggregate",
       .summary = "fake: counts records",
       .keys = {"group_by"},
+      .make = [](const ConfigNode&, ConfigErrors&) -> std::unique_ptr<Stage> {
+        return std::make_unique<FakeCount>();
+      },
+  });
+  registry.Register({
+      .name = "count_all",
+      .summary = "fake: counts records",
+      .keys = {},
       .make = [](const ConfigNode&, ConfigErrors&) -> std::unique_ptr<Stage> {
         return std::make_unique<FakeCount>();
       },

@@ -198,7 +198,7 @@ TEST(SpecTest, StageEntryMustBeAMapWithAType) {
 TEST(SpecTest, UnknownStageTypeListsChoicesWhenNothingIsClose) {
   Parsed p = Parse("source: { type: stdin }\nstages: [ { type: zzzzzzzz } ]\n");
   EXPECT_THAT(p.errors, ElementsAre("p.yaml:2:19: unknown stage type 'zzzzzzzz' (expected "
-                                    "aggregate, explode, parse_json or require)"));
+                                    "aggregate, count_all, explode, parse_json or require)"));
 }
 
 TEST(SpecTest, ParseByteSize) {
@@ -218,6 +218,16 @@ TEST(SpecTest, ParseByteSize) {
 TEST(SpecTest, TerminalStageTypes) {
   EXPECT_TRUE(IsTerminalStageType("aggregate"));
   EXPECT_FALSE(IsTerminalStageType("parse_json"));
+  // Any stage that absorbs its records must be last, whatever its type's name.
+  Parsed p = Parse("source: { type: stdin }\nstages:\n  - type: count_all\n  - type: parse_json\n");
+  EXPECT_THAT(p.errors,
+              ElementsAre("p.yaml:3:5: stage 'count_all' (count_all) must be the last stage: it "
+                          "absorbs every record and emits only at end of stream, but "
+                          "'parse_json' follows it"));
+  Parsed last = Parse("source: { type: stdin }\nstages: [{type: parse_json}, {type: count_all}]\n");
+  ASSERT_TRUE(last.spec);
+  EXPECT_TRUE(last.spec->stages[1].absorbs_records);
+  EXPECT_FALSE(last.spec->stages[0].absorbs_records);
 }
 
 TEST(SpecTest, ErrorsAlreadyPresentAreKept) {

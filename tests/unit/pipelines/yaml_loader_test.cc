@@ -220,7 +220,7 @@ TEST(YamlLoaderTest, InvalidUtf8HasLineAndColumn) {
 TEST(YamlLoaderTest, DeepFlowNestingIsRefusedQuickly) {
   const std::string deep = "a: " + std::string(100'000, '[');
   Loaded l = Load(deep);
-  EXPECT_THAT(OnlyError(l), MatchesRegex("t\\.yaml:1:[0-9]+: nesting deeper than 64 levels"));
+  EXPECT_EQ(OnlyError(l), "t.yaml:1:67: nesting deeper than 64 levels");  // the 64th '[
   EXPECT_LT(l.seconds, 1.0);
   std::string maps;
   for (int i = 0; i < 100'000; ++i) maps += "{a: ";

@@ -204,6 +204,17 @@ TEST(ValidateTest, LengthsCountUtf8CharactersAndPatternsSearch) {
   EXPECT_EQ(out.message, "field 'name': \"a b\" does not match pattern ^[a-zé]+$");
 }
 
+TEST(ValidateTest, PatternsSkipValuesTooLongForStdRegex) {
+  auto stage = FromYaml("rules:\n  name: { type: string, pattern: '^[a-z]+$' }\n");
+  EXPECT_EQ(Check(*stage, Rec({{"name", std::string(kMaxPatternInputBytes, 'a')}})).verdict,
+            Verdict::kPass);
+  // 100,000 characters would overflow the stack inside std::regex_search.
+  Outcome out = Check(*stage, Rec({{"name", std::string(100000, 'a')}}));
+  EXPECT_EQ(out.code, ErrorCode::kOutOfRange);
+  EXPECT_EQ(out.message,
+            "field 'name': 100000 bytes is too long to match a pattern (at most 1024)");
+}
+
 TEST(ValidateTest, ReportsTheFirstFailingRuleInDeclaredOrder) {
   auto stage = FromYaml(kStage);
   Record record = Rec({{"ts", std::string("noon")}, {"bytes", int64_t{-5}}});

@@ -1,0 +1,50 @@
+#include "framework/detail/watchdog.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace sluice::detail {
+
+Watchdog::Beat& Watchdog::Add(const std::string& stage, std::chrono::milliseconds timeout) {
+  Beat& beat = beats_.emplace_back();
+  beat.stage = &stage;
+  beat.timeout = timeout;
+  if (timeout.count() > 0) period_ = std::min<std::chrono::nanoseconds>(period_, timeout / 4);
+  return beat;
+}
+
+void Watchdog::Start(std::function<void(const std::string&, const std::string&)> on_stall) {
+  const bool any = std::any_of(beats_.begin(), beats_.end(),
+                               [](const Beat& b) { return b.timeout.count() > 0; });
+  if (!any) return;
+  on_stall_ = std::move(on_stall);
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Watchdog::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Watchdog::Run() {
+  std::unique_lock lock(mutex_);
+  while (!wake_.wait_for(lock, period_, [this] { return stopping_; })) {
+    const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+    for (const Beat& beat : beats_) {
+      const int64_t since = beat.busy_since.load(std::memory_order_relaxed);
+      if (beat.timeout.count() <= 0 || since == 0 || now - since <= beat.timeout.count()) continue;
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%g",
+                    std::chrono::duration<double>(beat.timeout).count());
+      on_stall_(*beat.stage, "stage '" + *beat.stage + "' stalled: a worker has spent more than " +
+                                 seconds + " s on one batch (stall_timeout)");
+      return;  // one report is enough: the run is failing
+    }
+  }
+}
+
+}  // namespace sluice::detail

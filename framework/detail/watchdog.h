@@ -1,0 +1,53 @@
+// Internal: notices a stage worker stuck on one batch for longer than its stall_timeout.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace sluice::detail {
+
+class Watchdog {
+ public:
+  /// What one worker is doing: the steady-clock time it took its current batch, or 0.
+  struct Beat {
+    const std::string* stage;
+    std::chrono::nanoseconds timeout;
+    std::atomic<int64_t> busy_since{0};
+
+    void Begin() {
+      busy_since.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                       std::memory_order_relaxed);
+    }
+    void End() { busy_since.store(0, std::memory_order_relaxed); }
+  };
+
+  ~Watchdog() { Stop(); }
+
+  /// A beat for one worker of `stage`; valid as long as the watchdog. Before Start only.
+  Beat& Add(const std::string& stage, std::chrono::milliseconds timeout);
+
+  /// Starts checking (when any beat has a timeout). `on_stall(stage, message)` is called
+  /// once, from the watchdog's thread, for the first stuck worker.
+  void Start(std::function<void(const std::string&, const std::string&)> on_stall);
+  void Stop();
+
+ private:
+  void Run();
+
+  std::deque<Beat> beats_;  // a deque: beats never move
+  std::function<void(const std::string&, const std::string&)> on_stall_;
+  std::chrono::nanoseconds period_{std::chrono::milliseconds(100)};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace sluice::detail
