@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+
+#include <sys/resource.h>
 #include <ostream>
 
 namespace sluice::bench {
@@ -71,16 +73,34 @@ double TimeSeconds(const std::function<void()>& body) {
   return static_cast<double>(NowNanos() - begin) * 1e-9;
 }
 
-std::vector<double> BestSecondsInterleaved(int reps,
-                                           const std::vector<std::function<void()>>& bodies) {
-  std::vector<double> best(bodies.size(), 0);
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+std::vector<Timing> BestInterleaved(int reps, const std::vector<std::function<void()>>& bodies) {
+  std::vector<Timing> best(bodies.size());
   for (int round = 0; round < reps; ++round) {
     for (size_t b = 0; b < bodies.size(); ++b) {
-      const double seconds = TimeSeconds(bodies[b]);
-      if (round == 0 || seconds < best[b]) best[b] = seconds;
+      const double cpu_before = ProcessCpuSeconds();
+      const double wall = TimeSeconds(bodies[b]);
+      const double cpu = ProcessCpuSeconds() - cpu_before;
+      if (round == 0 || wall < best[b].wall_seconds) best[b].wall_seconds = wall;
+      if (round == 0 || cpu < best[b].cpu_seconds) best[b].cpu_seconds = cpu;
     }
   }
   return best;
+}
+
+std::vector<double> BestSecondsInterleaved(int reps,
+                                           const std::vector<std::function<void()>>& bodies) {
+  std::vector<double> wall;
+  for (const Timing& t : BestInterleaved(reps, bodies)) wall.push_back(t.wall_seconds);
+  return wall;
 }
 
 double Best(const std::vector<double>& values) {

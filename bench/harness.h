@@ -42,8 +42,18 @@ int64_t ThreadCpuNanos();
 
 /// Wall seconds of one call of `body`.
 double TimeSeconds(const std::function<void()>& body);
-/// Each body's fastest wall seconds over `reps` rounds; every round calls each body once,
-/// in order, so that a change in the machine's load hits a figure and its baselines alike.
+/// CPU seconds (user + system) of this process so far, all threads.
+double ProcessCpuSeconds();
+
+struct Timing {
+  double wall_seconds = 0;  // the fastest run's
+  double cpu_seconds = 0;   // the least CPU any run took (all threads of the process)
+};
+/// Each body's best wall and CPU seconds over `reps` rounds; every round calls each body
+/// once, in order, so that a change in the machine's load hits a figure and its baselines
+/// alike.
+std::vector<Timing> BestInterleaved(int reps, const std::vector<std::function<void()>>& bodies);
+/// As BestInterleaved, wall seconds only.
 std::vector<double> BestSecondsInterleaved(int reps,
                                            const std::vector<std::function<void()>>& bodies);
 /// The smallest of `values`. 0 when empty.

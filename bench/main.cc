@@ -31,10 +31,15 @@ struct Args {
 };
 
 [[noreturn]] void Usage(const std::string& problem) {
-  std::cerr << "sluice_bench: " << problem << "\n"
-            << "usage: sluice_bench [--scenarios 1,2,...] [--markdown] [--sluice PATH] "
-               "[--gen PATH] [--data DIR]\n";
-  std::exit(2);
+  if (!problem.empty()) std::cerr << "sluice_bench: " << problem << "\n";
+  std::cerr << "usage: sluice_bench [--scenarios 1,2,...] [--markdown] [--sluice PATH] "
+               "[--gen PATH] [--data DIR]\n"
+               "       sluice_bench hand-simdjson FILE | hand-tbb FILE THREADS | "
+               "replay-breakdown CONFIG FILE\n"
+               "       sluice_bench mem-child CONFIG FILE RATE | profile-overhead WORKERS ITEMS\n"
+               "env: SLUICE_BENCH_SCALE (input sizes, default 1), SLUICE_BENCH_REPS (rounds, "
+               "default 3)\n";
+  std::exit(problem.empty() ? 0 : 2);
 }
 
 std::set<int> ParseScenarios(const std::string& list) {
@@ -61,6 +66,7 @@ Args ParseArgs(int argc, char** argv) {
       std::string(SLUICE_BENCH_SOURCE_DIR) + "/bench/clickstream_throttled.yaml";
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") Usage("");
     if (flag == "--markdown") {
       args.markdown = true;
       continue;

@@ -127,9 +127,11 @@ std::unique_ptr<Pipeline> BuildPipeline(const PipelineSpec& spec, const StageReg
       complete = false;
       continue;
     }
-    pipeline->Add(
-        {.name = stage_spec.name, .workers = stage_spec.workers, .queue = stage_spec.queue},
-        std::move(stage));
+    pipeline->Add({.name = stage_spec.name,
+                   .workers = stage_spec.workers,
+                   .queue = stage_spec.queue,
+                   .stall_timeout = stage_spec.stall_timeout},
+                  std::move(stage));
   }
   if (!complete) return nullptr;
   return pipeline;

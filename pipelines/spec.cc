@@ -263,7 +263,7 @@ std::optional<StageSpec> ReadStage(const ConfigNode& node, const StageRegistry& 
     }
   }
   if (type) {
-    std::vector<std::string> keys = {"name", "type", "workers", "queue"};
+    std::vector<std::string> keys = {"name", "type", "workers", "queue", "stall_timeout"};
     keys.insert(keys.end(), type->keys.begin(), type->keys.end());
     node.CheckKeys(keys, errors);
   }
@@ -279,6 +279,9 @@ std::optional<StageSpec> ReadStage(const ConfigNode& node, const StageRegistry& 
   if (const ConfigNode* w = node.Get("workers")) ReadWorkers(*w, stage, errors);
   if (const ConfigNode* q = GetSection(node, "queue"))
     stage.queue = ReadQueue(*q, default_queue, errors);
+  if (const ConfigNode* t = node.Get("stall_timeout")) {
+    if (auto timeout = t->AsDuration(errors)) stage.stall_timeout = *timeout;
+  }
   if (type) DryRunFactory(*type, stage, errors);
   return stage;
 }
@@ -297,6 +300,14 @@ void CheckStageOrder(const std::vector<StageSpec>& stages, ConfigErrors& errors)
                             first->second.ToString() + ")";
       if (!name_node) message += "; give each stage its own 'name'";
       errors.Add(mark, std::move(message));
+    }
+    // Batches keep the text their records point into, so they are sized once, on entry.
+    const ConfigNode* queue = stage.node.Get("queue");
+    const ConfigNode* batch = queue ? queue->Get("batch") : nullptr;
+    if (batch && i > 0) {
+      errors.Add(batch->key_mark(),
+                 "queue.batch can only be set on the first stage (or for the whole pipeline): "
+                 "batches are sized where records enter and keep that size");
     }
     const bool terminal = stage.absorbs_records || IsTerminalStageType(stage.type);
     if (terminal && i + 1 < stages.size()) {
@@ -383,7 +394,9 @@ std::optional<PipelineSpec> ParseSpecUnsorted(const ConfigNode& root, const Stag
                    root.Describe());
     return std::nullopt;
   }
-  root.CheckKeys({"pipeline", "source", "stages", "queue", "ordered", "output", "errors"}, errors);
+  root.CheckKeys({"pipeline", "source", "stages", "queue", "ordered", "output", "errors",
+                  "shutdown_timeout"},
+                 errors);
   spec.name = DefaultName(spec.file);
   if (const ConfigNode* n = root.Get("pipeline")) {
     if (auto name = ReadNonEmptyString(*n, "pipeline", errors)) spec.name = *name;
@@ -393,6 +406,9 @@ std::optional<PipelineSpec> ParseSpecUnsorted(const ConfigNode& root, const Stag
   }
   if (const ConfigNode* o = root.Get("ordered")) {
     if (std::optional<bool> ordered = o->AsBool(errors)) spec.ordered = *ordered;
+  }
+  if (const ConfigNode* t = root.Get("shutdown_timeout")) {
+    if (auto timeout = t->AsDuration(errors)) spec.shutdown_timeout = *timeout;
   }
   if (const ConfigNode* s = root.Require("source", errors)) spec.source = ReadSource(*s, errors);
   if (const ConfigNode* s = root.Require("stages", errors)) {

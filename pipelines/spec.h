@@ -24,6 +24,7 @@
 //   errors: { dead_letter: out/errors.jsonl, max_error_ratio: 0.5 }
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -65,6 +66,7 @@ struct StageSpec {
   int workers = 1;                    // resolved: `auto` is AutoWorkers()
   bool auto_workers = false;          // the config said `workers: auto`
   std::optional<QueueOptions> queue;  // override for this stage's input edge
+  std::chrono::milliseconds stall_timeout{0};  // a worker stuck longer fails the run; 0: off
   ConfigNode node;                    // the whole stage map, for the stage's factory
   ConfigMark mark;                    // of the stage map
   bool absorbs_records = false;       // its stage ends every record (an aggregate): it is last
@@ -92,6 +94,8 @@ struct PipelineSpec {
   bool ordered = false;
   OutputSpec output;
   ErrorsSpec errors;
+  /// After SIGINT/SIGTERM, how long `sluice run` may drain before it exits regardless.
+  std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(10)};
 
   /// The options Pipeline's constructor takes.
   PipelineOptions pipeline_options() const;

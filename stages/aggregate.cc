@@ -53,18 +53,23 @@ uint64_t Mix(uint64_t x) {  // splitmix64's finalizer
 // Equal for values that Canonical maps to the same value.
 uint64_t HashOf(const Value& value) {
   switch (TypeOf(value)) {
-    case ValueType::kNull: return 0x6e756c6c;
-    case ValueType::kBool: return std::get<bool>(value) ? 0x74727565 : 0x66616c73;
-    case ValueType::kInt: return Mix(static_cast<uint64_t>(std::get<int64_t>(value)));
+    case ValueType::kNull:
+      return 0x6e756c6c;
+    case ValueType::kBool:
+      return std::get<bool>(value) ? 0x74727565 : 0x66616c73;
+    case ValueType::kInt:
+      return Mix(static_cast<uint64_t>(std::get<int64_t>(value)));
     case ValueType::kDouble: {
       const double d = std::get<double>(value);
-      if (std::optional<int64_t> whole = IntegralValue(d)) return Mix(static_cast<uint64_t>(*whole));
+      if (std::optional<int64_t> whole = IntegralValue(d))
+        return Mix(static_cast<uint64_t>(*whole));
       if (std::isnan(d)) return 0x4e614e;
       uint64_t bits = 0;
       std::memcpy(&bits, &d, sizeof bits);
       return Mix(bits ^ 0x5bd1e995);
     }
-    case ValueType::kString: return std::hash<std::string_view>{}(std::get<std::string>(value));
+    case ValueType::kString:
+      return std::hash<std::string_view>{}(std::get<std::string>(value));
   }
   return 0;
 }
@@ -85,10 +90,12 @@ bool SameGroupValue(const Value& stored, const Value& value) {
       break;
     case ValueType::kDouble:
       if (const double* d = std::get_if<double>(&value)) {
-        return *d == std::get<double>(stored) || (std::isnan(*d) && std::isnan(std::get<double>(stored)));
+        return *d == std::get<double>(stored) ||
+               (std::isnan(*d) && std::isnan(std::get<double>(stored)));
       }
       return false;
-    default: break;
+    default:
+      break;
   }
   return stored == value;
 }
@@ -306,8 +313,7 @@ FieldNeeds AggregateStage::Reads() const {
   return needs;
 }
 
-std::vector<Record> AggregateStage::Finish(
-    std::span<const std::unique_ptr<StageWorker>> workers) {
+std::vector<Record> AggregateStage::Finish(std::span<const std::unique_ptr<StageWorker>> workers) {
   std::vector<GroupTable> tables;
   for (const std::unique_ptr<StageWorker>& worker : workers) {
     auto* ours = dynamic_cast<AggregateWorker*>(worker.get());
@@ -316,9 +322,8 @@ std::vector<Record> AggregateStage::Finish(
   }
   if (tables.empty()) return {};
   // Merge into the largest table: fewer groups to move. The result does not depend on it.
-  auto largest = std::max_element(tables.begin(), tables.end(), [](const auto& a, const auto& b) {
-    return a.size() < b.size();
-  });
+  auto largest = std::max_element(tables.begin(), tables.end(),
+                                  [](const auto& a, const auto& b) { return a.size() < b.size(); });
   GroupTable merged = std::move(*largest);
   for (GroupTable& table : tables) {
     if (&table != &*largest) MergeInto(merged, table);
@@ -367,7 +372,8 @@ std::optional<KindAndQuantile> ParseKind(std::string_view text) {
   if (digits.find_first_not_of("0123456789.") != std::string_view::npos) return std::nullopt;
   double percent = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), percent);
-  if (ec != std::errc() || end != digits.data() + digits.size() || percent > 100) return std::nullopt;
+  if (ec != std::errc() || end != digits.data() + digits.size() || percent > 100)
+    return std::nullopt;
   return KindAndQuantile{MetricKind::kQuantile, percent / 100};
 }
 
@@ -376,10 +382,14 @@ std::string UnknownKindMessage(const std::string& kind) {
                         "'; expected count, sum, mean, min, max, distinct or a percentile "
                         "like p50, p90, p95, p99";
   static const std::vector<std::pair<std::string_view, std::string_view>> kHints = {
-      {"avg", "mean"},     {"average", "mean"},        {"median", "p50"},
-      {"unique", "distinct"}, {"count_distinct", "distinct"}, {"total", "sum"}};
-  std::string near = DidYouMean(kind, {"count", "sum", "mean", "min", "max", "distinct", "p50",
-                                       "p90", "p95", "p99"});
+      {"avg", "mean"},
+      {"average", "mean"},
+      {"median", "p50"},
+      {"unique", "distinct"},
+      {"count_distinct", "distinct"},
+      {"total", "sum"}};
+  std::string near = DidYouMean(
+      kind, {"count", "sum", "mean", "min", "max", "distinct", "p50", "p90", "p95", "p99"});
   for (const auto& [hint, meant] : kHints) {
     if (kind == hint) near = meant;
   }
@@ -394,17 +404,16 @@ std::optional<MetricSpec> ReadMetric(const ConfigNode& node, ConfigErrors& error
   if (node.is_scalar()) {
     std::optional<KindAndQuantile> kind = ParseKind(node.scalar());
     if (kind && kind->kind == MetricKind::kCount) return spec;
-    errors.Add(node.mark(), in + (kind ? node.scalar() + " needs a field: write { " + node.scalar() +
-                                             ": FIELD }"
-                                       : UnknownKindMessage(node.scalar())));
+    errors.Add(node.mark(),
+               in + (kind ? node.scalar() + " needs a field: write { " + node.scalar() + ": FIELD }"
+                          : UnknownKindMessage(node.scalar())));
     return std::nullopt;
   }
   if (!node.is_map() || node.children().size() != 1) {
-    errors.Add(node.mark(), in + "expected `count` or one entry like { sum: bytes }, got " +
-                                node.Describe() +
-                                (node.is_map() ? " of " + std::to_string(node.children().size()) +
-                                                     " entries"
-                                               : ""));
+    errors.Add(
+        node.mark(),
+        in + "expected `count` or one entry like { sum: bytes }, got " + node.Describe() +
+            (node.is_map() ? " of " + std::to_string(node.children().size()) + " entries" : ""));
     return std::nullopt;
   }
   const ConfigNode& entry = node.children().front();
@@ -479,11 +488,13 @@ std::unique_ptr<Stage> MakeAggregateFromConfig(const ConfigNode& stage, ConfigEr
   if (const ConfigNode* window = stage.Get("window")) options.window = ReadWindow(*window, errors);
   if (const ConfigNode* metrics = stage.Require("metrics", errors)) {
     if (!metrics->is_map() || metrics->children().empty()) {
-      errors.Add(metrics->mark(), "metrics must be a non-empty map like { count: count, "
-                                  "p99_latency: { p99: latency_ms } }, got " + metrics->Describe());
+      errors.Add(metrics->mark(),
+                 "metrics must be a non-empty map like { count: count, "
+                 "p99_latency: { p99: latency_ms } }, got " +
+                     metrics->Describe());
     }
-    for (const ConfigNode& child : metrics->is_map() ? metrics->children()
-                                                     : std::vector<ConfigNode>{}) {
+    for (const ConfigNode& child :
+         metrics->is_map() ? metrics->children() : std::vector<ConfigNode>{}) {
       const std::string& name = child.key();
       const bool clash = std::find(options.group_by.begin(), options.group_by.end(), name) !=
                              options.group_by.end() ||

@@ -12,7 +12,6 @@ namespace {
 using detail::IntegralValue;
 constexpr double kTwo63 = 9223372036854775808.0;
 
-
 template <class T>
 void AppendBytes(const T& value, std::string& out) {
   char bytes[sizeof(T)];
@@ -33,13 +32,20 @@ bool Replaces(const Value& candidate, const Value& current, int sign) {
 
 std::string_view MetricKindName(MetricKind kind) {
   switch (kind) {
-    case MetricKind::kCount: return "count";
-    case MetricKind::kSum: return "sum";
-    case MetricKind::kMean: return "mean";
-    case MetricKind::kMin: return "min";
-    case MetricKind::kMax: return "max";
-    case MetricKind::kQuantile: return "quantile";
-    case MetricKind::kDistinct: return "distinct";
+    case MetricKind::kCount:
+      return "count";
+    case MetricKind::kSum:
+      return "sum";
+    case MetricKind::kMean:
+      return "mean";
+    case MetricKind::kMin:
+      return "min";
+    case MetricKind::kMax:
+      return "max";
+    case MetricKind::kQuantile:
+      return "quantile";
+    case MetricKind::kDistinct:
+      return "distinct";
   }
   return "?";
 }
@@ -108,8 +114,12 @@ void ExtremaAccumulator::Merge(const ExtremaAccumulator& other) {
 void DistinctAccumulator::KeyOf(const Value& value, std::string& key) {
   key.clear();
   switch (TypeOf(value)) {
-    case ValueType::kNull: key += 'n'; break;
-    case ValueType::kBool: key += std::get<bool>(value) ? "b1" : "b0"; break;
+    case ValueType::kNull:
+      key += 'n';
+      break;
+    case ValueType::kBool:
+      key += std::get<bool>(value) ? "b1" : "b0";
+      break;
     case ValueType::kInt:
       key += 'i';
       AppendBytes(std::get<int64_t>(value), key);
@@ -173,10 +183,17 @@ MetricPlan::MetricPlan(std::vector<MetricSpec> metrics) : metrics_(std::move(met
         slot = &input->sum, slots = &sums_;
         break;
       case MetricKind::kMin:
-      case MetricKind::kMax: slot = &input->extrema, slots = &extrema_; break;
-      case MetricKind::kQuantile: slot = &input->sketch, slots = &sketches_; break;
-      case MetricKind::kDistinct: slot = &input->distinct, slots = &distincts_; break;
-      case MetricKind::kCount: break;
+      case MetricKind::kMax:
+        slot = &input->extrema, slots = &extrema_;
+        break;
+      case MetricKind::kQuantile:
+        slot = &input->sketch, slots = &sketches_;
+        break;
+      case MetricKind::kDistinct:
+        slot = &input->distinct, slots = &distincts_;
+        break;
+      case MetricKind::kCount:
+        break;
     }
     if (*slot < 0) *slot = (*slots)++;
     metric_slot_.push_back(*slot);
@@ -190,16 +207,17 @@ std::optional<MetricInputError> MetricPlan::Gather(const Record& record,
     const Value* value = record.Find(input.id);
     values[i] = value;
     if (value == nullptr) {
-      return MetricInputError{ErrorCode::kMissingField, "missing field '" + input.field +
-                                                            "' (needed by metric '" +
-                                                            input.metric + "')"};
+      return MetricInputError{
+          ErrorCode::kMissingField,
+          "missing field '" + input.field + "' (needed by metric '" + input.metric + "')"};
     }
     if (input.numeric_metric.empty()) continue;
     if (const double* d = std::get_if<double>(value)) {
       if (!std::isfinite(*d)) {
-        return MetricInputError{ErrorCode::kOutOfRange,
-                                "field '" + input.field + "': expected a finite number for metric '" +
-                                    input.numeric_metric + "', got " + detail::DescribeValue(*value)};
+        return MetricInputError{
+            ErrorCode::kOutOfRange,
+            "field '" + input.field + "': expected a finite number for metric '" +
+                input.numeric_metric + "', got " + detail::DescribeValue(*value)};
       }
       if (!input.summed_metric.empty() && !SumAccumulator::CanAdd(*d)) {
         std::string number;
@@ -239,8 +257,8 @@ void GroupMetrics::Add(const MetricPlan& plan, std::span<const Value* const> val
     }
     if (input.extrema >= 0) extrema_[static_cast<size_t>(input.extrema)].Add(value);
     if (input.sketch >= 0) {
-      sketches_[static_cast<size_t>(input.sketch)].Add(
-          as_int ? static_cast<double>(*as_int) : std::get<double>(value));
+      sketches_[static_cast<size_t>(input.sketch)].Add(as_int ? static_cast<double>(*as_int)
+                                                              : std::get<double>(value));
     }
     if (input.distinct >= 0) distincts_[static_cast<size_t>(input.distinct)].Add(value, scratch);
   }
@@ -262,13 +280,27 @@ void GroupMetrics::AppendResults(const MetricPlan& plan, Record& row) const {
     const auto slot = static_cast<size_t>(plan.metric_slot_[m]);
     Value value;
     switch (metric.kind) {
-      case MetricKind::kCount: value = static_cast<int64_t>(count_); break;
-      case MetricKind::kSum: value = sums_[slot].Sum(); break;
-      case MetricKind::kMean: value = sums_[slot].Mean(count_); break;
-      case MetricKind::kMin: value = extrema_[slot].min(); break;
-      case MetricKind::kMax: value = extrema_[slot].max(); break;
-      case MetricKind::kQuantile: value = sketches_[slot].Quantile(metric.quantile); break;
-      case MetricKind::kDistinct: value = distincts_[slot].count(); break;
+      case MetricKind::kCount:
+        value = static_cast<int64_t>(count_);
+        break;
+      case MetricKind::kSum:
+        value = sums_[slot].Sum();
+        break;
+      case MetricKind::kMean:
+        value = sums_[slot].Mean(count_);
+        break;
+      case MetricKind::kMin:
+        value = extrema_[slot].min();
+        break;
+      case MetricKind::kMax:
+        value = extrema_[slot].max();
+        break;
+      case MetricKind::kQuantile:
+        value = sketches_[slot].Quantile(metric.quantile);
+        break;
+      case MetricKind::kDistinct:
+        value = distincts_[slot].count();
+        break;
     }
     row.Append(plan.output_ids_[m], std::move(value));
   }

@@ -11,7 +11,8 @@
 //   sluice::GroupMetrics group(plan);
 //   std::vector<const sluice::Value*> inputs(plan.inputs().size());
 //   if (auto bad = plan.Gather(record, inputs)) return item.Fail(bad->code, bad->message);
-//   group.Add(plan, inputs);
+//   std::string scratch;                   // reused between records
+//   group.Add(plan, inputs, scratch);
 //   other_group.Merge(std::move(group));   // combine workers
 //   other_group.AppendResults(plan, row);  // one field per metric, in declared order
 //
@@ -33,9 +34,9 @@
 // Exactness: ints are summed in an __int128 (cannot overflow before 2^64 records).
 // Doubles are summed in fixed point: each value becomes the integer nearest to x * 1e9
 // (units of 1e-9) and the integers are summed in an __int128, so a sum is exact to 1e-9
-// per value and independent of order (values below 5e-10 in magnitude count as 0). Doubles whose magnitude is 1e18 or
-// more cannot be summed that way: a record holding one in a sum or mean field fails with
-// kOutOfRange.
+// per value and independent of order (values below 5e-10 in magnitude count as 0).
+// Doubles whose magnitude is 1e18 or more cannot be summed that way: a record holding one
+// in a sum or mean field fails with kOutOfRange.
 //
 // Bad inputs: a missing field (kMissingField), a value that is not a number for sum,
 // mean, min, max or a quantile (kWrongType), or NaN/infinity there (kOutOfRange) make
@@ -65,10 +66,10 @@ enum class MetricKind : uint8_t { kCount, kSum, kMean, kMin, kMax, kQuantile, kD
 std::string_view MetricKindName(MetricKind kind);
 
 struct MetricSpec {
-  std::string name;         // output field name
+  std::string name;  // output field name
   MetricKind kind = MetricKind::kCount;
-  std::string field = {};   // input field (not for count)
-  double quantile = 0;      // 0..1, for kQuantile (p99 -> 0.99)
+  std::string field = {};  // input field (not for count)
+  double quantile = 0;     // 0..1, for kQuantile (p99 -> 0.99)
 };
 
 /// Exact sum of ints and doubles (see the header comment).
@@ -150,7 +151,7 @@ class MetricPlan {
     std::string numeric_metric;  // the first that needs a finite number (sum, mean, min,
                                  // max, quantiles); empty when none does
     std::string summed_metric;   // the first that needs |x| < 1e18 (sum, mean)
-    int sum = -1;              // accumulator slots, -1 when unused
+    int sum = -1;                // accumulator slots, -1 when unused
     int extrema = -1;
     int sketch = -1;
     int distinct = -1;

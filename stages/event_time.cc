@@ -19,8 +19,7 @@ constexpr int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day) {
   const int64_t era = (year >= 0 ? year : year - 399) / 400;
   const auto year_of_era = static_cast<unsigned>(year - era * 400);
   const unsigned day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const unsigned day_of_era =
-      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  const unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
   return era * 146097 + static_cast<int64_t>(day_of_era) - 719468;
 }
 
@@ -37,7 +36,8 @@ constexpr CivilDate CivilFromDays(int64_t days) {
   const auto day_of_era = static_cast<unsigned>(days - era * 146097);
   const unsigned year_of_era =
       (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const unsigned day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const unsigned mp = (5 * day_of_year + 2) / 153;
   const unsigned day = day_of_year - (153 * mp + 2) / 5 + 1;
   const unsigned month = mp < 10 ? mp + 3 : mp - 9;
@@ -98,9 +98,9 @@ class Rfc3339Reader {
     if (!Offset(offset_minutes)) return {};
     if (pos_ != text_.size()) return Fail(pos_, "unexpected text after the time");
     const int64_t seconds_of_day = hour * 3600 + minute * 60 + second;
-    const int64_t ms = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) *
-                           kMsPerDay +
-                       seconds_of_day * 1000 + millis - offset_minutes * 60'000;
+    const int64_t ms =
+        DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * kMsPerDay +
+        seconds_of_day * 1000 + millis - offset_minutes * 60'000;
     if (ms < kMinEventTimeMs || ms > kMaxEventTimeMs) {
       problem_ = "outside years 0000..9999";
       return std::nullopt;
@@ -202,14 +202,17 @@ std::optional<int64_t> ParseRfc3339Ms(std::string_view text, std::string* why) {
 
 std::optional<int64_t> EventTimeMs(const Value& value) {
   switch (TypeOf(value)) {
-    case ValueType::kInt: return FromInt(std::get<int64_t>(value));
-    case ValueType::kDouble: return FromDouble(std::get<double>(value));
+    case ValueType::kInt:
+      return FromInt(std::get<int64_t>(value));
+    case ValueType::kDouble:
+      return FromDouble(std::get<double>(value));
     case ValueType::kString: {
       const std::string& text = std::get<std::string>(value);
       if (std::optional<int64_t> number = IntegerText(text)) return FromInt(*number);
       return ParseRfc3339Ms(text);
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -243,11 +246,10 @@ void AppendRfc3339Utc(int64_t epoch_ms, std::string& out) {
   const auto seconds_of_day = static_cast<int>(ms_of_day / 1000);
   const auto millis = static_cast<int>(ms_of_day % 1000);
   char buffer[64];
-  int n = std::snprintf(buffer, sizeof buffer, "%s%04lld-%02u-%02uT%02d:%02d:%02d",
-                        date.year < 0 ? "-" : "",
-                        static_cast<long long>(date.year < 0 ? -date.year : date.year),
-                        date.month, date.day, seconds_of_day / 3600, seconds_of_day / 60 % 60,
-                        seconds_of_day % 60);
+  int n = std::snprintf(
+      buffer, sizeof buffer, "%s%04lld-%02u-%02uT%02d:%02d:%02d", date.year < 0 ? "-" : "",
+      static_cast<long long>(date.year < 0 ? -date.year : date.year), date.month, date.day,
+      seconds_of_day / 3600, seconds_of_day / 60 % 60, seconds_of_day % 60);
   if (millis != 0) n += std::snprintf(buffer + n, sizeof buffer - n, ".%03d", millis);
   out.append(buffer, static_cast<size_t>(n));
   out += 'Z';

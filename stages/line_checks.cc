@@ -1,9 +1,9 @@
 #include "stages/line_checks.h"
 
+#include <simdjson.h>
+
 #include <cstring>
 #include <string>
-
-#include <simdjson.h>
 
 namespace sluice {
 namespace {
@@ -14,8 +14,8 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   const unsigned char lead = byte(i);
   if (lead < 0x80) return 1;
   size_t length = 0;
-  unsigned char low = 0x80;  // allowed range of the second byte (rules out overlongs,
-  unsigned char high = 0xBF; // surrogates and code points above U+10FFFF)
+  unsigned char low = 0x80;   // allowed range of the second byte (rules out overlongs,
+  unsigned char high = 0xBF;  // surrogates and code points above U+10FFFF)
   if (lead >= 0xC2 && lead <= 0xDF) {
     length = 2;
   } else if (lead >= 0xE0 && lead <= 0xEF) {
@@ -58,7 +58,12 @@ std::string_view TrimBlanks(std::string_view text) {
   return text.substr(begin, end - begin);
 }
 
-LineStatus CheckLine(Item& item, std::string_view& text) {
+std::string InvalidUtf8Message(std::string_view text) {
+  const size_t bad = FindInvalidUtf8(text);
+  return "invalid UTF-8 at column " + std::to_string(bad == std::string_view::npos ? 1 : bad + 1);
+}
+
+LineStatus CheckLine(Item& item, std::string_view& text, Utf8Check utf8) {
   if (!HasRawText(item)) return LineStatus::kNoText;
   text = item.raw;
   if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
@@ -73,8 +78,8 @@ LineStatus CheckLine(Item& item, std::string_view& text) {
     item.Fail(ErrorCode::kInvalidEncoding, "NUL byte at column " + std::to_string(column));
     return LineStatus::kRejected;
   }
-  if (const size_t bad = FindInvalidUtf8(text); bad != std::string_view::npos) {
-    item.Fail(ErrorCode::kInvalidEncoding, "invalid UTF-8 at column " + std::to_string(bad + 1));
+  if (utf8 == Utf8Check::kValidate && !simdjson::validate_utf8(text.data(), text.size())) {
+    item.Fail(ErrorCode::kInvalidEncoding, InvalidUtf8Message(text));
     return LineStatus::kRejected;
   }
   return LineStatus::kText;

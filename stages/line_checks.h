@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "framework/item.h"
@@ -27,12 +28,21 @@ enum class LineStatus : uint8_t {
   kRejected,  // the line cannot be parsed: the item has been failed with the reason
 };
 
-/// Checks `item.raw`. kNoText when the item was pushed as a Record (see HasRawText). kRejected, with the item failed, when the line is empty or only
-/// whitespace (kInvalidInput "empty line"), holds a NUL byte (kInvalidEncoding "NUL byte
-/// at column N") or is not valid UTF-8 (kInvalidEncoding "invalid UTF-8 at column N").
+/// Whether CheckLine validates UTF-8 itself, or leaves it to a parser that validates as
+/// it goes (simdjson does, in its first pass); such a parser must then report invalid
+/// UTF-8 with InvalidUtf8Message(text).
+enum class Utf8Check : uint8_t { kValidate, kLeaveToParser };
+
+/// Checks `item.raw`. kNoText when the item was pushed as a Record (see HasRawText). kRejected,
+/// with the item failed, when the line is empty or only whitespace (kInvalidInput "empty line"),
+/// holds a NUL byte (kInvalidEncoding "NUL byte at column N") or is not valid UTF-8
+/// (kInvalidEncoding "invalid UTF-8 at column N"; checked only with Utf8Check::kValidate).
 /// Otherwise kText, with `text` set to the line without a trailing '\r' (CRLF input).
 /// Columns are 1-based byte positions in the line.
-LineStatus CheckLine(Item& item, std::string_view& text);
+LineStatus CheckLine(Item& item, std::string_view& text, Utf8Check utf8 = Utf8Check::kValidate);
+
+/// "invalid UTF-8 at column N" for the first bad byte of `text` (which must hold one).
+std::string InvalidUtf8Message(std::string_view text);
 
 /// True when `item` came from a line of text, even an empty one; false for items pushed
 /// as Records (no raw text, line 0). Lines carry 1-based line numbers, pushed ones too;

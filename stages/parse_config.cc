@@ -17,8 +17,8 @@ std::optional<ValueTyping> ReadValueTyping(const ConfigNode& stage, std::string_
   if (!name) return std::nullopt;
   std::optional<ValueTyping> typing = ValueTypingFromName(*name);
   if (!typing) {
-    errors.Add(node->mark(), std::string(key) + ": expected 'infer' or 'string', got '" +
-                                 *name + "'");
+    errors.Add(node->mark(),
+               std::string(key) + ": expected 'infer' or 'string', got '" + *name + "'");
   }
   return typing;
 }
@@ -47,8 +47,8 @@ std::optional<char> ReadChar(const ConfigNode& stage, std::string_view key, char
   if (*text == "\\t" || *text == "tab") return '\t';
   if (text->empty() && allow_empty) return '\0';
   errors.Add(node->mark(), std::string(key) + ": expected a single character" +
-                               (allow_empty ? " (or \"\" for none)" : "") + ", got '" +
-                               *text + "'");
+                               (allow_empty ? " (or \"\" for none)" : "") + ", got '" + *text +
+                               "'");
   return std::nullopt;
 }
 

@@ -22,13 +22,13 @@ namespace detail {
 struct CsvHeaderSlot {
   enum class State : uint8_t { kPending, kReady, kFailed };
 
-  std::atomic<int> workers{0};         // MakeWorker calls: 1 means nobody else can fill it
+  std::atomic<int> workers{0};  // MakeWorker calls: 1 means nobody else can fill it
   std::mutex mutex;
   std::condition_variable changed;
-  State state = State::kPending;       // guarded by mutex
-  std::vector<FieldId> ids;            // when kReady: one per column
-  std::string failure;                 // when kFailed: why line 1 is no header
-  bool gave_up = false;                // a worker timed out waiting: later ones do not wait
+  State state = State::kPending;  // guarded by mutex
+  std::vector<FieldId> ids;       // when kReady: one per column
+  std::string failure;            // when kFailed: why line 1 is no header
+  bool gave_up = false;           // a worker timed out waiting: later ones do not wait
 };
 
 }  // namespace detail
@@ -161,8 +161,8 @@ class CsvWorker : public StageWorker {
   const ParseCsvOptions options_;
   const FieldNeeds needed_;
   std::shared_ptr<CsvHeaderSlot> slot_;
-  std::vector<FieldId> ids_;   // per column; empty until the header is known
-  std::vector<bool> keep_;     // per column: materialize it (projection)
+  std::vector<FieldId> ids_;  // per column; empty until the header is known
+  std::vector<bool> keep_;    // per column: materialize it (projection)
   size_t kept_ = 0;
   std::vector<Span> spans_;
 };
@@ -172,8 +172,8 @@ void CsvWorker::Adopt(const std::vector<FieldId>& ids) {
   keep_.assign(ids_.size(), true);
   if (!needed_.all) {
     for (size_t i = 0; i < ids_.size(); ++i) {
-      keep_[i] = std::find(needed_.fields.begin(), needed_.fields.end(), ids_[i]) !=
-                 needed_.fields.end();
+      keep_[i] =
+          std::find(needed_.fields.begin(), needed_.fields.end(), ids_[i]) != needed_.fields.end();
     }
   }
   kept_ = static_cast<size_t>(std::count(keep_.begin(), keep_.end(), true));
@@ -181,22 +181,22 @@ void CsvWorker::Adopt(const std::vector<FieldId>& ids) {
 
 Verdict CsvWorker::ParseRow(std::string_view text, Item& item) {
   size_t error_column = 0;
-  const RowStatus status =
-      SplitRow(text, options_.delimiter, options_.quote, spans_, error_column);
+  const RowStatus status = SplitRow(text, options_.delimiter, options_.quote, spans_, error_column);
   if (status != RowStatus::kOk) {
     return item.Fail(ErrorCode::kInvalidInput, SplitError(status, error_column));
   }
   if (spans_.size() != ids_.size()) {
     return item.Fail(ErrorCode::kInvalidInput, "expected " + std::to_string(ids_.size()) +
-                                                   " columns, got " + std::to_string(spans_.size()));
+                                                   " columns, got " +
+                                                   std::to_string(spans_.size()));
   }
   item.record.Reserve(kept_);
   for (size_t i = 0; i < spans_.size(); ++i) {
     if (!keep_[i]) continue;
     const Span& span = spans_[i];
     if (span.kind == Span::Kind::kPlain) {
-      item.record.Append(ids_[i], InferValue(text.substr(span.begin, span.end - span.begin),
-                                             options_.types));
+      item.record.Append(
+          ids_[i], InferValue(text.substr(span.begin, span.end - span.begin), options_.types));
     } else {
       item.record.Append(ids_[i], FieldText(text, span, options_.quote));
     }
@@ -207,15 +207,14 @@ Verdict CsvWorker::ParseRow(std::string_view text, Item& item) {
 /// Line 1 when `columns:` names the fields: dropped as the header, if it has their count.
 Verdict CsvWorker::SkipHeaderRow(std::string_view text, Item& item) {
   size_t error_column = 0;
-  const RowStatus status =
-      SplitRow(text, options_.delimiter, options_.quote, spans_, error_column);
+  const RowStatus status = SplitRow(text, options_.delimiter, options_.quote, spans_, error_column);
   if (status != RowStatus::kOk) {
     return item.Fail(ErrorCode::kInvalidInput, "header row: " + SplitError(status, error_column));
   }
   if (spans_.size() != ids_.size()) {
-    return item.Fail(ErrorCode::kInvalidInput,
-                     "header row: expected " + std::to_string(ids_.size()) + " columns, got " +
-                         std::to_string(spans_.size()));
+    return item.Fail(ErrorCode::kInvalidInput, "header row: expected " +
+                                                   std::to_string(ids_.size()) + " columns, got " +
+                                                   std::to_string(spans_.size()));
   }
   return Verdict::kFilter;
 }
@@ -223,8 +222,7 @@ Verdict CsvWorker::SkipHeaderRow(std::string_view text, Item& item) {
 /// Line 1 when the names come from the input: fills the shared slot either way.
 Verdict CsvWorker::ReadHeaderRow(std::string_view text, Item& item) {
   size_t error_column = 0;
-  const RowStatus status =
-      SplitRow(text, options_.delimiter, options_.quote, spans_, error_column);
+  const RowStatus status = SplitRow(text, options_.delimiter, options_.quote, spans_, error_column);
   std::string failure;
   ErrorCode code = ErrorCode::kInvalidInput;
   std::vector<FieldId> ids;
@@ -334,7 +332,8 @@ std::unique_ptr<Stage> MakeParseCsv(const ConfigNode& stage, ConfigErrors& error
   if (columns != nullptr) {
     if (std::optional<std::vector<std::string>> names = columns->AsStringList(errors)) {
       options.columns = std::move(*names);
-      if (options.columns.empty()) errors.Add(columns->mark(), "columns: expected at least one name");
+      if (options.columns.empty())
+        errors.Add(columns->mark(), "columns: expected at least one name");
       if (std::string problem = CheckColumnNames(options.columns); !problem.empty()) {
         errors.Add(columns->mark(), "columns: " + problem);
       }

@@ -53,9 +53,9 @@ namespace sluice {
 
 struct ParseCsvOptions {
   std::vector<std::string> columns = {};  // empty: read the names from line 1 (header must be true)
-  bool header = true;                // line 1 is a header row
+  bool header = true;                     // line 1 is a header row
   char delimiter = ',';
-  char quote = '"';                  // '\0': no quoting
+  char quote = '"';  // '\0': no quoting
   ValueTyping types = ValueTyping::kInfer;
 };
 

@@ -1,13 +1,13 @@
 #include "stages/parse_json.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <simdjson.h>
 
 #include "stages/line_checks.h"
 #include "stages/parse_config.h"
@@ -73,10 +73,13 @@ class JsonWorker : public StageWorker {
 
   Verdict Process(Item& item) override {
     std::string_view text;
-    switch (CheckLine(item, text)) {
-      case LineStatus::kNoText: return Verdict::kPass;
-      case LineStatus::kRejected: return Verdict::kError;
-      case LineStatus::kText: break;
+    switch (CheckLine(item, text, Utf8Check::kLeaveToParser)) {  // simdjson validates it
+      case LineStatus::kNoText:
+        return Verdict::kPass;
+      case LineStatus::kRejected:
+        return Verdict::kError;
+      case LineStatus::kText:
+        break;
     }
     item.record.Clear();
     const Verdict verdict = Parse(text, item);
@@ -105,8 +108,8 @@ class JsonWorker : public StageWorker {
   std::unique_ptr<char[]> buffer_;  // the line plus SIMDJSON_PADDING bytes
   size_t buffer_capacity_ = 0;
 
-  FieldIdCache ids_;      // all-fields mode: key -> FieldId
-  FieldDeduper deduper_;  // all-fields mode: duplicate keys
+  FieldIdCache ids_;             // all-fields mode: key -> FieldId
+  FieldDeduper deduper_;         // all-fields mode: duplicate keys
   size_t last_field_count_ = 8;  // records of a stream tend to have the same size
 };
 
@@ -120,7 +123,8 @@ void JsonWorker::LoadPadded(std::string_view text) {
   std::memset(buffer_.get() + text.size(), ' ', simdjson::SIMDJSON_PADDING);
   if (text.size() > parser_.capacity()) {
     // Grow geometrically; iterate() alone would reallocate to the exact size every time.
-    const size_t capacity = std::max(text.size(), std::max(parser_.capacity() * 2, kInitialCapacity));
+    const size_t capacity =
+        std::max(text.size(), std::max(parser_.capacity() * 2, kInitialCapacity));
     // On failure iterate() tries again with the exact size and reports MEMALLOC.
     const error_code grown = parser_.allocate(capacity);
     (void)grown;
@@ -151,9 +155,13 @@ Verdict JsonWorker::FailAt(Item& item, error_code error) {
 
 Verdict JsonWorker::Parse(std::string_view text, Item& item) {
   LoadPadded(text);
-  if (error_code error = parser_.iterate(buffer_.get(), text.size(), buffer_capacity_).get(document_)) {
+  if (error_code error =
+          parser_.iterate(buffer_.get(), text.size(), buffer_capacity_).get(document_)) {
     if (error == simdjson::MEMALLOC) {
       return item.Fail(ErrorCode::kResourceExhausted, "out of memory parsing a JSON line");
+    }
+    if (error == simdjson::UTF8_ERROR) {
+      return item.Fail(ErrorCode::kInvalidEncoding, InvalidUtf8Message(text));
     }
     if (error == simdjson::CAPACITY) {
       return item.Fail(ErrorCode::kTooLarge, "line too large for the JSON parser (4 GiB at most)");
@@ -173,8 +181,9 @@ Verdict JsonWorker::Parse(std::string_view text, Item& item) {
   }
   if (verdict != Verdict::kPass) return verdict;
   if (const size_t column = CurrentColumn(); column != 0) {
-    return item.Fail(ErrorCode::kInvalidInput,
-                     "unexpected content after the JSON object at column " + std::to_string(column));
+    return item.Fail(
+        ErrorCode::kInvalidInput,
+        "unexpected content after the JSON object at column " + std::to_string(column));
   }
   return Verdict::kPass;
 }
@@ -271,7 +280,8 @@ error_code JsonWorker::ReadValue(ondemand::value value, int depth, Value& out) {
       // The value ends before the next token (',' or '}'); trim the blanks before it.
       const char* end = nullptr;
       SIMDJSON_TRY(document_.current_location().get(end));
-      while (end > begin && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r')) {
+      while (end > begin &&
+             (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r')) {
         --end;
       }
       out = std::string(begin, end);

@@ -39,8 +39,9 @@ class KvSyntax {
   explicit KvSyntax(const ParseKvOptions& options)
       : separators_(options.separators), delimiter_(options.pair_delimiter) {
     // Longest first, so that "=>" wins over "=" where both start.
-    std::stable_sort(separators_.begin(), separators_.end(),
-                     [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    std::stable_sort(
+        separators_.begin(), separators_.end(),
+        [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
     for (const std::string& separator : separators_) {
       starts_separator_[static_cast<unsigned char>(separator[0])] = true;
     }
@@ -114,7 +115,8 @@ PairStatus KvSyntax::ReadPair(std::string_view text, size_t& i, bool whole_line,
   return PairStatus::kOk;
 }
 
-PairStatus KvSyntax::ReadQuoted(std::string_view text, size_t& i, bool whole_line, Pair& pair) const {
+PairStatus KvSyntax::ReadQuoted(std::string_view text, size_t& i, bool whole_line,
+                                Pair& pair) const {
   const size_t open = i++;
   const size_t begin = i;
   while (i < text.size() && text[i] != kQuote) {
@@ -132,7 +134,8 @@ PairStatus KvSyntax::ReadQuoted(std::string_view text, size_t& i, bool whole_lin
   pair.quoted = true;
   ++i;  // past the closing quote
   size_t after = i;
-  while (after < text.size() && IsBlank(text[after]) && (whole_line || DelimiterAt(text, after) == 0)) {
+  while (after < text.size() && IsBlank(text[after]) &&
+         (whole_line || DelimiterAt(text, after) == 0)) {
     ++after;
   }
   if (after < text.size() && (whole_line || DelimiterAt(text, after) == 0)) {
@@ -173,7 +176,9 @@ std::string NoSeparatorMessage(const std::vector<std::string>& separators) {
 class KvWorker : public StageWorker {
  public:
   KvWorker(const ParseKvOptions& options, const FieldNeeds& needed)
-      : options_(options), syntax_(options), no_separator_(NoSeparatorMessage(options.separators)),
+      : options_(options),
+        syntax_(options),
+        no_separator_(NoSeparatorMessage(options.separators)),
         all_fields_(needed.all) {
     if (options_.layout == KvLayout::kKeyValue) {
       key_id_ = FieldNames::Intern(options_.key_field);
@@ -187,9 +192,12 @@ class KvWorker : public StageWorker {
   Verdict Process(Item& item) override {
     std::string_view text;
     switch (CheckLine(item, text)) {
-      case LineStatus::kNoText: return Verdict::kPass;
-      case LineStatus::kRejected: return Verdict::kError;
-      case LineStatus::kText: break;
+      case LineStatus::kNoText:
+        return Verdict::kPass;
+      case LineStatus::kRejected:
+        return Verdict::kError;
+      case LineStatus::kText:
+        break;
     }
     item.record.Clear();
     const Verdict verdict = options_.layout == KvLayout::kKeyValue ? ParseKeyValue(text, item)
@@ -263,7 +271,8 @@ Verdict KvWorker::ParseFields(std::string_view text, Item& item) {
         status != PairStatus::kOk) {
       return FailPair(item, status, pair);
     }
-    std::optional<FieldId> id = all_fields_ ? ids_.Intern(pair.key, position++) : WantedId(pair.key);
+    std::optional<FieldId> id =
+        all_fields_ ? ids_.Intern(pair.key, position++) : WantedId(pair.key);
     if (!id) {
       if (!all_fields_) continue;  // not read later: skip it
       return item.Fail(ErrorCode::kResourceExhausted, "too many distinct field names");
@@ -333,8 +342,7 @@ namespace {
 
 std::unique_ptr<Stage> MakeParseKv(const ConfigNode& stage, ConfigErrors& errors) {
   const size_t errors_before = errors.size();
-  CheckStageKeys(stage,
-                 {"as", "separators", "pair_delimiter", "key_field", "value_field", "types"},
+  CheckStageKeys(stage, {"as", "separators", "pair_delimiter", "key_field", "value_field", "types"},
                  errors);
   ParseKvOptions options;
   if (const ConfigNode* node = stage.Get("as")) {
@@ -355,8 +363,10 @@ std::unique_ptr<Stage> MakeParseKv(const ConfigNode& stage, ConfigErrors& errors
     options.pair_delimiter = *delimiter == "\\t" ? "\t" : *delimiter;
   }
   if (auto key = ReadFieldName(stage, "key_field", "key", errors)) options.key_field = *key;
-  if (auto value = ReadFieldName(stage, "value_field", "value", errors)) options.value_field = *value;
-  if (auto types = ReadValueTyping(stage, "types", ValueTyping::kInfer, errors)) options.types = *types;
+  if (auto value = ReadFieldName(stage, "value_field", "value", errors))
+    options.value_field = *value;
+  if (auto types = ReadValueTyping(stage, "types", ValueTyping::kInfer, errors))
+    options.types = *types;
   if (options.layout == KvLayout::kFields) {
     for (std::string_view key : {"key_field", "value_field"}) {
       if (const ConfigNode* node = stage.Get(key)) {

@@ -16,7 +16,8 @@
 //
 // In code:
 //   pipeline.Add({.name = "parse"}, std::make_unique<sluice::ParseKvStage>(
-//                                       sluice::ParseKvOptions{.layout = sluice::KvLayout::kKeyValue}));
+//                                       sluice::ParseKvOptions{.layout =
+//                                       sluice::KvLayout::kKeyValue}));
 //
 // A pair splits at the earliest separator in it (the longest one when several start
 // there), so "url=http://x" is {url:"http://x"} and "at=12:30" is {at:"12:30"}. Keys are

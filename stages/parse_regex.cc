@@ -31,6 +31,8 @@ class PatternTranslator {
     out_.regex.reserve(pattern_.size());
     while (i_ < pattern_.size()) {
       const char c = pattern_[i_];
+      const bool after_group = after_group_;
+      after_group_ = false;
       if (c == '\\') {
         SLUICE_RETURN_IF_ERROR(Escape());
       } else if (in_class_) {
@@ -42,13 +44,18 @@ class PatternTranslator {
         if (i_ < pattern_.size() && pattern_[i_] == '^') Copy(1);
       } else if (c == '(') {
         SLUICE_RETURN_IF_ERROR(Group());
+      } else if (c == ')') {
+        CloseGroup();
+        Copy(1);
       } else {
+        NoteOperator(c, after_group);
         Copy(1);
       }
     }
     if (out_.names.empty()) {
-      return Error{.code = ErrorCode::kInvalidInput,
-                   .message = "pattern has no named group; name the parts to keep with (?<name>...)"};
+      return Error{
+          .code = ErrorCode::kInvalidInput,
+          .message = "pattern has no named group; name the parts to keep with (?<name>...)"};
     }
     return std::move(out_);
   }
@@ -58,6 +65,24 @@ class PatternTranslator {
     n = std::min(n, pattern_.size() - i_);
     out_.regex.append(pattern_.substr(i_, n));
     i_ += n;
+  }
+
+  /// Group bookkeeping for nested_quantifiers: does the open group hold a quantifier or
+  /// an alternation, and did the group that just closed?
+  void OpenGroup() { open_groups_.push_back(false); }
+  void CloseGroup() {
+    if (open_groups_.empty()) return;  // unbalanced: std::regex reports it
+    closed_group_inner_ = open_groups_.back();
+    open_groups_.pop_back();
+    if (!open_groups_.empty() && closed_group_inner_) open_groups_.back() = true;
+    after_group_ = true;
+  }
+  void NoteOperator(char c, bool after_group) {
+    const bool quantifier = c == '*' || c == '+' || c == '{' || c == '?';
+    if (!quantifier && c != '|') return;
+    // (x+)* or (a|ab)+: backtracking may take exponential time on a line that fails.
+    if (after_group && closed_group_inner_ && c != '?') out_.nested_quantifiers = true;
+    if (!open_groups_.empty()) open_groups_.back() = true;
   }
 
   bool At(size_t offset, std::string_view text) const {
@@ -72,9 +97,9 @@ class PatternTranslator {
       while (end < pattern_.size() && IsNameChar(pattern_[end])) ++end;
     }
     if (end == start || end >= pattern_.size() || pattern_[end] != close) {
-      return PatternError("bad group name (expected [A-Za-z_][A-Za-z0-9_]* then '" +
-                              std::string(1, close) + "')",
-                          start);
+      return PatternError(
+          "bad group name (expected [A-Za-z_][A-Za-z0-9_]* then '" + std::string(1, close) + "')",
+          start);
     }
     i_ = end + 1;
     return std::string(pattern_.substr(start, end - start));
@@ -117,6 +142,7 @@ class PatternTranslator {
       out_.names.push_back(std::move(name));
       out_.group_numbers.push_back(++groups_);
       out_.regex += '(';
+      OpenGroup();
       return Status::Ok();
     }
     if (At(1, "?P=")) {  // (?P=name)
@@ -128,6 +154,7 @@ class PatternTranslator {
     }
     if (!At(1, "?")) ++groups_;  // a plain capturing group keeps its number
     Copy(1);
+    OpenGroup();
     return Status::Ok();
   }
 
@@ -135,6 +162,9 @@ class PatternTranslator {
   size_t i_ = 0;
   bool in_class_ = false;
   size_t groups_ = 0;
+  std::vector<bool> open_groups_;  // per open group: holds a quantifier or '|'
+  bool closed_group_inner_ = false;
+  bool after_group_ = false;  // the previous token closed a group
   TranslatedPattern out_;
 };
 
@@ -146,6 +176,7 @@ namespace detail {
 struct RegexEngines {
   std::regex backtracking;
   std::optional<std::regex> linear;
+  bool linear_always = false;  // nested quantifiers: never risk exponential backtracking
 };
 }  // namespace detail
 
@@ -166,6 +197,7 @@ Result<std::shared_ptr<const Engines>> Compile(const TranslatedPattern& translat
   if (!translated.has_backreferences) {
     try {
       engines->linear.emplace(translated.regex, flags | std::regex_constants::__polynomial);
+      engines->linear_always = translated.nested_quantifiers;
     } catch (const std::regex_error&) {
       engines->linear.reset();  // long lines will fail with kTooLarge instead
     }
@@ -178,18 +210,26 @@ class RegexWorker : public StageWorker {
  public:
   RegexWorker(std::shared_ptr<const Engines> engines, bool search, ValueTyping types,
               std::vector<size_t> groups, std::vector<FieldId> ids)
-      : engines_(std::move(engines)), search_(search), types_(types), groups_(std::move(groups)),
+      : engines_(std::move(engines)),
+        search_(search),
+        types_(types),
+        groups_(std::move(groups)),
         ids_(std::move(ids)) {}
 
   Verdict Process(Item& item) override {
     std::string_view text;
     switch (CheckLine(item, text)) {
-      case LineStatus::kNoText: return Verdict::kPass;
-      case LineStatus::kRejected: return Verdict::kError;
-      case LineStatus::kText: break;
+      case LineStatus::kNoText:
+        return Verdict::kPass;
+      case LineStatus::kRejected:
+        return Verdict::kError;
+      case LineStatus::kText:
+        break;
     }
     const std::regex* engine = &engines_->backtracking;
-    if (text.size() > ParseRegexStage::kBacktrackingLineBytes) {
+    if (engines_->linear_always) {
+      engine = &*engines_->linear;
+    } else if (text.size() > ParseRegexStage::kBacktrackingLineBytes) {
       if (!engines_->linear) {
         return item.Fail(ErrorCode::kTooLarge,
                          "line of " + std::to_string(text.size()) +
@@ -206,14 +246,16 @@ class RegexWorker : public StageWorker {
       matched = search_ ? std::regex_search(begin, end, match_, *engine)
                         : std::regex_match(begin, end, match_, *engine);
     } catch (const std::regex_error& error) {
-      return item.Fail(ErrorCode::kStageFailure, std::string("regex engine gave up: ") + error.what());
+      return item.Fail(ErrorCode::kStageFailure,
+                       std::string("regex engine gave up: ") + error.what());
     }
     if (!matched) return item.Fail(ErrorCode::kInvalidInput, "line does not match pattern");
     item.record.Reserve(groups_.size());
     for (size_t k = 0; k < groups_.size(); ++k) {
       const std::csub_match& group = match_[groups_[k]];
       if (!group.matched) continue;  // an optional group that took no part
-      item.record.Append(ids_[k], InferValue(std::string_view(group.first, group.length()), types_));
+      item.record.Append(ids_[k],
+                         InferValue(std::string_view(group.first, group.length()), types_));
     }
     return Verdict::kPass;
   }
@@ -272,8 +314,8 @@ std::unique_ptr<StageWorker> ParseRegexStage::MakeWorker() {
     groups.push_back(translated_.group_numbers[k]);
     ids.push_back(ids_[k]);
   }
-  return std::make_unique<RegexWorker>(engines_, options_.search, options_.types,
-                                       std::move(groups), std::move(ids));
+  return std::make_unique<RegexWorker>(engines_, options_.search, options_.types, std::move(groups),
+                                       std::move(ids));
 }
 
 void ParseRegexStage::Project(const FieldNeeds& needed) { needed_ = needed; }
@@ -288,7 +330,8 @@ std::unique_ptr<Stage> MakeParseRegex(const ConfigNode& stage, ConfigErrors& err
   const ConfigNode* pattern_node = stage.Require("pattern", errors);
   if (pattern_node != nullptr) pattern = pattern_node->AsString(errors);
   if (auto search = ReadBool(stage, "search", false, errors)) options.search = *search;
-  if (auto types = ReadValueTyping(stage, "types", ValueTyping::kInfer, errors)) options.types = *types;
+  if (auto types = ReadValueTyping(stage, "types", ValueTyping::kInfer, errors))
+    options.types = *types;
   if (!pattern) return nullptr;
   options.pattern = std::move(*pattern);
   Result<std::unique_ptr<ParseRegexStage>> made = ParseRegexStage::Create(std::move(options));

@@ -4,9 +4,9 @@
 // YAML:
 //   - name: parse
 //     type: parse_regex
-//     pattern: '(?<ip>\S+) \S+ (?<user>\S+) \[(?<ts>[^\]]+)\] "(?<request>[^"]*)" (?<status>\d+) (?<bytes>\d+|-)'
-//     search: false        # true: the pattern may match part of the line (default: the whole line)
-//     types: infer         # infer | string (see text_values.h)
+//     pattern: '(?<ip>\S+) \S+ (?<user>\S+) \[(?<ts>[^\]]+)\] "(?<request>[^"]*)" (?<status>\d+)
+//     (?<bytes>\d+|-)' search: false        # true: the pattern may match part of the line
+//     (default: the whole line) types: infer         # infer | string (see text_values.h)
 //
 // In code:
 //   auto stage = sluice::ParseRegexStage::Create({.pattern = R"((?<user>\w+) (?<ms>\d+))"});
@@ -23,8 +23,10 @@
 // recurses once per character, so a long line would overflow the stack. Lines up to
 // kBacktrackingLineBytes use it; longer ones use libstdc++'s linear-time (Thompson NFA)
 // engine, which gives the same submatches without deep recursion or catastrophic
-// backtracking. That engine cannot do back-references: with them, lines longer than
-// kBacktrackingLineBytes fail with kTooLarge instead of risking the stack.
+// backtracking. Patterns with nested quantifiers ((x+)*, (a|ab)+), which can make
+// backtracking take exponential time, use the linear engine on every line. That engine
+// cannot do back-references: with them, lines longer than kBacktrackingLineBytes fail
+// with kTooLarge instead of risking the stack.
 //
 // A group that did not take part in the match (an optional one) gives no field. Values are
 // typed by `types`. Errors (kInvalidInput): the shared line checks (line_checks.h); "line
@@ -51,6 +53,9 @@ struct TranslatedPattern {
   std::vector<std::string> names;  // names[i]: the name of capture group group_numbers[i]
   std::vector<size_t> group_numbers;
   bool has_backreferences = false;
+  /// A group holding a quantifier or '|' is itself repeated ((x+)*, (a|ab)+): the
+  /// backtracking engine may take exponential time on such patterns.
+  bool nested_quantifiers = false;
 };
 
 /// Translates `pattern`. On error: kInvalidInput with "... at character N" (1-based).
@@ -58,7 +63,7 @@ Result<TranslatedPattern> TranslatePattern(std::string_view pattern);
 
 struct ParseRegexOptions {
   std::string pattern = "";  // with named groups
-  bool search = false;  // match anywhere in the line, not the whole line
+  bool search = false;       // match anywhere in the line, not the whole line
   ValueTyping types = ValueTyping::kInfer;
 };
 
@@ -95,7 +100,7 @@ class ParseRegexStage : public Stage {
   ParseRegexOptions options_;
   TranslatedPattern translated_;
   std::shared_ptr<const detail::RegexEngines> engines_;  // shared, read-only, by all workers
-  std::vector<FieldId> ids_;                // per named group
+  std::vector<FieldId> ids_;                             // per named group
   FieldNeeds needed_ = FieldNeeds::All();
 };
 

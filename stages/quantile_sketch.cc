@@ -7,8 +7,8 @@
 namespace sluice {
 namespace {
 
-constexpr double kGamma = (1 + QuantileSketch::kRelativeAccuracy) /
-                          (1 - QuantileSketch::kRelativeAccuracy);
+constexpr double kGamma =
+    (1 + QuantileSketch::kRelativeAccuracy) / (1 - QuantileSketch::kRelativeAccuracy);
 const double kLogGamma = std::log(kGamma);
 const double kInverseLogGamma = 1 / kLogGamma;
 // A bucket reports 2 * gamma^k / (gamma + 1): within alpha of every value in

@@ -3,8 +3,8 @@
 #include <functional>
 #include <regex>
 #include <stdexcept>
-#include <tuple>
 #include <string_view>
+#include <tuple>
 #include <unordered_set>
 
 #include "stages/detail/value_checks.h"
@@ -31,11 +31,16 @@ bool IsNumeric(FieldType type) { return type == FieldType::kInt || type == Field
 
 bool FitsType(FieldType type, const Value& value) {
   switch (type) {
-    case FieldType::kAny: return true;
-    case FieldType::kInt: return std::holds_alternative<int64_t>(value);
-    case FieldType::kNumber: return IsNumber(value);
-    case FieldType::kString: return std::holds_alternative<std::string>(value);
-    case FieldType::kBool: return std::holds_alternative<bool>(value);
+    case FieldType::kAny:
+      return true;
+    case FieldType::kInt:
+      return std::holds_alternative<int64_t>(value);
+    case FieldType::kNumber:
+      return IsNumber(value);
+    case FieldType::kString:
+      return std::holds_alternative<std::string>(value);
+    case FieldType::kBool:
+      return std::holds_alternative<bool>(value);
   }
   return false;
 }
@@ -57,19 +62,24 @@ void ForEachRuleProblem(const FieldRule& rule, const ProblemFn& report) {
       report(part, 0, std::string(key) + " needs type int or number, not " + type_name);
     } else if (!IsNumber(**bound) ||
                (std::holds_alternative<double>(**bound) && std::isnan(std::get<double>(**bound)))) {
-      report(part, 0, std::string(key) + " must be a number, got " + detail::DescribeValue(**bound));
+      report(part, 0,
+             std::string(key) + " must be a number, got " + detail::DescribeValue(**bound));
     }
   }
   if (rule.min && rule.max && IsNumber(*rule.min) && IsNumber(*rule.max) &&
       CompareNumbers(*rule.min, *rule.max) > 0) {
-    report(RulePart::kMin, 0, "min " + JsonText(*rule.min) + " is above max " + JsonText(*rule.max));
+    report(RulePart::kMin, 0,
+           "min " + JsonText(*rule.min) + " is above max " + JsonText(*rule.max));
   }
   const bool is_string = rule.type == FieldType::kString;
-  if (rule.min_length && !is_string) report(RulePart::kMinLength, 0, "min_length needs type string");
-  if (rule.max_length && !is_string) report(RulePart::kMaxLength, 0, "max_length needs type string");
+  if (rule.min_length && !is_string)
+    report(RulePart::kMinLength, 0, "min_length needs type string");
+  if (rule.max_length && !is_string)
+    report(RulePart::kMaxLength, 0, "max_length needs type string");
   if (rule.min_length && rule.max_length && *rule.min_length > *rule.max_length) {
-    report(RulePart::kMinLength, 0, "min_length " + std::to_string(*rule.min_length) +
-                                        " is above max_length " + std::to_string(*rule.max_length));
+    report(RulePart::kMinLength, 0,
+           "min_length " + std::to_string(*rule.min_length) + " is above max_length " +
+               std::to_string(*rule.max_length));
   }
   if (rule.pattern) {
     if (!is_string) report(RulePart::kPattern, 0, "pattern needs type string");
@@ -95,8 +105,8 @@ void ForEachRuleProblem(const FieldRule& rule, const ProblemFn& report) {
 struct CompiledRule {
   FieldId id = 0;
   FieldRule rule;
-  StringSet strings = {};        // one_of of a string field
-  bool allow_true = false;       // one_of of a bool field
+  StringSet strings = {};   // one_of of a string field
+  bool allow_true = false;  // one_of of a bool field
   bool allow_false = false;
   std::string one_of_text = {};  // "view, click, purchase", for messages
   std::optional<std::regex> regex = {};
@@ -117,10 +127,12 @@ CompiledRule Compile(const FieldRule& rule) {
   CompiledRule compiled{.id = FieldNames::Intern(rule.field), .rule = rule};
   for (const Value& allowed : rule.one_of) {
     if (const auto* s = std::get_if<std::string>(&allowed)) compiled.strings.insert(*s);
-    if (const auto* b = std::get_if<bool>(&allowed)) (*b ? compiled.allow_true : compiled.allow_false) = true;
+    if (const auto* b = std::get_if<bool>(&allowed))
+      (*b ? compiled.allow_true : compiled.allow_false) = true;
   }
   compiled.one_of_text = OneOfText(rule.one_of);
-  if (rule.pattern) compiled.regex.emplace(*rule.pattern, std::regex::ECMAScript | std::regex::optimize);
+  if (rule.pattern)
+    compiled.regex.emplace(*rule.pattern, std::regex::ECMAScript | std::regex::optimize);
   return compiled;
 }
 
@@ -169,14 +181,13 @@ std::optional<Failure> CheckString(const CompiledRule& c, const std::string& tex
                    FieldPrefix(c) + JsonText(text) + " is not one of " + c.one_of_text};
   }
   if (c.regex && text.size() > kMaxPatternInputBytes) {
-    return Failure{ErrorCode::kOutOfRange,
-                   FieldPrefix(c) + std::to_string(text.size()) +
-                       " bytes is too long to match a pattern (at most " +
-                       std::to_string(kMaxPatternInputBytes) + ")"};
+    return Failure{ErrorCode::kOutOfRange, FieldPrefix(c) + std::to_string(text.size()) +
+                                               " bytes is too long to match a pattern (at most " +
+                                               std::to_string(kMaxPatternInputBytes) + ")"};
   }
   if (c.regex && !std::regex_search(text, *c.regex)) {
-    return Failure{ErrorCode::kNotAllowed, FieldPrefix(c) + JsonText(text) +
-                                               " does not match pattern " + *c.rule.pattern};
+    return Failure{ErrorCode::kNotAllowed,
+                   FieldPrefix(c) + JsonText(text) + " does not match pattern " + *c.rule.pattern};
   }
   return std::nullopt;
 }
@@ -206,13 +217,15 @@ std::optional<Failure> Check(const CompiledRule& c, const Value* value) {
       if (!c.rule.one_of.empty() && !InNumberSet(c.rule.one_of, *value)) break;
       return std::nullopt;
     }
-    case FieldType::kString: return CheckString(c, std::get<std::string>(*value));
+    case FieldType::kString:
+      return CheckString(c, std::get<std::string>(*value));
     case FieldType::kBool: {
       const bool b = std::get<bool>(*value);
       if (!c.rule.one_of.empty() && !(b ? c.allow_true : c.allow_false)) break;
       return std::nullopt;
     }
-    case FieldType::kAny: return std::nullopt;
+    case FieldType::kAny:
+      return std::nullopt;
   }
   return Failure{ErrorCode::kNotAllowed,
                  FieldPrefix(c) + JsonText(*value) + " is not one of " + c.one_of_text};
@@ -250,11 +263,16 @@ class ValidateWorker final : public StageWorker {
 
 std::string_view FieldTypeName(FieldType type) {
   switch (type) {
-    case FieldType::kAny: return "any";
-    case FieldType::kInt: return "int";
-    case FieldType::kNumber: return "number";
-    case FieldType::kString: return "string";
-    case FieldType::kBool: return "bool";
+    case FieldType::kAny:
+      return "any";
+    case FieldType::kInt:
+      return "int";
+    case FieldType::kNumber:
+      return "number";
+    case FieldType::kString:
+      return "string";
+    case FieldType::kBool:
+      return "bool";
   }
   return "?";
 }
@@ -263,7 +281,8 @@ std::vector<std::string> CheckValidateOptions(const ValidateOptions& options) {
   std::vector<std::string> problems;
   std::unordered_set<std::string_view> seen;
   for (const FieldRule& rule : options.rules) {
-    if (!seen.insert(rule.field).second) problems.push_back("two rules for field '" + rule.field + "'");
+    if (!seen.insert(rule.field).second)
+      problems.push_back("two rules for field '" + rule.field + "'");
     ForEachRuleProblem(rule, [&](RulePart, size_t, std::string message) {
       problems.push_back("rule '" + rule.field + "': " + message);
     });
@@ -299,8 +318,8 @@ FieldNeeds ValidateStage::Reads() const {
 
 namespace {
 
-const std::vector<std::string> kRuleKeys = {"type",  "required", "min",        "max",
-                                            "one_of", "pattern", "min_length", "max_length"};
+const std::vector<std::string> kRuleKeys = {"type",   "required", "min",        "max",
+                                            "one_of", "pattern",  "min_length", "max_length"};
 
 std::optional<FieldType> ReadType(const ConfigNode& node, ConfigErrors& errors) {
   std::optional<std::string> name = node.AsString(errors);
@@ -309,8 +328,8 @@ std::optional<FieldType> ReadType(const ConfigNode& node, ConfigErrors& errors) 
     if (*name == FieldTypeName(t)) return t;
   }
   static const std::vector<std::pair<std::string_view, std::string_view>> kAliases = {
-      {"integer", "int"},   {"long", "int"},      {"float", "number"}, {"double", "number"},
-      {"boolean", "bool"},  {"str", "string"},    {"text", "string"}};
+      {"integer", "int"},  {"long", "int"},   {"float", "number"}, {"double", "number"},
+      {"boolean", "bool"}, {"str", "string"}, {"text", "string"}};
   std::string message = "unknown type '" + *name + "'; expected int, number, string or bool";
   std::string near = DidYouMean(*name, {"int", "number", "string", "bool"});
   for (const auto& [alias, type] : kAliases) {
@@ -352,7 +371,9 @@ std::vector<Value> ReadOneOf(const ConfigNode& node, FieldType type, ConfigError
       case FieldType::kInt:
         if (auto i = item.AsInt(errors)) value = Value{*i};
         break;
-      case FieldType::kNumber: value = ReadNumber(item, errors); break;
+      case FieldType::kNumber:
+        value = ReadNumber(item, errors);
+        break;
       case FieldType::kBool:
         if (auto b = item.AsBool(errors)) value = Value{*b};
         break;
@@ -377,7 +398,8 @@ std::optional<FieldRule> ReadRule(const ConfigNode& node, ConfigErrors& errors) 
   if (!node.is_map()) {
     errors.Add(node.mark(), "rule for '" + rule.field +
                                 "' must be a map like { type: int, required: true } or a type "
-                                "name, got " + node.Describe());
+                                "name, got " +
+                                node.Describe());
     return std::nullopt;
   }
   node.CheckKeys(kRuleKeys, errors);
@@ -400,10 +422,12 @@ std::optional<FieldRule> ReadRule(const ConfigNode& node, ConfigErrors& errors) 
   if (errors.size() != errors_before) return std::nullopt;
 
   ForEachRuleProblem(rule, [&](RulePart part, size_t index, std::string message) {
-    static constexpr const char* kKeys[] = {"", "min", "max", "one_of", "min_length",
-                                            "max_length", "pattern"};
-    const ConfigNode* at = part == RulePart::kRule ? &node : node.Get(kKeys[static_cast<int>(part)]);
-    if (part == RulePart::kOneOf && at && index < at->children().size()) at = &at->children()[index];
+    static constexpr const char* kKeys[] = {"",           "min",        "max",    "one_of",
+                                            "min_length", "max_length", "pattern"};
+    const ConfigNode* at =
+        part == RulePart::kRule ? &node : node.Get(kKeys[static_cast<int>(part)]);
+    if (part == RulePart::kOneOf && at && index < at->children().size())
+      at = &at->children()[index];
     errors.Add(at ? at->mark() : node.mark(), "rule '" + rule.field + "': " + message);
   });
   return errors.size() == errors_before ? std::optional(rule) : std::nullopt;

@@ -10,7 +10,8 @@ enum class ExitCode : int {
   kUsage = 2,               // a bad config, flag or command
   kErrorRatioExceeded = 3,  // errors/read > errors.max_error_ratio (output still written)
   kOutputFailure = 4,       // results, dead letters or the report could not be written
-  // 130 is kept for a future "interrupted by a signal".
+  kStalled = 5,             // a stage exceeded its stall_timeout (nothing more is written)
+  kInterrupted = 130,       // SIGINT/SIGTERM: stopped early (output and report written)
 };
 
 inline int ToInt(ExitCode code) { return static_cast<int>(code); }

@@ -11,6 +11,9 @@ constexpr const char* kExitCodes = R"(Exit codes:
   3  the error ratio (errors / records read) exceeded errors.max_error_ratio;
      the output, dead letters and report are still written
   4  output failure: results, dead letters or the --report file could not be written
+  5  a stage stalled (a worker exceeded its stall_timeout); the message names it
+130  interrupted (SIGINT/SIGTERM): input stopped, what was read drained and written;
+     a second signal, or shutdown_timeout passing, exits at once
 )";
 
 constexpr const char* kGeneral = R"(sluice: replay event logs through a YAML pipeline of stages.

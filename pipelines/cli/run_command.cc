@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -14,6 +15,7 @@
 
 #include "framework/clock.h"
 #include "pipelines/builder.h"
+#include "pipelines/cli/interrupt.h"
 #include "pipelines/cli/progress.h"
 #include "stages/sinks.h"
 
@@ -157,9 +159,21 @@ ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
   sinks->Wire(*pipeline);
 
   RunReport report;
+  bool interrupted = false;
   {
+    InterruptHandler interrupts(*pipeline, spec->shutdown_timeout);
     ProgressLine progress(*pipeline, !args.quiet && isatty(STDERR_FILENO) == 1);
-    report = pipeline->Run(**source);
+    try {
+      report = pipeline->Run(**source);
+    } catch (const StallError& stall) {
+      // The stuck worker cannot be stopped, and the results are incomplete: stop here.
+      progress.Stop();
+      std::fprintf(stderr, "sluice: %s\n", stall.what());
+      std::fflush(stderr);
+      std::_Exit(ToInt(ExitCode::kStalled));
+    }
+    interrupts.Disarm();
+    interrupted = interrupts.interrupted();
   }  // the progress line is erased before anything else reaches stderr
   ExitCode code = CloseSinks(*sinks);
 
@@ -181,6 +195,7 @@ ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
                  static_cast<unsigned long long>(report.totals.read), spec->errors.max_error_ratio);
     if (code == ExitCode::kOk) code = ExitCode::kErrorRatioExceeded;  // 4 outranks 3
   }
+  if (interrupted && code != ExitCode::kOutputFailure) code = ExitCode::kInterrupted;
   return code;
 }
 

@@ -22,10 +22,10 @@
 namespace {
 
 constexpr const char* kPatterns[] = {
-    R"((?<ip>\S+) \S+ (?<user>\S+) \[(?<ts>[^\]]+)\] "(?<request>[^"]*)" (?<status>\d+) (?<bytes>\d+|-))",
-    R"(user=(?<user>\w+)( event=(?<event>[a-z]+))?( ms=(?<ms>-?\d+(\.\d+)?))?)",
-    R"((?<user>\w+):(?<tag>\w+):\k<tag>(?<status>\d*))",
-    R"((?:(?P<user>[a-z]+)@(?P<host>[a-z.]+)|id(?P<status>\d{1,6}))(?P=user)?)",
+    R"re((?<ip>\S+) \S+ (?<user>\S+) \[(?<ts>[^\]]+)\] "(?<request>[^"]*)" (?<status>\d+) (?<bytes>\d+|-))re",
+    R"re(user=(?<user>\w+)( event=(?<event>[a-z]+))?( ms=(?<ms>-?\d+(\.\d+)?))?)re",
+    R"re((?<user>\w+):(?<tag>\w+):\k<tag>(?<status>\d*))re",
+    R"re((?:(?P<user>[a-z]+)@(?P<host>[a-z.]+)|id(?P<status>\d{1,6}))(?P=user)?)re",
 };
 
 void CheckPattern(std::string_view pattern) {

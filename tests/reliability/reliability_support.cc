@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,8 +37,13 @@ Child RunChild(const std::vector<std::string>& argv, const ChildOptions& options
   }
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  // Through peak_rss (see peak_rss.cc): wait4 on our own child would count this process's
+  // memory in the child's peak.
+  const std::string rss_path = capture.File("peak_rss");
+  std::vector<std::string> wrapped = {SLUICE_PEAK_RSS_PATH, rss_path};
+  wrapped.insert(wrapped.end(), argv.begin(), argv.end());
   std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  for (const std::string& arg : wrapped) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
 
   const auto start = std::chrono::steady_clock::now();
@@ -49,17 +53,17 @@ Child RunChild(const std::vector<std::string>& argv, const ChildOptions& options
   if (spawned != 0) {
     throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(spawned));
   }
-  // wait4, not waitpid + RUSAGE_CHILDREN: that one is the maximum over every child so far.
   int status = 0;
-  struct rusage usage {};
-  while (wait4(pid, &status, 0, &usage) < 0) {
-    if (errno != EINTR) throw std::runtime_error("wait4: " + std::string(std::strerror(errno)));
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw std::runtime_error("waitpid: " + std::string(std::strerror(errno)));
   }
   Child child;
   child.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   child.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  child.max_rss_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux: KiB
+  const std::string rss_kib = ReadFile(rss_path);
+  if (rss_kib.empty()) throw std::runtime_error("peak_rss could not run " + argv[0]);
+  child.max_rss_bytes = std::stoull(rss_kib) * 1024;
   if (!options.stdout_fd) child.out = ReadFile(out_path);
   child.err = ReadFile(err_path);
   return child;

@@ -29,12 +29,12 @@ struct Child {
   int exit_code = -1;          // 128 + N when killed by signal N
   std::string out;             // captured stdout (empty with stdout_fd)
   std::string err;             // captured stderr
-  uint64_t max_rss_bytes = 0;  // the child's own peak resident memory
+  uint64_t max_rss_bytes = 0;  // the child's own peak resident memory (see peak_rss.cc)
   double wall_seconds = 0;
 };
 
-/// Runs `argv` (argv[0] a path) and waits for it. Throws std::runtime_error when it cannot
-/// start.
+/// Runs `argv` (argv[0] a path) through peak_rss and waits for it. Throws
+/// std::runtime_error when it cannot start.
 Child RunChild(const std::vector<std::string>& argv, const ChildOptions& options = {});
 /// Runs the `sluice` binary under test with `args`.
 Child RunSluice(std::vector<std::string> args, const ChildOptions& options = {});

@@ -55,23 +55,33 @@ TEST(OverridesTest, SetsStageWorkersQueueAndOrdered) {
 }
 
 TEST(OverridesTest, CreatesMissingKeysUnderAStage) {
-  Outcome o = WithSets({"stages.check.queue.capacity=8", "stages.check.queue.batch=16"});
+  Outcome o = WithSets({"stages.check.queue.capacity=8", "stages.parse.queue.batch=16"});
   ASSERT_TRUE(o.spec) << ::testing::PrintToString(o.errors);
   ASSERT_TRUE(o.spec->stages[1].queue);
   EXPECT_EQ(o.spec->stages[1].queue->capacity, 8);
-  EXPECT_EQ(o.spec->stages[1].queue->batch, 16);
-  EXPECT_FALSE(o.spec->stages[0].queue);
+  EXPECT_EQ(o.spec->stages[1].queue->batch, QueueOptions{}.batch);  // the pipeline's
+  ASSERT_TRUE(o.spec->stages[0].queue);
+  EXPECT_EQ(o.spec->stages[0].queue->batch, 16);
+  EXPECT_EQ(o.spec->stages[0].queue->capacity, QueueOptions{}.capacity);
+  EXPECT_FALSE(o.spec->stages[2].queue);
 }
 
 TEST(OverridesTest, FlowValuesAndIndexes) {
-  Outcome o = WithSets({"stages.check.queue={capacity: 8, batch: 2}", "stages.0.workers=3",
-                        "source={type: file, path: in.log}"});
+  Outcome o = WithSets({"stages.check.queue={capacity: 8}", "stages.0.workers=3",
+                        "stages.parse.queue={batch: 2}", "source={type: file, path: in.log}"});
   ASSERT_TRUE(o.spec) << ::testing::PrintToString(o.errors);
   EXPECT_EQ(o.spec->stages[1].queue->capacity, 8);
-  EXPECT_EQ(o.spec->stages[1].queue->batch, 2);
+  EXPECT_EQ(o.spec->stages[0].queue->batch, 2);
   EXPECT_EQ(o.spec->stages[0].workers, 3);
   EXPECT_EQ(o.spec->source.type, SourceType::kFile);
   EXPECT_EQ(o.spec->source.path, "in.log");
+}
+
+TEST(OverridesTest, FlowValueErrorsPointIntoTheValue) {
+  EXPECT_THAT(WithSets({"stages.check.queue={capacity: 8, batch: 2}"}).errors,
+              ElementsAre("--set stages.check.queue={capacity: 8, batch: 2}:1:15: queue.batch can "
+                          "only be set on the first stage (or for the whole pipeline): batches "
+                          "are sized where records enter and keep that size"));
 }
 
 TEST(OverridesTest, LaterSetsWin) {

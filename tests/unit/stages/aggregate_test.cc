@@ -79,7 +79,7 @@ std::vector<Record> Aggregate(Stage& stage, const std::vector<Record>& records,
   for (size_t w = 0; w < workers; ++w) pool.push_back(stage.MakeWorker());
   for (size_t i = 0; i < records.size(); ++i) {
     Item item;
-  item.record = records[i];
+    item.record = records[i];
     const Verdict verdict = pool[assignment[i]]->Process(item);
     EXPECT_EQ(verdict, Verdict::kAbsorb) << (item.error ? item.error->message : "");
   }
@@ -125,9 +125,9 @@ TEST(AggregateTest, EveryMetricOnKnownData) {
   };
   std::vector<Record> rows = AggregateOnOneWorker(*stage, records);
   ASSERT_EQ(rows.size(), 2u);
-  EXPECT_THAT(FieldNamesOf(rows[0]), ElementsAre("event", "count", "sum_bytes", "min_latency",
-                                                 "max_latency", "mean_latency", "p99_latency",
-                                                 "users"));
+  EXPECT_THAT(FieldNamesOf(rows[0]),
+              ElementsAre("event", "count", "sum_bytes", "min_latency", "max_latency",
+                          "mean_latency", "p99_latency", "users"));
   const Record& click = rows[0];
   EXPECT_EQ(Get(click, "event"), Value{std::string("click")});
   EXPECT_EQ(Get(click, "count"), Value{int64_t{3}});
@@ -147,8 +147,9 @@ TEST(AggregateTest, EveryMetricOnKnownData) {
 }
 
 TEST(AggregateTest, AbsorbsRecordsAndReadsOnlyWhatItNeeds) {
-  auto stage = FromYaml("group_by: [event]\nwindow: { time_field: ts, tumbling: 1m }\n"
-                        "metrics:\n  n: count\n  b: { sum: bytes }\n  u: { distinct: user }\n");
+  auto stage = FromYaml(
+      "group_by: [event]\nwindow: { time_field: ts, tumbling: 1m }\n"
+      "metrics:\n  n: count\n  b: { sum: bytes }\n  u: { distinct: user }\n");
   EXPECT_TRUE(stage->AbsorbsRecords());
   FieldNeeds needs = stage->Reads();
   EXPECT_FALSE(needs.all);
@@ -172,14 +173,15 @@ TEST(AggregateTest, GlobalGroupWithoutGroupBy) {
 }
 
 TEST(AggregateTest, TumblingWindowsFromEpochSecondsMillisecondsAndRfc3339) {
-  auto stage = FromYaml("group_by: [event]\nwindow: { time_field: ts, tumbling: 1m }\n"
-                        "metrics: { n: count }\n");
+  auto stage = FromYaml(
+      "group_by: [event]\nwindow: { time_field: ts, tumbling: 1m }\n"
+      "metrics: { n: count }\n");
   const auto at = [](Value ts, const char* event) {
     return Rec({{"ts", std::move(ts)}, {"event", std::string(event)}});
   };
   std::vector<Record> records = {
-      at(Value{int64_t{1704067200}}, "click"),                      // 00:00:00 (epoch s)
-      at(Value{int64_t{1704067259999}}, "click"),                   // 00:00:59.999 (epoch ms)
+      at(Value{int64_t{1704067200}}, "click"),                       // 00:00:00 (epoch s)
+      at(Value{int64_t{1704067259999}}, "click"),                    // 00:00:59.999 (epoch ms)
       at(Value{std::string("2024-01-01T01:00:30+01:00")}, "click"),  // 00:00:30 (RFC 3339)
       at(Value{std::string("2024-01-01T00:01:00Z")}, "click"),       // next minute
       at(Value{1704067200.5}, "view"),                               // double seconds
@@ -189,29 +191,31 @@ TEST(AggregateTest, TumblingWindowsFromEpochSecondsMillisecondsAndRfc3339) {
   const auto row = [](const char* start, const char* event, int64_t n) {
     return Rec({{"window_start", std::string(start)}, {"event", std::string(event)}, {"n", n}});
   };
-  EXPECT_THAT(rows, ElementsAre(row("2023-12-31T23:59:00Z", "view", 1),
-                                row("2024-01-01T00:00:00Z", "click", 3),
-                                row("2024-01-01T00:00:00Z", "view", 1),
-                                row("2024-01-01T00:01:00Z", "click", 1)));
+  EXPECT_THAT(
+      rows,
+      ElementsAre(row("2023-12-31T23:59:00Z", "view", 1), row("2024-01-01T00:00:00Z", "click", 3),
+                  row("2024-01-01T00:00:00Z", "view", 1), row("2024-01-01T00:01:00Z", "click", 1)));
 }
 
 TEST(AggregateTest, WindowsBeforeTheEpochAndOfOddWidths) {
   auto stage = FromYaml("window: { time_field: ts, tumbling: 250ms }\nmetrics: { n: count }\n");
-  std::vector<Record> rows = AggregateOnOneWorker(
-      *stage, {Rec({{"ts", std::string("1969-12-31T23:59:59.900Z")}}),
-               Rec({{"ts", std::string("1970-01-01T00:00:00.300Z")}})});
+  std::vector<Record> rows =
+      AggregateOnOneWorker(*stage, {Rec({{"ts", std::string("1969-12-31T23:59:59.900Z")}}),
+                                    Rec({{"ts", std::string("1970-01-01T00:00:00.300Z")}})});
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(Get(rows[0], "window_start"), Value{std::string("1969-12-31T23:59:59.750Z")});
   EXPECT_EQ(Get(rows[1], "window_start"), Value{std::string("1970-01-01T00:00:00.250Z")});
 }
 
 TEST(AggregateTest, BadRecordsFailBeforeTouchingAnyGroup) {
-  auto stage = FromYaml("group_by: [event]\nwindow: { time_field: ts, tumbling: 1m }\n"
-                        "metrics:\n  n: count\n  total: { sum: bytes }\n  top: { max: latency_ms }\n");
+  auto stage = FromYaml(
+      "group_by: [event]\nwindow: { time_field: ts, tumbling: 1m }\n"
+      "metrics:\n  n: count\n  total: { sum: bytes }\n  top: { max: latency_ms }\n");
   std::unique_ptr<StageWorker> worker = stage->MakeWorker();
   const auto rec = [](Value ts, Value bytes, Value latency) {
     Record r = Rec({{"event", std::string("click")}, {"ts", std::move(ts)}});
-    if (!std::holds_alternative<std::monostate>(bytes)) r.Append(FieldNames::Intern("bytes"), bytes);
+    if (!std::holds_alternative<std::monostate>(bytes))
+      r.Append(FieldNames::Intern("bytes"), bytes);
     r.Append(FieldNames::Intern("latency_ms"), std::move(latency));
     return r;
   };
@@ -219,7 +223,8 @@ TEST(AggregateTest, BadRecordsFailBeforeTouchingAnyGroup) {
   Outcome no_time = Process(*worker, Rec({{"event", std::string("click")}}));
   EXPECT_EQ(no_time.code, ErrorCode::kMissingField);
   EXPECT_EQ(no_time.message, "missing field 'ts' (the window's time field)");
-  Outcome bad_time = Process(*worker, rec(Value{std::string("noon")}, Value{int64_t{1}}, Value{1.0}));
+  Outcome bad_time =
+      Process(*worker, rec(Value{std::string("noon")}, Value{int64_t{1}}, Value{1.0}));
   EXPECT_EQ(bad_time.code, ErrorCode::kWrongType);
   EXPECT_EQ(bad_time.message,
             "field 'ts': \"noon\" is not an RFC 3339 time: expected 4-digit year at character 1");
@@ -231,10 +236,12 @@ TEST(AggregateTest, BadRecordsFailBeforeTouchingAnyGroup) {
   EXPECT_EQ(text.message, "field 'bytes': expected a number for metric 'total', got string \"12\"");
   Outcome nan = Process(*worker, rec(t, Value{int64_t{1}}, Value{std::nan("")}));
   EXPECT_EQ(nan.code, ErrorCode::kOutOfRange);
-  EXPECT_EQ(nan.message, "field 'latency_ms': expected a finite number for metric 'top', got double NaN");
+  EXPECT_EQ(nan.message,
+            "field 'latency_ms': expected a finite number for metric 'top', got double NaN");
   Outcome huge = Process(*worker, rec(t, Value{1e18}, Value{1.0}));
   EXPECT_EQ(huge.code, ErrorCode::kOutOfRange);
-  EXPECT_EQ(huge.message, "field 'bytes': 1e+18 is beyond +-1e18, the range metric 'total' sums exactly");
+  EXPECT_EQ(huge.message,
+            "field 'bytes': 1e+18 is beyond +-1e18, the range metric 'total' sums exactly");
   // max alone takes any finite double; the one good record is the only one counted.
   EXPECT_EQ(Process(*worker, rec(t, Value{int64_t{5}}, Value{1e300})).verdict, Verdict::kAbsorb);
   std::vector<std::unique_ptr<StageWorker>> pool;
@@ -252,8 +259,8 @@ TEST(AggregateTest, IntSumsAreExactAndWidenToDoubleOnlyWhenTheTotalOverflows) {
   const auto rec = [](const char* g, Value v) { return Rec({{"g", std::string(g)}, {"v", v}}); };
   std::vector<Record> rows = AggregateOnOneWorker(
       *stage, {rec("back", Value{kMax}), rec("back", Value{kMax}), rec("back", Value{-kMax}),
-               rec("over", Value{kMax}), rec("over", Value{kMax}),
-               rec("mixed", Value{int64_t{1}}), rec("mixed", Value{0.5})});
+               rec("over", Value{kMax}), rec("over", Value{kMax}), rec("mixed", Value{int64_t{1}}),
+               rec("mixed", Value{0.5})});
   ASSERT_EQ(rows.size(), 3u);
   // The intermediate total passed 2^63, the final one is back in range: still an exact int.
   EXPECT_EQ(Get(rows[0], "g"), Value{std::string("back")});
@@ -276,21 +283,27 @@ TEST(AggregateTest, DoubleSumsAreExactInFixedPoint) {
 }
 
 TEST(AggregateTest, GroupsCompareLikeCompareValuesAndComeOutSorted) {
-  auto stage = FromYaml("group_by: [k]\nmetrics: { n: count, lo: { min: v }, d: { distinct: v } }\n");
+  auto stage =
+      FromYaml("group_by: [k]\nmetrics: { n: count, lo: { min: v }, d: { distinct: v } }\n");
   const auto rec = [](Value k, Value v) { return Rec({{"k", std::move(k)}, {"v", std::move(v)}}); };
   std::vector<Record> records = {
-      rec(Value{std::string("b")}, Value{int64_t{1}}), rec(Value{2.5}, Value{int64_t{1}}),
-      rec(Value{int64_t{1}}, Value{5.0}),               rec(Value{1.0}, Value{int64_t{5}}),
-      rec(Value{true}, Value{int64_t{1}}),              rec(Value{std::string("a")}, Value{1.0}),
-      rec(Value{}, Value{int64_t{1}}),                  Rec({{"v", Value{int64_t{7}}}}),
-      rec(Value{int64_t{-3}}, Value{int64_t{1}}),       rec(Value{false}, Value{int64_t{1}}),
+      rec(Value{std::string("b")}, Value{int64_t{1}}),
+      rec(Value{2.5}, Value{int64_t{1}}),
+      rec(Value{int64_t{1}}, Value{5.0}),
+      rec(Value{1.0}, Value{int64_t{5}}),
+      rec(Value{true}, Value{int64_t{1}}),
+      rec(Value{std::string("a")}, Value{1.0}),
+      rec(Value{}, Value{int64_t{1}}),
+      Rec({{"v", Value{int64_t{7}}}}),
+      rec(Value{int64_t{-3}}, Value{int64_t{1}}),
+      rec(Value{false}, Value{int64_t{1}}),
   };
   std::vector<Record> rows = AggregateOnOneWorker(*stage, records);
   std::vector<Value> keys;
   for (const Record& row : rows) keys.push_back(Get(row, "k"));
-  EXPECT_THAT(keys, ElementsAre(Value{}, Value{false}, Value{true}, Value{int64_t{-3}},
-                                Value{int64_t{1}}, Value{2.5}, Value{std::string("a")},
-                                Value{std::string("b")}));
+  EXPECT_THAT(keys,
+              ElementsAre(Value{}, Value{false}, Value{true}, Value{int64_t{-3}}, Value{int64_t{1}},
+                          Value{2.5}, Value{std::string("a")}, Value{std::string("b")}));
   // null holds the record without k and the one with k: null.
   EXPECT_EQ(Get(rows[0], "n"), Value{int64_t{2}});
   // 1 and 1.0 are one group, reported as the int; min of 5.0 and 5 is the int 5; the
@@ -319,8 +332,8 @@ TEST(AggregateTest, DistinctTellsTypesApartButNotIntsFromEqualDoubles) {
   auto stage = FromYaml("metrics: { d: { distinct: v } }\n");
   std::vector<Record> rows = AggregateOnOneWorker(
       *stage, {Rec({{"v", int64_t{1}}}), Rec({{"v", 1.0}}), Rec({{"v", std::string("1")}}),
-               Rec({{"v", true}}), Rec({{"v", Value{}}}), Rec({{"v", Value{}}}),
-               Rec({{"v", 1.5}}), Rec({{"v", std::string("")}})});
+               Rec({{"v", true}}), Rec({{"v", Value{}}}), Rec({{"v", Value{}}}), Rec({{"v", 1.5}}),
+               Rec({{"v", std::string("")}})});
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(Get(rows[0], "d"), Value{int64_t{6}});  // 1, "1", true, null, 1.5, ""
 }
@@ -330,19 +343,24 @@ TEST(AggregateTest, DistinctTellsTypesApartButNotIntsFromEqualDoubles) {
 std::vector<Record> MixedRecords(size_t n) {
   std::mt19937_64 random(11);
   std::vector<Record> records;
-  const std::vector<Value> keys = {Value{std::string("view")}, Value{std::string("click")},
-                                   Value{int64_t{1}},          Value{1.0},
-                                   Value{},                    Value{2.5},
+  const std::vector<Value> keys = {Value{std::string("view")},
+                                   Value{std::string("click")},
+                                   Value{int64_t{1}},
+                                   Value{1.0},
+                                   Value{},
+                                   Value{2.5},
                                    Value{true}};
   for (size_t i = 0; i < n; ++i) {
     Record r;
     const uint64_t pick = random();
     if (pick % 11 != 0) r.Append(FieldNames::Intern("event"), keys[pick % keys.size()]);
-    r.Append(FieldNames::Intern("ts"), Value{int64_t{1704067200} + static_cast<int64_t>(random() % 300)});
+    r.Append(FieldNames::Intern("ts"),
+             Value{int64_t{1704067200} + static_cast<int64_t>(random() % 300)});
     const double latency = std::ldexp(static_cast<double>(random() % 100000), -7) + 0.1;
     r.Append(FieldNames::Intern("latency_ms"),
              pick % 3 == 0 ? Value{static_cast<int64_t>(latency)} : Value{latency});
-    r.Append(FieldNames::Intern("bytes"), Value{static_cast<int64_t>(random() >> 2) - (int64_t{1} << 60)});
+    r.Append(FieldNames::Intern("bytes"),
+             Value{static_cast<int64_t>(random() >> 2) - (int64_t{1} << 60)});
     r.Append(FieldNames::Intern("user"), Value{std::string("u") + std::to_string(random() % 50)});
     records.push_back(std::move(r));
   }
@@ -374,8 +392,8 @@ metrics:
       std::shuffle(shuffled.begin(), shuffled.end(), random);
       std::vector<size_t> assignment(shuffled.size());
       for (size_t i = 0; i < shuffled.size(); ++i) {
-        assignment[i] = split == 0   ? i % workers                          // round robin
-                        : split == 1 ? i * workers / shuffled.size()        // contiguous slices
+        assignment[i] = split == 0   ? i % workers                    // round robin
+                        : split == 1 ? i * workers / shuffled.size()  // contiguous slices
                                      : static_cast<size_t>(random() % workers);  // random
       }
       EXPECT_EQ(Aggregate(*stage, shuffled, assignment, workers), baseline)
@@ -396,7 +414,8 @@ TEST(AggregateTest, FinishEmptiesTheWorkers) {
 }
 
 TEST(AggregateConfigTest, PercentilesParse) {
-  auto stage = FromYaml("metrics: { a: { p0: v }, b: { p99.9: v }, c: { p100: v }, d: { p50: v } }\n");
+  auto stage =
+      FromYaml("metrics: { a: { p0: v }, b: { p99.9: v }, c: { p100: v }, d: { p50: v } }\n");
   std::vector<Record> records;
   for (int i = 1; i <= 1000; ++i) records.push_back(Rec({{"v", int64_t{i}}}));
   std::vector<Record> rows = AggregateOnOneWorker(*stage, records);
@@ -445,8 +464,10 @@ TEST(AggregateConfigTest, MetricsAreRequired) {
               ElementsAre("p.yaml:1:1: missing required key 'metrics'"));
   EXPECT_THAT(ConfigProblems("metrics: {}\n"),
               ElementsAre(HasSubstr("p.yaml:1:10: metrics must be a non-empty map")));
-  EXPECT_THAT(ConfigProblems("window: { time_field: ts, tumbling: 1m }\nmetrics: { window_start: count }\n"),
-              ElementsAre(HasSubstr("p.yaml:2:12: metric 'window_start' has the name of a row field")));
+  EXPECT_THAT(
+      ConfigProblems(
+          "window: { time_field: ts, tumbling: 1m }\nmetrics: { window_start: count }\n"),
+      ElementsAre(HasSubstr("p.yaml:2:12: metric 'window_start' has the name of a row field")));
 }
 
 TEST(AggregateOptionsTest, BuiltInCode) {

@@ -76,11 +76,14 @@ TEST(EventTimeTest, ReasonsPointAtTheProblem) {
   EXPECT_EQ(why(Str("1900-02-29T00:00:00Z")),
             "\"1900-02-29T00:00:00Z\" is not an RFC 3339 time: day 29 of a month with 28 at "
             "character 9");
-  EXPECT_THAT(why(Str("2024-01-01T00:00:00")), HasSubstr("expected 'Z' or a +HH:MM offset at character 20"));
+  EXPECT_THAT(why(Str("2024-01-01T00:00:00")),
+              HasSubstr("expected 'Z' or a +HH:MM offset at character 20"));
   EXPECT_THAT(why(Str("2024-01-01T24:00:00Z")), HasSubstr("hour 24 at character 12"));
   EXPECT_THAT(why(Str("2024-01-01T00:00Z")), HasSubstr("expected ':' at character 17"));
-  EXPECT_THAT(why(Str("2024-01-01T00:00:00Zjunk")), HasSubstr("unexpected text after the time at character 21"));
-  EXPECT_THAT(why(Str("2024-01-01T00:00:00.Z")), HasSubstr("expected digits after '.' at character 21"));
+  EXPECT_THAT(why(Str("2024-01-01T00:00:00Zjunk")),
+              HasSubstr("unexpected text after the time at character 21"));
+  EXPECT_THAT(why(Str("2024-01-01T00:00:00.Z")),
+              HasSubstr("expected digits after '.' at character 21"));
   EXPECT_THAT(why(Str("yesterday")), HasSubstr("expected 4-digit year at character 1"));
   EXPECT_THAT(why(Str("99999999999999999")), HasSubstr("not an epoch time in years 0000..9999"));
   EXPECT_EQ(why(Value{true}), "expected an epoch time or an RFC 3339 string, got bool true");

@@ -1,11 +1,11 @@
 // Tests for the shared raw-line checks and the text value helpers of the parse stages.
 #include "stages/line_checks.h"
 
-#include <random>
-#include <string>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <random>
+#include <string>
 
 #include "stages/text_values.h"
 
@@ -27,7 +27,8 @@ Checked Check(std::string_view line) {
   batch.Seal();
   Item& item = batch.items[0];
   std::string_view text;
-  Checked out{.status = CheckLine(item, text), .text = std::string(text), .code = {}, .message = {}};
+  Checked out{
+      .status = CheckLine(item, text), .text = std::string(text), .code = {}, .message = {}};
   if (item.error) {
     out.code = item.error->code;
     out.message = item.error->message;
@@ -109,7 +110,8 @@ TEST(FindInvalidUtf8Test, AgreesWithItselfOnRandomBytes) {
   std::mt19937 random(7);
   for (int round = 0; round < 2000; ++round) {
     std::string text(random() % 24, '\0');
-    for (char& c : text) c = static_cast<char>(random() % 4 == 0 ? random() % 256 : 'a' + random() % 26);
+    for (char& c : text)
+      c = static_cast<char>(random() % 4 == 0 ? random() % 256 : 'a' + random() % 26);
     const size_t bad = FindInvalidUtf8(text);
     if (bad == std::string_view::npos) continue;
     ASSERT_LT(bad, text.size());
@@ -147,8 +149,8 @@ TEST(InferValueTest, TypesBoolsAndNull) {
 }
 
 TEST(InferValueTest, KeepsEverythingElseAsText) {
-  for (std::string_view text : {"007", "+1", "1.", ".5", "1e", "0x1F", "nan", "inf", "TRUE",
-                                " 42", "42 ", "1,000", "-", "1e999", "12ab", "--1"}) {
+  for (std::string_view text : {"007", "+1", "1.", ".5", "1e", "0x1F", "nan", "inf", "TRUE", " 42",
+                                "42 ", "1,000", "-", "1e999", "12ab", "--1"}) {
     EXPECT_EQ(InferValue(text, ValueTyping::kInfer), Value(std::string(text))) << text;
   }
 }

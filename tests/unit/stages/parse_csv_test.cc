@@ -1,14 +1,14 @@
 // Tests for the parse_csv stage, including the header row shared across workers.
 #include "stages/parse_csv.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "framework/pipeline.h"
 #include "unit/stages/parse_test_util.h"
@@ -16,12 +16,12 @@
 namespace sluice {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using parse_test::FieldNamesOf;
 using parse_test::FieldOf;
 using parse_test::ParseLines;
 using parse_test::StageConfig;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 Value Str(std::string s) { return Value(std::move(s)); }
 Value Int(int64_t i) { return Value(i); }
@@ -45,8 +45,8 @@ TEST(ParseCsvTest, ParsesAndInfersTypes) {
 }
 
 TEST(ParseCsvTest, StringTypesKeepText) {
-  ParseCsvStage stage(ParseCsvOptions{.columns = {"a", "b"}, .header = false,
-                                      .types = ValueTyping::kString});
+  ParseCsvStage stage(
+      ParseCsvOptions{.columns = {"a", "b"}, .header = false, .types = ValueTyping::kString});
   auto out = ParseLines(stage, {"42,"});
   ASSERT_EQ(out.verdicts[0], Verdict::kPass);
   EXPECT_EQ(FieldOf(out.item(0), "a"), Str("42"));
@@ -71,8 +71,8 @@ TEST(ParseCsvTest, HandlesRfc4180Quoting) {
 }
 
 TEST(ParseCsvTest, CustomDelimiterAndQuote) {
-  ParseCsvStage stage(ParseCsvOptions{.columns = {"a", "b"}, .header = false, .delimiter = '\t',
-                                      .quote = '\''});
+  ParseCsvStage stage(
+      ParseCsvOptions{.columns = {"a", "b"}, .header = false, .delimiter = '\t', .quote = '\''});
   auto out = ParseLines(stage, {"'x\ty'\t7", "a,b\t'it''s'"});
   ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
   EXPECT_EQ(FieldOf(out.item(0), "a"), Str("x\ty"));
@@ -207,7 +207,8 @@ TEST(ParseCsvTest, HeaderFromLineOneThroughPipelineWithManyWorkers) {
     pipeline.OnError([&](const Error& error) { errors.push_back(error.message); });
     pipeline.Start();
     pipeline.Push("name,n");
-    for (int i = 1; i <= 2000; ++i) pipeline.Push("row" + std::to_string(i) + "," + std::to_string(i));
+    for (int i = 1; i <= 2000; ++i)
+      pipeline.Push("row" + std::to_string(i) + "," + std::to_string(i));
     const RunReport report = pipeline.Finish();
     (void)report;
     EXPECT_THAT(errors, ElementsAre()) << workers << " workers";

@@ -1,31 +1,32 @@
 // Tests for the parse_json stage.
 #include "stages/parse_json.h"
 
-#include <string>
-#include <vector>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 
 #include "unit/stages/parse_test_util.h"
 
 namespace sluice {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using parse_test::FieldNamesOf;
 using parse_test::FieldOf;
 using parse_test::ParseLines;
 using parse_test::StageConfig;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 Value Str(std::string s) { return Value(std::move(s)); }
 Value Int(int64_t i) { return Value(i); }
 
 TEST(ParseJsonTest, ParsesEveryValueType) {
   ParseJsonStage stage;
-  auto out = ParseLines(stage, {R"({"s":"a\"b\n\u00e9","i":-42,"d":1.5,"t":true,"f":false,"n":null})"});
+  auto out =
+      ParseLines(stage, {R"({"s":"a\"b\n\u00e9","i":-42,"d":1.5,"t":true,"f":false,"n":null})"});
   ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
   const Item& item = out.item(0);
   EXPECT_THAT(FieldNamesOf(item), ElementsAre("s", "i", "d", "t", "f", "n"));
@@ -39,8 +40,9 @@ TEST(ParseJsonTest, ParsesEveryValueType) {
 
 TEST(ParseJsonTest, IntegersBeyondInt64BecomeDoubles) {
   ParseJsonStage stage;
-  auto out = ParseLines(stage, {R"({"max":9223372036854775807,"big":9223372036854775808,)"
-                                R"("neg":-9223372036854775809,"huge":123456789012345678901234567890})"});
+  auto out =
+      ParseLines(stage, {R"({"max":9223372036854775807,"big":9223372036854775808,)"
+                         R"("neg":-9223372036854775809,"huge":123456789012345678901234567890})"});
   ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
   EXPECT_EQ(FieldOf(out.item(0), "max"), Int(9223372036854775807));
   EXPECT_EQ(FieldOf(out.item(0), "big"), Value(9223372036854775808.0));
@@ -105,15 +107,15 @@ TEST(ParseJsonTest, RejectsTrailingContent) {
 TEST(ParseJsonTest, ReportsSyntaxErrorsWithReasonAndColumn) {
   ParseJsonStage stage;
   const std::vector<std::string> lines = {
-      R"({"a" 1})",           // missing colon
-      R"({"a":01})",          // leading zero
-      R"({"a":tru})",         // bad literal
-      R"({"a":"open)",        // unterminated string
-      R"({"a":1)",            // unclosed object
-      R"({"a":1,})",          // trailing comma
-      R"({"a":"x\q"})",       // bad escape
+      R"({"a" 1})",             // missing colon
+      R"({"a":01})",            // leading zero
+      R"({"a":tru})",           // bad literal
+      R"({"a":"open)",          // unterminated string
+      R"({"a":1)",              // unclosed object
+      R"({"a":1,})",            // trailing comma
+      R"({"a":"x\q"})",         // bad escape
       "{\"a\":\"tab\there\"}",  // raw control character
-      R"({"a":{"b":nul}})",   // bad literal inside a kept nested value
+      R"({"a":{"b":nul}})",     // bad literal inside a kept nested value
   };
   auto out = ParseLines(stage, lines);
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -138,6 +140,15 @@ TEST(ParseJsonTest, SharedLineChecks) {
   EXPECT_EQ(out.message(2), "NUL byte at column 7");
   EXPECT_EQ(out.code(3), ErrorCode::kInvalidEncoding);
   EXPECT_EQ(out.message(3), "invalid UTF-8 at column 7");
+}
+
+TEST(ParseJsonTest, InvalidUtf8IsCaughtEvenInSkippedValues) {
+  ParseJsonStage stage;
+  stage.Project(FieldNeeds::Only({"keep"}));
+  auto out = ParseLines(stage, {"{\"skip\":\"ok \xc3\x28\",\"keep\":1}", "{\"k\xff\":1}"});
+  EXPECT_EQ(out.code(0), ErrorCode::kInvalidEncoding);
+  EXPECT_EQ(out.message(0), "invalid UTF-8 at column 13");
+  EXPECT_EQ(out.message(1), "invalid UTF-8 at column 4");
 }
 
 TEST(ParseJsonTest, ToleratesCarriageReturn) {

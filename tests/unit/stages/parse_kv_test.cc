@@ -1,23 +1,23 @@
 // Tests for the parse_kv stage.
 #include "stages/parse_kv.h"
 
-#include <string>
-#include <vector>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 
 #include "unit/stages/parse_test_util.h"
 
 namespace sluice {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using parse_test::FieldNamesOf;
 using parse_test::FieldOf;
 using parse_test::ParseLines;
 using parse_test::StageConfig;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 Value Str(std::string s) { return Value(std::move(s)); }
 Value Int(int64_t i) { return Value(i); }
@@ -64,7 +64,8 @@ TEST(ParseKvTest, DuplicateKeysLastOneWins) {
 
 TEST(ParseKvTest, KeyValueLayout) {
   ParseKvStage stage(ParseKvOptions{.layout = KvLayout::kKeyValue});
-  auto out = ParseLines(stage, {"users:42", "latency:150", "ratio = 0.5", "note: a b", "name=\"x y\""});
+  auto out =
+      ParseLines(stage, {"users:42", "latency:150", "ratio = 0.5", "note: a b", "name=\"x y\""});
   for (size_t i = 0; i < 5; ++i) ASSERT_EQ(out.verdicts[i], Verdict::kPass) << out.message(i);
   EXPECT_THAT(FieldNamesOf(out.item(0)), ElementsAre("key", "value"));
   EXPECT_EQ(FieldOf(out.item(0), "key"), Str("users"));
@@ -77,8 +78,8 @@ TEST(ParseKvTest, KeyValueLayout) {
 }
 
 TEST(ParseKvTest, KeyValueLayoutCustomFieldNames) {
-  ParseKvStage stage(ParseKvOptions{.layout = KvLayout::kKeyValue, .key_field = "metric",
-                                    .value_field = "amount"});
+  ParseKvStage stage(ParseKvOptions{
+      .layout = KvLayout::kKeyValue, .key_field = "metric", .value_field = "amount"});
   auto out = ParseLines(stage, {"users:7"});
   EXPECT_EQ(FieldOf(out.item(0), "metric"), Str("users"));
   EXPECT_EQ(FieldOf(out.item(0), "amount"), Int(7));
@@ -97,8 +98,8 @@ TEST(ParseKvTest, CustomSeparatorsAndDelimiter) {
 
 TEST(ParseKvTest, ReportsBadLines) {
   ParseKvStage stage;
-  auto out = ParseLines(stage, {"invalid", "a=1 oops", "=5", "a=1  :2", R"(m="open)",
-                                R"(m="x"y)", "  ", "k=\xc3"});
+  auto out = ParseLines(
+      stage, {"invalid", "a=1 oops", "=5", "a=1  :2", R"(m="open)", R"(m="x"y)", "  ", "k=\xc3"});
   EXPECT_EQ(out.message(0), "expected key:value or key=value at column 1");
   EXPECT_EQ(out.message(1), "expected key:value or key=value at column 5");
   EXPECT_EQ(out.message(2), "empty key at column 1");
@@ -140,12 +141,13 @@ TEST(ParseKvTest, ProjectionKeepsOnlyNeededKeys) {
 
 TEST(ParseKvTest, ValidatesOptions) {
   EXPECT_THAT(ValidateKvOptions(ParseKvOptions{.separators = {}}), HasSubstr("at least one"));
-  EXPECT_THAT(ValidateKvOptions(ParseKvOptions{.separators = {""}}), HasSubstr("must not be empty"));
+  EXPECT_THAT(ValidateKvOptions(ParseKvOptions{.separators = {""}}),
+              HasSubstr("must not be empty"));
   EXPECT_THAT(ValidateKvOptions(ParseKvOptions{.separators = {"a b"}}), HasSubstr("blanks"));
   EXPECT_THAT(ValidateKvOptions(ParseKvOptions{.separators = {","}, .pair_delimiter = ","}),
               HasSubstr("pair delimiter"));
-  EXPECT_THAT(ValidateKvOptions(ParseKvOptions{.layout = KvLayout::kKeyValue, .key_field = "x",
-                                               .value_field = "x"}),
+  EXPECT_THAT(ValidateKvOptions(ParseKvOptions{
+                  .layout = KvLayout::kKeyValue, .key_field = "x", .value_field = "x"}),
               HasSubstr("must differ"));
   EXPECT_EQ(ValidateKvOptions(ParseKvOptions{}), "");
   EXPECT_THROW(ParseKvStage(ParseKvOptions{.separators = {}}), std::invalid_argument);
@@ -173,17 +175,18 @@ TEST(ParseKvConfigTest, ReportsEveryProblemWithPositions) {
   RegisterParseKv(registry);
   ConfigErrors errors;
   auto config = StageConfig("parse_kv")
-                    .Set("as", "pairs")           // line 3
-                    .SetMap("separators")         // line 4
-                    .Set("types", "number")       // line 5
-                    .Set("seperators", ":")       // line 6
-                    .Set("key_field", "");        // line 7
+                    .Set("as", "pairs")      // line 3
+                    .SetMap("separators")    // line 4
+                    .Set("types", "number")  // line 5
+                    .Set("seperators", ":")  // line 6
+                    .Set("key_field", "");   // line 7
   EXPECT_EQ(parse_test::Build(registry, config, errors), nullptr);
   const std::string all = errors.ToString();
   EXPECT_THAT(all, HasSubstr("test.yaml:3:20: as: expected 'fields' or 'key_value', got 'pairs'"));
   EXPECT_THAT(all, HasSubstr("test.yaml:4:20: expected a list of strings, got a map"));
   EXPECT_THAT(all, HasSubstr("test.yaml:5:20: types: expected 'infer' or 'string'"));
-  EXPECT_THAT(all, HasSubstr("test.yaml:6:3: unknown key 'seperators' (did you mean 'separators'?)"));
+  EXPECT_THAT(all,
+              HasSubstr("test.yaml:6:3: unknown key 'seperators' (did you mean 'separators'?)"));
   EXPECT_THAT(all, HasSubstr("test.yaml:7:20: key_field: a field name must not be empty"));
 }
 
@@ -197,9 +200,11 @@ TEST(ParseKvConfigTest, ReportsOptionConflicts) {
               HasSubstr("test.yaml:3:3: key_field applies only with `as: key_value`"));
 
   ConfigErrors clash;
-  auto config = StageConfig("parse_kv").SetList("separators", {":", ","}).Set("pair_delimiter", ",");
+  auto config =
+      StageConfig("parse_kv").SetList("separators", {":", ","}).Set("pair_delimiter", ",");
   EXPECT_EQ(parse_test::Build(registry, config, clash), nullptr);
-  EXPECT_THAT(clash.ToString(), HasSubstr("test.yaml:3:20: separators: ',' holds the pair delimiter"));
+  EXPECT_THAT(clash.ToString(),
+              HasSubstr("test.yaml:3:20: separators: ',' holds the pair delimiter"));
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
 // Tests for the parse_regex stage and its named-group translation.
 #include "stages/parse_regex.h"
 
-#include <string>
-#include <vector>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 
 #include "unit/result_matchers.h"
 #include "unit/stages/parse_test_util.h"
@@ -13,12 +13,12 @@
 namespace sluice {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using parse_test::FieldNamesOf;
 using parse_test::FieldOf;
 using parse_test::ParseLines;
 using parse_test::StageConfig;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using testing_matchers::IsErrorWithMessage;
 using testing_matchers::IsOk;
 
@@ -54,6 +54,21 @@ TEST(TranslatePatternTest, TranslatesNamedBackReferences) {
   EXPECT_TRUE(translated->has_backreferences);
 }
 
+TEST(TranslatePatternTest, FlagsNestedQuantifiers) {
+  auto nested = [](std::string_view pattern) {
+    auto translated = TranslatePattern(pattern);
+    EXPECT_THAT(translated, IsOk()) << pattern;
+    return translated.ok() && translated->nested_quantifiers;
+  };
+  EXPECT_TRUE(nested(R"((?<x>(a+)+)b)"));
+  EXPECT_TRUE(nested(R"((?<x>a|ab)*c)"));
+  EXPECT_TRUE(nested(R"((?<x>(?:\w+\s?)*)$)"));
+  EXPECT_TRUE(nested(R"((?<x>((a)*)){2,})"));
+  EXPECT_FALSE(nested(R"((?<x>\S+) (?<y>\d+)?)"));
+  EXPECT_FALSE(nested(R"((?<x>a)+(?<y>[(+]*))"));
+  EXPECT_FALSE(nested(R"((?<x>\(a\))*)"));
+}
+
 TEST(TranslatePatternTest, ReportsErrorsWithPosition) {
   EXPECT_THAT(TranslatePattern("(?<1x>a)"), IsErrorWithMessage(HasSubstr("bad group name")));
   EXPECT_THAT(TranslatePattern("(?<1x>a)"), IsErrorWithMessage(HasSubstr("at character 4")));
@@ -66,8 +81,10 @@ TEST(TranslatePatternTest, ReportsErrorsWithPosition) {
 }
 
 TEST(ParseRegexTest, MatchesWholeLineAndTypesValues) {
-  auto stage = Make({.pattern = R"((?<user>\w+) (?<ms>\d+) (?<ratio>[\d.]+) (?<ok>\w+) ?(?<opt>\w+)?)"});
-  auto out = ParseLines(*stage, {"ada 15 0.5 true", "bob 7 2 false x", "ada 15 0.5 true tail extra"});
+  auto stage =
+      Make({.pattern = R"((?<user>\w+) (?<ms>\d+) (?<ratio>[\d.]+) (?<ok>\w+) ?(?<opt>\w+)?)"});
+  auto out =
+      ParseLines(*stage, {"ada 15 0.5 true", "bob 7 2 false x", "ada 15 0.5 true tail extra"});
   ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
   EXPECT_THAT(FieldNamesOf(out.item(0)), ElementsAre("user", "ms", "ratio", "ok"));  // opt absent
   EXPECT_EQ(FieldOf(out.item(0), "user"), Str("ada"));
@@ -81,8 +98,11 @@ TEST(ParseRegexTest, MatchesWholeLineAndTypesValues) {
 }
 
 TEST(ParseRegexTest, ParsesAccessLogLines) {
-  auto stage = Make({.pattern = R"re((?<ip>\S+) \S+ (?<user>\S+) \[(?<ts>[^\]]+)\] "(?<request>[^"]*)" (?<status>\d+) (?<bytes>\d+|-))re"});
-  auto out = ParseLines(*stage, {R"(1.2.3.4 - ada [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326)"});
+  const std::string pattern = R"re((?<ip>\S+) \S+ (?<user>\S+) \[(?<ts>[^\]]+)\] )re"
+                              R"re("(?<request>[^"]*)" (?<status>\d+) (?<bytes>\d+|-))re";
+  auto stage = Make({.pattern = pattern});
+  auto out = ParseLines(
+      *stage, {R"(1.2.3.4 - ada [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326)"});
   ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
   EXPECT_EQ(FieldOf(out.item(0), "ip"), Str("1.2.3.4"));
   EXPECT_EQ(FieldOf(out.item(0), "ts"), Str("10/Oct/2000:13:55:36 -0700"));
@@ -124,6 +144,15 @@ TEST(ParseRegexTest, BackReferencesWorkOnShortLinesAndRefuseLongOnes) {
   EXPECT_EQ(out.message(1), "line does not match pattern");
   EXPECT_EQ(out.code(2), ErrorCode::kTooLarge);
   EXPECT_THAT(out.message(2), HasSubstr("too long for a pattern with back-references"));
+}
+
+TEST(ParseRegexTest, NestedQuantifiersDoNotBacktrackExponentially) {
+  // 2^40 steps for a backtracking engine; the linear one fails this at once.
+  auto stage = Make({.pattern = R"((?<x>(a+)+)b)"});
+  auto out = ParseLines(*stage, {std::string(40, 'a') + "!", "aaab"});
+  EXPECT_EQ(out.message(0), "line does not match pattern");
+  ASSERT_EQ(out.verdicts[1], Verdict::kPass) << out.message(1);
+  EXPECT_EQ(FieldOf(out.item(1), "x"), Str("aaa"));
 }
 
 TEST(ParseRegexTest, SharedLineChecksAndPushedRecords) {
@@ -192,7 +221,8 @@ TEST(ParseRegexConfigTest, ReportsEveryProblemWithPositions) {
   EXPECT_EQ(parse_test::Build(registry, StageConfig("parse_regex").Set("pattern", "(?<a>[z-a])"),
                               bad_regex),
             nullptr);
-  EXPECT_THAT(bad_regex.ToString(), HasSubstr("test.yaml:3:20: pattern: invalid regular expression"));
+  EXPECT_THAT(bad_regex.ToString(),
+              HasSubstr("test.yaml:3:20: pattern: invalid regular expression"));
 
   ConfigErrors missing;
   EXPECT_EQ(parse_test::Build(registry, StageConfig("parse_regex"), missing), nullptr);

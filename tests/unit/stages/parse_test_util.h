@@ -86,7 +86,8 @@ class StageConfig {
   /// Adds `key: value` on the next line: key at column 3, value at column 20.
   StageConfig& Set(std::string key, std::string value) {
     ++line_;
-    node_.Set(std::move(key), ConfigNode::Scalar(std::move(value), Mark(line_, 20)), Mark(line_, 3));
+    node_.Set(std::move(key), ConfigNode::Scalar(std::move(value), Mark(line_, 20)),
+              Mark(line_, 3));
     return *this;
   }
   /// Adds `key: [items...]` on the next line (items at columns 21, 31, ...).

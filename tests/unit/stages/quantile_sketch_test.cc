@@ -109,7 +109,8 @@ TEST(QuantileSketchTest, MergeIsIndependentOfPartitionAndOrder) {
   std::mt19937_64 random(4);
   std::lognormal_distribution<double> latency(2, 1.5);
   std::vector<double> values;
-  for (int i = 0; i < 20000; ++i) values.push_back(i % 10 == 0 ? -latency(random) : latency(random));
+  for (int i = 0; i < 20000; ++i)
+    values.push_back(i % 10 == 0 ? -latency(random) : latency(random));
 
   QuantileSketch whole;
   for (double v : values) whole.Add(v);

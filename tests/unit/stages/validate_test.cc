@@ -160,8 +160,9 @@ TEST(ValidateTest, MinAndMax) {
 }
 
 TEST(ValidateTest, BoundsCompareExactlyBeyondDoublePrecision) {
-  auto stage = FromYaml("rules:\n  id: { type: int, max: 9007199254740993 }\n"
-                        "  x: { type: number, min: 0.5, max: 1.5 }\n");
+  auto stage = FromYaml(
+      "rules:\n  id: { type: int, max: 9007199254740993 }\n"
+      "  x: { type: number, min: 0.5, max: 1.5 }\n");
   EXPECT_EQ(Check(*stage, Rec({{"id", int64_t{9007199254740993}}})).verdict, Verdict::kPass);
   EXPECT_EQ(Check(*stage, Rec({{"id", int64_t{9007199254740994}}})).code, ErrorCode::kOutOfRange);
   EXPECT_EQ(Check(*stage, Rec({{"x", int64_t{1}}})).verdict, Verdict::kPass);
@@ -180,23 +181,27 @@ TEST(ValidateTest, OneOfStrings) {
 }
 
 TEST(ValidateTest, OneOfNumbersCompareNumerically) {
-  auto stage = FromYaml("rules:\n  code: { type: number, one_of: [200, 204, 2.5] }\n"
-                        "  flag: { type: bool, one_of: [true] }\n"
-                        "  n: { type: int, one_of: [1, 2] }\n");
+  auto stage = FromYaml(
+      "rules:\n  code: { type: number, one_of: [200, 204, 2.5] }\n"
+      "  flag: { type: bool, one_of: [true] }\n"
+      "  n: { type: int, one_of: [1, 2] }\n");
   EXPECT_EQ(Check(*stage, Rec({{"code", int64_t{200}}})).verdict, Verdict::kPass);
   EXPECT_EQ(Check(*stage, Rec({{"code", 204.0}})).verdict, Verdict::kPass);
   EXPECT_EQ(Check(*stage, Rec({{"code", 2.5}})).verdict, Verdict::kPass);
   EXPECT_EQ(Check(*stage, Rec({{"code", int64_t{404}}})).message,
             "field 'code': 404 is not one of 200, 204, 2.5");
   EXPECT_EQ(Check(*stage, Rec({{"flag", true}})).verdict, Verdict::kPass);
-  EXPECT_EQ(Check(*stage, Rec({{"flag", false}})).message, "field 'flag': false is not one of true");
+  EXPECT_EQ(Check(*stage, Rec({{"flag", false}})).message,
+            "field 'flag': false is not one of true");
   EXPECT_EQ(Check(*stage, Rec({{"n", int64_t{3}}})).code, ErrorCode::kNotAllowed);
 }
 
 TEST(ValidateTest, LengthsCountUtf8CharactersAndPatternsSearch) {
-  auto stage = FromYaml("rules:\n  name: { type: string, min_length: 2, max_length: 4, "
-                        "pattern: '^[a-zé]+$' }\n");
-  EXPECT_EQ(Check(*stage, Rec({{"name", std::string("éééé")}})).verdict, Verdict::kPass);  // 8 bytes
+  auto stage = FromYaml(
+      "rules:\n  name: { type: string, min_length: 2, max_length: 4, "
+      "pattern: '^[a-zé]+$' }\n");
+  EXPECT_EQ(Check(*stage, Rec({{"name", std::string("éééé")}})).verdict,
+            Verdict::kPass);  // 8 bytes
   EXPECT_EQ(Check(*stage, Rec({{"name", std::string("a")}})).message,
             "field 'name': length 1 is below min_length 2");
   Outcome out = Check(*stage, Rec({{"name", std::string("a b")}}));
@@ -279,16 +284,17 @@ rules:
 )";
   EXPECT_THAT(
       ConfigProblems(yaml),
-      ElementsAre("p.yaml:1:13: on_invalid must be error or drop, got 'dorp' (did you mean 'drop'?)",
-                  "p.yaml:3:24: rule 'a': min 10 is above max 5",
-                  "p.yaml:4:27: rule 'b': min needs type int or number, not string",
-                  "p.yaml:5:31: expected an integer, got 'two'",
-                  "p.yaml:6:32: expected true or false, got 'maybe'",
-                  HasSubstr("p.yaml:7:31: rule 'e': bad pattern: "),
-                  "p.yaml:8:16: rule 'f': one_of needs a type (string, int, number or bool)",
-                  "p.yaml:9:32: rule 'g': min_length needs type string",
-                  "p.yaml:10:6: rule for 'h' must be a map like { type: int, required: true } or "
-                  "a type name, got a list"));
+      ElementsAre(
+          "p.yaml:1:13: on_invalid must be error or drop, got 'dorp' (did you mean 'drop'?)",
+          "p.yaml:3:24: rule 'a': min 10 is above max 5",
+          "p.yaml:4:27: rule 'b': min needs type int or number, not string",
+          "p.yaml:5:31: expected an integer, got 'two'",
+          "p.yaml:6:32: expected true or false, got 'maybe'",
+          HasSubstr("p.yaml:7:31: rule 'e': bad pattern: "),
+          "p.yaml:8:16: rule 'f': one_of needs a type (string, int, number or bool)",
+          "p.yaml:9:32: rule 'g': min_length needs type string",
+          "p.yaml:10:6: rule for 'h' must be a map like { type: int, required: true } or "
+          "a type name, got a list"));
 }
 
 TEST(ValidateConfigTest, RulesMustBeANonEmptyMap) {
@@ -299,14 +305,16 @@ TEST(ValidateConfigTest, RulesMustBeANonEmptyMap) {
 
 TEST(ValidateOptionsTest, BuiltInCode) {
   ValidateOptions options;
-  options.rules.push_back({.field = "bytes", .type = FieldType::kInt, .required = true,
-                           .min = Value{int64_t{0}}});
-  options.rules.push_back({.field = "event", .type = FieldType::kString,
+  options.rules.push_back(
+      {.field = "bytes", .type = FieldType::kInt, .required = true, .min = Value{int64_t{0}}});
+  options.rules.push_back({.field = "event",
+                           .type = FieldType::kString,
                            .one_of = {Value{std::string("view")}, Value{std::string("click")}}});
   ValidateStage stage(options);
   EXPECT_EQ(Check(stage, Rec({{"bytes", int64_t{3}}, {"event", std::string("view")}})).verdict,
             Verdict::kPass);
-  EXPECT_EQ(Check(stage, Rec({{"bytes", int64_t{-3}}})).message, "field 'bytes': -3 is below min 0");
+  EXPECT_EQ(Check(stage, Rec({{"bytes", int64_t{-3}}})).message,
+            "field 'bytes': -3 is below min 0");
   EXPECT_EQ(Check(stage, Rec({{"bytes", int64_t{3}}, {"event", std::string("buy")}})).message,
             "field 'event': \"buy\" is not one of view, click");
 }
@@ -314,12 +322,11 @@ TEST(ValidateOptionsTest, BuiltInCode) {
 TEST(ValidateOptionsTest, InvalidOptionsAreListedAndThrown) {
   ValidateOptions options;
   options.rules.push_back({.field = "a", .type = FieldType::kString, .min = Value{int64_t{1}}});
-  options.rules.push_back({.field = "a", .type = FieldType::kInt,
-                           .one_of = {Value{std::string("x")}}});
+  options.rules.push_back(
+      {.field = "a", .type = FieldType::kInt, .one_of = {Value{std::string("x")}}});
   EXPECT_THAT(CheckValidateOptions(options),
               ElementsAre("rule 'a': min needs type int or number, not string",
-                          "two rules for field 'a'",
-                          "rule 'a': one_of value \"x\" is not int"));
+                          "two rules for field 'a'", "rule 'a': one_of value \"x\" is not int"));
   EXPECT_THROW(ValidateStage{options}, std::invalid_argument);
   EXPECT_THAT(CheckValidateOptions({}), IsEmpty());
 }
