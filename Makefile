@@ -29,4 +29,33 @@ bench: deps
 	$(BUILD_DIR)/bench/sluice_bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-asan build-tsan
+
+# The unit and stress tests under ASan+UBSan and under TSan, each in its own build
+# directory (tests/tsan.supp lists the third-party reports TSan cannot model).
+SANITIZE_TARGETS = sluice_unit_tests sluice_stress_tests
+SANITIZE_TESTS = -L 'unit|stress' -E 'Soak|soak'
+.PHONY: sanitize asan tsan
+sanitize: asan tsan
+asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_SANITIZE=address,undefined $(CMAKE_FLAGS) >/dev/null
+	cmake --build build-asan -j $(JOBS) --target $(SANITIZE_TARGETS)
+	cd build-asan && UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
+	  ctest --output-on-failure -j $(JOBS) $(SANITIZE_TESTS)
+tsan: deps
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_SANITIZE=thread $(CMAKE_FLAGS) >/dev/null
+	cmake --build build-tsan -j $(JOBS) --target $(SANITIZE_TARGETS)
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  ctest --output-on-failure -j $(JOBS) $(SANITIZE_TESTS)
+
+# Fuzzing (TESTING.md): libFuzzer targets built with clang, ASan and UBSan in build-fuzz/,
+# each run for FUZZ_SECONDS (default 60; CI uses 30). Needs clang and libclang-rt-dev.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz.sh
+
+# Soak tests (TESTING.md): the long variants of the reliability tests (ctest label soak).
+.PHONY: soak
+soak: build
+	cd $(BUILD_DIR) && SLUICE_SOAK=1 ctest --output-on-failure -L soak

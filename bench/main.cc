@@ -136,6 +136,8 @@ int main(int argc, char** argv) {
   }
   table.Print(std::cout, args.markdown ? b::TableStyle::kMarkdown : b::TableStyle::kText);
   std::cout << table.misses() << " of " << table.rows().size()
-            << " rows missed their target (ratio = baseline time / sluice time, or as named)\n";
+            << " rows missed their target. Ratio > 1: sluice better (baseline time / sluice "
+               "time, sluice MB/s / baseline MB/s); latency rows: latency / item cost; memory "
+               "rows: peak / bound.\n";
   return 0;
 }

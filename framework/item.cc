@@ -31,6 +31,14 @@ Item& Batch::AddRecord(Record record) {
   return item;
 }
 
+void Batch::Clear() {
+  sequence = 0;
+  items.clear();
+  text_.clear();
+  line_ends_.clear();
+  line_items_.clear();
+}
+
 void Batch::Seal() {
   uint32_t begin = 0;
   for (size_t k = 0; k < line_items_.size(); ++k) {

@@ -54,6 +54,8 @@ struct Batch {
   /// Points every line item's raw view at this batch's text. Call once all lines are in
   /// (the pipeline calls it as the batch enters); items must not be reordered before.
   void Seal();
+  /// Empties the batch for reuse, keeping its memory (see detail/batch_pool.h).
+  void Clear();
   bool empty() const { return items.empty(); }
   size_t size() const { return items.size(); }
   /// Bytes of raw text held.

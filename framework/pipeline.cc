@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "framework/bounded_queue.h"
+#include "framework/detail/batch_pool.h"
 #include "framework/detail/collector.h"
 #include "framework/detail/stage_runner.h"
 #include "framework/detail/watchdog.h"
@@ -113,6 +114,7 @@ class Pipeline::Impl {
   std::unique_ptr<Queue> collector_input_;
   std::unique_ptr<moodycamel::LightweightSemaphore> in_flight_;  // ordered mode only
   std::vector<std::thread> threads_;
+  std::unique_ptr<detail::BatchPool> spare_batches_;
   detail::Watchdog watchdog_;
   std::mutex threads_mutex_;  // guards the three below
   std::condition_variable thread_exited_;
@@ -173,7 +175,12 @@ void Pipeline::Impl::Start() {
     in_flight_ = std::make_unique<moodycamel::LightweightSemaphore>(
         static_cast<moodycamel::LightweightSemaphore::ssize_t>(max_in_flight));
   }
-  collector_ = std::make_unique<detail::Collector>(options_.ordered, callbacks_, in_flight_.get(), errors_live_);
+  size_t total_workers = 0;
+  for (auto& slot : stages_) total_workers += slot->workers.size();
+  spare_batches_ = std::make_unique<detail::BatchPool>(batch_size_, 2 * total_workers + 8);
+  pending_ = spare_batches_->Take();
+  collector_ = std::make_unique<detail::Collector>(options_.ordered, callbacks_, in_flight_.get(),
+                                                   errors_live_, *spare_batches_);
 
   for (size_t i = 0; i < stages_.size(); ++i) {
     StageSlot& slot = *stages_[i];
@@ -225,8 +232,10 @@ void Pipeline::Impl::RunWorker(StageSlot& slot, size_t worker_index, Queue& outp
     // Ordered mode needs every sequence number at the collector, empty batches too.
     if (!batch.empty() || options_.ordered) {
       output.Push(std::move(batch));
-      batch = Batch();
+    } else {
+      spare_batches_->Give(std::move(batch));
     }
+    batch = Batch();
   }
   output.ProducerDone();
 }
@@ -247,7 +256,7 @@ void Pipeline::Impl::Enter(Batch batch) {
 void Pipeline::Impl::FlushPending() {
   if (pending_.empty()) return;
   Enter(std::move(pending_));
-  pending_ = Batch();
+  pending_ = spare_batches_->Take();
 }
 
 // Waits for every pipeline thread, or for a stall: then the stuck threads are detached
@@ -303,7 +312,7 @@ RunReport Pipeline::Impl::Run(Source& source) {
   SourceStatus status = SourceStatus::kMore;
   try {
     while (status == SourceStatus::kMore && !stop_requested_.load(std::memory_order_relaxed)) {
-      Batch batch;
+      Batch batch = spare_batches_->Take();
       status = source.Read(batch, batch_size_);  // throws on read errors
       bytes_read_.store(source.bytes_read(), std::memory_order_relaxed);
       if (!batch.empty()) Enter(std::move(batch));

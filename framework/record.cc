@@ -1,5 +1,6 @@
 #include "framework/record.h"
 
+#include <memory>
 #include <utility>
 
 namespace sluice {
@@ -14,15 +15,17 @@ Record& Record::operator=(const Record& other) {
 
 Record& Record::operator=(Record&& other) noexcept {
   if (this == &other) return *this;
-  if (other.on_heap()) {
+  Clear();
+  if (other.on_heap_) {
     heap_ = std::move(other.heap_);
-    other.heap_.clear();
+    on_heap_ = true;
   } else {
-    heap_.clear();
-    for (uint32_t i = 0; i < other.size_; ++i) inline_[i] = std::move(other.inline_[i]);
+    for (uint32_t i = 0; i < other.size_; ++i) {
+      new (inline_fields() + i) Field(std::move(other.inline_fields()[i]));
+    }
   }
   size_ = other.size_;
-  other.size_ = 0;
+  other.Clear();
   return *this;
 }
 
@@ -47,30 +50,35 @@ void Record::Set(FieldId id, Value value) {
 }
 
 void Record::Append(FieldId id, Value value) {
-  if (on_heap()) {
+  if (!on_heap_ && size_ == kInlineFields) Reserve(size_ + 1);
+  if (on_heap_) {
     heap_.push_back({id, std::move(value)});
-  } else if (size_ < kInlineFields) {
-    inline_[size_] = {id, std::move(value)};
   } else {
-    Reserve(size_ + 1);
-    heap_.push_back({id, std::move(value)});
+    new (inline_fields() + size_) Field{id, std::move(value)};
   }
   ++size_;
 }
 
 void Record::Clear() {
-  for (uint32_t i = 0; i < size_ && !on_heap(); ++i) inline_[i].value = std::monostate{};
-  heap_.clear();
+  if (on_heap_) {
+    heap_.clear();
+    on_heap_ = false;
+  } else {
+    std::destroy_n(inline_fields(), size_);
+  }
   size_ = 0;
 }
 
 void Record::Reserve(size_t n) {
-  if (n <= kInlineFields || on_heap()) {
-    if (on_heap()) heap_.reserve(n);
+  if (on_heap_) {
+    heap_.reserve(n);
     return;
   }
+  if (n <= kInlineFields) return;
   heap_.reserve(n);
-  for (uint32_t i = 0; i < size_; ++i) heap_.push_back(std::move(inline_[i]));
+  for (uint32_t i = 0; i < size_; ++i) heap_.push_back(std::move(inline_fields()[i]));
+  std::destroy_n(inline_fields(), size_);
+  on_heap_ = true;
 }
 
 void Record::AppendJson(std::string& out) const {

@@ -6,8 +6,8 @@
 //   r.ToJson();  // {"user":"ada","bytes":512}
 #pragma once
 
-#include <array>
 #include <cstdint>
+#include <new>
 #include <span>
 #include <string>
 #include <vector>
@@ -24,15 +24,17 @@ struct Field {
 
 /// Holds up to kInlineFields fields in place: records are made on one thread and freed on
 /// another, so a heap block per record would cost a malloc and a cross-thread free each.
+/// The inline slots are raw storage: an empty Record touches none of them.
 class Record {
  public:
   static constexpr uint32_t kInlineFields = 8;
 
-  Record() = default;
-  Record(const Record& other) { *this = other; }
-  Record(Record&& other) noexcept { *this = std::move(other); }
+  Record() {}  // NOLINT: leaves the inline slots uninitialised on purpose
+  Record(const Record& other) : Record() { *this = other; }
+  Record(Record&& other) noexcept : Record() { *this = std::move(other); }
   Record& operator=(const Record& other);
   Record& operator=(Record&& other) noexcept;
+  ~Record() { Clear(); }
 
   /// The value of field `id`, or nullptr. A linear scan: records hold few fields.
   const Value* Find(FieldId id) const;
@@ -56,13 +58,17 @@ class Record {
   friend bool operator==(const Record& a, const Record& b);
 
  private:
-  bool on_heap() const { return !heap_.empty(); }
-  Field* data() { return on_heap() ? heap_.data() : inline_.data(); }
-  const Field* data() const { return on_heap() ? heap_.data() : inline_.data(); }
+  Field* inline_fields() { return std::launder(reinterpret_cast<Field*>(inline_)); }
+  const Field* inline_fields() const {
+    return std::launder(reinterpret_cast<const Field*>(inline_));
+  }
+  Field* data() { return on_heap_ ? heap_.data() : inline_fields(); }
+  const Field* data() const { return on_heap_ ? heap_.data() : inline_fields(); }
 
   uint32_t size_ = 0;
-  std::array<Field, kInlineFields> inline_{};
-  std::vector<Field> heap_;  // all fields, once there are more than kInlineFields
+  bool on_heap_ = false;     // fields live in heap_ instead of the inline slots
+  std::vector<Field> heap_;
+  alignas(Field) unsigned char inline_[kInlineFields * sizeof(Field)];  // fields [0, size_)
 };
 
 }  // namespace sluice

@@ -4,11 +4,12 @@ namespace sluice::detail {
 
 Collector::Collector(bool ordered, CollectorCallbacks callbacks,
                      moodycamel::LightweightSemaphore* in_flight,
-                     std::atomic<uint64_t>& errors_live)
+                     std::atomic<uint64_t>& errors_live, BatchPool& spare_batches)
     : ordered_(ordered),
       callbacks_(std::move(callbacks)),
       in_flight_(in_flight),
-      errors_live_(errors_live) {}
+      errors_live_(errors_live),
+      spare_batches_(spare_batches) {}
 
 void Collector::Run(BoundedQueue<Batch>& input) {
   Batch batch;
@@ -57,6 +58,7 @@ void Collector::Emit(Batch& batch) {
   errors_live_.fetch_add(batch_errors, std::memory_order_relaxed);
   ++next_sequence_;
   if (in_flight_) in_flight_->signal();
+  spare_batches_.Give(std::move(batch));
 }
 
 }  // namespace sluice::detail

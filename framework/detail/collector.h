@@ -13,6 +13,7 @@
 #include <string>
 
 #include "framework/bounded_queue.h"
+#include "framework/detail/batch_pool.h"
 #include "framework/error.h"
 #include "framework/item.h"
 #include "framework/record.h"
@@ -30,7 +31,8 @@ class Collector {
   /// which bounds the reorder buffer to the batches the source may have in flight.
   /// `errors_live` is bumped per batch for progress lines read from other threads.
   Collector(bool ordered, CollectorCallbacks callbacks,
-            moodycamel::LightweightSemaphore* in_flight, std::atomic<uint64_t>& errors_live);
+            moodycamel::LightweightSemaphore* in_flight, std::atomic<uint64_t>& errors_live,
+            BatchPool& spare_batches);
 
   /// The thread body: drains `input` until it is closed.
   void Run(BoundedQueue<Batch>& input);
@@ -57,6 +59,7 @@ class Collector {
   uint64_t next_sequence_ = 0;
   uint64_t ok_ = 0, errors_ = 0, results_ = 0;
   std::atomic<uint64_t>& errors_live_;
+  BatchPool& spare_batches_;
   std::map<std::string, std::array<uint64_t, kErrorCodeCount>> errors_by_stage_;
   std::exception_ptr failure_;
 };

@@ -113,26 +113,11 @@ void PrintFigures(const char* what, const HostileLog& log, const RunTotals& tota
   }
 }
 
-class HostileRecords : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir("hostile");
-    log_ = new HostileLog(
-        WriteHostileLog(dir_->File("hostile.jsonl"), {.lines = LinesFromEnv(1'000'000)}));
-  }
-  static void TearDownTestSuite() {
-    delete log_;
-    delete dir_;
-  }
-  static std::string input() { return dir_->File("hostile.jsonl"); }
-  static inline TempDir* dir_ = nullptr;
-  static inline HostileLog* log_ = nullptr;
-};
-
-TEST_F(HostileRecords, LibraryAccountsForEveryLineAsPlanned) {
-  const HostileLog& log = *log_;
+// Runs `input` through the library and checks every line's fate against `log`.
+void CheckLibraryRun(const HostileLog& log, const std::string& input,
+                     const std::vector<std::string>& sets) {
   ASSERT_GE(log.hostile, log.kinds.size() / 12);  // about 10%
-  LibraryRun run = RunLibrary(input(), {});
+  LibraryRun run = RunLibrary(input, sets);
   const RunTotals& totals = run.report.totals;
   PrintFigures("library", log, totals, run.report.wall_seconds);
 
@@ -151,7 +136,7 @@ TEST_F(HostileRecords, LibraryAccountsForEveryLineAsPlanned) {
     std::string problem = CheckError(log, error.line, error.stage, ErrorCodeName(error.code),
                                      error.message);
     if (problem.empty() && seen[error.line]) problem = "a second error for one line";
-    if (problem.empty() && error.source != input()) problem = "source '" + error.source + "'";
+    if (problem.empty() && error.source != input) problem = "source '" + error.source + "'";
     if (!problem.empty() && ++reported <= 10) ADD_FAILURE() << error.ToString() << ": " << problem;
     if (error.line <= log.kinds.size()) seen[error.line] = true;
   }
@@ -159,12 +144,15 @@ TEST_F(HostileRecords, LibraryAccountsForEveryLineAsPlanned) {
   ExpectReasonsSayWhatIsWrong(log, run.errors);
 }
 
-TEST_F(HostileRecords, BinaryWritesTheSameAccountAndADeadLetterPerError) {
-  const HostileLog& log = *log_;
+// Runs `input` through the `sluice` binary and checks its report and dead letters.
+void CheckBinaryRun(const HostileLog& log, const std::string& input,
+                    const std::vector<std::string>& sets) {
   TempDir out("hostile_out");
-  Child run = RunSluice({"run", kConfig, "--quiet", "--input", input(), "--report",
-                         out.File("report.json"), "--output", out.File("table.txt"), "--set",
-                         "errors.dead_letter=" + out.File("dead.jsonl")});
+  std::vector<std::string> args = {"run", kConfig, "--quiet", "--input", input, "--report",
+                                   out.File("report.json"), "--output", out.File("table.txt"),
+                                   "--set", "errors.dead_letter=" + out.File("dead.jsonl")};
+  for (const std::string& edit : sets) args.insert(args.end(), {"--set", edit});
+  Child run = RunSluice(args);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::optional<ReportCounts> report = ParseReport(ReadFile(out.File("report.json")));
   ASSERT_TRUE(report.has_value());
@@ -190,6 +178,45 @@ TEST_F(HostileRecords, BinaryWritesTheSameAccountAndADeadLetterPerError) {
     if (letter && letter->line <= log.kinds.size()) seen[letter->line] = true;
   }
   EXPECT_EQ(reported, 0);
+}
+
+class HostileRecords : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir("hostile");
+    log_ = new HostileLog(
+        WriteHostileLog(dir_->File("hostile.jsonl"), {.lines = LinesFromEnv(1'000'000)}));
+  }
+  static void TearDownTestSuite() {
+    delete log_;
+    delete dir_;
+  }
+  static std::string input() { return dir_->File("hostile.jsonl"); }
+  static inline TempDir* dir_ = nullptr;
+  static inline HostileLog* log_ = nullptr;
+};
+
+TEST_F(HostileRecords, LibraryAccountsForEveryLineAsPlanned) {
+  CheckLibraryRun(*log_, input(), {});
+}
+
+TEST_F(HostileRecords, BinaryWritesTheSameAccountAndADeadLetterPerError) {
+  CheckBinaryRun(*log_, input(), {});
+}
+
+// Soak: 5M lines with ten times the expensive kinds (200 10k-deep lines of each kind, 20
+// lines of each 1 MiB kind, the 64 MiB line), 4 workers per stage, small batches, ordered.
+TEST(SoakHostileRecords, FiveMillionLinesFourWorkersOrdered) {
+  if (std::getenv("SLUICE_SOAK") == nullptr) GTEST_SKIP() << "set SLUICE_SOAK=1 (make soak)";
+  TempDir dir("hostile_soak");
+  const std::string input = dir.File("hostile.jsonl");
+  const HostileLog log = WriteHostileLog(
+      input, {.lines = 5'000'000, .seed = 5, .deep_lines = 200, .mib_lines = 20});
+  const std::vector<std::string> sets = {
+      "stages.parse.workers=4", "stages.validate.workers=4", "stages.aggregate.workers=4",
+      "queue.batch=64", "queue.capacity=16", "ordered=true"};
+  CheckLibraryRun(log, input, sets);
+  CheckBinaryRun(log, input, sets);
 }
 
 // A 64 MiB line costs the binary no more than a few MiB: the reader keeps an excerpt of
@@ -224,6 +251,28 @@ TEST(HugeLines, AreSkippedWithoutBeingHeld) {
   std::cout << "[figures] 64 MiB line: peak RSS " << with_huge.max_rss_bytes / kMiB
             << " MiB vs " << baseline.max_rss_bytes / kMiB << " MiB without it\n";
   EXPECT_LT(extra, static_cast<int64_t>(8 * kMiB));
+}
+
+// The same through a pipe (stdin), where reads come in small pieces.
+TEST(HugeLines, AreSkippedFromAPipeToo) {
+  TempDir dir("huge_pipe");
+  const HostileLog log = WriteHostileLog(
+      dir.File("huge.jsonl"),
+      {.lines = 2'000, .hostile_ratio = 0, .deep_lines = 0, .mib_lines = 0, .line_64mib = true});
+  // bash execs sluice (so peak_rss measures sluice) with stdin fed by `cat` through a pipe.
+  Child child = RunChild({"/bin/bash", "-c",
+                          "exec \"$0\" run \"$1\" --quiet --input - --output \"$2\" "
+                          "--report \"$3\" < <(cat \"$4\")",
+                          SLUICE_CLI_PATH, kConfig, dir.File("out.txt"), dir.File("report.json"),
+                          dir.File("huge.jsonl")});
+  ASSERT_EQ(child.exit_code, 0) << child.err;
+  std::optional<ReportCounts> report = ParseReport(ReadFile(dir.File("report.json")));
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->totals, (RunTotals{.read = 2'000, .ok = 1'999, .filtered = 0, .errors = 1}));
+  EXPECT_EQ(log.expected_errors, 1u);
+  std::cout << "[figures] 64 MiB line from a pipe: peak RSS " << child.max_rss_bytes / kMiB
+            << " MiB\n";
+  EXPECT_LT(child.max_rss_bytes, 32 * kMiB);
 }
 
 TEST(HugeLines, MaxLineBytesIsConfigurable) {

@@ -1,0 +1,45 @@
+// Internal: spare batches. The collector hands each batch it is done with back here, and
+// the source fills it again: its items vector and text buffer keep their memory, so
+// steady-state runs allocate no batch memory and free none across threads.
+#pragma once
+
+#include <concurrentqueue.h>
+
+#include <cstddef>
+#include <utility>
+
+#include "framework/item.h"
+
+namespace sluice::detail {
+
+class BatchPool {
+ public:
+  /// Batches that grew past this (a few huge lines) are freed rather than kept.
+  static constexpr size_t kMaxKeptTextBytes = size_t{4} << 20;
+
+  /// Keeps at most `max_spares` batches: enough for the steady flow, not the deepest
+  /// backlog the queues once held.
+  BatchPool(size_t batch_size, size_t max_spares)
+      : batch_size_(batch_size), max_spares_(max_spares) {}
+
+  /// A cleared batch: a spare one, or a new one with room for batch_size items.
+  Batch Take() {
+    Batch batch;
+    if (!spares_.try_dequeue(batch)) batch.items.reserve(batch_size_);
+    return batch;
+  }
+
+  /// Keeps `batch` for reuse (cleared here, on the releasing thread).
+  void Give(Batch&& batch) {
+    if (batch.text_bytes() > kMaxKeptTextBytes || spares_.size_approx() >= max_spares_) return;
+    batch.Clear();
+    spares_.enqueue(std::move(batch));
+  }
+
+ private:
+  size_t batch_size_;
+  size_t max_spares_;
+  moodycamel::ConcurrentQueue<Batch> spares_;
+};
+
+}  // namespace sluice::detail
