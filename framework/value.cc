@@ -12,26 +12,34 @@ void AppendDouble(double d, std::string& out) {
   out.append(buf, ec == std::errc() ? end : buf);
 }
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid.
+}  // namespace
+
 size_t Utf8SequenceLength(std::string_view s, size_t i) {
   const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-  }
-  if (len == 2 && c < 0xC2) return 0;                          // overlong
-  if (len == 3 && c == 0xE0 && byte(i + 1) < 0xA0) return 0;   // overlong
-  if (len == 3 && c == 0xED && byte(i + 1) >= 0xA0) return 0;  // surrogates
-  if (len == 4 && (c > 0xF4 || (c == 0xF0 && byte(i + 1) < 0x90) ||
-                   (c == 0xF4 && byte(i + 1) >= 0x90))) {
+  const unsigned char b0 = byte(i);
+  if (b0 < 0x80) return 1;
+  size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // range of the second byte
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    length = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    length = 3;
+    if (b0 == 0xE0) low = 0xA0;
+    if (b0 == 0xED) high = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    length = 4;
+    if (b0 == 0xF0) low = 0x90;
+    if (b0 == 0xF4) high = 0x8F;
+  } else {
     return 0;
   }
-  return len;
+  if (i + length > s.size()) return 0;
+  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (size_t k = 2; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  }
+  return length;
 }
-
-}  // namespace
 
 std::string_view TypeName(ValueType type) {
   switch (type) {

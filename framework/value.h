@@ -29,6 +29,10 @@ bool AsDouble(const Value& v, double& out);
 /// Appends `v` as a JSON value (strings quoted and escaped; doubles shortest round-trip).
 void AppendJson(const Value& v, std::string& out);
 
+/// Length of the UTF-8 sequence starting at `text[i]`, or 0 when it is not well-formed
+/// (overlong forms, surrogates and code points past U+10FFFF included).
+size_t Utf8SequenceLength(std::string_view text, size_t i);
+
 /// Appends `text` as a quoted, escaped JSON string; invalid UTF-8 bytes become U+FFFD.
 void AppendJsonString(std::string_view text, std::string& out);
 

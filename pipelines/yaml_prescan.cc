@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "framework/value.h"
+
 namespace sluice::detail {
 namespace {
 
@@ -15,35 +17,6 @@ std::string HexByte(unsigned char byte) {
   char text[8];
   std::snprintf(text, sizeof text, "0x%02x", byte);
   return text;
-}
-
-// Length of the UTF-8 sequence starting at `s[i]`, or 0 when it is not well-formed
-// (overlong forms, surrogates and code points past U+10FFFF included).
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  if (b0 < 0x80) return 1;
-  size_t length = 0;
-  unsigned char low = 0x80, high = 0xBF;  // range of the second byte
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    length = 3;
-    if (b0 == 0xE0) low = 0xA0;
-    if (b0 == 0xED) high = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    length = 4;
-    if (b0 == 0xF0) low = 0x90;
-    if (b0 == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + length > s.size()) return 0;
-  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
-  for (size_t k = 2; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-  }
-  return length;
 }
 
 std::optional<ConfigError> CheckEncoding(std::string_view text, const std::string& file) {

@@ -21,6 +21,10 @@ Error PatternError(std::string message, size_t offset) {
                .message = std::move(message) + " at character " + std::to_string(offset + 1)};
 }
 
+/// Longest number a pattern may hold in a back-reference or a repeat count; std::regex
+/// refuses counts this large anyway (its NFA is capped at 100,000 states).
+constexpr size_t kMaxNumberDigits = 6;
+
 /// Turns a pattern with named groups into std::regex syntax, one pass, tracking escapes
 /// and character classes so that \( and [(] are not taken for groups.
 class PatternTranslator {
@@ -48,6 +52,7 @@ class PatternTranslator {
         CloseGroup();
         Copy(1);
       } else {
+        if (c == '{') SLUICE_RETURN_IF_ERROR(CheckBraces());
         NoteOperator(c, after_group);
         Copy(1);
       }
@@ -113,7 +118,33 @@ class PatternTranslator {
     return PatternError("back-reference to unknown group '" + name + "'", offset);
   }
 
+  /// Refuses a run of digits at `offset` (a back-reference number, a repeat count) longer
+  /// than kMaxNumberDigits: libstdc++ reads such numbers into a long with no overflow
+  /// check (undefined behaviour), then narrows them to int, so x{4294967297} would mean x{1}.
+  Status CheckNumber(size_t offset, const char* what) const {
+    size_t end = offset;
+    while (end < pattern_.size() && pattern_[end] >= '0' && pattern_[end] <= '9') ++end;
+    if (end - offset <= kMaxNumberDigits) return Status::Ok();
+    return PatternError(std::string(what) + " has more than " + std::to_string(kMaxNumberDigits) +
+                            " digits",
+                        offset);
+  }
+
+  /// A repeat count {n}, {n,} or {n,m} at i_ (the '{'): checks its numbers.
+  Status CheckBraces() const {
+    for (size_t at = i_ + 1; at < pattern_.size(); ++at) {
+      const char c = pattern_[at];
+      if (c >= '0' && c <= '9' && (at == i_ + 1 || pattern_[at - 1] == ',')) {
+        SLUICE_RETURN_IF_ERROR(CheckNumber(at, "repeat count"));
+      } else if (c != ',' && (c < '0' || c > '9')) {
+        break;
+      }
+    }
+    return Status::Ok();
+  }
+
   Status Escape() {
+    SLUICE_RETURN_IF_ERROR(CheckNumber(i_ + 1, "back-reference number"));
     if (!in_class_ && At(1, "k<")) {  // \k<name>
       const size_t start = i_;
       SLUICE_ASSIGN_OR_RETURN(std::string name, Name(3, '>'));

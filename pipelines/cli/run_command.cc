@@ -176,6 +176,7 @@ ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
     interrupted = interrupts.interrupted();
   }  // the progress line is erased before anything else reaches stderr
   ExitCode code = CloseSinks(*sinks);
+  report.results = sinks->results->written();  // what reached the output, not just the writer
 
   if (!args.quiet) {
     std::cerr << report.ToText();

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,9 @@ const std::vector<HostileConfig>& Cases() {
   };
   return cases;
 }
+
+// Names the case in test listings (instead of a dump of the struct's bytes).
+void PrintTo(const HostileConfig& hostile, std::ostream* out) { *out << hostile.name; }
 
 class HostileYaml : public ::testing::TestWithParam<HostileConfig> {};
 
