@@ -265,13 +265,14 @@ void Pipeline::Impl::CloseInputAndJoin() {
   stages_.front()->input->ProducerDone();
   std::unique_lock lock(threads_mutex_);
   thread_exited_.wait(lock, [this] { return threads_done_ == threads_.size() || stall_; });
-  if (stall_ && threads_done_ < threads_.size()) {
+  const bool stuck = stall_ && threads_done_ < threads_.size();
+  lock.unlock();
+  watchdog_.Stop();  // it reported the stall and ended: join it either way
+  if (stuck) {
     for (std::thread& t : threads_) t.detach();
     threads_.clear();
     throw *stall_;
   }
-  lock.unlock();
-  watchdog_.Stop();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
   if (stall_) throw *stall_;

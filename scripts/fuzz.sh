@@ -37,7 +37,8 @@ probe_dir=$(mktemp -d)
 trap 'rm -rf "$probe_dir"' EXIT
 echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }' \
   >"$probe_dir/probe.cc"
-if ! clang++ -fsanitize=fuzzer,address,undefined "$probe_dir/probe.cc" -o "$probe_dir/probe" 2>/dev/null; then
+if ! clang++ -fsanitize=fuzzer,address,undefined "$probe_dir/probe.cc" -o "$probe_dir/probe" \
+    2>/dev/null; then
   echo "fuzz.sh: clang++ cannot link libFuzzer (Debian: apt-get install libclang-rt-dev)" >&2
   exit 2
 fi
@@ -68,7 +69,8 @@ for target in $FUZZ_TARGETS; do
   findings=$(($(find "$artifacts" -type f | wc -l) - findings_before))
   if [ "$status" -ne 0 ] || [ "$findings" -ne 0 ]; then
     failed=1
-    grep -E "^(==[0-9]+==ERROR|SUMMARY|fuzz invariant broken)|Test unit written" "$log" | head -5 || true
+    grep -E "^(==[0-9]+==ERROR|SUMMARY|fuzz invariant broken)|Test unit written" "$log" \
+      | head -5 || true
     echo "   log: $log"
   fi
   summary+=("$(printf '%-18s %6ss %12s %8s %8s' "$target" "$FUZZ_SECONDS" "${executions:-?}" \

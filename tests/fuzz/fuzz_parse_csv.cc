@@ -25,7 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.quote = (flags & 16) != 0 ? '\0' : '"';
   options.types = (flags & 32) != 0 ? sluice::ValueTyping::kString : sluice::ValueTyping::kInfer;
   if (!sluice::ValidateCsvOptions(options).empty()) {
-    sluice::fuzz::Violated("the harness built invalid options", sluice::ValidateCsvOptions(options));
+    sluice::fuzz::Violated("the harness built invalid options",
+                           sluice::ValidateCsvOptions(options));
   }
   sluice::ParseCsvStage stage(options);
   stage.Project(sluice::fuzz::NeedsFrom((flags & 64) == 0, {"user", "bytes"}));

@@ -22,7 +22,8 @@
 namespace {
 
 constexpr const char* kPatterns[] = {
-    R"re((?<ip>\S+) \S+ (?<user>\S+) \[(?<ts>[^\]]+)\] "(?<request>[^"]*)" (?<status>\d+) (?<bytes>\d+|-))re",
+    R"re((?<ip>\S+) \S+ (?<user>\S+) \[(?<ts>[^\]]+)\] )re"
+    R"re("(?<request>[^"]*)" (?<status>\d+) (?<bytes>\d+|-))re",
     R"re(user=(?<user>\w+)( event=(?<event>[a-z]+))?( ms=(?<ms>-?\d+(\.\d+)?))?)re",
     R"re((?<user>\w+):(?<tag>\w+):\k<tag>(?<status>\d*))re",
     R"re((?:(?P<user>[a-z]+)@(?P<host>[a-z.]+)|id(?P<status>\d{1,6}))(?P=user)?)re",
@@ -55,10 +56,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (pattern.size() <= 256) CheckPattern(pattern);  // longer ones only slow the search
     return 0;
   }
-  sluice::ParseRegexStage stage({.pattern = kPatterns[flags & 3],
-                                 .search = (flags & 4) != 0,
-                                 .types = (flags & 8) != 0 ? sluice::ValueTyping::kString
-                                                           : sluice::ValueTyping::kInfer});
+  sluice::ParseRegexStage stage(
+      {.pattern = kPatterns[flags & 3],
+       .search = (flags & 4) != 0,
+       .types = (flags & 8) != 0 ? sluice::ValueTyping::kString : sluice::ValueTyping::kInfer});
   stage.Project(sluice::fuzz::NeedsFrom((flags & 16) == 0, {"user", "status"}));
   sluice::fuzz::RunLines(stage, input.rest());
   return 0;

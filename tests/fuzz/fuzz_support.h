@@ -39,8 +39,7 @@ namespace sluice::fuzz {
 /// The fuzz input, consumed from the front: option bytes first, then text.
 class Input {
  public:
-  Input(const uint8_t* data, size_t size)
-      : rest_(reinterpret_cast<const char*>(data), size) {}
+  Input(const uint8_t* data, size_t size) : rest_(reinterpret_cast<const char*>(data), size) {}
   /// The next byte, or 0 once the input is used up.
   uint8_t TakeByte() {
     if (rest_.empty()) return 0;

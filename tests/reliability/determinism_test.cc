@@ -62,15 +62,24 @@ struct RunFiles {
 
 // Runs `config` on `input` with `workers` per stage (plus `extra` --set edits).
 RunFiles RunWith(const ConfigFacts& config, const std::string& input, int workers,
-                 const std::vector<std::string>& extra, const TempDir& dir, const std::string& tag) {
-  std::vector<std::string> args = {"run",      config.path,          "--quiet",
-                                   "--input",  input,                "--output",
-                                   dir.File(tag + ".out"), "--report", dir.File(tag + ".report"),
-                                   "--set",    "errors.dead_letter=" + dir.File(tag + ".dead"),
-                                   "--set",    "errors.max_error_ratio=1"};
+                 const std::vector<std::string>& extra, const TempDir& dir,
+                 const std::string& tag) {
+  std::vector<std::string> args = {"run",
+                                   config.path,
+                                   "--quiet",
+                                   "--input",
+                                   input,
+                                   "--output",
+                                   dir.File(tag + ".out"),
+                                   "--report",
+                                   dir.File(tag + ".report"),
+                                   "--set",
+                                   "errors.dead_letter=" + dir.File(tag + ".dead"),
+                                   "--set",
+                                   "errors.max_error_ratio=1"};
   for (size_t i = 0; i < config.stages; ++i) {
-    args.insert(args.end(), {"--set", "stages." + std::to_string(i) + ".workers=" +
-                                          std::to_string(workers)});
+    args.insert(args.end(),
+                {"--set", "stages." + std::to_string(i) + ".workers=" + std::to_string(workers)});
   }
   for (const std::string& edit : extra) args.insert(args.end(), {"--set", edit});
   Child child = RunSluice(args);
@@ -100,8 +109,8 @@ std::string FirstDifference(const std::string& a, const std::string& b) {
   const size_t line_start = a.rfind('\n', at == 0 ? 0 : at - 1);
   const size_t from = line_start == std::string::npos ? 0 : line_start + 1;
   return "sizes " + std::to_string(a.size()) + " vs " + std::to_string(b.size()) +
-         "; first difference at byte " + std::to_string(at) + ":\n  1 worker:  " +
-         a.substr(from, 160) + "\n  4 workers: " + b.substr(from, 160);
+         "; first difference at byte " + std::to_string(at) +
+         ":\n  1 worker:  " + a.substr(from, 160) + "\n  4 workers: " + b.substr(from, 160);
 }
 
 void ExpectSameRuns(const ConfigFacts& config, const std::string& input, bool ordered,
@@ -122,16 +131,16 @@ void ExpectSameRuns(const ConfigFacts& config, const std::string& input, bool or
   } else {
     EXPECT_EQ(SortedLines(one.dead_letters), SortedLines(many.dead_letters));
   }
-  std::cout << "[figures] " << config.path << " on " << input << (ordered ? " ordered" : "")
-            << ": " << one.totals.read << " records, output " << one.output.size()
+  std::cout << "[figures] " << config.path << " on " << input << (ordered ? " ordered" : "") << ": "
+            << one.totals.read << " records, output " << one.output.size()
             << " bytes, dead letters " << one.dead_letters.size() << " bytes: identical\n";
 }
 
 // A bigger input of the kind the config reads: JSON lines or key:value lines.
 std::optional<std::string> GeneratedInput(const ConfigFacts& config, const TempDir& dir,
                                           uint64_t lines) {
-  std::vector<std::string> args = {SLUICE_GEN_PATH, "--lines", std::to_string(lines),
-                                   "--bad-ratio", "0.05", "--seed", "9"};
+  std::vector<std::string> args = {
+      SLUICE_GEN_PATH, "--lines", std::to_string(lines), "--bad-ratio", "0.05", "--seed", "9"};
   if (config.first_stage_type == "parse_kv") {
     args.push_back("--kv");
   } else if (config.first_stage_type != "parse_json") {
@@ -151,8 +160,7 @@ void CheckEveryConfig(uint64_t generated_lines) {
     StageRegistry registry;
     RegisterBuiltinStages(registry);
     ConfigErrors errors;
-    const std::string own_input =
-        LoadPipelineSpec(config.path, registry, {}, errors)->source.path;
+    const std::string own_input = LoadPipelineSpec(config.path, registry, {}, errors)->source.path;
     std::vector<std::string> inputs_to_try = {own_input};
     if (std::optional<std::string> big = GeneratedInput(config, inputs, generated_lines)) {
       inputs_to_try.push_back(*big);

@@ -29,9 +29,9 @@ constexpr size_t kMiB = size_t{1} << 20;
 constexpr int kDeepLevels = 10'000;
 constexpr const char* kEvents[] = {"view", "click", "search", "purchase", "signup", "logout"};
 // The hostile kinds cheap enough to be drawn for any line; the others sit at fixed lines.
-constexpr LineKind kDrawnKinds[] = {LineKind::kInvalidUtf8,      LineKind::kNulByte,
-                                    LineKind::kTruncatedJson,    LineKind::kCrlf,
-                                    LineKind::kIntBeyondInt64,   LineKind::kDuplicateKeyBad,
+constexpr LineKind kDrawnKinds[] = {LineKind::kInvalidUtf8,     LineKind::kNulByte,
+                                    LineKind::kTruncatedJson,   LineKind::kCrlf,
+                                    LineKind::kIntBeyondInt64,  LineKind::kDuplicateKeyBad,
                                     LineKind::kDuplicateKeySame};
 constexpr const char* kBadUtf8[] = {"\xff", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
                                     "\xe2\x82"};
@@ -119,10 +119,13 @@ void WriteLine(Writer& out, Prng& prng, uint64_t line, LineKind kind) {
     case LineKind::kLine64MiB: WritePadded(out, prng, line, 64 * kMiB); break;
     case LineKind::kCrlf: out.Put("{" + GoodFields(prng, line) + "}\r"); break;
     case LineKind::kIntBeyondInt64:
-      out.Put("{\"ts\":1,\"user\":\"u1\",\"event\":\"view\",\"latency_ms\":1,"
-              "\"bytes\":99999999999999999999}");
+      out.Put(
+          "{\"ts\":1,\"user\":\"u1\",\"event\":\"view\",\"latency_ms\":1,"
+          "\"bytes\":99999999999999999999}");
       break;
-    case LineKind::kDuplicateKeyBad: out.Put("{" + GoodFields(prng, line) + ",\"bytes\":-5}"); break;
+    case LineKind::kDuplicateKeyBad:
+      out.Put("{" + GoodFields(prng, line) + ",\"bytes\":-5}");
+      break;
     case LineKind::kDuplicateKeySame:
       out.Put("{" + GoodFields(prng, line) + ",\"event\":\"click\"}");
       break;

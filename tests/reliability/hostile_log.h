@@ -19,29 +19,28 @@
 namespace sluice::reliability {
 
 enum class LineKind : uint8_t {
-  kGood,               // a valid click event
-  kInvalidUtf8,        // a stray byte, an overlong form, a surrogate, > U+10FFFF, a cut sequence
-  kNulByte,            // a NUL inside a string value
-  kTruncatedJson,      // a good line cut short
-  kDeepNesting,        // 10,000 nested arrays in a field the pipeline reads
-  kDeepUnreadField,    // 10,000 nested arrays in a field nobody reads (skipped by projection)
-  kLineUnder1MiB,      // a valid line just under max_line_bytes (1 MiB)
-  kLineOver1MiB,       // a line one byte over max_line_bytes
-  kLine64MiB,          // a 64 MiB line
-  kCrlf,               // a good line ending in "\r\n"
-  kIntBeyondInt64,     // "bytes": 99999999999999999999 (read as a double: not an int)
-  kDuplicateKeyBad,    // "bytes" twice, the last one negative (the last one wins)
-  kDuplicateKeySame,   // "event" twice, both allowed
-  kNoFinalNewline,     // a good last line without its '\n'
+  kGood,              // a valid click event
+  kInvalidUtf8,       // a stray byte, an overlong form, a surrogate, > U+10FFFF, a cut sequence
+  kNulByte,           // a NUL inside a string value
+  kTruncatedJson,     // a good line cut short
+  kDeepNesting,       // 10,000 nested arrays in a field the pipeline reads
+  kDeepUnreadField,   // 10,000 nested arrays in a field nobody reads (skipped by projection)
+  kLineUnder1MiB,     // a valid line just under max_line_bytes (1 MiB)
+  kLineOver1MiB,      // a line one byte over max_line_bytes
+  kLine64MiB,         // a 64 MiB line
+  kCrlf,              // a good line ending in "\r\n"
+  kIntBeyondInt64,    // "bytes": 99999999999999999999 (read as a double: not an int)
+  kDuplicateKeyBad,   // "bytes" twice, the last one negative (the last one wins)
+  kDuplicateKeySame,  // "event" twice, both allowed
+  kNoFinalNewline,    // a good last line without its '\n'
 };
-inline constexpr int kLineKindCount = static_cast<int>(LineKind::kNoFinalNewline) + 1;
 
 std::string_view LineKindName(LineKind kind);
 
 /// What the clickstream pipeline must do with a line of `kind`.
 struct Expected {
   bool error = false;
-  std::string_view stage = "";        // the stage that fails it ("source" for the reader)
+  std::string_view stage = "";  // the stage that fails it ("source" for the reader)
   ErrorCode code = ErrorCode::kInternal;
 };
 Expected ExpectedFor(LineKind kind);
@@ -50,9 +49,9 @@ struct HostileLogOptions {
   uint64_t lines = 1'000'000;
   double hostile_ratio = 0.1;  // share of hostile lines, about
   uint64_t seed = 1;
-  int deep_lines = 20;         // of each deep kind
-  int mib_lines = 2;           // of each 1 MiB kind
-  bool line_64mib = true;      // one 64 MiB line, in the middle
+  int deep_lines = 20;     // of each deep kind
+  int mib_lines = 2;       // of each 1 MiB kind
+  bool line_64mib = true;  // one 64 MiB line, in the middle
 };
 
 struct HostileLog {

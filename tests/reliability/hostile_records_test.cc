@@ -133,8 +133,8 @@ void CheckLibraryRun(const HostileLog& log, const std::string& input,
   std::vector<bool> seen(log.kinds.size() + 1, false);
   int reported = 0;
   for (const Error& error : run.errors) {
-    std::string problem = CheckError(log, error.line, error.stage, ErrorCodeName(error.code),
-                                     error.message);
+    std::string problem =
+        CheckError(log, error.line, error.stage, ErrorCodeName(error.code), error.message);
     if (problem.empty() && seen[error.line]) problem = "a second error for one line";
     if (problem.empty() && error.source != input) problem = "source '" + error.source + "'";
     if (!problem.empty() && ++reported <= 10) ADD_FAILURE() << error.ToString() << ": " << problem;
@@ -148,9 +148,17 @@ void CheckLibraryRun(const HostileLog& log, const std::string& input,
 void CheckBinaryRun(const HostileLog& log, const std::string& input,
                     const std::vector<std::string>& sets) {
   TempDir out("hostile_out");
-  std::vector<std::string> args = {"run", kConfig, "--quiet", "--input", input, "--report",
-                                   out.File("report.json"), "--output", out.File("table.txt"),
-                                   "--set", "errors.dead_letter=" + out.File("dead.jsonl")};
+  std::vector<std::string> args = {"run",
+                                   kConfig,
+                                   "--quiet",
+                                   "--input",
+                                   input,
+                                   "--report",
+                                   out.File("report.json"),
+                                   "--output",
+                                   out.File("table.txt"),
+                                   "--set",
+                                   "errors.dead_letter=" + out.File("dead.jsonl")};
   for (const std::string& edit : sets) args.insert(args.end(), {"--set", edit});
   Child run = RunSluice(args);
   ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -170,11 +178,12 @@ void CheckBinaryRun(const HostileLog& log, const std::string& input,
   int reported = 0;
   for (const std::string& text : letters) {
     std::optional<DeadLetter> letter = ParseDeadLetter(text);
-    std::string problem = letter ? CheckError(log, letter->line, letter->stage, letter->code,
-                                              letter->message)
-                                 : "not a dead-letter JSON object";
+    std::string problem =
+        letter ? CheckError(log, letter->line, letter->stage, letter->code, letter->message)
+               : "not a dead-letter JSON object";
     if (problem.empty() && seen[letter->line]) problem = "a second dead letter for one line";
-    if (!problem.empty() && ++reported <= 10) ADD_FAILURE() << text.substr(0, 300) << ": " << problem;
+    if (!problem.empty() && ++reported <= 10)
+      ADD_FAILURE() << text.substr(0, 300) << ": " << problem;
     if (letter && letter->line <= log.kinds.size()) seen[letter->line] = true;
   }
   EXPECT_EQ(reported, 0);
@@ -210,11 +219,11 @@ TEST(SoakHostileRecords, FiveMillionLinesFourWorkersOrdered) {
   if (std::getenv("SLUICE_SOAK") == nullptr) GTEST_SKIP() << "set SLUICE_SOAK=1 (make soak)";
   TempDir dir("hostile_soak");
   const std::string input = dir.File("hostile.jsonl");
-  const HostileLog log = WriteHostileLog(
-      input, {.lines = 5'000'000, .seed = 5, .deep_lines = 200, .mib_lines = 20});
-  const std::vector<std::string> sets = {
-      "stages.parse.workers=4", "stages.validate.workers=4", "stages.aggregate.workers=4",
-      "queue.batch=64", "queue.capacity=16", "ordered=true"};
+  const HostileLog log =
+      WriteHostileLog(input, {.lines = 5'000'000, .seed = 5, .deep_lines = 200, .mib_lines = 20});
+  const std::vector<std::string> sets = {"stages.parse.workers=4",     "stages.validate.workers=4",
+                                         "stages.aggregate.workers=4", "queue.batch=64",
+                                         "queue.capacity=16",          "ordered=true"};
   CheckLibraryRun(log, input, sets);
   CheckBinaryRun(log, input, sets);
 }
@@ -223,8 +232,8 @@ TEST(SoakHostileRecords, FiveMillionLinesFourWorkersOrdered) {
 // it and skips the rest (max_line_bytes + one read block at most).
 TEST(HugeLines, AreSkippedWithoutBeingHeld) {
   TempDir dir("huge");
-  const HostileLogOptions small{.lines = 2'000, .hostile_ratio = 0, .deep_lines = 0,
-                                .mib_lines = 0, .line_64mib = false};
+  const HostileLogOptions small{
+      .lines = 2'000, .hostile_ratio = 0, .deep_lines = 0, .mib_lines = 0, .line_64mib = false};
   HostileLogOptions huge = small;
   huge.line_64mib = true;
   WriteHostileLog(dir.File("small.jsonl"), small);
@@ -232,9 +241,9 @@ TEST(HugeLines, AreSkippedWithoutBeingHeld) {
   ASSERT_EQ(huge_log.per_kind.at(LineKind::kLine64MiB), 1u);
 
   auto run = [&](const std::string& input) {
-    Child child = RunSluice({"run", kConfig, "--quiet", "--input", input, "--output",
-                             dir.File("out.txt"), "--set",
-                             "errors.dead_letter=" + dir.File("dead.jsonl")});
+    Child child =
+        RunSluice({"run", kConfig, "--quiet", "--input", input, "--output", dir.File("out.txt"),
+                   "--set", "errors.dead_letter=" + dir.File("dead.jsonl")});
     EXPECT_EQ(child.exit_code, 0) << child.err;
     return child;
   };
@@ -246,10 +255,10 @@ TEST(HugeLines, AreSkippedWithoutBeingHeld) {
   ASSERT_TRUE(letter.has_value());
   EXPECT_EQ(letter->line, small.lines / 2 + 6);
   EXPECT_EQ(letter->code, "too_large");
-  const int64_t extra = static_cast<int64_t>(with_huge.max_rss_bytes) -
-                        static_cast<int64_t>(baseline.max_rss_bytes);
-  std::cout << "[figures] 64 MiB line: peak RSS " << with_huge.max_rss_bytes / kMiB
-            << " MiB vs " << baseline.max_rss_bytes / kMiB << " MiB without it\n";
+  const int64_t extra =
+      static_cast<int64_t>(with_huge.max_rss_bytes) - static_cast<int64_t>(baseline.max_rss_bytes);
+  std::cout << "[figures] 64 MiB line: peak RSS " << with_huge.max_rss_bytes / kMiB << " MiB vs "
+            << baseline.max_rss_bytes / kMiB << " MiB without it\n";
   EXPECT_LT(extra, static_cast<int64_t>(8 * kMiB));
 }
 
@@ -279,8 +288,9 @@ TEST(HugeLines, MaxLineBytesIsConfigurable) {
   TempDir dir("max_line");
   const std::string input = dir.File("in.jsonl");
   const std::string good = R"({"ts":1,"user":"u1","event":"view","latency_ms":1,"bytes":1})";
-  const std::string padded = R"({"ts":1,"user":"u1","event":"view","latency_ms":1,"bytes":1,"p":")" +
-                             std::string(5000, 'x') + "\"}";
+  const std::string padded =
+      R"({"ts":1,"user":"u1","event":"view","latency_ms":1,"bytes":1,"p":")" +
+      std::string(5000, 'x') + "\"}";
   WriteFile(input, good + "\n" + padded + "\n" + good + "\n");
   LibraryRun run = RunLibrary(input, {"source.max_line_bytes=4KiB"});
   EXPECT_EQ(run.report.totals, (RunTotals{.read = 3, .ok = 2, .filtered = 0, .errors = 1}));

@@ -134,10 +134,9 @@ TEST_P(HostileYaml, RefusedWithPositionInBoundedTimeAndMemory) {
   EXPECT_EQ(validate.exit_code, 2);
   EXPECT_THAT(validate.err, HasSubstr(first));
   EXPECT_LT(validate.max_rss_bytes, kMaxBytes);
-  std::cout << "[figures] " << hostile.name << ": loader " << cpu_seconds * 1000
-            << " ms CPU, +" << rss_growth / 1024 << " KiB peak; `sluice validate` "
-            << validate.wall_seconds * 1000 << " ms wall, " << validate.max_rss_bytes / 1024
-            << " KiB peak RSS\n";
+  std::cout << "[figures] " << hostile.name << ": loader " << cpu_seconds * 1000 << " ms CPU, +"
+            << rss_growth / 1024 << " KiB peak; `sluice validate` " << validate.wall_seconds * 1000
+            << " ms wall, " << validate.max_rss_bytes / 1024 << " KiB peak RSS\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, HostileYaml, ::testing::ValuesIn(Cases()),

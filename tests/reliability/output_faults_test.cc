@@ -30,7 +30,7 @@ struct FaultRun {
 };
 
 FaultRun RunFaulty(const TempDir& dir, std::vector<std::string> args,
-             const ChildOptions& options = {}) {
+                   const ChildOptions& options = {}) {
   args.insert(args.begin(), {"run", kConfig, "--quiet", "--report", dir.File("report.json")});
   FaultRun run{.child = RunSluice(args, options), .report = std::nullopt};
   run.report = ParseReport(ReadFile(dir.File("report.json")));
@@ -54,8 +54,8 @@ struct ClosedPipe {
 
 TEST(OutputFaults, DeadLettersToAFullDisk) {
   TempDir dir("faults");
-  FaultRun run = RunFaulty(dir, {"--output", dir.File("clean.jsonl"), "--set",
-                           "errors.dead_letter=/dev/full"});
+  FaultRun run = RunFaulty(
+      dir, {"--output", dir.File("clean.jsonl"), "--set", "errors.dead_letter=/dev/full"});
   EXPECT_EQ(run.child.exit_code, 4) << run.child.err;
   EXPECT_THAT(run.child.err,
               HasSubstr("sluice: dead letters: writing /dev/full: No space left on device"));
@@ -70,9 +70,9 @@ TEST(OutputFaults, DeadLettersToAClosedPipe) {
   TempDir dir("faults");
   ClosedPipe pipe;
   ASSERT_GE(pipe.write_end, 0);
-  FaultRun run = RunFaulty(dir, {"--output", dir.File("clean.jsonl"), "--set",
-                           "errors.dead_letter=/dev/stdout"},
-                     {.stdout_fd = pipe.write_end});
+  FaultRun run = RunFaulty(
+      dir, {"--output", dir.File("clean.jsonl"), "--set", "errors.dead_letter=/dev/stdout"},
+      {.stdout_fd = pipe.write_end});
   EXPECT_EQ(run.child.exit_code, 4) << run.child.err;
   EXPECT_THAT(run.child.err, HasSubstr("dead letters: writing /dev/stdout: Broken pipe"));
 }
@@ -81,7 +81,8 @@ TEST(OutputFaults, EveryResultsFormatToAFullDisk) {
   for (const char* format : {"table", "jsonl", "csv"}) {
     SCOPED_TRACE(format);
     TempDir dir("faults");
-    FaultRun run = RunFaulty(dir, {"--output", "/dev/full", "--format", format, "--set", "errors={}"});
+    FaultRun run =
+        RunFaulty(dir, {"--output", "/dev/full", "--format", format, "--set", "errors={}"});
     EXPECT_EQ(run.child.exit_code, 4) << run.child.err;
     EXPECT_THAT(run.child.err, HasSubstr("writing /dev/full: No space left on device"));
     EXPECT_THAT(run.child.err, Not(HasSubstr("dead letters")));
@@ -108,7 +109,8 @@ TEST(OutputFaults, FaultsOutrankTheErrorRatio) {
 // report must not count them as results.
 TEST(OutputFaults, ReportDoesNotCountResultsThatWereNotWritten) {
   TempDir dir("faults");
-  FaultRun full = RunFaulty(dir, {"--output", "/dev/full", "--format", "jsonl", "--set", "errors={}"});
+  FaultRun full =
+      RunFaulty(dir, {"--output", "/dev/full", "--format", "jsonl", "--set", "errors={}"});
   EXPECT_EQ(full.child.exit_code, 4);
   ASSERT_TRUE(full.report.has_value());
   EXPECT_TRUE(full.report->balanced);
@@ -118,7 +120,7 @@ TEST(OutputFaults, ReportDoesNotCountResultsThatWereNotWritten) {
   ClosedPipe pipe;
   ASSERT_GE(pipe.write_end, 0);
   FaultRun closed = RunFaulty(dir, {"--output", "-", "--format", "jsonl", "--set", "errors={}"},
-                        {.stdout_fd = pipe.write_end});
+                              {.stdout_fd = pipe.write_end});
   EXPECT_EQ(closed.child.exit_code, 4);
   ASSERT_TRUE(closed.report.has_value());
   EXPECT_EQ(closed.report->results, 0u) << "the report claims results that never left the pipe";

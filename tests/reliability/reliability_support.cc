@@ -1,6 +1,7 @@
 #include "reliability_support.h"
 
 #include <fcntl.h>
+#include <simdjson.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -14,8 +15,6 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-
-#include <simdjson.h>
 
 extern char** environ;
 
