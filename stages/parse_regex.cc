@@ -29,7 +29,8 @@ constexpr size_t kMaxNumberDigits = 6;
 /// and character classes so that \( and [(] are not taken for groups.
 class PatternTranslator {
  public:
-  explicit PatternTranslator(std::string_view pattern) : pattern_(pattern) {}
+  PatternTranslator(std::string_view pattern, NamedGroups named)
+      : pattern_(pattern), named_(named) {}
 
   Result<TranslatedPattern> Run() {
     out_.regex.reserve(pattern_.size());
@@ -57,7 +58,7 @@ class PatternTranslator {
         Copy(1);
       }
     }
-    if (out_.names.empty()) {
+    if (named_ == NamedGroups::kRequired && out_.names.empty()) {
       return Error{
           .code = ErrorCode::kInvalidInput,
           .message = "pattern has no named group; name the parts to keep with (?<name>...)"};
@@ -190,6 +191,7 @@ class PatternTranslator {
   }
 
   std::string_view pattern_;
+  NamedGroups named_;
   size_t i_ = 0;
   bool in_class_ = false;
   size_t groups_ = 0;
@@ -302,8 +304,8 @@ class RegexWorker : public StageWorker {
 
 }  // namespace
 
-Result<TranslatedPattern> TranslatePattern(std::string_view pattern) {
-  return PatternTranslator(pattern).Run();
+Result<TranslatedPattern> TranslatePattern(std::string_view pattern, NamedGroups named) {
+  return PatternTranslator(pattern, named).Run();
 }
 
 Result<std::unique_ptr<ParseRegexStage>> ParseRegexStage::Create(ParseRegexOptions options) {

@@ -34,6 +34,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -58,8 +59,14 @@ struct TranslatedPattern {
   bool nested_quantifiers = false;
 };
 
-/// Translates `pattern`. On error: kInvalidInput with "... at character N" (1-based).
-Result<TranslatedPattern> TranslatePattern(std::string_view pattern);
+/// Whether a pattern must name at least one group (parse_regex keeps only named groups;
+/// validate's `pattern:` rule names none).
+enum class NamedGroups : uint8_t { kRequired, kOptional };
+
+/// Translates `pattern`, refusing what std::regex would mishandle (numbers that overflow
+/// its compiler). On error: kInvalidInput with "... at character N" (1-based).
+Result<TranslatedPattern> TranslatePattern(std::string_view pattern,
+                                           NamedGroups named = NamedGroups::kRequired);
 
 struct ParseRegexOptions {
   std::string pattern = "";  // with named groups

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "stages/detail/value_checks.h"
+#include "stages/parse_regex.h"
 
 namespace sluice {
 namespace {
@@ -83,10 +84,17 @@ void ForEachRuleProblem(const FieldRule& rule, const ProblemFn& report) {
   }
   if (rule.pattern) {
     if (!is_string) report(RulePart::kPattern, 0, "pattern needs type string");
-    try {
-      std::regex compiled(*rule.pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      report(RulePart::kPattern, 0, "bad pattern: " + std::string(e.what()));
+    // parse_regex's screen first: std::regex's compiler overflows on huge repeat counts
+    // and back-reference numbers (undefined behaviour, found by fuzzing).
+    if (Result<TranslatedPattern> screened = TranslatePattern(*rule.pattern, NamedGroups::kOptional);
+        !screened.ok()) {
+      report(RulePart::kPattern, 0, "bad pattern: " + screened.error().message);
+    } else {
+      try {
+        std::regex compiled(*rule.pattern, std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        report(RulePart::kPattern, 0, "bad pattern: " + std::string(e.what()));
+      }
     }
   }
   if (!rule.one_of.empty() && rule.type == FieldType::kAny) {
