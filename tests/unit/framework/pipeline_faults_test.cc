@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <new>
+#include <stdexcept>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -48,6 +50,41 @@ class EndlessSource : public Source {
   }
   uint64_t line_ = 0;
 };
+
+// Throws std::runtime_error on every 100th record and std::bad_alloc on every 100th + 50.
+class Faulty : public Stage {
+ public:
+  std::unique_ptr<StageWorker> MakeWorker() override {
+    struct Worker : StageWorker {
+      Verdict Process(Item& item) override {
+        if (item.line % 100 == 0) throw std::runtime_error("flaky dependency");
+        if (item.line % 100 == 50) throw std::bad_alloc();
+        return Verdict::kPass;
+      }
+    };
+    return std::make_unique<Worker>();
+  }
+};
+
+TEST(PipelineFaultsTest, ThrowingStageTurnsRecordsIntoErrorsAndTheRunCompletes) {
+  Pipeline pipeline({.queue = {.capacity = 4, .batch = 64}});
+  pipeline.Add({.name = "faulty", .workers = 2}, std::make_unique<Faulty>());
+  std::vector<Error> errors;
+  pipeline.OnError([&](const Error& e) { errors.push_back(e); });
+  pipeline.Start();
+  for (int i = 1; i <= 10000; ++i) pipeline.Push(std::to_string(i));
+  RunReport report = pipeline.Finish();
+  EXPECT_EQ(report.totals.read, 10000u);
+  EXPECT_EQ(report.totals.errors, 200u);
+  EXPECT_EQ(report.totals.ok, 9800u);
+  EXPECT_TRUE(report.balanced());
+  EXPECT_EQ(report.errors_by_stage["faulty"]["stage_failure"], 100u);
+  EXPECT_EQ(report.errors_by_stage["faulty"]["resource_exhausted"], 100u);
+  for (const Error& e : errors) {
+    EXPECT_EQ(e.line % 50, 0u);
+    EXPECT_EQ(e.excerpt, std::to_string(e.line));
+  }
+}
 
 TEST(PipelineFaultsTest, StuckStageFailsTheRunNamingItInsteadOfHanging) {
   // Leaked on purpose along with the pipeline's internals (see StallError).
