@@ -393,12 +393,20 @@ void Pipeline::Start() { impl_->Start(); }
 void Pipeline::SetSourceName(std::string name) { impl_->source_name_ = std::move(name); }
 void Pipeline::Push(std::string_view line) { impl_->Push(line); }
 void Pipeline::Push(Record record) { impl_->Push(std::move(record)); }
-// After a stall, stuck threads still use the Impl: it is leaked on purpose.
+// After a stall, stuck threads still use the Impl: it moves here and lives on, reachable
+// (so that leak checkers see it kept on purpose), until the process ends.
+void Pipeline::KeepStalledInternals() {
+  static std::mutex mutex;
+  static auto* stalled = new std::vector<std::unique_ptr<Impl>>();
+  std::lock_guard lock(mutex);
+  stalled->push_back(std::move(impl_));
+}
+
 RunReport Pipeline::Finish() {
   try {
     return impl_->Finish();
   } catch (const StallError&) {
-    (void)impl_.release();
+    KeepStalledInternals();
     throw;
   }
 }
@@ -406,7 +414,7 @@ RunReport Pipeline::Run(Source& source) {
   try {
     return impl_->Run(source);
   } catch (const StallError&) {
-    (void)impl_.release();
+    KeepStalledInternals();
     throw;
   }
 }

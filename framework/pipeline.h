@@ -50,8 +50,8 @@ struct StageOptions {
 };
 
 /// Thrown by Finish/Run when a stage's worker exceeded its stall_timeout. The stuck
-/// threads cannot be stopped: they are detached and the pipeline's internals are leaked
-/// so that they stay valid; exit the process soon.
+/// threads cannot be stopped: they are detached and the pipeline's internals are kept
+/// alive for them until the process ends (the Pipeline is then unusable); exit soon.
 class StallError : public std::runtime_error {
  public:
   StallError(std::string stage, const std::string& message)
@@ -121,6 +121,7 @@ class Pipeline {
 
  private:
   class Impl;
+  void KeepStalledInternals();
   std::unique_ptr<Impl> impl_;
 };
 

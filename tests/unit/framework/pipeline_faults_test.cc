@@ -87,9 +87,11 @@ TEST(PipelineFaultsTest, ThrowingStageTurnsRecordsIntoErrorsAndTheRunCompletes) 
 }
 
 TEST(PipelineFaultsTest, StuckStageFailsTheRunNamingItInsteadOfHanging) {
-  // Leaked on purpose along with the pipeline's internals (see StallError).
-  auto* release = new std::atomic<bool>(false);
-  auto* pipeline = new Pipeline({.queue = {.capacity = 2, .batch = 4}});
+  // Static: the stuck worker outlives the test (see StallError).
+  static std::atomic<bool> release_flag{false};
+  static Pipeline stalling({.queue = {.capacity = 2, .batch = 4}});
+  std::atomic<bool>* release = &release_flag;
+  Pipeline* pipeline = &stalling;
   pipeline->Add({.name = "sticky", .workers = 1, .stall_timeout = 200ms},
                 std::make_unique<HangOn>(release));
   pipeline->Start();
