@@ -32,7 +32,7 @@ enum class Verdict : uint8_t {
 
 struct Item {
   Record record;
-  std::string_view raw;   // raw input line, valid while its Batch lives; empty when pushed as a Record
+  std::string_view raw;   // raw input line, valid while its Batch lives; empty when pushed
   uint64_t line = 0;      // 1-based input line; 0 for pushed records
   uint64_t offset = 0;    // byte offset of the line in the input
   std::unique_ptr<Error> error;  // set once the item failed
@@ -62,7 +62,7 @@ struct Batch {
   size_t text_bytes() const { return text_.size(); }
 
  private:
-  std::vector<char> text_;           // the raw lines, back to back (a vector: moves keep views valid)
+  std::vector<char> text_;           // the raw lines back to back; a vector: moves keep views
   std::vector<uint32_t> line_ends_;  // end of each line item's text, for Seal()
   std::vector<uint32_t> line_items_; // index of each line item
 };

@@ -159,24 +159,26 @@ void Pipeline::Impl::Start() {
 
   int producers = 1;  // the source feeds the first queue
   size_t max_in_flight = 1;
-  for (auto& slot : stages_) {
-    const size_t capacity = static_cast<size_t>(std::max(1, slot->options.queue.value_or(options_.queue).capacity));
-    slot->input = std::make_unique<Queue>(capacity, producers);
-    max_in_flight += capacity + slot->options.workers;
-    for (int w = 0; w < slot->options.workers; ++w) {
-      slot->workers.push_back(slot->stage->MakeWorker());
-      slot->beats.push_back(&watchdog_.Add(slot->options.name, slot->options.stall_timeout));
+  size_t total_workers = 0;
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    StageSlot& slot = *stages_[i];
+    const size_t capacity = static_cast<size_t>(std::max(1, EdgeOptions(i).capacity));
+    slot.input = std::make_unique<Queue>(capacity, producers);
+    max_in_flight += capacity + slot.options.workers;
+    for (int w = 0; w < slot.options.workers; ++w) {
+      slot.workers.push_back(slot.stage->MakeWorker());
+      slot.beats.push_back(&watchdog_.Add(slot.options.name, slot.options.stall_timeout));
     }
-    producers = slot->options.workers;
+    producers = slot.options.workers;
+    total_workers += slot.workers.size();
   }
-  collector_input_ = std::make_unique<Queue>(static_cast<size_t>(std::max(1, options_.queue.capacity)), producers);
+  collector_input_ = std::make_unique<Queue>(
+      static_cast<size_t>(std::max(1, options_.queue.capacity)), producers);
   max_in_flight += collector_input_->capacity();
   if (options_.ordered) {
     in_flight_ = std::make_unique<moodycamel::LightweightSemaphore>(
         static_cast<moodycamel::LightweightSemaphore::ssize_t>(max_in_flight));
   }
-  size_t total_workers = 0;
-  for (auto& slot : stages_) total_workers += slot->workers.size();
   spare_batches_ = std::make_unique<detail::BatchPool>(batch_size_, 2 * total_workers + 8);
   pending_ = spare_batches_->Take();
   collector_ = std::make_unique<detail::Collector>(options_.ordered, callbacks_, in_flight_.get(),
@@ -228,7 +230,8 @@ void Pipeline::Impl::RunWorker(StageSlot& slot, size_t worker_index, Queue& outp
     beat.Begin();
     detail::ProcessBatch(worker, batch, context, slot.counters);
     beat.End();
-    slot.counters.busy_nanos.fetch_add((SteadyClock::now() - begin).count(), std::memory_order_relaxed);
+    const auto busy = SteadyClock::now() - begin;
+    slot.counters.busy_nanos.fetch_add(busy.count(), std::memory_order_relaxed);
     // Ordered mode needs every sequence number at the collector, empty batches too.
     if (!batch.empty() || options_.ordered) {
       output.Push(std::move(batch));
