@@ -49,10 +49,11 @@ tsan: deps
 	  ctest --output-on-failure -j $(JOBS) $(SANITIZE_TESTS)
 
 # Fuzzing (TESTING.md): libFuzzer targets built with clang, ASan and UBSan in build-fuzz/,
-# each run for FUZZ_SECONDS (default 60; CI uses 30). Needs clang and libclang-rt-dev.
+# each run for FUZZ_SECONDS (default 60). Installs clang and libclang-rt-14-dev first.
 FUZZ_SECONDS ?= 60
 .PHONY: fuzz
-fuzz: deps
+fuzz:
+	@scripts/install-deps.sh clang libclang-rt-14-dev
 	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz.sh
 
 # Soak tests (TESTING.md): the long variants of the reliability tests (ctest label soak).
