@@ -166,6 +166,11 @@ Verdict JsonWorker::Parse(std::string_view text, Item& item) {
     if (error == simdjson::CAPACITY) {
       return item.Fail(ErrorCode::kTooLarge, "line too large for the JSON parser (4 GiB at most)");
     }
+    if (error == simdjson::UNCLOSED_STRING) {  // found before any token: it runs to the end
+      return item.Fail(ErrorCode::kInvalidInput, "invalid JSON at column " +
+                                                     std::to_string(text.size() + 1) +
+                                                     ": unterminated string");
+    }
     return item.Fail(ErrorCode::kInvalidInput, "invalid JSON: " + Reason(error, max_depth_));
   }
   ondemand::json_type type;
