@@ -16,14 +16,12 @@
 #include <vector>
 
 #include "framework/metrics.h"
+#include "subprocess.h"  // tests/golden: RunProcess, TempDir, ReadFile
 
 namespace sluice::reliability {
 
-struct ChildOptions {
-  std::string stdin_path = "/dev/null";
-  /// A descriptor to use as the child's stdout instead of a capture file.
-  std::optional<int> stdout_fd = std::nullopt;
-};
+/// stdin file, or a descriptor to use as stdout instead of a capture file.
+using ChildOptions = golden::ProcessOptions;
 
 struct Child {
   int exit_code = -1;          // 128 + N when killed by signal N
@@ -39,21 +37,9 @@ Child RunChild(const std::vector<std::string>& argv, const ChildOptions& options
 /// Runs the `sluice` binary under test with `args`.
 Child RunSluice(std::vector<std::string> args, const ChildOptions& options = {});
 
-/// A fresh directory under the system temp directory, removed by the destructor.
-class TempDir {
- public:
-  explicit TempDir(const std::string& tag);
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
+using golden::ReadFile;
+using golden::TempDir;
 
- private:
-  std::string path_;
-};
-
-std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, std::string_view text);
 /// `text` split at '\n' (a final newline gives no empty last line).
 std::vector<std::string> SplitLines(std::string_view text);
