@@ -30,10 +30,14 @@ namespace sluice {
 using StageFactory =
     std::function<std::unique_ptr<Stage>(const ConfigNode& stage, ConfigErrors& errors)>;
 
+/// Keys every stage map may hold besides its own (read by the pipeline builder).
+inline constexpr std::string_view kCommonStageKeys[] = {"name", "type", "workers", "queue",
+                                                        "stall_timeout"};
+
 struct StageType {
   std::string name;               // the `type:` that selects it
   std::string summary;            // one line for `sluice stages`
-  std::vector<std::string> keys;  // stage-specific keys besides name, type, workers, queue
+  std::vector<std::string> keys;  // stage-specific keys besides kCommonStageKeys
   StageFactory make;
 };
 

@@ -263,7 +263,7 @@ std::optional<StageSpec> ReadStage(const ConfigNode& node, const StageRegistry& 
     }
   }
   if (type) {
-    std::vector<std::string> keys = {"name", "type", "workers", "queue", "stall_timeout"};
+    std::vector<std::string> keys(std::begin(kCommonStageKeys), std::end(kCommonStageKeys));
     keys.insert(keys.end(), type->keys.begin(), type->keys.end());
     node.CheckKeys(keys, errors);
   }

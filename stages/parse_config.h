@@ -15,14 +15,13 @@
 #include <vector>
 
 #include "framework/config_node.h"
+#include "framework/stage_registry.h"
 #include "stages/text_values.h"
 
 namespace sluice {
 
-/// Keys every stage map may hold besides its own (read by the pipeline builder).
-inline constexpr std::string_view kCommonStageKeys[] = {"name", "type", "workers", "queue"};
-
-/// Reports each key of `stage` that is neither common nor in `own`, with "did you mean".
+/// Reports each key of `stage` that is neither in kCommonStageKeys nor in `own`, with
+/// "did you mean".
 void CheckStageKeys(const ConfigNode& stage, std::initializer_list<std::string_view> own,
                     ConfigErrors& errors);
 

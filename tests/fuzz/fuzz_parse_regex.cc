@@ -22,8 +22,8 @@
 namespace {
 
 constexpr const char* kPatterns[] = {
-    R"re((?<ip>\S+) \S+ (?<user>\S+) \[(?<ts>[^\]]+)\] )re"
-    R"re("(?<request>[^"]*)" (?<status>\d+) (?<bytes>\d+|-))re",
+    (R"re((?<ip>\S+) \S+ (?<user>\S+) \[(?<ts>[^\]]+)\] )re"  // one pattern in two parts
+     R"re("(?<request>[^"]*)" (?<status>\d+) (?<bytes>\d+|-))re"),
     R"re(user=(?<user>\w+)( event=(?<event>[a-z]+))?( ms=(?<ms>-?\d+(\.\d+)?))?)re",
     R"re((?<user>\w+):(?<tag>\w+):\k<tag>(?<status>\d*))re",
     R"re((?:(?P<user>[a-z]+)@(?P<host>[a-z.]+)|id(?P<status>\d{1,6}))(?P=user)?)re",

@@ -87,6 +87,30 @@ TEST(SpecTest, ShippedConfigsValidateWithBuiltinStages) {
   EXPECT_GE(files, 1);
 }
 
+
+// The keys the builder reads (kCommonStageKeys) are accepted by every built-in stage,
+// including the parsers, which check their own keys too.
+TEST(SpecTest, EveryBuiltinStageTakesTheCommonKeys) {
+  StageRegistry registry;
+  RegisterBuiltinStages(registry);
+  const std::vector<std::string> stages = {
+      "{type: parse_json",
+      "{type: parse_csv, columns: [a]",
+      "{type: parse_kv",
+      "{type: parse_regex, pattern: '(?<a>x)'",
+      "{type: validate, rules: {a: {type: int}}",
+      "{type: aggregate, group_by: a, metrics: {n: count}",
+  };
+  for (const std::string& stage : stages) {
+    const std::string yaml = "source: { type: stdin }\nstages:\n  - " + stage +
+                             ", name: s, workers: 2, queue: {capacity: 4}, stall_timeout: 3s}\n";
+    ConfigErrors errors;
+    std::optional<PipelineSpec> spec = LoadPipelineSpecString(yaml, "p.yaml", registry, {}, errors);
+    ASSERT_TRUE(spec) << stage << ": " << errors.ToString();
+    EXPECT_EQ(spec->stages.at(0).workers, 2);
+    EXPECT_EQ(spec->stages.at(0).stall_timeout, std::chrono::seconds(3)) << stage;
+  }
+}
 TEST(SpecTest, FullConfigIsRead) {
   Parsed p = Parse(R"(pipeline: clickstream
 source:
