@@ -13,6 +13,7 @@ Verdict Item::Fail(ErrorCode code, std::string message) {
 }
 
 Item& Batch::AddLine(std::string_view line, uint64_t line_number, uint64_t offset) {
+  text_.resize(LinesEnd());  // drops the padding of an earlier Seal, if any
   if (text_.size() + line.size() > std::numeric_limits<uint32_t>::max()) {
     throw std::length_error("batch text over 4 GiB");
   }
@@ -40,6 +41,7 @@ void Batch::Clear() {
 }
 
 void Batch::Seal() {
+  text_.resize(LinesEnd() + kRawPadding, ' ');  // the same after a second Seal
   uint32_t begin = 0;
   for (size_t k = 0; k < line_items_.size(); ++k) {
     items[line_items_[k]].raw = std::string_view(text_.data() + begin, line_ends_[k] - begin);

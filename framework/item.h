@@ -32,7 +32,10 @@ enum class Verdict : uint8_t {
 
 struct Item {
   Record record;
-  std::string_view raw;   // raw input line, valid while its Batch lives; empty when pushed
+  /// The raw input line, valid while its Batch lives; empty when pushed. Batch::Seal
+  /// leaves at least Batch::kRawPadding readable bytes after it, so that a parser may read
+  /// ahead (simdjson does); a stage that points it elsewhere must keep that.
+  std::string_view raw;
   uint64_t line = 0;      // 1-based input line; 0 for pushed records
   uint64_t offset = 0;    // byte offset of the line in the input
   std::unique_ptr<Error> error;  // set once the item failed
@@ -44,6 +47,9 @@ struct Item {
 };
 
 struct Batch {
+  /// Readable bytes after every raw line once sealed (simdjson's SIMDJSON_PADDING).
+  static constexpr size_t kRawPadding = 64;
+
   uint64_t sequence = 0;  // position in the input, for ordered fan-in
   std::vector<Item> items;
 
@@ -51,8 +57,9 @@ struct Batch {
   Item& AddLine(std::string_view line, uint64_t line_number, uint64_t offset);
   /// Appends an item holding `record` (no raw text).
   Item& AddRecord(Record record);
-  /// Points every line item's raw view at this batch's text. Call once all lines are in
-  /// (the pipeline calls it as the batch enters); items must not be reordered before.
+  /// Points every line item's raw view at this batch's text, and pads the text with
+  /// kRawPadding bytes. Call once all lines are in (the pipeline calls it as the batch
+  /// enters); items must not be reordered before.
   void Seal();
   /// Empties the batch for reuse, keeping its memory (see detail/batch_pool.h).
   void Clear();
@@ -62,7 +69,9 @@ struct Batch {
   size_t text_bytes() const { return text_.size(); }
 
  private:
-  std::vector<char> text_;           // the raw lines back to back; a vector: moves keep views
+  size_t LinesEnd() const { return line_ends_.empty() ? 0 : line_ends_.back(); }
+
+  std::vector<char> text_;  // the raw lines back to back, then padding; moves keep views
   std::vector<uint32_t> line_ends_;  // end of each line item's text, for Seal()
   std::vector<uint32_t> line_items_; // index of each line item
 };

@@ -22,7 +22,8 @@ struct StageReport {
   uint64_t filtered = 0;  // records it dropped on purpose
   uint64_t errors = 0;    // records it failed
   double busy_seconds = 0;         // summed over its workers
-  uint64_t peak_queue_depth = 0;   // most batches waiting in its input queue at once
+  uint64_t peak_queue_depth = 0;   // most batches waiting in its input queue at once (0
+                                   // when it shares the threads of the stage before)
   /// in / busy_seconds (records a fully busy worker-set second); 0 when idle.
   double records_per_busy_second() const;
 };

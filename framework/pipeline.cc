@@ -31,8 +31,19 @@ struct StageSlot {
   std::unique_ptr<Stage> stage;
   std::vector<std::unique_ptr<StageWorker>> workers;
   std::vector<detail::Watchdog::Beat*> beats;  // one per worker
-  std::unique_ptr<Queue> input;
+  std::unique_ptr<Queue> input;  // null when the stage is fused with the one before
   detail::StageCounters counters;
+};
+
+// Adjacent stages with the same worker count, no queue between them: worker w of the
+// group runs worker w of each stage on a batch, one stage after the other (run to
+// completion). A batch then crosses cores once per group instead of once per stage, and
+// its items stay in that core's cache. A stage with its own `queue` options, or another
+// worker count, starts a new group.
+struct StageGroup {
+  size_t first = 0;  // stages [first, end)
+  size_t end = 0;
+  int workers = 1;
 };
 
 // Pipeline threads hand batches to each other through semaphores. Under the default
@@ -101,7 +112,9 @@ class Pipeline::Impl {
     return stages_[stage_index]->options.queue.value_or(options_.queue);
   }
   void ProjectFields();
-  void RunWorker(StageSlot& slot, size_t worker_index, Queue& output);
+  void FormGroups();
+  void RunWorker(const StageGroup& group, size_t worker_index, Queue& output);
+  void RunStage(StageSlot& slot, size_t worker_index, Batch& batch);
   void SpawnThread(std::function<void()> body);
   void OnStall(const std::string& stage, const std::string& message);
   void Enter(Batch batch);
@@ -111,6 +124,7 @@ class Pipeline::Impl {
   RunReport MakeReport() const;
 
   std::vector<std::unique_ptr<StageSlot>> stages_;
+  std::vector<StageGroup> groups_;
   std::unique_ptr<Queue> collector_input_;
   std::unique_ptr<moodycamel::LightweightSemaphore> in_flight_;  // ordered mode only
   std::vector<std::thread> threads_;
@@ -157,20 +171,22 @@ void Pipeline::Impl::Start() {
 
   ProjectFields();
 
+  FormGroups();
+  for (auto& slot : stages_) {
+    for (int w = 0; w < slot->options.workers; ++w) {
+      slot->workers.push_back(slot->stage->MakeWorker());
+      slot->beats.push_back(&watchdog_.Add(slot->options.name, slot->options.stall_timeout));
+    }
+  }
   int producers = 1;  // the source feeds the first queue
   size_t max_in_flight = 1;
   size_t total_workers = 0;
-  for (size_t i = 0; i < stages_.size(); ++i) {
-    StageSlot& slot = *stages_[i];
-    const size_t capacity = static_cast<size_t>(std::max(1, EdgeOptions(i).capacity));
-    slot.input = std::make_unique<Queue>(capacity, producers);
-    max_in_flight += capacity + slot.options.workers;
-    for (int w = 0; w < slot.options.workers; ++w) {
-      slot.workers.push_back(slot.stage->MakeWorker());
-      slot.beats.push_back(&watchdog_.Add(slot.options.name, slot.options.stall_timeout));
-    }
-    producers = slot.options.workers;
-    total_workers += slot.workers.size();
+  for (const StageGroup& group : groups_) {
+    const size_t capacity = static_cast<size_t>(std::max(1, EdgeOptions(group.first).capacity));
+    stages_[group.first]->input = std::make_unique<Queue>(capacity, producers);
+    max_in_flight += capacity + group.workers;
+    producers = group.workers;
+    total_workers += group.workers;
   }
   collector_input_ = std::make_unique<Queue>(
       static_cast<size_t>(std::max(1, options_.queue.capacity)), producers);
@@ -184,11 +200,10 @@ void Pipeline::Impl::Start() {
   collector_ = std::make_unique<detail::Collector>(options_.ordered, callbacks_, in_flight_.get(),
                                                    errors_live_, *spare_batches_);
 
-  for (size_t i = 0; i < stages_.size(); ++i) {
-    StageSlot& slot = *stages_[i];
-    Queue& output = i + 1 < stages_.size() ? *stages_[i + 1]->input : *collector_input_;
-    for (size_t w = 0; w < slot.workers.size(); ++w) {
-      SpawnThread([this, &slot, w, &output] { RunWorker(slot, w, output); });
+  for (const StageGroup& group : groups_) {
+    Queue& output = group.end < stages_.size() ? *stages_[group.end]->input : *collector_input_;
+    for (int w = 0; w < group.workers; ++w) {
+      SpawnThread([this, &group, w, &output] { RunWorker(group, w, output); });
     }
   }
   SpawnThread([this] { collector_->Run(*collector_input_); });
@@ -215,23 +230,32 @@ void Pipeline::Impl::OnStall(const std::string& stage, const std::string& messag
     thread_exited_.notify_all();
   }
   stop_requested_ = true;
-  for (auto& slot : stages_) slot->input->Abandon();
+  for (auto& slot : stages_) {
+    if (slot->input) slot->input->Abandon();
+  }
   collector_input_->Abandon();
   if (in_flight_) in_flight_->signal(1 << 20);
 }
 
-void Pipeline::Impl::RunWorker(StageSlot& slot, size_t worker_index, Queue& output) {
-  StageWorker& worker = *slot.workers[worker_index];
-  detail::Watchdog::Beat& beat = *slot.beats[worker_index];
-  const detail::ErrorContext context{&slot.options.name, &source_name_};
+void Pipeline::Impl::FormGroups() {
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    const StageOptions& options = stages_[i]->options;
+    const bool fuse = i > 0 && !options.queue && options.workers == groups_.back().workers;
+    if (fuse) {
+      groups_.back().end = i + 1;
+    } else {
+      groups_.push_back({.first = i, .end = i + 1, .workers = options.workers});
+    }
+  }
+}
+
+void Pipeline::Impl::RunWorker(const StageGroup& group, size_t worker_index, Queue& output) {
+  Queue& input = *stages_[group.first]->input;
   Batch batch;
-  while (slot.input->Pop(batch)) {
-    const auto begin = SteadyClock::now();
-    beat.Begin();
-    detail::ProcessBatch(worker, batch, context, slot.counters);
-    beat.End();
-    const auto busy = SteadyClock::now() - begin;
-    slot.counters.busy_nanos.fetch_add(busy.count(), std::memory_order_relaxed);
+  while (input.Pop(batch)) {
+    for (size_t s = group.first; s < group.end && !batch.empty(); ++s) {
+      RunStage(*stages_[s], worker_index, batch);
+    }
     // Ordered mode needs every sequence number at the collector, empty batches too.
     if (!batch.empty() || options_.ordered) {
       output.Push(std::move(batch));
@@ -241,6 +265,17 @@ void Pipeline::Impl::RunWorker(StageSlot& slot, size_t worker_index, Queue& outp
     batch = Batch();
   }
   output.ProducerDone();
+}
+
+void Pipeline::Impl::RunStage(StageSlot& slot, size_t worker_index, Batch& batch) {
+  const detail::ErrorContext context{&slot.options.name, &source_name_};
+  detail::Watchdog::Beat& beat = *slot.beats[worker_index];
+  const auto begin = SteadyClock::now();
+  beat.Begin();
+  detail::ProcessBatch(*slot.workers[worker_index], batch, context, slot.counters);
+  beat.End();
+  const auto busy = SteadyClock::now() - begin;
+  slot.counters.busy_nanos.fetch_add(busy.count(), std::memory_order_relaxed);
 }
 
 // A batch enters the pipeline: views fixed, source errors completed, sequence stamped.
@@ -363,7 +398,7 @@ RunReport Pipeline::Impl::MakeReport() const {
         .filtered = c.filtered.load(),
         .errors = c.errors.load(),
         .busy_seconds = static_cast<double>(c.busy_nanos.load()) * 1e-9,
-        .peak_queue_depth = static_cast<uint64_t>(slot->input->peak_depth()),
+        .peak_queue_depth = slot->input ? static_cast<uint64_t>(slot->input->peak_depth()) : 0,
     });
   }
   for (const auto& [stage, counts] : collector_->errors_by_stage()) {

@@ -1,5 +1,7 @@
 // Pipeline: a chain of stages, each with its own workers, joined by bounded queues of
-// batches; every item ends at one collector that calls your callbacks.
+// batches; every item ends at one collector that calls your callbacks. Adjacent stages
+// with the same worker count and no queue options of their own share threads: a batch
+// runs through them one after the other on one thread, with no queue between them.
 //
 // Built from YAML by pipelines/ (see pipelines/builder.h), or in code:
 //
@@ -42,7 +44,8 @@ struct QueueOptions {
 struct StageOptions {
   std::string name{};
   int workers = 1;  // >= 1; see AutoWorkers()
-  /// Overrides the pipeline's queue options for this stage's input edge.
+  /// Overrides the pipeline's queue options for this stage's input edge; set, it also
+  /// keeps a queue (and separate threads) between this stage and the one before.
   std::optional<QueueOptions> queue = std::nullopt;
   /// A worker busy on one batch for longer than this fails the run with StallError
   /// instead of hanging it. Zero: no watchdog.

@@ -13,9 +13,7 @@ Record& Record::operator=(const Record& other) {
   return *this;
 }
 
-Record& Record::operator=(Record&& other) noexcept {
-  if (this == &other) return *this;
-  Clear();
+void Record::MoveFieldsFrom(Record& other) noexcept {
   if (other.on_heap_) {
     heap_ = std::move(other.heap_);
     on_heap_ = true;
@@ -26,19 +24,6 @@ Record& Record::operator=(Record&& other) noexcept {
   }
   size_ = other.size_;
   other.Clear();
-  return *this;
-}
-
-const Value* Record::Find(FieldId id) const {
-  const Field* fields = data();
-  for (uint32_t i = 0; i < size_; ++i) {
-    if (fields[i].id == id) return &fields[i].value;
-  }
-  return nullptr;
-}
-
-Value* Record::Find(FieldId id) {
-  return const_cast<Value*>(std::as_const(*this).Find(id));
 }
 
 void Record::Set(FieldId id, Value value) {
@@ -49,17 +34,13 @@ void Record::Set(FieldId id, Value value) {
   }
 }
 
-void Record::Append(FieldId id, Value value) {
-  if (!on_heap_ && size_ == kInlineFields) Reserve(size_ + 1);
-  if (on_heap_) {
-    heap_.push_back({id, std::move(value)});
-  } else {
-    new (inline_fields() + size_) Field{id, std::move(value)};
-  }
+Value& Record::AppendOnHeap(FieldId id) {
+  if (!on_heap_) Reserve(size_ + 1);  // the inline slots are full: move them to the heap
   ++size_;
+  return heap_.emplace_back(Field{id, Value{}}).value;
 }
 
-void Record::Clear() {
+void Record::DestroyFields() {
   if (on_heap_) {
     heap_.clear();
     on_heap_ = false;

@@ -10,6 +10,7 @@
 #include <new>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "framework/field_names.h"
@@ -31,19 +32,41 @@ class Record {
 
   Record() {}  // NOLINT: leaves the inline slots uninitialised on purpose
   Record(const Record& other) : Record() { *this = other; }
-  Record(Record&& other) noexcept : Record() { *this = std::move(other); }
+  Record(Record&& other) noexcept : Record() { TakeFields(other); }
   Record& operator=(const Record& other);
-  Record& operator=(Record&& other) noexcept;
+  Record& operator=(Record&& other) noexcept {
+    if (this != &other) {
+      Clear();
+      TakeFields(other);
+    }
+    return *this;
+  }
   ~Record() { Clear(); }
 
   /// The value of field `id`, or nullptr. A linear scan: records hold few fields.
-  const Value* Find(FieldId id) const;
-  Value* Find(FieldId id);
+  const Value* Find(FieldId id) const {
+    const Field* fields = data();
+    for (uint32_t i = 0; i < size_; ++i) {
+      if (fields[i].id == id) return &fields[i].value;
+    }
+    return nullptr;
+  }
+  Value* Find(FieldId id) { return const_cast<Value*>(std::as_const(*this).Find(id)); }
   /// Sets field `id`, replacing an existing value or appending a new field.
   void Set(FieldId id, Value value);
-  /// Appends without checking for an existing field (parsers that know keys are new).
-  void Append(FieldId id, Value value);
-  void Clear();
+  /// Appends field `id` holding null and returns its value, for a parser to fill in place.
+  /// No check for an existing field (parsers that know keys are new). The reference lasts
+  /// until the next Append.
+  Value& Append(FieldId id) {
+    if (on_heap_ || size_ == kInlineFields) return AppendOnHeap(id);
+    Field* field = new (inline_fields() + size_) Field{id, Value{}};
+    ++size_;
+    return field->value;
+  }
+  void Append(FieldId id, Value value) { Append(id) = std::move(value); }
+  void Clear() {
+    if (size_ != 0 || on_heap_) DestroyFields();  // inline: records move and die empty often
+  }
   /// Makes room for `n` fields (beyond kInlineFields they move to the heap once).
   void Reserve(size_t n);
 
@@ -63,6 +86,13 @@ class Record {
     return std::launder(reinterpret_cast<const Field*>(inline_));
   }
   Field* data() { return on_heap_ ? heap_.data() : inline_fields(); }
+  Value& AppendOnHeap(FieldId id);
+  // Moves `other`'s fields into this empty record and empties `other`.
+  void TakeFields(Record& other) noexcept {
+    if (other.size_ != 0 || other.on_heap_) MoveFieldsFrom(other);
+  }
+  void MoveFieldsFrom(Record& other) noexcept;
+  void DestroyFields();
   const Field* data() const { return on_heap_ ? heap_.data() : inline_fields(); }
 
   uint32_t size_ = 0;

@@ -25,6 +25,10 @@ using simdjson::error_code;
 constexpr size_t kInitialCapacity = 64 * 1024;
 constexpr size_t kShrinkAboveBytes = 4 * 1024 * 1024;
 
+// Lines are parsed where they lie, in the batch's text: Batch::Seal leaves the padding
+// simdjson reads ahead into (its content does not affect the parse).
+static_assert(Batch::kRawPadding >= simdjson::SIMDJSON_PADDING);
+
 /// A reason for people, for the simdjson errors a line can cause.
 std::string Reason(error_code error, int max_depth) {
   switch (error) {
@@ -54,22 +58,45 @@ std::string Reason(error_code error, int max_depth) {
   }
 }
 
-/// A field later stages read, and where it landed in the current record.
-struct WantedField {
-  std::string name;
-  FieldId id;
+/// The fields later stages read, found by key. Keys are bucketed by length, so that most
+/// keys of a line are told apart without comparing bytes (records often carry keys
+/// nothing reads).
+class WantedFields {
+ public:
+  explicit WantedFields(const std::vector<FieldId>& ids) {
+    for (FieldId id : ids) fields_.push_back({std::string(FieldNames::Name(id)), id});
+    std::sort(fields_.begin(), fields_.end(),
+              [](const Field& a, const Field& b) { return a.name.size() < b.name.size(); });
+    for (size_t i = 0; i < fields_.size(); ++i) {
+      const size_t length = fields_[i].name.size();
+      if (length >= by_length_.size()) by_length_.resize(length + 1, {i, i});
+      by_length_[length].second = i + 1;
+    }
+  }
+
+  std::optional<FieldId> Find(std::string_view key) const {
+    if (key.size() >= by_length_.size()) return std::nullopt;
+    const auto [begin, end] = by_length_[key.size()];
+    for (size_t i = begin; i < end; ++i) {
+      if (std::memcmp(fields_[i].name.data(), key.data(), key.size()) == 0) return fields_[i].id;
+    }
+    return std::nullopt;
+  }
+  size_t size() const { return fields_.size(); }
+
+ private:
+  struct Field {
+    std::string name;
+    FieldId id;
+  };
+  std::vector<Field> fields_;                        // by name length
+  std::vector<std::pair<size_t, size_t>> by_length_;  // length -> range of fields_
 };
 
 class JsonWorker : public StageWorker {
  public:
   JsonWorker(const ParseJsonOptions& options, const FieldNeeds& needed)
-      : max_depth_(options.max_depth), all_fields_(needed.all) {
-    if (!all_fields_) {
-      for (FieldId id : needed.fields) {
-        wanted_.push_back({std::string(FieldNames::Name(id)), id});
-      }
-    }
-  }
+      : max_depth_(options.max_depth), all_fields_(needed.all), wanted_(needed.fields) {}
 
   Verdict Process(Item& item) override {
     std::string_view text;
@@ -93,55 +120,42 @@ class JsonWorker : public StageWorker {
   error_code ParseFields(ondemand::object& object, Record& record, Verdict& verdict, Item& item);
   error_code ReadValue(ondemand::value value, int depth, Value& out);
   error_code ValidateValue(ondemand::value value, int depth);
-  void Store(FieldId id, Value&& value, Record& record);
   Verdict FailAt(Item& item, error_code error);
   size_t CurrentColumn();
-  void LoadPadded(std::string_view text);
+  void ReserveCapacity(size_t line_bytes);
   void ReleaseBigBuffers();
 
   const int max_depth_;
   const bool all_fields_;
-  std::vector<WantedField> wanted_;  // when !all_fields_
+  const WantedFields wanted_;  // when !all_fields_
 
   ondemand::parser parser_;
   ondemand::document document_;
-  std::unique_ptr<char[]> buffer_;  // the line plus SIMDJSON_PADDING bytes
-  size_t buffer_capacity_ = 0;
+  const char* line_begin_ = nullptr;  // of the line being parsed, for error columns
 
   FieldIdCache ids_;             // all-fields mode: key -> FieldId
-  FieldDeduper deduper_;         // all-fields mode: duplicate keys
+  FieldDeduper deduper_;         // duplicate keys
   size_t last_field_count_ = 8;  // records of a stream tend to have the same size
 };
 
-void JsonWorker::LoadPadded(std::string_view text) {
-  const size_t needed = text.size() + simdjson::SIMDJSON_PADDING;
-  if (needed > buffer_capacity_) {
-    buffer_capacity_ = std::max(needed, std::max(buffer_capacity_ * 2, kInitialCapacity));
-    buffer_ = std::make_unique<char[]>(buffer_capacity_);
-  }
-  std::memcpy(buffer_.get(), text.data(), text.size());
-  std::memset(buffer_.get() + text.size(), ' ', simdjson::SIMDJSON_PADDING);
-  if (text.size() > parser_.capacity()) {
-    // Grow geometrically; iterate() alone would reallocate to the exact size every time.
-    const size_t capacity =
-        std::max(text.size(), std::max(parser_.capacity() * 2, kInitialCapacity));
-    // On failure iterate() tries again with the exact size and reports MEMALLOC.
-    const error_code grown = parser_.allocate(capacity);
-    (void)grown;
-  }
+void JsonWorker::ReserveCapacity(size_t line_bytes) {
+  if (line_bytes <= parser_.capacity()) return;
+  // Grow geometrically; iterate() alone would reallocate to the exact size every time.
+  const size_t capacity = std::max(line_bytes, std::max(parser_.capacity() * 2, kInitialCapacity));
+  // On failure iterate() tries again with the exact size and reports MEMALLOC.
+  const error_code grown = parser_.allocate(capacity);
+  (void)grown;
 }
 
 void JsonWorker::ReleaseBigBuffers() {
   document_ = ondemand::document();
   parser_ = ondemand::parser();
-  buffer_.reset();
-  buffer_capacity_ = 0;
 }
 
 size_t JsonWorker::CurrentColumn() {
   const char* location = nullptr;
   if (document_.current_location().get(location) != simdjson::SUCCESS) return 0;
-  return static_cast<size_t>(location - buffer_.get()) + 1;
+  return static_cast<size_t>(location - line_begin_) + 1;
 }
 
 Verdict JsonWorker::FailAt(Item& item, error_code error) {
@@ -154,9 +168,10 @@ Verdict JsonWorker::FailAt(Item& item, error_code error) {
 }
 
 Verdict JsonWorker::Parse(std::string_view text, Item& item) {
-  LoadPadded(text);
-  if (error_code error =
-          parser_.iterate(buffer_.get(), text.size(), buffer_capacity_).get(document_)) {
+  ReserveCapacity(text.size());
+  line_begin_ = text.data();
+  if (error_code error = parser_.iterate(text.data(), text.size(), text.size() + Batch::kRawPadding)
+                             .get(document_)) {
     if (error == simdjson::MEMALLOC) {
       return item.Fail(ErrorCode::kResourceExhausted, "out of memory parsing a JSON line");
     }
@@ -211,33 +226,14 @@ error_code JsonWorker::ParseFields(ondemand::object& object, Record& record, Ver
         return simdjson::SUCCESS;
       }
     } else {
-      for (const WantedField& wanted : wanted_) {
-        if (wanted.name.size() == key.size() && wanted.name == key) {
-          id = wanted.id;
-          break;
-        }
-      }
+      id = wanted_.Find(key);
       if (!id) continue;  // the loop skips the value unparsed
     }
-    Value value;
-    SIMDJSON_TRY(ReadValue(field.value(), /*depth=*/2, value));
-    Store(*id, std::move(value), record);
+    // Read straight into the record (on an error the caller clears it).
+    SIMDJSON_TRY(ReadValue(field.value(), /*depth=*/2, deduper_.Slot(record, *id)));
   }
   last_field_count_ = record.size();
   return simdjson::SUCCESS;
-}
-
-void JsonWorker::Store(FieldId id, Value&& value, Record& record) {
-  if (!all_fields_) {
-    // Few wanted fields: a scan of the record finds a duplicate key.
-    if (Value* existing = record.Find(id)) {
-      *existing = std::move(value);
-    } else {
-      record.Append(id, std::move(value));
-    }
-    return;
-  }
-  deduper_.Set(record, id, std::move(value));
 }
 
 error_code JsonWorker::ReadValue(ondemand::value value, int depth, Value& out) {
@@ -250,25 +246,25 @@ error_code JsonWorker::ReadValue(ondemand::value value, int depth, Value& out) {
       if (number_type == ondemand::number_type::signed_integer) {
         int64_t as_int = 0;
         if (value.get_int64().get(as_int) == simdjson::SUCCESS) {
-          out = as_int;
+          out.emplace<int64_t>(as_int);
           return simdjson::SUCCESS;
         }
       }
       double as_double = 0;
       SIMDJSON_TRY(value.get_double().get(as_double));  // larger integers become doubles
-      out = as_double;
+      out.emplace<double>(as_double);
       return simdjson::SUCCESS;
     }
     case ondemand::json_type::string: {
       std::string_view text;
       SIMDJSON_TRY(value.get_string().get(text));
-      out = std::string(text);
+      out.emplace<std::string>(text);
       return simdjson::SUCCESS;
     }
     case ondemand::json_type::boolean: {
       bool flag = false;
       SIMDJSON_TRY(value.get_bool().get(flag));
-      out = flag;
+      out.emplace<bool>(flag);
       return simdjson::SUCCESS;
     }
     case ondemand::json_type::null: {
@@ -289,7 +285,7 @@ error_code JsonWorker::ReadValue(ondemand::value value, int depth, Value& out) {
              (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r')) {
         --end;
       }
-      out = std::string(begin, end);
+      out.emplace<std::string>(begin, end);
       return simdjson::SUCCESS;
     }
   }

@@ -78,15 +78,15 @@ class FieldDeduper {
       stamp_ = 1;
     }
   }
-  void Set(Record& record, FieldId id, Value&& value) {
+  /// Field `id`'s value in `record`: the one set earlier in this record, or a new null
+  /// one, for the caller to fill in place. Lasts until the next Slot.
+  Value& Slot(Record& record, FieldId id) {
     if (id >= stamps_.size()) stamps_.resize(static_cast<size_t>(id) + 1, 0);
-    if (stamps_[id] == stamp_) {
-      *record.Find(id) = std::move(value);
-    } else {
-      stamps_[id] = stamp_;
-      record.Append(id, std::move(value));
-    }
+    if (stamps_[id] == stamp_) return *record.Find(id);
+    stamps_[id] = stamp_;
+    return record.Append(id);
   }
+  void Set(Record& record, FieldId id, Value&& value) { Slot(record, id) = std::move(value); }
 
  private:
   std::vector<uint32_t> stamps_;  // FieldId -> stamp of the record it was last set in

@@ -6,6 +6,8 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 namespace sluice {
@@ -285,6 +287,71 @@ TEST(PipelineTest, ReportJsonHasTheScriptableFields) {
   EXPECT_THAT(json, testing::HasSubstr(R"("parse": {"invalid_input": 1})"));
   EXPECT_THAT(json, testing::HasSubstr(R"({"name": "parse", "workers": 1, "in": 2, "out": 1, "filtered": 0, "errors": 1, "busy_seconds": )"));
   EXPECT_THAT(json, testing::HasSubstr(R"("peak_queue_depth": )"));
+}
+
+// Records which thread ran it (as a hash of the thread id) in field `field`.
+class StampThread : public Stage {
+ public:
+  explicit StampThread(std::string field) : field_(std::move(field)) {}
+  std::unique_ptr<StageWorker> MakeWorker() override {
+    struct Worker : StageWorker {
+      FieldId id;
+      Verdict Process(Item& item) override {
+        item.record.Set(id, static_cast<int64_t>(
+                                std::hash<std::thread::id>{}(std::this_thread::get_id())));
+        return Verdict::kPass;
+      }
+    };
+    auto w = std::make_unique<Worker>();
+    w->id = FieldNames::Intern(field_);
+    return w;
+  }
+
+ private:
+  std::string field_;
+};
+
+// Runs 2,000 lines through three thread-stamping stages; returns how many times b's or
+// c's thread differed from a's (up to 2 per record), and the report.
+std::pair<int, RunReport> CountThreadChanges(const std::vector<StageOptions>& stages) {
+  Pipeline p({.queue = {.capacity = 4, .batch = 8}});
+  const char* fields[] = {"a", "b", "c"};
+  for (size_t i = 0; i < stages.size(); ++i) {
+    p.Add(stages[i], std::make_unique<StampThread>(fields[i]));
+  }
+  int changes = 0;
+  p.OnResult([&](const Record& r) {
+    const Value& first = *r.Find(FieldNames::Intern("a"));
+    for (const char* field : fields) changes += *r.Find(FieldNames::Intern(field)) != first;
+  });
+  p.Start();
+  for (int i = 0; i < 2000; ++i) p.Push(std::to_string(i));
+  RunReport report = p.Finish();
+  return {changes, report};
+}
+
+// Adjacent stages with the same worker count run a batch on one thread (run to
+// completion); a stage's own queue options or another worker count put a queue, and a
+// hand-off to other threads, before it.
+TEST(PipelineTest, StagesWithEqualWorkersRunABatchOnOneThread) {
+  auto [fused, report] = CountThreadChanges(
+      {{.name = "a", .workers = 2}, {.name = "b", .workers = 2}, {.name = "c", .workers = 2}});
+  EXPECT_EQ(fused, 0);
+  EXPECT_EQ(report.stages[1].peak_queue_depth, 0u);  // no queue before a fused stage
+  EXPECT_EQ(report.stages[2].in, 2000u);
+  EXPECT_TRUE(report.balanced());
+
+  auto [queued, queued_report] = CountThreadChanges(
+      {{.name = "a", .workers = 2},
+       {.name = "b", .workers = 2, .queue = QueueOptions{.capacity = 2, .batch = 8}},
+       {.name = "c", .workers = 2}});
+  EXPECT_EQ(queued, 4000);  // b and c on other threads than a (c fused with b)
+  EXPECT_EQ(queued_report.stages[2].in, 2000u);
+
+  auto [regrouped, regrouped_report] = CountThreadChanges(
+      {{.name = "a", .workers = 1}, {.name = "b", .workers = 2}, {.name = "c", .workers = 2}});
+  EXPECT_EQ(regrouped, 4000);
+  EXPECT_TRUE(regrouped_report.balanced());
 }
 
 }  // namespace
