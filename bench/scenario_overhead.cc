@@ -33,7 +33,7 @@ void ExpectCount(uint64_t got, size_t want, const char* what) {
 
 }  // namespace
 
-// The framework with its default queue options (capacity 1024 batches of 256).
+// The framework with its default queue options (capacity 32 batches of 256).
 void RunOverheadSluice(size_t items, int workers) {
   Pipeline pipeline({.name = "overhead"});
   for (int s = 0; s < kStages; ++s) {
