@@ -71,9 +71,9 @@ struct Batch {
  private:
   size_t LinesEnd() const { return line_ends_.empty() ? 0 : line_ends_.back(); }
 
-  std::vector<char> text_;  // the raw lines back to back, then padding; moves keep views
-  std::vector<uint32_t> line_ends_;  // end of each line item's text, for Seal()
-  std::vector<uint32_t> line_items_; // index of each line item
+  std::vector<char> text_;            // the lines back to back, then padding; moves keep views
+  std::vector<uint32_t> line_ends_;   // end of each line item's text, for Seal()
+  std::vector<uint32_t> line_items_;  // index of each line item
 };
 
 }  // namespace sluice

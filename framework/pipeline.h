@@ -41,7 +41,7 @@ struct QueueOptions {
   // per worker keep them fed, and batches that stay in cache are cheaper than a backlog
   // (BENCHMARKS.md: 1024 ran 12% slower with 15x the memory on the replay).
   int capacity = 32;
-  int batch = 256;      // records per batch
+  int batch = 256;  // records per batch
 };
 
 struct StageOptions {
