@@ -1,5 +1,6 @@
 #include "framework/value.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -66,37 +67,51 @@ bool AsDouble(const Value& v, double& out) {
 
 void AppendJsonString(std::string_view text, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
+  // Written through a pointer into room for the worst case (6 bytes, \u00XX, per input
+  // byte), then trimmed; a chunk at a time so that a huge string does not need 6x its
+  // size. Dead letters run every raw line through here, and a push_back per byte cost
+  // more than parsing the line (BENCHMARKS.md, scenario 6).
+  constexpr size_t kChunkBytes = 4096;
   out.push_back('"');
   for (size_t i = 0; i < text.size();) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      out.push_back(static_cast<char>(c));
-      ++i;
-      continue;
+    const size_t chunk_end = std::min(text.size(), i + kChunkBytes);
+    const size_t start = out.size();
+    out.resize(start + 6 * (chunk_end - i));
+    char* p = out.data() + start;
+    while (i < chunk_end) {  // a UTF-8 sequence may end past chunk_end: its bytes fit
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        *p++ = static_cast<char>(c);
+        ++i;
+        continue;
+      }
+      char escape = 0;
+      switch (c) {
+        case '"': escape = '"'; break;
+        case '\\': escape = '\\'; break;
+        case '\n': escape = 'n'; break;
+        case '\r': escape = 'r'; break;
+        case '\t': escape = 't'; break;
+        default: break;
+      }
+      if (escape != 0) {
+        *p++ = '\\';
+        *p++ = escape;
+        ++i;
+      } else if (c < 0x20) {
+        p = std::copy_n("\\u00", 4, p);
+        *p++ = kHex[c >> 4];
+        *p++ = kHex[c & 0xF];
+        ++i;
+      } else if (const size_t len = Utf8SequenceLength(text, i); len == 0) {
+        p = std::copy_n("\xEF\xBF\xBD", 3, p);  // U+FFFD keeps the output valid JSON
+        ++i;
+      } else {
+        p = std::copy_n(text.data() + i, len, p);
+        i += len;
+      }
     }
-    switch (c) {
-      case '"': out += "\\\""; ++i; continue;
-      case '\\': out += "\\\\"; ++i; continue;
-      case '\n': out += "\\n"; ++i; continue;
-      case '\r': out += "\\r"; ++i; continue;
-      case '\t': out += "\\t"; ++i; continue;
-      default: break;
-    }
-    if (c < 0x20) {
-      out += "\\u00";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-      ++i;
-      continue;
-    }
-    const size_t len = Utf8SequenceLength(text, i);
-    if (len == 0) {
-      out += "\xEF\xBF\xBD";  // U+FFFD: keeps the output valid JSON
-      ++i;
-    } else {
-      out.append(text.substr(i, len));
-      i += len;
-    }
+    out.resize(static_cast<size_t>(p - out.data()));
   }
   out.push_back('"');
 }

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
+
 namespace sluice {
 namespace {
 
@@ -71,6 +74,35 @@ TEST(ValueTest, JsonAndOrdering) {
   EXPECT_EQ(CompareValues(Value{int64_t{2}}, Value{2.0}), 0);
   EXPECT_LT(CompareValues(Value{}, Value{false}), 0);
   EXPECT_LT(CompareValues(Value{9.0}, Value{std::string("1")}), 0);
+}
+
+std::string JsonString(std::string_view text) {
+  std::string out = "<";  // AppendJsonString appends: keep what was there
+  AppendJsonString(text, out);
+  return out;
+}
+
+TEST(ValueTest, JsonStringsEscapeAndRepairWhatJsonNeeds) {
+  EXPECT_EQ(JsonString(""), R"(<"")");
+  EXPECT_EQ(JsonString("plain /text/ 123"), R"(<"plain /text/ 123")");
+  EXPECT_EQ(JsonString("q\"b\\n\nr\rt\t"), R"(<"q\"b\\n\nr\rt\t")");
+  EXPECT_EQ(JsonString(std::string("nul\0\x1f\x7f", 6)), R"(<"nul\u0000\u001f)" "\x7f\"");
+  EXPECT_EQ(JsonString("caf\xC3\xA9 \xF0\x9F\x98\x80"), "<\"caf\xC3\xA9 \xF0\x9F\x98\x80\"");
+  // Invalid UTF-8 (a stray continuation byte, a truncated sequence) becomes U+FFFD.
+  EXPECT_EQ(JsonString("a\x80" "b\xE2\x82"), "<\"a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD\"");
+}
+
+TEST(ValueTest, LongJsonStringsAcrossChunksKeepEveryByte) {
+  // Escapes, worst-case control bytes and a 4-byte sequence across the 4096-byte chunks.
+  std::string text(4094, 'x');
+  text += "\xF0\x9F\x98\x80";  // bytes 4094..4097
+  std::string expected = "<\"" + std::string(4094, 'x') + "\xF0\x9F\x98\x80";
+  for (int i = 0; i < 3000; ++i) {
+    text += i % 2 ? "\x01" : "\"";
+    expected += i % 2 ? "\\u0001" : "\\\"";
+  }
+  expected += '"';
+  EXPECT_EQ(JsonString(text), expected);
 }
 
 }  // namespace
