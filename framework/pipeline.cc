@@ -39,7 +39,8 @@ struct StageSlot {
 // group runs worker w of each stage on a batch, one stage after the other (run to
 // completion). A batch then crosses cores once per group instead of once per stage, and
 // its items stay in that core's cache. A stage with its own `queue` options, or another
-// worker count, starts a new group.
+// worker count, starts a new group. Sharing takes away pipeline parallelism, so stages
+// share threads only when the shared ones still give every core a stage thread.
 struct StageGroup {
   size_t first = 0;  // stages [first, end)
   size_t end = 0;
@@ -238,6 +239,7 @@ void Pipeline::Impl::OnStall(const std::string& stage, const std::string& messag
 }
 
 void Pipeline::Impl::FormGroups() {
+  int shared_threads = 0;
   for (size_t i = 0; i < stages_.size(); ++i) {
     const StageOptions& options = stages_[i]->options;
     const bool fuse = i > 0 && !options.queue && options.workers == groups_.back().workers;
@@ -245,7 +247,13 @@ void Pipeline::Impl::FormGroups() {
       groups_.back().end = i + 1;
     } else {
       groups_.push_back({.first = i, .end = i + 1, .workers = options.workers});
+      shared_threads += options.workers;
     }
+  }
+  if (shared_threads >= AutoWorkers()) return;
+  groups_.clear();  // too few threads to keep the cores busy: a thread set per stage
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    groups_.push_back({.first = i, .end = i + 1, .workers = stages_[i]->options.workers});
   }
 }
 

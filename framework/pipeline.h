@@ -1,7 +1,8 @@
 // Pipeline: a chain of stages, each with its own workers, joined by bounded queues of
 // batches; every item ends at one collector that calls your callbacks. Adjacent stages
-// with the same worker count and no queue options of their own share threads: a batch
-// runs through them one after the other on one thread, with no queue between them.
+// with the same worker count and no queue options of their own share threads when the
+// shared threads still number at least the cores: a batch then runs through them one
+// after the other on one thread, with no queue between them.
 //
 // Built from YAML by pipelines/ (see pipelines/builder.h), or in code:
 //

@@ -331,27 +331,37 @@ std::pair<int, RunReport> CountThreadChanges(const std::vector<StageOptions>& st
 }
 
 // Adjacent stages with the same worker count run a batch on one thread (run to
-// completion); a stage's own queue options or another worker count put a queue, and a
-// hand-off to other threads, before it.
+// completion) when that leaves a thread per core; a stage's own queue options or another
+// worker count put a queue, and a hand-off to other threads, before it.
 TEST(PipelineTest, StagesWithEqualWorkersRunABatchOnOneThread) {
+  const int n = AutoWorkers();  // enough threads to share: one per core
   auto [fused, report] = CountThreadChanges(
-      {{.name = "a", .workers = 2}, {.name = "b", .workers = 2}, {.name = "c", .workers = 2}});
+      {{.name = "a", .workers = n}, {.name = "b", .workers = n}, {.name = "c", .workers = n}});
   EXPECT_EQ(fused, 0);
   EXPECT_EQ(report.stages[1].peak_queue_depth, 0u);  // no queue before a fused stage
   EXPECT_EQ(report.stages[2].in, 2000u);
   EXPECT_TRUE(report.balanced());
 
   auto [queued, queued_report] = CountThreadChanges(
-      {{.name = "a", .workers = 2},
-       {.name = "b", .workers = 2, .queue = QueueOptions{.capacity = 2, .batch = 8}},
-       {.name = "c", .workers = 2}});
+      {{.name = "a", .workers = n},
+       {.name = "b", .workers = n, .queue = QueueOptions{.capacity = 2, .batch = 8}},
+       {.name = "c", .workers = n}});
   EXPECT_EQ(queued, 4000);  // b and c on other threads than a (c fused with b)
   EXPECT_EQ(queued_report.stages[2].in, 2000u);
 
   auto [regrouped, regrouped_report] = CountThreadChanges(
-      {{.name = "a", .workers = 1}, {.name = "b", .workers = 2}, {.name = "c", .workers = 2}});
+      {{.name = "a", .workers = n + 1}, {.name = "b", .workers = n}, {.name = "c", .workers = n}});
   EXPECT_EQ(regrouped, 4000);
   EXPECT_TRUE(regrouped_report.balanced());
+}
+
+// Sharing would leave cores idle (one stage thread for the whole pipeline on a multi-core
+// machine): every stage keeps its own thread, and the stages run in parallel.
+TEST(PipelineTest, SingleWorkerStagesKeepTheirThreadsOnAMultiCoreMachine) {
+  auto [changes, report] = CountThreadChanges(
+      {{.name = "a", .workers = 1}, {.name = "b", .workers = 1}, {.name = "c", .workers = 1}});
+  EXPECT_EQ(changes, AutoWorkers() > 1 ? 4000 : 0);
+  EXPECT_TRUE(report.balanced());
 }
 
 }  // namespace
