@@ -43,18 +43,9 @@ std::vector<std::unique_ptr<Phase>> MakePhases(const PipelineSpec& spec,
     if (!phase->stage) return {};
     phases.push_back(std::move(phase));
   }
-  // As Pipeline::Start projects: back from the output (which writes whole records), an
-  // absorbing stage resets the need to what it reads, any other stage adds its reads.
-  FieldNeeds needed = FieldNeeds::All();
-  for (size_t i = phases.size(); i-- > 0;) {
-    Stage& stage = *phases[i]->stage;
-    stage.Project(needed);
-    if (stage.AbsorbsRecords()) {
-      needed = stage.Reads();
-    } else {
-      needed.Merge(stage.Reads());
-    }
-  }
+  std::vector<Stage*> chain;  // projected as Pipeline::Start projects
+  for (const auto& phase : phases) chain.push_back(phase->stage.get());
+  ProjectFieldNeeds(chain);
   for (auto& phase : phases) phase->worker = phase->stage->MakeWorker();
   return phases;
 }

@@ -24,4 +24,17 @@ void FieldNeeds::Merge(const FieldNeeds& other) {
   for (FieldId id : other.fields) Add(id);
 }
 
+void ProjectFieldNeeds(std::span<Stage* const> chain) {
+  FieldNeeds needed = FieldNeeds::All();
+  for (size_t i = chain.size(); i-- > 0;) {
+    Stage& stage = *chain[i];
+    stage.Project(needed);
+    if (stage.AbsorbsRecords()) {
+      needed = stage.Reads();
+    } else {
+      needed.Merge(stage.Reads());
+    }
+  }
+}
+
 }  // namespace sluice

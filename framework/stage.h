@@ -84,4 +84,10 @@ class Stage {
   }
 };
 
+/// Tells each stage of a chain (in order) what the stages after it read, calling
+/// Project, so that parsers can skip the rest. Walking back from the output, which writes
+/// whole records: a stage that absorbs its records resets the need to what it reads; any
+/// other stage adds what it reads.
+void ProjectFieldNeeds(std::span<Stage* const> chain);
+
 }  // namespace sluice

@@ -3,17 +3,16 @@
 //
 //   sluice::Verdict Process(sluice::Item& item) override {
 //     std::string_view text;
-//     switch (sluice::CheckLine(item, text)) {
-//       case sluice::LineStatus::kNoText:   return sluice::Verdict::kPass;   // a pushed Record
-//       case sluice::LineStatus::kRejected: return sluice::Verdict::kError;  // item.error says why
-//       case sluice::LineStatus::kText:     break;                           // parse `text`
+//     if (std::optional<sluice::Verdict> done = sluice::VerdictBeforeParsing(item, text)) {
+//       return *done;  // kPass for a pushed Record, kError (item.error says why) for a bad line
 //     }
-//     ...
+//     ...                // parse `text`
 //   }
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,6 +39,18 @@ enum class Utf8Check : uint8_t { kValidate, kLeaveToParser };
 /// Otherwise kText, with `text` set to the line without a trailing '\r' (CRLF input).
 /// Columns are 1-based byte positions in the line.
 LineStatus CheckLine(Item& item, std::string_view& text, Utf8Check utf8 = Utf8Check::kValidate);
+
+/// CheckLine as a parser's first step: the verdict to return at once (kPass when there is
+/// no text, kError when the line was rejected), or nullopt with `text` set to parse.
+inline std::optional<Verdict> VerdictBeforeParsing(Item& item, std::string_view& text,
+                                                   Utf8Check utf8 = Utf8Check::kValidate) {
+  switch (CheckLine(item, text, utf8)) {
+    case LineStatus::kNoText: return Verdict::kPass;
+    case LineStatus::kRejected: return Verdict::kError;
+    case LineStatus::kText: break;
+  }
+  return std::nullopt;
+}
 
 /// "invalid UTF-8 at column N" for the first bad byte of `text` (which must hold one).
 std::string InvalidUtf8Message(std::string_view text);

@@ -127,13 +127,9 @@ class JsonWorker : public StageWorker {
 
   Verdict Process(Item& item) override {
     std::string_view text;
-    switch (CheckLine(item, text, Utf8Check::kLeaveToParser)) {  // simdjson validates it
-      case LineStatus::kNoText:
-        return Verdict::kPass;
-      case LineStatus::kRejected:
-        return Verdict::kError;
-      case LineStatus::kText:
-        break;
+    // simdjson validates UTF-8 as it parses.
+    if (std::optional<Verdict> done = VerdictBeforeParsing(item, text, Utf8Check::kLeaveToParser)) {
+      return *done;
     }
     item.record.Clear();
     const Verdict verdict = Parse(text, item);

@@ -191,14 +191,7 @@ class KvWorker : public StageWorker {
 
   Verdict Process(Item& item) override {
     std::string_view text;
-    switch (CheckLine(item, text)) {
-      case LineStatus::kNoText:
-        return Verdict::kPass;
-      case LineStatus::kRejected:
-        return Verdict::kError;
-      case LineStatus::kText:
-        break;
-    }
+    if (std::optional<Verdict> done = VerdictBeforeParsing(item, text)) return *done;
     item.record.Clear();
     const Verdict verdict = options_.layout == KvLayout::kKeyValue ? ParseKeyValue(text, item)
                                                                    : ParseFields(text, item);

@@ -251,14 +251,7 @@ class RegexWorker : public StageWorker {
 
   Verdict Process(Item& item) override {
     std::string_view text;
-    switch (CheckLine(item, text)) {
-      case LineStatus::kNoText:
-        return Verdict::kPass;
-      case LineStatus::kRejected:
-        return Verdict::kError;
-      case LineStatus::kText:
-        break;
-    }
+    if (std::optional<Verdict> done = VerdictBeforeParsing(item, text)) return *done;
     const std::regex* engine = &engines_->backtracking;
     if (engines_->linear_always) {
       engine = &*engines_->linear;
