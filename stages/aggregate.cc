@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "framework/string_set.h"
 #include "stages/detail/value_checks.h"
 #include "stages/event_time.h"
 
@@ -69,7 +70,7 @@ uint64_t HashOf(const Value& value) {
       return Mix(bits ^ 0x5bd1e995);
     }
     case ValueType::kString:
-      return std::hash<std::string_view>{}(std::get<std::string>(value));
+      return HashBytes(std::get<std::string>(value));
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "stages/detail/value_checks.h"
 
@@ -144,12 +145,12 @@ void DistinctAccumulator::KeyOf(const Value& value, std::string& key) {
 
 void DistinctAccumulator::Add(const Value& value, std::string& scratch) {
   KeyOf(value, scratch);
-  if (!keys_.contains(std::string_view(scratch))) keys_.insert(scratch);
+  keys_.Insert(scratch);
 }
 
 void DistinctAccumulator::Merge(DistinctAccumulator&& other) {
-  if (keys_.size() < other.keys_.size()) keys_.swap(other.keys_);
-  keys_.merge(other.keys_);  // moves nodes: no copies, no allocation per key
+  if (keys_.size() < other.keys_.size()) std::swap(keys_, other.keys_);
+  keys_.Merge(other.keys_);
 }
 
 // ---- MetricPlan -------------------------------------------------------------------------

@@ -49,12 +49,12 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "framework/error.h"
 #include "framework/field_names.h"
 #include "framework/record.h"
+#include "framework/string_set.h"
 #include "framework/value.h"
 #include "stages/quantile_sketch.h"
 
@@ -126,11 +126,7 @@ class DistinctAccumulator {
   static void KeyOf(const Value& value, std::string& key);
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
-  };
-  std::unordered_set<std::string, Hash, std::equal_to<>> keys_;
+  StringSet keys_;
 };
 
 /// Why a record cannot be aggregated (the record becomes an error item).

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <utility>
 
+#include "framework/string_set.h"
 #include "stages/line_checks.h"
 #include "stages/parse_config.h"
 #include "stages/text_values.h"
@@ -57,32 +58,6 @@ std::string Reason(error_code error, int max_depth) {
     default:
       return simdjson::error_message(error);
   }
-}
-
-/// Whether `a` and `b` hold the same `n` bytes. Keys are short: fixed-size loads inline
-/// beat a call to memcmp (memcmp was 8% of a replay's CPU, most of it from here).
-bool SameBytes(const char* a, const char* b, size_t n) {
-  const auto load8 = [](const char* p) {
-    uint64_t v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  };
-  const auto load4 = [](const char* p) {
-    uint32_t v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  };
-  if (n >= 8) {
-    for (size_t i = 0; i + 8 < n; i += 8) {
-      if (load8(a + i) != load8(b + i)) return false;
-    }
-    return load8(a + n - 8) == load8(b + n - 8);  // the last 8, overlapping
-  }
-  if (n >= 4) return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
-  for (size_t i = 0; i < n; ++i) {
-    if (a[i] != b[i]) return false;
-  }
-  return true;
 }
 
 /// The fields later stages read, found by key. Keys are bucketed by length, so that most

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <unordered_set>
 
+#include "framework/string_set.h"
 #include "stages/detail/value_checks.h"
 #include "stages/parse_regex.h"
 
@@ -16,12 +17,6 @@ namespace {
 using detail::AppendShortJson;
 using detail::CompareNumbers;
 using detail::IsNumber;
-
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-};
-using StringSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
 
 // Which part of a rule a problem is about, so that the config reader can point at it.
 enum class RulePart : uint8_t { kRule, kMin, kMax, kOneOf, kMinLength, kMaxLength, kPattern };
@@ -134,7 +129,7 @@ std::string OneOfText(const std::vector<Value>& values) {
 CompiledRule Compile(const FieldRule& rule) {
   CompiledRule compiled{.id = FieldNames::Intern(rule.field), .rule = rule};
   for (const Value& allowed : rule.one_of) {
-    if (const auto* s = std::get_if<std::string>(&allowed)) compiled.strings.insert(*s);
+    if (const auto* s = std::get_if<std::string>(&allowed)) compiled.strings.Insert(*s);
     if (const auto* b = std::get_if<bool>(&allowed))
       (*b ? compiled.allow_true : compiled.allow_false) = true;
   }
@@ -184,7 +179,7 @@ std::optional<Failure> CheckString(const CompiledRule& c, const std::string& tex
                                                  std::to_string(*c.rule.max_length)};
     }
   }
-  if (!c.rule.one_of.empty() && !c.strings.contains(std::string_view(text))) {
+  if (!c.rule.one_of.empty() && !c.strings.Contains(text)) {
     return Failure{ErrorCode::kNotAllowed,
                    FieldPrefix(c) + JsonText(text) + " is not one of " + c.one_of_text};
   }

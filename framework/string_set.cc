@@ -1,0 +1,25 @@
+#include "framework/string_set.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace sluice {
+
+void StringSet::Merge(const StringSet& other) {
+  for (const Slot& slot : other.slots_) {
+    if (slot.length_plus_one != 0) Insert(other.KeyAt(slot));
+  }
+}
+
+void StringSet::Grow() {
+  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(std::max<size_t>(16, slots_.size() * 2)));
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.length_plus_one == 0) continue;
+    size_t i = HashBytes(KeyAt(slot)) & mask;
+    while (slots_[i].length_plus_one != 0) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+}  // namespace sluice

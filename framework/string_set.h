@@ -1,0 +1,141 @@
+// StringSet: a set of byte strings kept in one arena, for per-record lookups on hot paths
+// (distinct counts, one_of lists). HashBytes and SameBytes are the inline hash and
+// equality it uses, shared with other per-record tables (group keys, parsers' key lookup).
+//
+//   sluice::StringSet users;
+//   users.Insert("ada");        // true: new
+//   users.Insert("ada");        // false
+//   users.Contains("bob");      // false;  users.size() == 1
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string_view>
+#include <vector>
+
+namespace sluice {
+
+namespace string_set_detail {
+inline uint64_t Load8(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline uint32_t Load4(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+// The 128-bit product of a and b, folded to 64 bits (wyhash's mixing step).
+inline uint64_t MultiplyFold(uint64_t a, uint64_t b) {
+  const unsigned __int128 product = static_cast<unsigned __int128>(a) * b;
+  return static_cast<uint64_t>(product) ^ static_cast<uint64_t>(product >> 64);
+}
+}  // namespace string_set_detail
+
+/// A fast hash of `bytes` for in-memory tables (not stable across versions, not
+/// cryptographic). Inline: keys on hot paths are a few bytes, where std::hash's out-of-line
+/// murmur call cost more than the lookup around it.
+inline uint64_t HashBytes(std::string_view bytes) {
+  using namespace string_set_detail;
+  const char* p = bytes.data();
+  size_t n = bytes.size();
+  uint64_t state = 0x2d358dccaa6c78a5ULL ^ (n * 0x9e3779b97f4a7c15ULL);
+  for (; n > 16; p += 16, n -= 16) {
+    state = MultiplyFold(Load8(p) ^ 0xa0761d6478bd642fULL, Load8(p + 8) ^ state);
+  }
+  uint64_t a = 0, b = 0;
+  if (n >= 8) {
+    a = Load8(p), b = Load8(p + n - 8);  // overlapping when n < 16
+  } else if (n >= 4) {
+    a = Load4(p), b = Load4(p + n - 4);
+  } else if (n > 0) {
+    a = (uint64_t{static_cast<unsigned char>(p[0])} << 16) |
+        (uint64_t{static_cast<unsigned char>(p[n / 2])} << 8) | static_cast<unsigned char>(p[n - 1]);
+  }
+  return MultiplyFold(a ^ 0xe7037ed1a0b428dbULL, b ^ state ^ 0x8ebc6af09c88c6e3ULL);
+}
+
+/// Whether `a` and `b` hold the same `n` bytes. Inline fixed-size loads: for the short keys
+/// of hot lookups they beat a call to memcmp.
+inline bool SameBytes(const char* a, const char* b, size_t n) {
+  using namespace string_set_detail;
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      if (Load8(a + i) != Load8(b + i)) return false;
+    }
+    return Load8(a + n - 8) == Load8(b + n - 8);  // the last 8, overlapping
+  }
+  if (n >= 4) return Load4(a) == Load4(b) && Load4(a + n - 4) == Load4(b + n - 4);
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+/// Open addressing over 16-byte slots; the strings lie back to back in one arena, so a key
+/// costs its bytes plus about 21 (a node set costs a 64-byte node, and a heap block for
+/// keys over 15 bytes). Not thread-safe; no removal.
+class StringSet {
+ public:
+  /// Adds `key`; true when it was not there yet.
+  bool Insert(std::string_view key) {
+    if (key.size() >= UINT32_MAX) throw std::length_error("StringSet: key over 4 GiB");
+    const uint64_t hash = HashBytes(key);
+    size_t i = FindSlot(key, hash);
+    if (i != kNotFound && slots_[i].length_plus_one != 0) return false;
+    if ((size_ + 1) * 4 > slots_.size() * 3) {
+      Grow();
+      i = FindSlot(key, hash);
+    }
+    slots_[i] = Slot{.offset = arena_.size(),
+                     .length_plus_one = static_cast<uint32_t>(key.size() + 1),
+                     .hash_high = static_cast<uint32_t>(hash >> 32)};
+    arena_.insert(arena_.end(), key.begin(), key.end());
+    ++size_;
+    return true;
+  }
+  bool Contains(std::string_view key) const {
+    const size_t i = FindSlot(key, HashBytes(key));
+    return i != kNotFound && slots_[i].length_plus_one != 0;
+  }
+  /// Adds every key of `other`.
+  void Merge(const StringSet& other);
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  struct Slot {
+    uint64_t offset = 0;           // of the key in arena_
+    uint32_t length_plus_one = 0;  // 0: an empty slot
+    uint32_t hash_high = 0;        // the hash's upper half: most mismatches end here
+  };
+  static constexpr size_t kNotFound = static_cast<size_t>(-1);
+
+  // The slot holding `key`, or the empty slot where it would go; kNotFound when the table
+  // has no slots yet.
+  size_t FindSlot(std::string_view key, uint64_t hash) const {
+    if (slots_.empty()) return kNotFound;
+    const size_t mask = slots_.size() - 1;
+    const auto high = static_cast<uint32_t>(hash >> 32);
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      const Slot& slot = slots_[i];
+      if (slot.length_plus_one == 0) return i;
+      if (slot.hash_high == high && slot.length_plus_one == key.size() + 1 &&
+          SameBytes(arena_.data() + slot.offset, key.data(), key.size())) {
+        return i;
+      }
+    }
+  }
+  std::string_view KeyAt(const Slot& slot) const {
+    return {arena_.data() + slot.offset, slot.length_plus_one - size_t{1}};
+  }
+  void Grow();
+
+  std::vector<Slot> slots_;  // a power of two, at most 3/4 full
+  std::vector<char> arena_;
+  size_t size_ = 0;
+};
+
+}  // namespace sluice

@@ -1,0 +1,102 @@
+#include "framework/string_set.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <unordered_set>
+
+namespace sluice {
+namespace {
+
+TEST(StringSetTest, InsertReportsNewKeysOnce) {
+  StringSet set;
+  EXPECT_TRUE(set.empty());
+  EXPECT_FALSE(set.Contains("ada"));
+  EXPECT_TRUE(set.Insert("ada"));
+  EXPECT_FALSE(set.Insert("ada"));
+  EXPECT_TRUE(set.Insert("bob"));
+  EXPECT_TRUE(set.Contains("ada"));
+  EXPECT_TRUE(set.Contains("bob"));
+  EXPECT_FALSE(set.Contains("ad"));
+  EXPECT_FALSE(set.Contains("adam"));
+  EXPECT_EQ(set.size(), 2u);
+}
+
+TEST(StringSetTest, TellsApartKeysThatDifferInLengthOrInOneByteAnywhere) {
+  StringSet set;
+  const std::string base = "abcdefghijklmnopqrstuvwxyz0123456789";  // spans every hash path
+  EXPECT_TRUE(set.Insert(""));
+  EXPECT_TRUE(set.Insert(std::string_view("\0", 1)));
+  EXPECT_TRUE(set.Insert(std::string_view("\0\0", 2)));
+  size_t expected = 3;
+  for (size_t length = 1; length <= base.size(); ++length) {
+    const std::string key = base.substr(0, length);
+    ASSERT_TRUE(set.Insert(key)) << key;
+    ++expected;
+    for (size_t at = 0; at < length; ++at) {
+      std::string changed = key;
+      changed[at] = '#';
+      ASSERT_TRUE(set.Insert(changed)) << changed;
+      ++expected;
+    }
+  }
+  EXPECT_EQ(set.size(), expected);
+  EXPECT_TRUE(set.Contains(""));
+  EXPECT_TRUE(set.Contains(std::string_view("\0\0", 2)));
+  EXPECT_FALSE(set.Contains(std::string_view("\0\0\0", 3)));
+  EXPECT_TRUE(set.Contains(base));
+  EXPECT_FALSE(set.Contains(base + "!"));
+}
+
+TEST(StringSetTest, GrowsAndAgreesWithStdSetOnManyKeys) {
+  StringSet set;
+  std::unordered_set<std::string> reference;
+  uint64_t state = 7;
+  for (int i = 0; i < 100'000; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    // Few distinct values, so that most inserts are repeats, as in a distinct count.
+    const std::string key = "u" + std::to_string((state >> 33) % 20'000);
+    ASSERT_EQ(set.Insert(key), reference.insert(key).second) << key;
+  }
+  EXPECT_EQ(set.size(), reference.size());
+  for (const std::string& key : reference) ASSERT_TRUE(set.Contains(key)) << key;
+  EXPECT_FALSE(set.Contains("u20000"));
+}
+
+TEST(StringSetTest, MergeAddsTheOtherSetsKeys) {
+  StringSet a, b;
+  for (const char* key : {"view", "click", "purchase"}) a.Insert(key);
+  for (const char* key : {"click", "signup", "logout", "a much longer key than sixteen bytes"}) {
+    b.Insert(key);
+  }
+  a.Merge(b);
+  EXPECT_EQ(a.size(), 6u);
+  for (const char* key : {"view", "click", "purchase", "signup", "logout",
+                          "a much longer key than sixteen bytes"}) {
+    EXPECT_TRUE(a.Contains(key)) << key;
+  }
+  EXPECT_EQ(b.size(), 4u);  // untouched
+}
+
+TEST(StringSetTest, HashSpreadsShortSimilarKeysOverTheLowBits) {
+  // The table indexes by the low bits: keys like "u1".."u4096" must not pile up there.
+  std::set<uint64_t> buckets;
+  for (int i = 0; i < 4096; ++i) buckets.insert(HashBytes("u" + std::to_string(i)) & 4095);
+  EXPECT_GT(buckets.size(), 2400u);  // a random function fills about 2589 of 4096
+}
+
+TEST(StringSetTest, SameBytesComparesEveryByte) {
+  const std::string a = "0123456789abcdefghij";
+  for (size_t n = 0; n <= a.size(); ++n) {
+    EXPECT_TRUE(SameBytes(a.data(), a.data(), n));
+    for (size_t at = 0; at < n; ++at) {
+      std::string b = a;
+      b[at] = '#';
+      EXPECT_FALSE(SameBytes(a.data(), b.data(), n)) << "n=" << n << " at=" << at;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sluice
