@@ -144,13 +144,21 @@ void DistinctAccumulator::KeyOf(const Value& value, std::string& key) {
 }
 
 void DistinctAccumulator::Add(const Value& value, std::string& scratch) {
+  if (const auto* text = std::get_if<std::string>(&value)) {
+    strings_.Insert(*text);  // the common case, without building a key
+    return;
+  }
   KeyOf(value, scratch);
-  keys_.Insert(scratch);
+  others_.Insert(scratch);
 }
 
 void DistinctAccumulator::Merge(DistinctAccumulator&& other) {
-  if (keys_.size() < other.keys_.size()) std::swap(keys_, other.keys_);
-  keys_.Merge(other.keys_);
+  const auto merge = [](StringSet& into, StringSet& from) {
+    if (into.size() < from.size()) std::swap(into, from);  // insert the smaller one
+    into.Merge(from);
+  };
+  merge(strings_, other.strings_);
+  merge(others_, other.others_);
 }
 
 // ---- MetricPlan -------------------------------------------------------------------------

@@ -119,14 +119,16 @@ class DistinctAccumulator {
   /// `scratch` is reused between calls to build the lookup key without allocating.
   void Add(const Value& value, std::string& scratch);
   void Merge(DistinctAccumulator&& other);
-  int64_t count() const { return static_cast<int64_t>(keys_.size()); }
-
-  /// The key `value` is counted under: a type tag and the value's bytes (numbers with an
-  /// integral value in int64 range as that int, so 1 and 1.0 share one key).
-  static void KeyOf(const Value& value, std::string& key);
+  int64_t count() const { return static_cast<int64_t>(strings_.size() + others_.size()); }
 
  private:
-  StringSet keys_;
+  /// The key a value other than a string is counted under: a type tag and the value's
+  /// bytes (numbers with an integral value in int64 range as that int, so 1 and 1.0 share
+  /// one key).
+  static void KeyOf(const Value& value, std::string& key);
+
+  StringSet strings_;  // string values, by their bytes (no key to build: most values)
+  StringSet others_;   // every other value, by KeyOf
 };
 
 /// Why a record cannot be aggregated (the record becomes an error item).
