@@ -41,7 +41,13 @@ InterruptHandler::~InterruptHandler() {
   pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
 }
 
-void InterruptHandler::Disarm() { disarmed_.store(true); }
+void InterruptHandler::Disarm() {
+  // Wake the waiting thread now, with a signal only it takes, rather than let it sleep out
+  // its poll period: the run's exit waits for it (50 ms on every run before).
+  if (!disarmed_.exchange(true) && thread_.joinable()) {
+    pthread_kill(thread_.native_handle(), SIGTERM);
+  }
+}
 
 void InterruptHandler::Loop() {
   const timespec poll{0, std::chrono::nanoseconds(kPollPeriod).count()};
