@@ -1,6 +1,7 @@
 #include "framework/value.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -67,51 +68,38 @@ bool AsDouble(const Value& v, double& out) {
 
 void AppendJsonString(std::string_view text, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  // Written through a pointer into room for the worst case (6 bytes, \u00XX, per input
-  // byte), then trimmed; a chunk at a time so that a huge string does not need 6x its
-  // size. Dead letters run every raw line through here, and a push_back per byte cost
-  // more than parsing the line (BENCHMARKS.md, scenario 6).
-  constexpr size_t kChunkBytes = 4096;
+  // Bytes that go out as they are: printable ASCII but the quote and the backslash.
+  static constexpr auto kPlain = [] {
+    std::array<bool, 256> plain{};
+    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
+    return plain;
+  }();
+  // Runs of plain bytes are appended whole. Dead letters run every raw line through here,
+  // and a byte at a time cost more than parsing the line (BENCHMARKS.md, scenario 6).
   out.push_back('"');
-  for (size_t i = 0; i < text.size();) {
-    const size_t chunk_end = std::min(text.size(), i + kChunkBytes);
-    const size_t start = out.size();
-    out.resize(start + 6 * (chunk_end - i));
-    char* p = out.data() + start;
-    while (i < chunk_end) {  // a UTF-8 sequence may end past chunk_end: its bytes fit
-      const unsigned char c = static_cast<unsigned char>(text[i]);
-      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-        *p++ = static_cast<char>(c);
-        ++i;
-        continue;
-      }
-      char escape = 0;
-      switch (c) {
-        case '"': escape = '"'; break;
-        case '\\': escape = '\\'; break;
-        case '\n': escape = 'n'; break;
-        case '\r': escape = 'r'; break;
-        case '\t': escape = 't'; break;
-        default: break;
-      }
-      if (escape != 0) {
-        *p++ = '\\';
-        *p++ = escape;
-        ++i;
-      } else if (c < 0x20) {
-        p = std::copy_n("\\u00", 4, p);
-        *p++ = kHex[c >> 4];
-        *p++ = kHex[c & 0xF];
-        ++i;
-      } else if (const size_t len = Utf8SequenceLength(text, i); len == 0) {
-        p = std::copy_n("\xEF\xBF\xBD", 3, p);  // U+FFFD keeps the output valid JSON
-        ++i;
-      } else {
-        p = std::copy_n(text.data() + i, len, p);
-        i += len;
-      }
+  for (size_t i = 0;; ++i) {
+    const size_t run_begin = i;
+    while (i < text.size() && kPlain[static_cast<unsigned char>(text[i])]) ++i;
+    out.append(text.data() + run_begin, i - run_begin);
+    if (i == text.size()) break;
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+          out.append(escaped, sizeof escaped);
+        } else if (const size_t length = Utf8SequenceLength(text, i); length == 0) {
+          out += "\xEF\xBF\xBD";  // U+FFFD keeps the output valid JSON
+        } else {
+          out.append(text.data() + i, length);
+          i += length - 1;
+        }
     }
-    out.resize(static_cast<size_t>(p - out.data()));
   }
   out.push_back('"');
 }
