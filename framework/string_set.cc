@@ -12,7 +12,8 @@ void StringSet::Merge(const StringSet& other) {
 }
 
 void StringSet::Grow() {
-  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(std::max<size_t>(16, slots_.size() * 2)));
+  const size_t size = std::max<size_t>(16, slots_.size() * 2);
+  const std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(size));
   const size_t mask = slots_.size() - 1;
   for (const Slot& slot : old) {
     if (slot.length_plus_one == 0) continue;

@@ -51,8 +51,8 @@ inline uint64_t HashBytes(std::string_view bytes) {
   } else if (n >= 4) {
     a = Load4(p), b = Load4(p + n - 4);
   } else if (n > 0) {
-    a = (uint64_t{static_cast<unsigned char>(p[0])} << 16) |
-        (uint64_t{static_cast<unsigned char>(p[n / 2])} << 8) | static_cast<unsigned char>(p[n - 1]);
+    const auto byte = [p](size_t k) { return uint64_t{static_cast<unsigned char>(p[k])}; };
+    a = byte(0) << 16 | byte(n / 2) << 8 | byte(n - 1);
   }
   return MultiplyFold(a ^ 0xe7037ed1a0b428dbULL, b ^ state ^ 0x8ebc6af09c88c6e3ULL);
 }
@@ -74,9 +74,9 @@ inline bool SameBytes(const char* a, const char* b, size_t n) {
   return true;
 }
 
-/// Open addressing over 16-byte slots; the strings lie back to back in one arena, so a key
-/// costs its bytes plus about 21 (a node set costs a 64-byte node, and a heap block for
-/// keys over 15 bytes). Not thread-safe; no removal.
+/// Open addressing over 16-byte slots, at most 3/4 full; the strings lie back to back in
+/// one arena, so a key costs its bytes plus 21-43 (a node set costs a 64-byte node, and a
+/// heap block for keys over 15 bytes). Not thread-safe; no removal.
 class StringSet {
  public:
   /// Adds `key`; true when it was not there yet.

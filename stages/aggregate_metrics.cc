@@ -136,9 +136,7 @@ void DistinctAccumulator::KeyOf(const Value& value, std::string& key) {
       }
       break;
     }
-    case ValueType::kString:
-      key += 's';
-      key += std::get<std::string>(value);
+    case ValueType::kString:  // Add counts strings by their bytes, in strings_
       break;
   }
 }
