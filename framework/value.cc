@@ -1,6 +1,5 @@
 #include "framework/value.h"
 
-#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>

@@ -153,7 +153,9 @@ TEST(StalledSink, FiveSecondBlockStopsTheSourceLosesNothingAndRecovers) {
             0);
   const std::string log = ReadFile(log_path);
   size_t longest_line = 0;
-  for (const std::string& line : SplitLines(log)) longest_line = std::max(longest_line, line.size());
+  for (const std::string& line : SplitLines(log)) {
+    longest_line = std::max(longest_line, line.size());
+  }
 
   const StalledRun baseline = RunWithSinkBlockedFor(dir, log, 0s);
   const StalledRun stalled = RunWithSinkBlockedFor(dir, log, kSinkBlocked);
