@@ -9,30 +9,32 @@
 
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <mutex>
+#include <vector>
 
 namespace sluice::bench {
 
 template <class T>
 class MutexQueue {
  public:
-  MutexQueue(size_t capacity, int producers) : capacity_(capacity), producers_(producers) {}
+  MutexQueue(size_t capacity, int producers) : slots_(capacity), producers_(producers) {}
 
   void Push(T value) {
     std::unique_lock lock(mutex_);
-    not_full_.wait(lock, [&] { return items_.size() < capacity_; });
-    items_.push_back(std::move(value));
+    not_full_.wait(lock, [&] { return size_ < slots_.size(); });
+    slots_[(head_ + size_) % slots_.size()] = std::move(value);
+    ++size_;
     lock.unlock();
     not_empty_.notify_one();
   }
 
   bool Pop(T& out) {
     std::unique_lock lock(mutex_);
-    not_empty_.wait(lock, [&] { return !items_.empty() || closed_; });
-    if (items_.empty()) return false;
-    out = std::move(items_.front());
-    items_.pop_front();
+    not_empty_.wait(lock, [&] { return size_ != 0 || closed_; });
+    if (size_ == 0) return false;
+    out = std::move(slots_[head_]);
+    head_ = (head_ + 1) % slots_.size();
+    --size_;
     lock.unlock();
     not_full_.notify_one();
     return true;
@@ -50,8 +52,9 @@ class MutexQueue {
   std::mutex mutex_;
   std::condition_variable not_empty_;
   std::condition_variable not_full_;
-  std::deque<T> items_;
-  size_t capacity_;
+  std::vector<T> slots_;  // a ring: no allocation per item, so only the hand-off is measured
+  size_t head_ = 0;       // the oldest item
+  size_t size_ = 0;
   int producers_;
   bool closed_ = false;
 };

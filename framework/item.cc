@@ -20,14 +20,24 @@ Item& Batch::AddLine(std::string_view line, uint64_t line_number, uint64_t offse
   text_.insert(text_.end(), line.begin(), line.end());
   line_ends_.push_back(static_cast<uint32_t>(text_.size()));
   line_items_.push_back(static_cast<uint32_t>(items.size()));
-  Item& item = items.emplace_back();
+  Item& item = NewItem();
   item.line = line_number;
   item.offset = offset;
   return item;
 }
 
+Item& Batch::NewItem() {
+  // A recycled batch's items were last written on other cores, and an item's first line is
+  // all that making one writes: fetch the lines a few items ahead, for writing.
+  constexpr size_t kPrefetchAhead = 8;
+  if (items.size() + kPrefetchAhead < items.capacity()) {
+    __builtin_prefetch(items.data() + items.size() + kPrefetchAhead, /*rw=*/1);
+  }
+  return items.emplace_back();
+}
+
 Item& Batch::AddRecord(Record record) {
-  Item& item = items.emplace_back();
+  Item& item = NewItem();
   item.record = std::move(record);
   return item;
 }

@@ -30,15 +30,22 @@ enum class Verdict : uint8_t {
   kAbsorb,  // consumed into the stage's state (aggregates): counted ok, not passed on
 };
 
-struct Item {
-  Record record;
+/// 64-byte aligned, with the record's fields last: an item's own members and its record's
+/// header fill the first cache line, so an empty or failed item is one line to make, hand
+/// to another core and free.
+struct alignas(64) Item {
+  std::unique_ptr<Error> error;  // set once the item failed
   /// The raw input line, valid while its Batch lives; empty when pushed. Batch::Seal
   /// leaves at least Batch::kRawPadding readable bytes after it, so that a parser may read
   /// ahead (simdjson does); a stage that points it elsewhere must keep that.
   std::string_view raw;
   uint64_t line = 0;      // 1-based input line; 0 for pushed records
   uint64_t offset = 0;    // byte offset of the line in the input
-  std::unique_ptr<Error> error;  // set once the item failed
+  Record record;
+
+  // User-provided, so that making an item writes its first line only (value-initialising
+  // the implicit one zeroes all 448 bytes first). Batch prefetches those lines.
+  Item() {}  // NOLINT(modernize-use-equals-default)
 
   bool ok() const { return error == nullptr; }
   /// Marks the item failed with `code` and `message`; the runner fills in the stage,
@@ -69,6 +76,7 @@ struct Batch {
   size_t text_bytes() const { return text_.size(); }
 
  private:
+  Item& NewItem();  // items.emplace_back(), prefetching the items to come
   size_t LinesEnd() const { return line_ends_.empty() ? 0 : line_ends_.back(); }
 
   std::vector<char> text_;            // the lines back to back, then padding; moves keep views

@@ -14,14 +14,13 @@ Record& Record::operator=(const Record& other) {
 }
 
 void Record::MoveFieldsFrom(Record& other) noexcept {
-  if (other.on_heap_) {
-    heap_ = std::move(other.heap_);
-    on_heap_ = true;
-  } else {
-    for (uint32_t i = 0; i < other.size_; ++i) {
-      new (inline_fields() + i) Field(std::move(other.inline_fields()[i]));
-    }
+  if (other.heap_ != nullptr) {
+    heap_ = std::exchange(other.heap_, nullptr);
+    heap_capacity_ = std::exchange(other.heap_capacity_, 0);
+    size_ = std::exchange(other.size_, 0);
+    return;
   }
+  std::uninitialized_move_n(other.inline_fields(), other.size_, inline_fields());
   size_ = other.size_;
   other.Clear();
 }
@@ -35,31 +34,30 @@ void Record::Set(FieldId id, Value value) {
 }
 
 Value& Record::AppendOnHeap(FieldId id) {
-  if (!on_heap_) Reserve(size_ + 1);  // the inline slots are full: move them to the heap
+  if (heap_ == nullptr || size_ == heap_capacity_) Reserve(size_ * 2);
+  Field* field = new (heap_ + size_) Field{id, Value{}};
   ++size_;
-  return heap_.emplace_back(Field{id, Value{}}).value;
+  return field->value;
 }
 
 void Record::DestroyFields() {
-  if (on_heap_) {
-    heap_.clear();
-    on_heap_ = false;
-  } else {
-    std::destroy_n(inline_fields(), size_);
-  }
+  std::destroy_n(data(), size_);
   size_ = 0;
+  if (heap_ != nullptr) {
+    std::allocator<Field>().deallocate(heap_, heap_capacity_);
+    heap_ = nullptr;
+    heap_capacity_ = 0;
+  }
 }
 
 void Record::Reserve(size_t n) {
-  if (on_heap_) {
-    heap_.reserve(n);
-    return;
-  }
-  if (n <= kInlineFields) return;
-  heap_.reserve(n);
-  for (uint32_t i = 0; i < size_; ++i) heap_.push_back(std::move(inline_fields()[i]));
-  std::destroy_n(inline_fields(), size_);
-  on_heap_ = true;
+  if (n <= (heap_ != nullptr ? heap_capacity_ : kInlineFields)) return;
+  Field* fields = std::allocator<Field>().allocate(n);
+  std::uninitialized_move_n(data(), size_, fields);
+  std::destroy_n(data(), size_);
+  if (heap_ != nullptr) std::allocator<Field>().deallocate(heap_, heap_capacity_);
+  heap_ = fields;
+  heap_capacity_ = static_cast<uint32_t>(n);
 }
 
 void Record::AppendJson(std::string& out) const {

@@ -11,7 +11,6 @@
 #include <span>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "framework/field_names.h"
 #include "framework/value.h"
@@ -58,14 +57,14 @@ class Record {
   /// No check for an existing field (parsers that know keys are new). The reference lasts
   /// until the next Append.
   Value& Append(FieldId id) {
-    if (on_heap_ || size_ == kInlineFields) return AppendOnHeap(id);
+    if (heap_ != nullptr || size_ == kInlineFields) return AppendOnHeap(id);
     Field* field = new (inline_fields() + size_) Field{id, Value{}};
     ++size_;
     return field->value;
   }
   void Append(FieldId id, Value value) { Append(id) = std::move(value); }
   void Clear() {
-    if (size_ != 0 || on_heap_) DestroyFields();  // inline: records move and die empty often
+    if (size_ != 0 || heap_ != nullptr) DestroyFields();  // inline: records move and die empty often
   }
   /// Makes room for `n` fields (beyond kInlineFields they move to the heap once).
   void Reserve(size_t n);
@@ -85,19 +84,21 @@ class Record {
   const Field* inline_fields() const {
     return std::launder(reinterpret_cast<const Field*>(inline_));
   }
-  Field* data() { return on_heap_ ? heap_.data() : inline_fields(); }
+  Field* data() { return heap_ != nullptr ? heap_ : inline_fields(); }
   Value& AppendOnHeap(FieldId id);
   // Moves `other`'s fields into this empty record and empties `other`.
   void TakeFields(Record& other) noexcept {
-    if (other.size_ != 0 || other.on_heap_) MoveFieldsFrom(other);
+    if (other.size_ != 0 || other.heap_ != nullptr) MoveFieldsFrom(other);
   }
   void MoveFieldsFrom(Record& other) noexcept;
   void DestroyFields();
-  const Field* data() const { return on_heap_ ? heap_.data() : inline_fields(); }
+  const Field* data() const { return heap_ != nullptr ? heap_ : inline_fields(); }
 
+  // The header is 16 bytes, so that an Item's own members and its record's header share
+  // one cache line (see Item): an empty record touches nothing else.
   uint32_t size_ = 0;
-  bool on_heap_ = false;     // fields live in heap_ instead of the inline slots
-  std::vector<Field> heap_;
+  uint32_t heap_capacity_ = 0;  // slots at heap_
+  Field* heap_ = nullptr;       // the fields once past kInlineFields, else null
   alignas(Field) unsigned char inline_[kInlineFields * sizeof(Field)];  // fields [0, size_)
 };
 
