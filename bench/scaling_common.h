@@ -13,8 +13,6 @@
 
 namespace sluice::bench {
 
-/// The framework's default batch (QueueOptions::batch), used for the batched baselines.
-inline constexpr size_t kDefaultBatch = 256;
 
 /// The machine's cores (at least 1).
 int CoreCount();

@@ -3,7 +3,7 @@
 //
 // Baselines, same items, same no-op worker: a plain loop (the floor), a mutex +
 // condition_variable queue per hop passing single items (the textbook fan-out/fan-in),
-// and oneTBB parallel_pipeline with one item per token and with 256 items per token.
+// and oneTBB parallel_pipeline with one item per token and with the default batch per token.
 #include <oneapi/tbb/task_arena.h>
 
 #include <memory>
@@ -22,7 +22,6 @@ namespace sluice::bench {
 namespace {
 
 constexpr int kStages = 3;
-constexpr size_t kTbbBatch = 256;  // the framework's default batch
 
 void ExpectCount(uint64_t got, size_t want, const char* what) {
   if (got != want) {
@@ -33,7 +32,7 @@ void ExpectCount(uint64_t got, size_t want, const char* what) {
 
 }  // namespace
 
-// The framework with its default queue options (capacity 32 batches of 256).
+// The framework with its default queue options (QueueOptions{}).
 void RunOverheadSluice(size_t items, int workers) {
   Pipeline pipeline({.name = "overhead"});
   for (int s = 0; s < kStages; ++s) {
@@ -129,7 +128,7 @@ void RunOverhead(Table& table) {
   const std::vector<Timing> best = BestInterleaved(
       Reps(), {[&] { RunPlainLoop(loop_items); },
                [&] { RunTbb(arena, tbb_item_items, 1); },
-               [&] { RunTbb(arena, tbb_batch_items, kTbbBatch); },
+               [&] { RunTbb(arena, tbb_batch_items, kDefaultBatch); },
                [&] { RunOverheadSluice(sluice_items, 1); },
                [&] { RunMutexQueues(mutex_items, 1); },
                [&] { RunOverheadSluice(sluice_items, 2); },
@@ -157,7 +156,7 @@ void RunOverhead(Table& table) {
                .ratio = mutex_ns / sluice_ns, .target = "ratio >= 10x",
                .verdict = Meets(mutex_ns / sluice_ns, Goal::kAtLeast, 10)});
     table.Add({.scenario = scenario, .figure = figure, .value = sluice_ns, .unit = unit,
-               .baseline = "oneTBB, 256 items/token", .baseline_value = tbb_batch_ns,
+               .baseline = TbbBatchedLabel(), .baseline_value = tbb_batch_ns,
                .ratio = tbb_batch_ns / sluice_ns, .target = "ratio >= 1x",
                .verdict = Meets(tbb_batch_ns / sluice_ns, Goal::kAtLeast, 1)});
     table.Add({.scenario = scenario, .figure = figure, .value = sluice_ns, .unit = unit,
@@ -165,7 +164,7 @@ void RunOverhead(Table& table) {
                .ratio = tbb_item_ns / sluice_ns});
     // CPU time holds on a busy machine where wall time does not.
     table.Add({.scenario = scenario, .figure = "CPU (all threads), " + figure,
-               .value = sluice_cpu_ns, .unit = unit, .baseline = "CPU, oneTBB 256 items/token",
+               .value = sluice_cpu_ns, .unit = unit, .baseline = "CPU, " + TbbBatchedLabel(),
                .baseline_value = tbb_batch_cpu_ns, .ratio = tbb_batch_cpu_ns / sluice_cpu_ns});
   }
 }

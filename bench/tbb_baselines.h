@@ -2,7 +2,7 @@
 // function run with one item per token, or with batches of items per token.
 //
 //   oneapi::tbb::task_arena arena(2);
-//   sluice::bench::TbbRun run{.arena = &arena, .items = 1'000'000, .batch = 256};
+//   sluice::bench::TbbRun run{.arena = &arena, .items = 1'000'000, .batch = 1024};
 //   sluice::bench::RunTbbPipeline(run, /*stages=*/3,
 //       [](Item& item, size_t index) { ... },          // make item `index` (serial)
 //       [](Item& item, int stage) { ... },              // each stage (parallel)
@@ -16,11 +16,20 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "framework/item.h"
+#include "framework/pipeline.h"
 
 namespace sluice::bench {
+
+/// The framework's default batch (QueueOptions::batch): the batched baselines' token size.
+inline constexpr size_t kDefaultBatch = QueueOptions{}.batch;
+/// "oneTBB, 1024 items/token": how the tables name the batched baseline.
+inline std::string TbbBatchedLabel() {
+  return "oneTBB, " + std::to_string(kDefaultBatch) + " items/token";
+}
 
 struct TbbRun {
   oneapi::tbb::task_arena* arena;

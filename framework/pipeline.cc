@@ -92,6 +92,10 @@ class Pipeline::Impl {
     pending_.AddRecord(std::move(record));
     if (pending_.size() >= batch_size_) FlushPending();
   }
+  void Flush() {
+    if (!started_ || finished_) throw std::logic_error("Pipeline::Flush outside Start..Finish");
+    FlushPending();
+  }
   RunReport Finish();
   RunReport Run(Source& source);
   void RequestStop();
@@ -138,7 +142,7 @@ class Pipeline::Impl {
   std::mutex source_mutex_;   // guards running_source_ against RequestStop
   Source* running_source_ = nullptr;
   Batch pending_;
-  size_t batch_size_ = 256;
+  size_t batch_size_ = QueueOptions{}.batch;
   uint64_t next_sequence_ = 0;
   uint64_t pushed_lines_ = 0;
   bool started_ = false;
@@ -430,6 +434,7 @@ void Pipeline::Start() { impl_->Start(); }
 void Pipeline::SetSourceName(std::string name) { impl_->source_name_ = std::move(name); }
 void Pipeline::Push(std::string_view line) { impl_->Push(line); }
 void Pipeline::Push(Record record) { impl_->Push(std::move(record)); }
+void Pipeline::Flush() { impl_->Flush(); }
 // After a stall, stuck threads still use the Impl: it moves here and lives on, reachable
 // (so that leak checkers see it kept on purpose), until the process ends.
 void Pipeline::KeepStalledInternals() {

@@ -18,7 +18,7 @@
 //             replay: { time_field: ts, speed: 60 } }
 //   stages:
 //     - { name: parse, type: parse_json, workers: auto, queue: { capacity: 64 } }
-//   queue: { capacity: 32, batch: 256 }
+//   queue: { capacity: 16, batch: 1024 }
 //   ordered: false
 //   output: { type: file, path: out/result.csv, format: csv }
 //   errors: { dead_letter: out/errors.jsonl, max_error_ratio: 0.5 }

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -264,6 +266,30 @@ TEST(PipelineTest, PushedRecordsSkipParsing) {
   RunReport report = p.Finish();
   EXPECT_EQ(got.values.size(), 5u);
   EXPECT_EQ(report.totals.filtered, 5u);
+}
+
+// A pushed record waits for a full batch unless the pusher flushes: after Flush the
+// results arrive while the pipeline is still open.
+TEST(PipelineTest, FlushHandsOnAPartialBatchBeforeFinish) {
+  Pipeline p;  // default batch: far more records than are pushed
+  p.Add({.name = "parse"}, std::make_unique<ParseNumber>());
+  std::atomic<int> results{0};
+  p.OnResult([&results](const Record&) { ++results; });
+  EXPECT_THROW(p.Flush(), std::logic_error);  // before Start
+  p.Start();
+  for (std::string_view line : {"1", "2", "3"}) p.Push(line);
+  p.Flush();
+  p.Flush();  // nothing pending: a no-op
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (results.load() < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(results.load(), 3);
+  p.Push("4");
+  RunReport report = p.Finish();
+  EXPECT_EQ(results.load(), 4);
+  EXPECT_EQ(report.totals.read, 4u);
+  EXPECT_THROW(p.Flush(), std::logic_error);  // after Finish
 }
 
 TEST(PipelineTest, CallbackExceptionSurfacesFromFinishWithoutDeadlock) {
