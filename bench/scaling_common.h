@@ -13,7 +13,6 @@
 
 namespace sluice::bench {
 
-
 /// The machine's cores (at least 1).
 int CoreCount();
 

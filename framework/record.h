@@ -64,7 +64,8 @@ class Record {
   }
   void Append(FieldId id, Value value) { Append(id) = std::move(value); }
   void Clear() {
-    if (size_ != 0 || heap_ != nullptr) DestroyFields();  // inline: records move and die empty often
+    // Inline, as records move and die empty often.
+    if (size_ != 0 || heap_ != nullptr) DestroyFields();
   }
   /// Makes room for `n` fields (beyond kInlineFields they move to the heap once).
   void Reserve(size_t n);
