@@ -1,6 +1,7 @@
 #include "framework/error.h"
 
 #include <array>
+#include <charconv>
 
 #include "framework/value.h"
 
@@ -24,20 +25,31 @@ std::optional<ErrorCode> ErrorCodeFromName(std::string_view name) {
 }
 
 std::string Error::ToJson() const {
-  std::string out = "{\"source\":";
+  std::string out;
+  AppendJson(out);
+  return out;
+}
+
+void Error::AppendJson(std::string& out) const {
+  const auto append_number = [&out](uint64_t n) {
+    char digits[20];
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+  };
+  out += "{\"source\":";
   AppendJsonString(source, out);
-  out += ",\"line\":" + std::to_string(line);
-  out += ",\"offset\":" + std::to_string(offset);
+  out += ",\"line\":";
+  append_number(line);
+  out += ",\"offset\":";
+  append_number(offset);
   out += ",\"stage\":";
   AppendJsonString(stage, out);
-  out += ",\"code\":";
-  AppendJsonString(ErrorCodeName(code), out);
-  out += ",\"message\":";
+  out += ",\"code\":\"";
+  out += ErrorCodeName(code);  // snake_case: nothing to escape
+  out += "\",\"message\":";
   AppendJsonString(message, out);
   out += ",\"raw\":";
   AppendJsonString(excerpt, out);
   out += '}';
-  return out;
 }
 
 std::string Error::ToString() const {

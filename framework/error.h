@@ -45,6 +45,8 @@ struct Error {
 
   /// One JSON object: {"source","line","offset","stage","code","message","raw"}.
   std::string ToJson() const;
+  /// Appends ToJson()'s text to `out` (a writer's buffer: no string of its own).
+  void AppendJson(std::string& out) const;
   /// "file:line: stage: code: message".
   std::string ToString() const;
 };

@@ -1,5 +1,7 @@
 #include "framework/field_names.h"
 
+#include <array>
+#include <atomic>
 #include <deque>
 #include <mutex>
 #include <shared_mutex>
@@ -16,10 +18,18 @@ struct StringHash {
 };
 
 // Names live in a deque (stable addresses) so that Name() views stay valid for good.
+// Name() runs once per field of every record written out, on the collector's one thread:
+// it reads without a lock, through chunks of pointers to the names that Intern publishes
+// (under the lock) before it returns their ids, and that never move.
+constexpr uint32_t kChunkSize = 4096;
+
 struct Table {
+  using Chunk = std::array<std::atomic<const std::string*>, kChunkSize>;
+
   std::shared_mutex mutex;
   std::deque<std::string> names;
   std::unordered_map<std::string_view, FieldId, StringHash, std::equal_to<>> ids;
+  std::array<std::atomic<Chunk*>, FieldNames::kMaxFields / kChunkSize> chunks{};
 };
 
 Table& GetTable() {
@@ -46,6 +56,10 @@ std::optional<FieldId> FieldNames::TryIntern(std::string_view name) {
   const auto id = static_cast<FieldId>(t.names.size());
   t.names.emplace_back(name);
   t.ids.emplace(t.names.back(), id);
+  std::atomic<Table::Chunk*>& chunk = t.chunks[id / kChunkSize];
+  if (id % kChunkSize == 0) chunk.store(new Table::Chunk{}, std::memory_order_release);
+  (*chunk.load(std::memory_order_relaxed))[id % kChunkSize].store(&t.names.back(),
+                                                                 std::memory_order_release);
   return id;
 }
 
@@ -56,9 +70,11 @@ FieldId FieldNames::Intern(std::string_view name) {
 }
 
 std::string_view FieldNames::Name(FieldId id) {
-  Table& t = GetTable();
-  std::shared_lock lock(t.mutex);
-  return id < t.names.size() ? std::string_view(t.names[id]) : std::string_view("?");
+  if (id >= kMaxFields) return "?";
+  const Table::Chunk* chunk = GetTable().chunks[id / kChunkSize].load(std::memory_order_acquire);
+  const std::string* name =
+      chunk ? (*chunk)[id % kChunkSize].load(std::memory_order_acquire) : nullptr;
+  return name ? std::string_view(*name) : std::string_view("?");
 }
 
 }  // namespace sluice

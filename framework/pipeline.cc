@@ -176,13 +176,11 @@ void Pipeline::Impl::Start() {
   }
   int producers = 1;  // the source feeds the first queue
   size_t max_in_flight = 1;
-  size_t total_workers = 0;
   for (const StageGroup& group : groups_) {
     const size_t capacity = static_cast<size_t>(std::max(1, EdgeOptions(group.first).capacity));
     stages_[group.first]->input = std::make_unique<Queue>(capacity, producers);
     max_in_flight += capacity + group.workers;
     producers = group.workers;
-    total_workers += group.workers;
   }
   collector_input_ = std::make_unique<Queue>(
       static_cast<size_t>(std::max(1, options_.queue.capacity)), producers);
@@ -191,7 +189,7 @@ void Pipeline::Impl::Start() {
     in_flight_ = std::make_unique<moodycamel::LightweightSemaphore>(
         static_cast<moodycamel::LightweightSemaphore::ssize_t>(max_in_flight));
   }
-  spare_batches_ = std::make_unique<detail::BatchPool>(batch_size_, 2 * total_workers + 8);
+  spare_batches_ = std::make_unique<detail::BatchPool>(batch_size_, max_in_flight);
   pending_ = spare_batches_->Take();
   collector_ = std::make_unique<detail::Collector>(options_.ordered, callbacks_, in_flight_.get(),
                                                    errors_live_, *spare_batches_);

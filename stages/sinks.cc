@@ -312,7 +312,7 @@ class JsonlDeadLetterWriter final : public DeadLetterWriter {
  public:
   explicit JsonlDeadLetterWriter(OutputFile out) : out_(std::move(out)) {}
   void Write(const Error& error) override {
-    out_.buffer() += error.ToJson();
+    error.AppendJson(out_.buffer());
     out_.buffer() += '\n';
     out_.EndRecord();
   }

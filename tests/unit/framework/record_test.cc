@@ -92,8 +92,8 @@ TEST(ValueTest, JsonStringsEscapeAndRepairWhatJsonNeeds) {
   EXPECT_EQ(JsonString("a\x80" "b\xE2\x82"), "<\"a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD\"");
 }
 
-TEST(ValueTest, LongJsonStringsAcrossChunksKeepEveryByte) {
-  // Escapes, worst-case control bytes and a 4-byte sequence across the 4096-byte chunks.
+TEST(ValueTest, LongJsonStringsKeepEveryByte) {
+  // Escapes, control bytes and a 4-byte sequence in a long string.
   std::string text(4094, 'x');
   text += "\xF0\x9F\x98\x80";  // bytes 4094..4097
   std::string expected = "<\"" + std::string(4094, 'x') + "\xF0\x9F\x98\x80";
@@ -103,6 +103,10 @@ TEST(ValueTest, LongJsonStringsAcrossChunksKeepEveryByte) {
   }
   expected += '"';
   EXPECT_EQ(JsonString(text), expected);
+  // Nothing but control bytes: the worst case, six bytes out for each byte in.
+  std::string worst_expected = "<\"";
+  for (int i = 0; i < 500; ++i) worst_expected += "\\u001f";
+  EXPECT_EQ(JsonString(std::string(500, '\x1f')), worst_expected + '"');
 }
 
 }  // namespace
