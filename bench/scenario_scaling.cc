@@ -68,7 +68,8 @@ void RunScaling(Table& table) {
                               {100, 0.95, "efficiency >= 0.95"}};
   const std::string scenario = "2 scaling";
   for (const CostPoint& point : points) {
-    // About 0.6 s of serial work per point (6000 items, 23 batches, at 100 us).
+    // About 0.6 s of serial work per point. At 100 us that is 6000 items, only 6 batches
+    // of 1024: where the last one lands decides the tail (BENCHMARKS.md, scenario 2).
     const size_t items = Scaled(std::max(0.6e6 / point.micros, 4000.0));
     const uint64_t iterations = static_cast<uint64_t>(per_micro * point.micros);
     std::vector<double> serial, parallel, parallel_cpu, tbb, raw;

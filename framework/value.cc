@@ -81,9 +81,10 @@ void AppendJsonString(std::string_view text, std::string& out) {
     escape['\t'] = 't';
     return escape;
   }();
-  // Written through a pointer, not appended a run and an escape at a time (40% slower on
-  // dead letters' raw lines, with a quote every few bytes: BENCHMARKS.md, scenario 6).
-  // Room for the string as it is first: most names and values need no escape.
+  // Written through a pointer, not appended a run and an escape at a time: a JSON line has
+  // a quote every few bytes, and runs that write every record or error out spend much of
+  // the collector's one thread here (BENCHMARKS.md). Room for the string as it is first:
+  // most names and values need no escape.
   size_t start = out.size();
   out.resize(start + text.size() + 2);
   char* p = out.data() + start;
