@@ -150,7 +150,8 @@ class PatternTranslator {
       const size_t start = i_;
       SLUICE_ASSIGN_OR_RETURN(std::string name, Name(3, '>'));
       SLUICE_ASSIGN_OR_RETURN(size_t group, GroupOf(name, start));
-      out_.regex += "\\" + std::to_string(group);
+      // Wrapped, so that digits after \k<name> do not extend the group number.
+      out_.regex += "(?:\\" + std::to_string(group) + ")";
       out_.has_backreferences = true;
       return Status::Ok();
     }
@@ -158,7 +159,9 @@ class PatternTranslator {
         pattern_[i_ + 1] <= '9') {
       out_.has_backreferences = true;
     }
-    Copy(2);  // the escape and the character it escapes
+    // \cX takes X whatever it is, as std::regex's scanner does: in \c\{ or [\c\] the second
+    // backslash is X, so the '{' or ']' after it is live, not escaped.
+    Copy(At(1, "c") ? 3 : 2);  // the escape and the character(s) it escapes
     return Status::Ok();
   }
 

@@ -50,8 +50,21 @@ TEST(TranslatePatternTest, TracksCharacterClassesAndEscapes) {
 TEST(TranslatePatternTest, TranslatesNamedBackReferences) {
   auto translated = TranslatePattern(R"((?<q>['"])(?<body>.*)\k<q>(?P=q))");
   ASSERT_THAT(translated, IsOk());
-  EXPECT_EQ(translated->regex, R"((['"])(.*)\1(?:\1))");
+  EXPECT_EQ(translated->regex, R"((['"])(.*)(?:\1)(?:\1))");
   EXPECT_TRUE(translated->has_backreferences);
+}
+
+TEST(TranslatePatternTest, RefusesNumbersTooLongForStdRegex) {
+  // libstdc++ reads repeat counts and back-reference numbers into a long with no overflow
+  // check. In \c\{ and [\c\] the '{' and ']' are live: \c takes the backslash after it.
+  for (const char* pattern : {"(?<a>x){1234567}", "(?<a>x){1,1234567}", R"((?<a>x)\1234567)",
+                              R"((?<a>x)\c\{1234567})", R"((?<a>[\c\]{1234567}))"}) {
+    EXPECT_THAT(TranslatePattern(pattern),
+                IsErrorWithMessage(HasSubstr("has more than 6 digits")))
+        << pattern;
+  }
+  EXPECT_THAT(TranslatePattern("(?<a>x){123456}"), IsOk());
+  EXPECT_THAT(TranslatePattern(R"((?<a>\{1234567\}))"), IsOk());  // escaped: literal braces
 }
 
 TEST(TranslatePatternTest, FlagsNestedQuantifiers) {
@@ -144,6 +157,13 @@ TEST(ParseRegexTest, BackReferencesWorkOnShortLinesAndRefuseLongOnes) {
   EXPECT_EQ(out.message(1), "line does not match pattern");
   EXPECT_EQ(out.code(2), ErrorCode::kTooLarge);
   EXPECT_THAT(out.message(2), HasSubstr("too long for a pattern with back-references"));
+}
+
+TEST(ParseRegexTest, DigitsAfterANamedBackReferenceAreLiteral) {
+  auto stage = Make({.pattern = R"((?<a>x)\k<a>0)"});  // \1 then '0', not group 10
+  auto out = ParseLines(*stage, {"xx0", "xx"});
+  ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
+  EXPECT_EQ(out.message(1), "line does not match pattern");
 }
 
 TEST(ParseRegexTest, NestedQuantifiersDoNotBacktrackExponentially) {

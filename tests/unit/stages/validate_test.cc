@@ -297,6 +297,13 @@ rules:
           "a type name, got a list"));
 }
 
+TEST(ValidateConfigTest, PatternsStdRegexWouldMisreadAreRefused) {
+  // std::regex overflows a long on such counts; \c takes the backslash, so '{' is live.
+  EXPECT_THAT(ConfigProblems("rules:\n  e: { type: string, pattern: 'x\\c\\{1234567}' }\n"),
+              ElementsAre("p.yaml:2:31: rule 'e': bad pattern: repeat count has more than 6 "
+                          "digits at character 6"));
+}
+
 TEST(ValidateConfigTest, RulesMustBeANonEmptyMap) {
   EXPECT_THAT(ConfigProblems("name: v\n"), ElementsAre("p.yaml:1:1: missing required key 'rules'"));
   EXPECT_THAT(ConfigProblems("rules: []\n"),
