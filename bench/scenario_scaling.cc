@@ -36,9 +36,7 @@ double RawThreadsSeconds(size_t items, int workers, uint64_t iterations) {
     for (int w = 0; w < workers; ++w) {
       const size_t share = items / workers + (static_cast<size_t>(w) < items % workers ? 1 : 0);
       threads.emplace_back([share, iterations] {
-        uint64_t sink = 1;
-        for (size_t i = 0; i < share; ++i) sink += Spin(iterations, sink);
-        KeepAlive(sink);
+        for (size_t i = 0; i < share; ++i) SpinAfterPrevious(iterations);
       });
     }
     for (std::thread& t : threads) t.join();
@@ -50,7 +48,7 @@ double TbbSeconds(oneapi::tbb::task_arena& arena, size_t items, uint64_t iterati
     const TbbRun run{.arena = &arena, .items = items, .batch = kDefaultBatch};
     const uint64_t delivered = RunTbbPipeline(
         run, 1, [](Item&, size_t) {},
-        [iterations](Item& item, int) { KeepAlive(Spin(iterations, item.line + 1)); },
+        [iterations](Item&, int) { SpinAfterPrevious(iterations); },
         [](const Item&) {});
     if (delivered != items) throw std::runtime_error("oneTBB lost items");
   });

@@ -109,7 +109,7 @@ double TbbSeconds(oneapi::tbb::task_arena& arena, const std::vector<uint64_t>& i
     const TbbRun run{.arena = &arena, .items = iterations.size(), .batch = kDefaultBatch};
     RunTbbPipeline(
         run, 1, [](Item& item, size_t index) { item.line = index; },
-        [&iterations](Item& item, int) { KeepAlive(Spin(iterations[item.line], item.line)); },
+        [&iterations](Item& item, int) { SpinAfterPrevious(iterations[item.line]); },
         [](const Item&) {});
   });
 }

@@ -20,7 +20,6 @@ class NoopWorker final : public StageWorker {
 class SpinWorker final : public StageWorker {
  public:
   SpinWorker(SpinCost cost, FieldId index_field) : cost_(cost), index_field_(index_field) {}
-  ~SpinWorker() override { KeepAlive(sink_); }
 
   Verdict Process(Item& item) override {
     int64_t index = 0;
@@ -30,14 +29,13 @@ class SpinWorker final : public StageWorker {
       if (as_int == nullptr) return item.Fail(ErrorCode::kMissingField, "no int field 'i'");
       index = *as_int;
     }
-    sink_ += Spin(SpinIterations(cost_, index), sink_);
+    SpinAfterPrevious(SpinIterations(cost_, index));
     return Verdict::kPass;
   }
 
  private:
   SpinCost cost_;
   FieldId index_field_;
-  uint64_t sink_ = 1;
 };
 
 }  // namespace
