@@ -57,25 +57,11 @@ class BoundedQueue {
   /// Blocks until an item is ready (true) or the queue is closed and drained (false).
   bool Pop(T& out) {
     ready_.wait();
-    while (true) {
-      if (abandoned_.load(std::memory_order_acquire)) {
-        ready_.signal();
-        return false;
-      }
-      if (queue_.try_dequeue(out)) {
-        depth_.fetch_sub(1, std::memory_order_acq_rel);
-        free_slots_.signal();
-        return true;
-      }
-      if (closed_.load(std::memory_order_acquire) && depth_.load(std::memory_order_acquire) == 0) {
-        ready_.signal();  // pass the wake-up on to the next consumer
-        return false;
-      }
-      // A token without a visible item: an enqueue is finishing, or we took a close token
-      // while items remain for others. Either resolves within a few instructions.
-      std::this_thread::yield();
-    }
+    return TakeReady(out);
   }
+
+  /// Takes an item if one is ready now (true); never blocks.
+  bool TryPop(T& out) { return ready_.tryWait() && TakeReady(out); }
 
   /// One producer is finished; the last one closes the queue.
   void ProducerDone() {
@@ -103,6 +89,28 @@ class BoundedQueue {
   int64_t peak_depth() const { return peak_depth_.load(std::memory_order_relaxed); }
 
  private:
+  /// After taking a ready token: the item (true), or false when abandoned or closed.
+  bool TakeReady(T& out) {
+    while (true) {
+      if (abandoned_.load(std::memory_order_acquire)) {
+        ready_.signal();
+        return false;
+      }
+      if (queue_.try_dequeue(out)) {
+        depth_.fetch_sub(1, std::memory_order_acq_rel);
+        free_slots_.signal();
+        return true;
+      }
+      if (closed_.load(std::memory_order_acquire) && depth_.load(std::memory_order_acquire) == 0) {
+        ready_.signal();  // pass the wake-up on to the next consumer
+        return false;
+      }
+      // A token without a visible item: an enqueue is finishing, or we took a close token
+      // while items remain for others. Either resolves within a few instructions.
+      std::this_thread::yield();
+    }
+  }
+
   moodycamel::ConcurrentQueue<T> queue_;
   moodycamel::LightweightSemaphore free_slots_;
   moodycamel::LightweightSemaphore ready_;

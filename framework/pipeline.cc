@@ -118,7 +118,7 @@ class Pipeline::Impl {
   }
   void ProjectFields();
   void FormGroups();
-  void RunWorker(const StageGroup& group, size_t worker_index, Queue& output);
+  void RunWorker(const StageGroup& group, size_t worker_index, Queue* output);
   void RunStage(StageSlot& slot, size_t worker_index, Batch& batch);
   void SpawnThread(std::function<void()> body);
   void OnStall(const std::string& stage, const std::string& message);
@@ -130,7 +130,6 @@ class Pipeline::Impl {
 
   std::vector<std::unique_ptr<StageSlot>> stages_;
   std::vector<StageGroup> groups_;
-  std::unique_ptr<Queue> collector_input_;
   std::unique_ptr<moodycamel::LightweightSemaphore> in_flight_;  // ordered mode only
   std::vector<std::thread> threads_;
   std::unique_ptr<detail::BatchPool> spare_batches_;
@@ -182,25 +181,23 @@ void Pipeline::Impl::Start() {
     max_in_flight += capacity + group.workers;
     producers = group.workers;
   }
-  collector_input_ = std::make_unique<Queue>(
-      static_cast<size_t>(std::max(1, options_.queue.capacity)), producers);
-  max_in_flight += collector_input_->capacity();
+  const size_t collector_capacity = static_cast<size_t>(std::max(1, options_.queue.capacity));
+  max_in_flight += collector_capacity;
   if (options_.ordered) {
     in_flight_ = std::make_unique<moodycamel::LightweightSemaphore>(
         static_cast<moodycamel::LightweightSemaphore::ssize_t>(max_in_flight));
   }
   spare_batches_ = std::make_unique<detail::BatchPool>(batch_size_, max_in_flight);
   pending_ = spare_batches_->Take();
-  collector_ = std::make_unique<detail::Collector>(options_.ordered, callbacks_, in_flight_.get(),
-                                                   errors_live_, *spare_batches_);
+  collector_ = std::make_unique<detail::Collector>(options_.ordered, callbacks_, collector_capacity,
+                                                   in_flight_.get(), errors_live_, *spare_batches_);
 
   for (const StageGroup& group : groups_) {
-    Queue& output = group.end < stages_.size() ? *stages_[group.end]->input : *collector_input_;
+    Queue* output = group.end < stages_.size() ? stages_[group.end]->input.get() : nullptr;
     for (int w = 0; w < group.workers; ++w) {
-      SpawnThread([this, &group, w, &output] { RunWorker(group, w, output); });
+      SpawnThread([this, &group, w, output] { RunWorker(group, w, output); });
     }
   }
-  SpawnThread([this] { collector_->Run(*collector_input_); });
   watchdog_.Start([this](const std::string& stage, const std::string& message) {
     OnStall(stage, message);
   });
@@ -227,7 +224,7 @@ void Pipeline::Impl::OnStall(const std::string& stage, const std::string& messag
   for (auto& slot : stages_) {
     if (slot->input) slot->input->Abandon();
   }
-  collector_input_->Abandon();
+  collector_->Abandon();
   if (in_flight_) in_flight_->signal(1 << 20);
 }
 
@@ -250,7 +247,8 @@ void Pipeline::Impl::FormGroups() {
   }
 }
 
-void Pipeline::Impl::RunWorker(const StageGroup& group, size_t worker_index, Queue& output) {
+// `output`: the next group's queue; nullptr for the last group, which hands to the collector.
+void Pipeline::Impl::RunWorker(const StageGroup& group, size_t worker_index, Queue* output) {
   Queue& input = *stages_[group.first]->input;
   Batch batch;
   while (input.Pop(batch)) {
@@ -258,14 +256,16 @@ void Pipeline::Impl::RunWorker(const StageGroup& group, size_t worker_index, Que
       RunStage(*stages_[s], worker_index, batch);
     }
     // Ordered mode needs every sequence number at the collector, empty batches too.
-    if (!batch.empty() || options_.ordered) {
-      output.Push(std::move(batch));
-    } else {
+    if (batch.empty() && !options_.ordered) {
       spare_batches_->Give(std::move(batch));
+    } else if (output) {
+      output->Push(std::move(batch));
+    } else {
+      collector_->Deliver(std::move(batch));
     }
     batch = Batch();
   }
-  output.ProducerDone();
+  if (output) output->ProducerDone();
 }
 
 void Pipeline::Impl::RunStage(StageSlot& slot, size_t worker_index, Batch& batch) {

@@ -2,32 +2,55 @@
 
 namespace sluice::detail {
 
-Collector::Collector(bool ordered, CollectorCallbacks callbacks,
+Collector::Collector(bool ordered, CollectorCallbacks callbacks, size_t capacity,
                      moodycamel::LightweightSemaphore* in_flight,
                      std::atomic<uint64_t>& errors_live, BatchPool& spare_batches)
     : ordered_(ordered),
       callbacks_(std::move(callbacks)),
       in_flight_(in_flight),
       errors_live_(errors_live),
-      spare_batches_(spare_batches) {}
+      spare_batches_(spare_batches),
+      waiting_(capacity, /*producers=*/1) {}
 
-void Collector::Run(BoundedQueue<Batch>& input) {
-  Batch batch;
-  while (input.Pop(batch)) {
-    if (!ordered_) {
-      Emit(batch);
-      continue;
+void Collector::Deliver(Batch batch) {
+  if (!emitting_.exchange(true)) {
+    EmitInOrder(batch);
+    EmitWaitingThenLeave();
+    return;
+  }
+  if (!waiting_.Push(std::move(batch))) return;  // abandoned
+  // The emitter may have looked at the count before this batch and be leaving: if it
+  // has left, take its turn. (seq_cst: this count and its exchange, against its store
+  // and its load.)
+  waiting_count_.fetch_add(1);
+  if (!emitting_.exchange(true)) EmitWaitingThenLeave();
+}
+
+void Collector::EmitWaitingThenLeave() {
+  do {
+    Batch batch;
+    while (waiting_.TryPop(batch)) {
+      waiting_count_.fetch_sub(1);  // may go below 0 until that batch's worker counts it
+      EmitInOrder(batch);
     }
-    if (batch.sequence != next_sequence_) {
-      reorder_buffer_.emplace(batch.sequence, std::move(batch));
-      continue;
-    }
+    emitting_.store(false);
+  } while (waiting_count_.load() > 0 && !abandoned_ && !emitting_.exchange(true));
+}
+
+void Collector::EmitInOrder(Batch& batch) {
+  if (!ordered_) {
     Emit(batch);
-    for (auto it = reorder_buffer_.begin();
-         it != reorder_buffer_.end() && it->first == next_sequence_;
-         it = reorder_buffer_.erase(it)) {
-      Emit(it->second);
-    }
+    return;
+  }
+  if (batch.sequence != next_sequence_) {
+    reorder_buffer_.emplace(batch.sequence, std::move(batch));
+    return;
+  }
+  Emit(batch);
+  for (auto it = reorder_buffer_.begin();
+       it != reorder_buffer_.end() && it->first == next_sequence_;
+       it = reorder_buffer_.erase(it)) {
+    Emit(it->second);
   }
 }
 

@@ -1,6 +1,12 @@
-// Internal: the fan-in end of a pipeline. One thread takes batches from the last queue,
-// restores input order when asked (a reorder buffer keyed by batch sequence), counts
-// every item, and hands results and errors to the user's callbacks.
+// Internal: the fan-in end of a pipeline. It restores input order when asked (a reorder
+// buffer keyed by batch sequence), counts every item, and hands results and errors to the
+// user's callbacks, one batch at a time.
+//
+// It has no thread of its own: the worker that hands over a batch emits it, when no other
+// worker is emitting; otherwise the batch waits in a bounded queue for the worker that is,
+// and the hand-over blocks while that queue is full (backpressure). An extra thread would
+// cost a wake-up per batch and move every batch to a third core; on 2 cores it also takes
+// its time from the workers.
 #pragma once
 
 
@@ -30,12 +36,20 @@ class Collector {
   /// `in_flight` (ordered mode only, else nullptr) gets one token back per emitted batch,
   /// which bounds the reorder buffer to the batches the source may have in flight.
   /// `errors_live` is bumped per batch for progress lines read from other threads.
-  Collector(bool ordered, CollectorCallbacks callbacks,
+  /// `capacity`: batches that may wait while another worker emits.
+  Collector(bool ordered, CollectorCallbacks callbacks, size_t capacity,
             moodycamel::LightweightSemaphore* in_flight, std::atomic<uint64_t>& errors_live,
             BatchPool& spare_batches);
 
-  /// The thread body: drains `input` until it is closed.
-  void Run(BoundedQueue<Batch>& input);
+  /// Hands over a batch from a last-stage worker: emits it, or queues it for the worker
+  /// that is emitting (blocking while that queue is full). Drops it once abandoned.
+  void Deliver(Batch batch);
+  /// A stage stalled: Deliver no longer blocks, and drops what it gets.
+  void Abandon() {
+    abandoned_ = true;
+    waiting_.Abandon();
+  }
+  size_t capacity() const { return waiting_.capacity(); }
 
   /// Delivers one result row made outside the stream (aggregate rows at Finish).
   void DeliverResult(const Record& record);
@@ -50,7 +64,11 @@ class Collector {
   std::exception_ptr failure() const { return failure_; }
 
  private:
+  void EmitInOrder(Batch& batch);
   void Emit(Batch& batch);
+  /// Holding the emitter's turn: emits what waits, then gives the turn up, taking it
+  /// back if a batch arrived meanwhile and no other worker took it.
+  void EmitWaitingThenLeave();
 
   bool ordered_;
   CollectorCallbacks callbacks_;
@@ -62,6 +80,11 @@ class Collector {
   BatchPool& spare_batches_;
   std::map<std::string, std::array<uint64_t, kErrorCodeCount>> errors_by_stage_;
   std::exception_ptr failure_;
+
+  BoundedQueue<Batch> waiting_;
+  std::atomic<int64_t> waiting_count_{0};  // batches counted into waiting_, less those taken
+  std::atomic<bool> emitting_{false};       // a worker holds the emitter's turn
+  std::atomic<bool> abandoned_{false};  // what waits is dropped: the count stays above 0
 };
 
 }  // namespace sluice::detail

@@ -46,6 +46,23 @@ TEST(BoundedQueueTest, ProducerBlocksWhenFullUntilAConsumerTakesOne) {
   EXPECT_EQ(queue.peak_depth(), 2);
 }
 
+TEST(BoundedQueueTest, TryPopTakesWhatIsReadyAndNeverBlocks) {
+  BoundedQueue<int> queue(2, 1);
+  int v = 0;
+  EXPECT_FALSE(queue.TryPop(v));
+  queue.Push(7);
+  ASSERT_TRUE(queue.TryPop(v));
+  EXPECT_EQ(v, 7);
+  EXPECT_FALSE(queue.TryPop(v));
+  queue.Push(8);
+  queue.Push(9);
+  ASSERT_TRUE(queue.TryPop(v));  // frees a slot: a third push does not block
+  queue.Push(10);
+  EXPECT_EQ(queue.depth(), 2);
+  queue.Abandon();
+  EXPECT_FALSE(queue.TryPop(v));
+}
+
 TEST(BoundedQueueTest, ConsumersBlockUntilCloseThenAllWake) {
   BoundedQueue<int> queue(8, 2);
   std::atomic<int> finished{0};

@@ -1,0 +1,149 @@
+// Tests for the collector: workers hand batches over and one of them emits at a time.
+#include "framework/detail/collector.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "framework/field_names.h"
+
+namespace sluice::detail {
+namespace {
+
+using namespace std::chrono_literals;
+
+FieldId IndexField() {
+  static const FieldId id = FieldNames::Intern("collector_test_index");
+  return id;
+}
+
+// A batch of `size` records numbered from `first`, stamped with `sequence`.
+Batch NumberedBatch(int64_t first, int size, uint64_t sequence) {
+  Batch batch;
+  batch.sequence = sequence;
+  for (int k = 0; k < size; ++k) {
+    Record record;
+    record.Append(IndexField(), first + k);
+    batch.AddRecord(std::move(record));
+  }
+  return batch;
+}
+
+int64_t IndexOf(const Record& record) { return std::get<int64_t>(*record.Find(IndexField())); }
+
+struct CollectorHarness {
+  std::atomic<uint64_t> errors_live{0};
+  BatchPool pool{16, 64};
+};
+
+TEST(CollectorTest, ConcurrentHandOversAreEmittedOnceNeverConcurrentlyAndStayBounded) {
+  constexpr int kThreads = 4, kBatchesEach = 200, kBatchSize = 16;
+  constexpr size_t kCapacity = 2;
+  CollectorHarness h;
+  std::atomic<bool> inside{false};
+  std::atomic<int64_t> handed_over{0};  // Deliver calls that returned
+  int64_t emitted_batches = 0, results = 0;
+  int64_t most_waiting = 0;
+  std::vector<int> seen(kThreads * kBatchesEach * kBatchSize, 0);
+  CollectorCallbacks callbacks;
+  callbacks.on_result = [&](const Record& record) {
+    EXPECT_FALSE(inside.exchange(true)) << "callbacks ran concurrently";
+    ++seen[static_cast<size_t>(IndexOf(record))];
+    if (++results % kBatchSize == 0) {
+      ++emitted_batches;
+      // Handed over but not yet emitted: the waiting queue, plus the one being emitted.
+      most_waiting = std::max(most_waiting, handed_over.load() - emitted_batches);
+      if (results % (kBatchSize * 50) == 0) std::this_thread::sleep_for(2ms);  // a slow sink
+    }
+    inside = false;
+  };
+  Collector collector(/*ordered=*/false, callbacks, kCapacity, nullptr, h.errors_live, h.pool);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < kThreads; ++t) {
+    workers.emplace_back([&, t] {
+      for (int b = 0; b < kBatchesEach; ++b) {
+        collector.Deliver(NumberedBatch((t * kBatchesEach + b) * kBatchSize, kBatchSize, 0));
+        handed_over.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  EXPECT_EQ(collector.ok(), seen.size());
+  EXPECT_EQ(collector.results(), seen.size());
+  EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; }));
+  EXPECT_LE(most_waiting, static_cast<int64_t>(kCapacity) + 1);
+}
+
+TEST(CollectorTest, OrderedModeEmitsInSequenceWhateverTheHandOverOrder) {
+  constexpr int kBatches = 64, kBatchSize = 4;
+  CollectorHarness h;
+  std::vector<int64_t> order;
+  CollectorCallbacks callbacks;
+  callbacks.on_result = [&](const Record& record) { order.push_back(IndexOf(record)); };
+  Collector collector(/*ordered=*/true, callbacks, 4, nullptr, h.errors_live, h.pool);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 2; ++t) {
+    workers.emplace_back([&, t] {
+      // Thread 0 hands over the odd batches from the last down, thread 1 the even ones.
+      for (int b = kBatches - 1 - t; b >= 0; b -= 2) {
+        collector.Deliver(NumberedBatch(b * kBatchSize, kBatchSize, static_cast<uint64_t>(b)));
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  ASSERT_EQ(order.size(), static_cast<size_t>(kBatches * kBatchSize));
+  for (size_t i = 0; i < order.size(); ++i) ASSERT_EQ(order[i], static_cast<int64_t>(i));
+}
+
+TEST(CollectorTest, ErrorsAreCountedAndPassedOn) {
+  CollectorHarness h;
+  std::vector<std::string> messages;
+  CollectorCallbacks callbacks;
+  callbacks.on_error = [&](const Error& error) { messages.push_back(error.message); };
+  Collector collector(/*ordered=*/false, callbacks, 2, nullptr, h.errors_live, h.pool);
+  Batch batch = NumberedBatch(0, 3, 0);
+  batch.items[1].Fail(ErrorCode::kInvalidInput, "bad one");
+  batch.items[1].error->stage = "parse";
+  collector.Deliver(std::move(batch));
+  EXPECT_EQ(collector.ok(), 2u);
+  EXPECT_EQ(collector.errors(), 1u);
+  EXPECT_EQ(h.errors_live.load(), 1u);
+  EXPECT_EQ(messages, std::vector<std::string>{"bad one"});
+  EXPECT_EQ(collector.errors_by_stage().at("parse")[static_cast<size_t>(ErrorCode::kInvalidInput)],
+            1u);
+}
+
+TEST(CollectorTest, AbandonReleasesAHandOverBlockedOnAFullQueue) {
+  CollectorHarness h;
+  std::atomic<bool> release_sink{false};
+  std::atomic<bool> sink_entered{false};
+  CollectorCallbacks callbacks;
+  callbacks.on_result = [&](const Record&) {
+    sink_entered = true;
+    while (!release_sink) std::this_thread::sleep_for(1ms);  // a stuck sink
+  };
+  Collector collector(/*ordered=*/false, callbacks, 1, nullptr, h.errors_live, h.pool);
+  std::thread emitter([&] { collector.Deliver(NumberedBatch(0, 1, 0)); });
+  while (!sink_entered) std::this_thread::sleep_for(1ms);
+  collector.Deliver(NumberedBatch(1, 1, 0));  // waits in the queue (capacity 1)
+  std::atomic<bool> third_returned{false};
+  std::thread blocked([&] {
+    collector.Deliver(NumberedBatch(2, 1, 0));  // the queue is full: blocks
+    third_returned = true;
+  });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(third_returned.load()) << "a full collector queue must block the hand-over";
+  collector.Abandon();
+  blocked.join();
+  EXPECT_TRUE(third_returned.load());
+  release_sink = true;
+  emitter.join();
+}
+
+}  // namespace
+}  // namespace sluice::detail
