@@ -49,7 +49,6 @@ class Collector {
     abandoned_ = true;
     waiting_.Abandon();
   }
-  size_t capacity() const { return waiting_.capacity(); }
 
   /// Delivers one result row made outside the stream (aggregate rows at Finish).
   void DeliverResult(const Record& record);
