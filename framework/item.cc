@@ -45,6 +45,9 @@ Item& Batch::AddRecord(Record record) {
 void Batch::Clear() {
   sequence = 0;
   items.clear();
+  encoded.results.clear();
+  encoded.errors.clear();
+  encoded.failure = nullptr;
   text_.clear();
   line_ends_.clear();
   line_items_.clear();

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -59,6 +60,13 @@ struct Batch {
 
   uint64_t sequence = 0;  // position in the input, for ordered fan-in
   std::vector<Item> items;
+  /// The items as output bytes, made on the worker when the pipeline has encoders
+  /// (Pipeline::EncodeResults, EncodeErrors); the collector writes them out.
+  struct Encoded {
+    std::string results;
+    std::string errors;
+    std::exception_ptr failure;  // what an encoder threw
+  } encoded;
 
   /// Appends an item holding a copy of `line`. Its raw view is set by Seal().
   Item& AddLine(std::string_view line, uint64_t line_number, uint64_t offset);

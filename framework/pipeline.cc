@@ -159,6 +159,16 @@ void Pipeline::Impl::ProjectFields() {
 void Pipeline::Impl::Start() {
   if (started_) throw std::logic_error("Pipeline::Start called twice");
   if (stages_.empty()) throw std::logic_error("Pipeline::Start: no stages");
+  const detail::CollectorCallbacks& c = callbacks_;
+  if ((c.on_result && c.encode_result) || (c.on_error && c.encode_error)) {
+    throw std::logic_error(
+        "Pipeline::Start: set OnResult or EncodeResults, OnError or EncodeErrors, not both");
+  }
+  if (bool(c.encode_result) != bool(c.write_results) ||
+      bool(c.encode_error) != bool(c.write_errors)) {
+    throw std::logic_error(
+        "Pipeline::Start: EncodeResults and EncodeErrors need an encoder and a writer");
+  }
   started_ = true;
   started_at_ = SteadyClock::now();
   started_at_nanos_ = started_at_.time_since_epoch().count();
@@ -426,6 +436,16 @@ Pipeline& Pipeline::OnResult(std::function<void(const Record&)> callback) {
 }
 Pipeline& Pipeline::OnError(std::function<void(const Error&)> callback) {
   impl_->callbacks_.on_error = std::move(callback);
+  return *this;
+}
+Pipeline& Pipeline::EncodeResults(ResultEncoder encode, EncodedWriter write) {
+  impl_->callbacks_.encode_result = std::move(encode);
+  impl_->callbacks_.write_results = std::move(write);
+  return *this;
+}
+Pipeline& Pipeline::EncodeErrors(ErrorEncoder encode, EncodedWriter write) {
+  impl_->callbacks_.encode_error = std::move(encode);
+  impl_->callbacks_.write_errors = std::move(write);
   return *this;
 }
 void Pipeline::Start() { impl_->Start(); }

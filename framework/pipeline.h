@@ -88,6 +88,15 @@ struct Progress {
   double elapsed_seconds = 0;
 };
 
+/// Appends one item's output bytes to `out` (a JSON line, say). Runs on the worker that
+/// finished the item's batch, while other workers do the same: it must not change shared
+/// state.
+using ResultEncoder = std::function<void(const Record& record, std::string& out)>;
+using ErrorEncoder = std::function<void(const Error& error, std::string& out)>;
+/// Gets the bytes a batch's items were encoded into and how many items they hold; one
+/// batch at a time, never concurrently, in input order when the pipeline is ordered.
+using EncodedWriter = std::function<void(std::string_view bytes, uint64_t items)>;
+
 /// Worker count for `workers: auto`: the machine's cores (at least 1). Idle workers
 /// park, so only the busy stages' workers compete for them.
 int AutoWorkers();
@@ -107,6 +116,13 @@ class Pipeline {
   /// Called for each error item, with its stage, position and excerpt. Never concurrently
   /// with itself or OnResult.
   Pipeline& OnError(std::function<void(const Error&)> callback);
+  /// Instead of OnResult, for output that is bytes: each result is encoded on the worker
+  /// that made it, so that formatting runs on every worker rather than one at a time at
+  /// the collector, and `write` gets each batch's bytes. Aggregate rows at the end go the
+  /// same way. A pipeline has OnResult or EncodeResults, not both (Start throws).
+  Pipeline& EncodeResults(ResultEncoder encode, EncodedWriter write);
+  /// As EncodeResults, for error items instead of OnError.
+  Pipeline& EncodeErrors(ErrorEncoder encode, EncodedWriter write);
 
   /// Starts the workers and the collector. Push-mode input follows.
   void Start();

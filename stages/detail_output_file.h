@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "framework/result.h"
 
@@ -19,7 +20,8 @@ class OutputFile {
   /// Flush threshold of the buffer.
   static constexpr size_t kFlushBytes = size_t{64} << 10;
 
-  /// "" or "-" is stdout; otherwise creates the parent directories and truncates `path`.
+  /// "" or "-" is stdout; otherwise creates the parent directories and opens `path` empty
+  /// (an existing ordinary file is replaced by a new one with the same permissions).
   static Result<OutputFile> Open(const std::string& path);
 
   OutputFile(OutputFile&& other) noexcept;
@@ -34,6 +36,12 @@ class OutputFile {
   /// Counts one record as buffered and flushes once the buffer is large.
   void EndRecord() {
     ++buffered_records_;
+    if (buffer_.size() >= kFlushBytes) Flush();
+  }
+  /// Appends `records` records' text at once (encoded elsewhere), flushing when large.
+  void Append(std::string_view text, uint64_t records) {
+    buffer_ += text;
+    buffered_records_ += records;
     if (buffer_.size() >= kFlushBytes) Flush();
   }
   /// Writes the buffer out. After a failure, further output is dropped (and not counted).

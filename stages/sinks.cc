@@ -19,6 +19,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -55,13 +56,21 @@ class Columns {
 // ---------------------------------------------------------------------------------------
 // jsonl
 
+void EncodeJsonLine(const Record& record, std::string& out) {
+  record.AppendJson(out);
+  out += '\n';
+}
+
 class JsonlWriter final : public RecordWriter {
  public:
   explicit JsonlWriter(OutputFile out) : out_(std::move(out)) {}
   void Write(const Record& record) override {
-    record.AppendJson(out_.buffer());
-    out_.buffer() += '\n';
+    EncodeJsonLine(record, out_.buffer());
     out_.EndRecord();
+  }
+  RecordEncoder encoder() const override { return &EncodeJsonLine; }
+  void WriteEncoded(std::string_view bytes, uint64_t records) override {
+    out_.Append(bytes, records);
   }
   Status Close() override { return out_.Close(); }
   uint64_t written() const override { return out_.written(); }
@@ -312,9 +321,11 @@ class JsonlDeadLetterWriter final : public DeadLetterWriter {
  public:
   explicit JsonlDeadLetterWriter(OutputFile out) : out_(std::move(out)) {}
   void Write(const Error& error) override {
-    error.AppendJson(out_.buffer());
-    out_.buffer() += '\n';
+    Encode(error, out_.buffer());
     out_.EndRecord();
+  }
+  void WriteEncoded(std::string_view bytes, uint64_t errors) override {
+    out_.Append(bytes, errors);
   }
   Status Close() override { return out_.Close(); }
   uint64_t written() const override { return out_.written(); }
@@ -324,6 +335,15 @@ class JsonlDeadLetterWriter final : public DeadLetterWriter {
 };
 
 }  // namespace
+
+void RecordWriter::WriteEncoded(std::string_view /*bytes*/, uint64_t /*records*/) {
+  throw std::logic_error("RecordWriter::WriteEncoded: this format has no encoder");
+}
+
+void DeadLetterWriter::Encode(const Error& error, std::string& out) {
+  error.AppendJson(out);
+  out += '\n';
+}
 
 std::optional<OutputFormat> OutputFormatFromName(std::string_view name) {
   if (name == "table") return OutputFormat::kTable;

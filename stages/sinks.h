@@ -2,12 +2,17 @@
 //
 //   auto out = sluice::OpenOutput({.path = "", .format = sluice::OutputFormat::kTable});
 //   pipeline.OnResult([&](const sluice::Record& r) { (*out)->Write(r); });
+//   // or, for jsonl, formatted on the workers in parallel:
+//   pipeline.EncodeResults((*out)->encoder(), [&](std::string_view bytes, uint64_t n) {
+//     (*out)->WriteEncoded(bytes, n);
+//   });
 //   ... run ...
 //   sluice::Status written = (*out)->Close();   // table output prints here
 #pragma once
 
 #include <memory>
 #include <optional>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -25,11 +30,20 @@ struct OutputOptions {
   OutputFormat format = OutputFormat::kTable;
 };
 
+/// Appends the bytes one record stands for in a format whose records stand alone (jsonl).
+/// Thread-safe: workers encode in parallel (Pipeline::EncodeResults).
+using RecordEncoder = void (*)(const Record& record, std::string& out);
+
 /// Writes result records. Not thread-safe (the collector calls it from one thread).
 class RecordWriter {
  public:
   virtual ~RecordWriter() = default;
   virtual void Write(const Record& record) = 0;
+  /// The format's encoder, when each record's bytes stand alone (jsonl); null when the
+  /// format needs every record first (table, csv).
+  virtual RecordEncoder encoder() const { return nullptr; }
+  /// Writes `records` records that encoder() made into `bytes`. Only when encoder() is set.
+  virtual void WriteEncoded(std::string_view bytes, uint64_t records);
   /// Flushes (the table format prints its aligned table here). Reports write failures
   /// (a full disk, a closed pipe) that happened at any point.
   virtual Status Close() = 0;
@@ -42,7 +56,11 @@ Result<std::unique_ptr<RecordWriter>> OpenOutput(const OutputOptions& options);
 class DeadLetterWriter {
  public:
   virtual ~DeadLetterWriter() = default;
+  /// Appends `error`'s dead letter line. Thread-safe (Pipeline::EncodeErrors).
+  static void Encode(const Error& error, std::string& out);
   virtual void Write(const Error& error) = 0;
+  /// Writes `errors` lines that Encode made into `bytes`.
+  virtual void WriteEncoded(std::string_view bytes, uint64_t errors) = 0;
   virtual Status Close() = 0;
   virtual uint64_t written() const = 0;
 };

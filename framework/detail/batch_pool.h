@@ -14,7 +14,8 @@ namespace sluice::detail {
 
 class BatchPool {
  public:
-  /// Batches that grew past this (a few huge lines) are freed rather than kept.
+  /// Batches whose text or encoded output grew past this (a few huge lines) are freed
+  /// rather than kept.
   static constexpr size_t kMaxKeptTextBytes = size_t{4} << 20;
 
   /// Keeps at most `max_spares` batches. The pipeline passes the most batches that can be
@@ -33,7 +34,11 @@ class BatchPool {
 
   /// Keeps `batch` for reuse (cleared here, on the releasing thread).
   void Give(Batch&& batch) {
-    if (batch.text_bytes() > kMaxKeptTextBytes || spares_.size_approx() >= max_spares_) return;
+    const size_t encoded_bytes = batch.encoded.results.capacity() + batch.encoded.errors.capacity();
+    if (batch.text_bytes() > kMaxKeptTextBytes || encoded_bytes > kMaxKeptTextBytes ||
+        spares_.size_approx() >= max_spares_) {
+      return;
+    }
     batch.Clear();
     spares_.enqueue(std::move(batch));
   }

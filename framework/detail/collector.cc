@@ -13,6 +13,7 @@ Collector::Collector(bool ordered, CollectorCallbacks callbacks, size_t capacity
       waiting_(capacity, /*producers=*/1) {}
 
 void Collector::Deliver(Batch batch) {
+  Encode(batch);
   if (!emitting_.exchange(true)) {
     EmitInOrder(batch);
     EmitWaitingThenLeave();
@@ -54,29 +55,66 @@ void Collector::EmitInOrder(Batch& batch) {
   }
 }
 
+void Collector::Encode(Batch& batch) const {
+  if (!callbacks_.encode_result && !callbacks_.encode_error) return;
+  try {
+    for (const Item& item : batch.items) {
+      if (item.ok()) {
+        if (callbacks_.encode_result) callbacks_.encode_result(item.record, batch.encoded.results);
+      } else if (callbacks_.encode_error) {
+        callbacks_.encode_error(*item.error, batch.encoded.errors);
+      }
+    }
+  } catch (...) {
+    batch.encoded.failure = std::current_exception();
+  }
+}
+
 void Collector::DeliverResult(const Record& record) {
   ++results_;
-  if (callbacks_.on_result && !failure_) callbacks_.on_result(record);
+  if (failure_) return;
+  if (callbacks_.encode_result) {
+    std::string bytes;
+    callbacks_.encode_result(record, bytes);
+    callbacks_.write_results(bytes, 1);
+  } else if (callbacks_.on_result) {
+    callbacks_.on_result(record);
+  }
 }
 
 void Collector::Emit(Batch& batch) {
-  uint64_t batch_errors = 0;
-  for (Item& item : batch.items) {
+  if (batch.encoded.failure && !failure_) failure_ = batch.encoded.failure;
+  const bool call_on_result = callbacks_.on_result && !callbacks_.encode_result;
+  const bool call_on_error = callbacks_.on_error && !callbacks_.encode_error;
+  uint64_t batch_results = 0, batch_errors = 0;
+  // Keep draining after a callback throws, so that no stage blocks on a full queue;
+  // Finish rethrows.
+  const auto call = [this](const auto& callback, const auto&... args) {
+    if (failure_) return;
     try {
-      if (item.ok()) {
-        ++ok_;
-        ++results_;
-        if (callbacks_.on_result && !failure_) callbacks_.on_result(item.record);
-      } else {
-        ++batch_errors;
-        errors_by_stage_[item.error->stage][static_cast<size_t>(item.error->code)]++;
-        if (callbacks_.on_error && !failure_) callbacks_.on_error(*item.error);
-      }
+      callback(args...);
     } catch (...) {
-      // Keep draining so that no stage blocks on a full queue; Finish rethrows.
-      if (!failure_) failure_ = std::current_exception();
+      failure_ = std::current_exception();
+    }
+  };
+  for (Item& item : batch.items) {
+    if (item.ok()) {
+      ++batch_results;
+      if (call_on_result) call(callbacks_.on_result, item.record);
+    } else {
+      ++batch_errors;
+      errors_by_stage_[item.error->stage][static_cast<size_t>(item.error->code)]++;
+      if (call_on_error) call(callbacks_.on_error, *item.error);
     }
   }
+  if (callbacks_.encode_result && batch_results > 0) {
+    call(callbacks_.write_results, std::string_view(batch.encoded.results), batch_results);
+  }
+  if (callbacks_.encode_error && batch_errors > 0) {
+    call(callbacks_.write_errors, std::string_view(batch.encoded.errors), batch_errors);
+  }
+  ok_ += batch_results;
+  results_ += batch_results;
   errors_ += batch_errors;
   errors_live_.fetch_add(batch_errors, std::memory_order_relaxed);
   ++next_sequence_;

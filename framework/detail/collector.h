@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "framework/bounded_queue.h"
 #include "framework/detail/batch_pool.h"
@@ -29,6 +30,12 @@ namespace sluice::detail {
 struct CollectorCallbacks {
   std::function<void(const Record&)> on_result;
   std::function<void(const Error&)> on_error;
+  // Encoders run in Deliver, on the delivering worker; the writers when the batch is
+  // emitted. A set encoder takes the place of its on_* callback.
+  std::function<void(const Record&, std::string&)> encode_result;
+  std::function<void(std::string_view, uint64_t)> write_results;
+  std::function<void(const Error&, std::string&)> encode_error;
+  std::function<void(std::string_view, uint64_t)> write_errors;
 };
 
 class Collector {
@@ -41,7 +48,8 @@ class Collector {
             moodycamel::LightweightSemaphore* in_flight, std::atomic<uint64_t>& errors_live,
             BatchPool& spare_batches);
 
-  /// Hands over a batch from a last-stage worker: emits it, or queues it for the worker
+  /// Hands over a batch from a last-stage worker: encodes its items if encoders are set
+  /// (here, in parallel with other workers), then emits it, or queues it for the worker
   /// that is emitting (blocking while that queue is full). Drops it once abandoned.
   void Deliver(Batch batch);
   /// A stage stalled: Deliver no longer blocks, and drops what it gets.
@@ -63,6 +71,8 @@ class Collector {
   std::exception_ptr failure() const { return failure_; }
 
  private:
+  /// Fills batch.encoded; a throwing encoder's exception is kept there for Emit.
+  void Encode(Batch& batch) const;
   void EmitInOrder(Batch& batch);
   void Emit(Batch& batch);
   /// Holding the emitter's turn: emits what waits, then gives the turn up, taking it

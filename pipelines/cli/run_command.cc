@@ -58,15 +58,25 @@ struct Sinks {
   std::unique_ptr<DeadLetterWriter> dead_letters;  // null without errors.dead_letter
   std::vector<Error> shown_errors;                 // without dead letters: the first few
 
+  // JSONL results and dead letters are encoded on the workers, in parallel.
   void Wire(Pipeline& pipeline) {
-    pipeline.OnResult([this](const Record& record) { results->Write(record); });
-    pipeline.OnError([this](const Error& error) {
-      if (dead_letters) {
-        dead_letters->Write(error);
-      } else if (shown_errors.size() < kShownErrors) {
-        shown_errors.push_back(error);
-      }
-    });
+    if (RecordEncoder encoder = results->encoder()) {
+      pipeline.EncodeResults(encoder, [this](std::string_view bytes, uint64_t records) {
+        results->WriteEncoded(bytes, records);
+      });
+    } else {
+      pipeline.OnResult([this](const Record& record) { results->Write(record); });
+    }
+    if (dead_letters) {
+      pipeline.EncodeErrors(&DeadLetterWriter::Encode,
+                            [this](std::string_view bytes, uint64_t errors) {
+                              dead_letters->WriteEncoded(bytes, errors);
+                            });
+    } else {
+      pipeline.OnError([this](const Error& error) {
+        if (shown_errors.size() < kShownErrors) shown_errors.push_back(error);
+      });
+    }
   }
 };
 

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -116,6 +118,90 @@ TEST(CollectorTest, ErrorsAreCountedAndPassedOn) {
   EXPECT_EQ(messages, std::vector<std::string>{"bad one"});
   EXPECT_EQ(collector.errors_by_stage().at("parse")[static_cast<size_t>(ErrorCode::kInvalidInput)],
             1u);
+}
+
+// Encoders run on the delivering threads, concurrently; the writers get each batch's
+// bytes, one batch at a time and in sequence when ordered.
+TEST(CollectorTest, EncodedBatchesAreWrittenInSequenceWithTheirCounts) {
+  constexpr int kBatches = 64, kBatchSize = 4;
+  CollectorHarness h;
+  std::string results, errors;
+  uint64_t result_count = 0, error_count = 0;
+  std::atomic<int> encoding_threads_seen{0};
+  CollectorCallbacks callbacks;
+  callbacks.encode_result = [](const Record& record, std::string& out) {
+    out += std::to_string(IndexOf(record)) + ",";
+  };
+  callbacks.write_results = [&](std::string_view bytes, uint64_t n) {
+    results += bytes;
+    result_count += n;
+  };
+  callbacks.encode_error = [](const Error& error, std::string& out) { out += error.message + ","; };
+  callbacks.write_errors = [&](std::string_view bytes, uint64_t n) {
+    errors += bytes;
+    error_count += n;
+  };
+  Collector collector(/*ordered=*/true, callbacks, 4, nullptr, h.errors_live, h.pool);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 2; ++t) {
+    workers.emplace_back([&, t] {
+      for (int b = kBatches - 1 - t; b >= 0; b -= 2) {  // odd from the last down; even
+        Batch batch = NumberedBatch(b * kBatchSize, kBatchSize, static_cast<uint64_t>(b));
+        batch.items[0].Fail(ErrorCode::kInvalidInput, "e" + std::to_string(b));
+        collector.Deliver(std::move(batch));
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  std::string want_results, want_errors;
+  for (int b = 0; b < kBatches; ++b) {
+    want_errors += "e" + std::to_string(b) + ",";
+    for (int k = 1; k < kBatchSize; ++k) want_results += std::to_string(b * kBatchSize + k) + ",";
+  }
+  EXPECT_EQ(results, want_results);
+  EXPECT_EQ(errors, want_errors);
+  EXPECT_EQ(result_count, static_cast<uint64_t>(kBatches * (kBatchSize - 1)));
+  EXPECT_EQ(error_count, static_cast<uint64_t>(kBatches));
+  EXPECT_EQ(collector.ok(), result_count);
+  EXPECT_EQ(collector.errors(), error_count);
+}
+
+TEST(CollectorTest, AThrowingEncoderIsReportedAndTheCountsGoOn) {
+  CollectorHarness h;
+  uint64_t written = 0;
+  CollectorCallbacks callbacks;
+  callbacks.encode_result = [](const Record& record, std::string& out) {
+    if (IndexOf(record) == 5) throw std::runtime_error("cannot encode 5");
+    out += "x";
+  };
+  callbacks.write_results = [&](std::string_view, uint64_t n) { written += n; };
+  Collector collector(/*ordered=*/false, callbacks, 2, nullptr, h.errors_live, h.pool);
+  collector.Deliver(NumberedBatch(0, 4, 0));
+  collector.Deliver(NumberedBatch(4, 4, 1));  // holds 5
+  collector.Deliver(NumberedBatch(8, 4, 2));
+  EXPECT_EQ(written, 4u);  // the first batch; nothing is written after the failure
+  EXPECT_EQ(collector.ok(), 12u);
+  ASSERT_TRUE(collector.failure());
+  EXPECT_THROW(std::rethrow_exception(collector.failure()), std::runtime_error);
+}
+
+TEST(CollectorTest, RowsDeliveredAtTheEndAreEncodedToo) {
+  CollectorHarness h;
+  std::string results;
+  CollectorCallbacks callbacks;
+  callbacks.encode_result = [](const Record& record, std::string& out) {
+    out += std::to_string(IndexOf(record)) + ";";
+  };
+  callbacks.write_results = [&](std::string_view bytes, uint64_t n) {
+    EXPECT_EQ(n, 1u);
+    results += bytes;
+  };
+  Collector collector(/*ordered=*/false, callbacks, 2, nullptr, h.errors_live, h.pool);
+  Record row;
+  row.Append(IndexField(), int64_t{42});
+  collector.DeliverResult(row);
+  EXPECT_EQ(results, "42;");
+  EXPECT_EQ(collector.results(), 1u);
 }
 
 TEST(CollectorTest, AbandonReleasesAHandOverBlockedOnAFullQueue) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -147,7 +148,8 @@ TEST(PipelineTest, EveryRecordEndsOkFilteredOrErrorAndReportBalances) {
   EXPECT_EQ(report.stages[1].filtered, uint64_t(expect_filtered));
   EXPECT_LE(report.stages[0].peak_queue_depth, 4u);
   EXPECT_EQ(report.errors_by_stage["parse"]["invalid_input"], uint64_t{kLines / 97});
-  EXPECT_EQ(report.errors_by_stage["parse"]["stage_failure"], uint64_t(expect_errors - kLines / 97));
+  EXPECT_EQ(report.errors_by_stage["parse"]["stage_failure"],
+            uint64_t(expect_errors - kLines / 97));
 }
 
 TEST(PipelineTest, ErrorItemsCarryStagePositionAndExcerpt) {
@@ -301,6 +303,66 @@ TEST(PipelineTest, CallbackExceptionSurfacesFromFinishWithoutDeadlock) {
   EXPECT_THROW(p.Finish(), std::runtime_error);
 }
 
+// Encoders format on the workers; the bytes still come out whole, in input order when
+// ordered, with every item counted once.
+TEST(PipelineTest, EncodedResultsAndErrorsArriveInInputOrder) {
+  Pipeline p({.name = "t", .queue = {.capacity = 4, .batch = 16}, .ordered = true});
+  p.Add({.name = "parse", .workers = 2}, std::make_unique<ParseNumber>());
+  p.Add({.name = "drop", .workers = 2}, std::make_unique<DropMultiples>(5));
+  const FieldId n = FieldNames::Intern("n");
+  std::string results, errors;
+  uint64_t result_count = 0, error_count = 0;
+  p.EncodeResults(
+      [n](const Record& r, std::string& out) {
+        out += std::to_string(std::get<int64_t>(*r.Find(n))) + "\n";
+      },
+      [&](std::string_view bytes, uint64_t count) {
+        results += bytes;
+        result_count += count;
+      });
+  p.EncodeErrors([](const Error& e, std::string& out) { out += e.excerpt + "\n"; },
+                 [&](std::string_view bytes, uint64_t count) {
+                   errors += bytes;
+                   error_count += count;
+                 });
+  p.Start();
+  std::string want_results, want_errors;
+  for (int i = 1; i <= 3000; ++i) {
+    const std::string line = LineFor(i);
+    p.Push(line);
+    if (i % 97 == 0 || i % 211 == 0) {
+      want_errors += line + "\n";
+    } else if (i % 5 != 0) {
+      want_results += line + "\n";
+    }
+  }
+  RunReport report = p.Finish();
+  EXPECT_EQ(results, want_results);
+  EXPECT_EQ(errors, want_errors);
+  EXPECT_EQ(result_count, report.totals.ok);
+  EXPECT_EQ(error_count, report.totals.errors);
+  EXPECT_TRUE(report.balanced());
+}
+
+TEST(PipelineTest, AggregateRowsAreEncodedAndCallbacksAndEncodersDoNotMix) {
+  Pipeline p;
+  p.Add({.name = "parse", .workers = 2}, std::make_unique<ParseNumber>());
+  p.Add({.name = "sum", .workers = 2}, std::make_unique<SumAll>());
+  std::string rows;
+  p.EncodeResults([](const Record& r, std::string& out) { out += r.ToJson(); },
+                  [&](std::string_view bytes, uint64_t) { rows += bytes; });
+  p.Start();
+  for (int i = 1; i <= 100; ++i) p.Push(std::to_string(i));
+  p.Finish();
+  EXPECT_EQ(rows, R"({"sum":5050,"count":100})");
+
+  Pipeline both;
+  both.Add({.name = "parse"}, std::make_unique<ParseNumber>());
+  both.OnError([](const Error&) {});
+  both.EncodeErrors([](const Error&, std::string&) {}, [](std::string_view, uint64_t) {});
+  EXPECT_THROW(both.Start(), std::logic_error);
+}
+
 TEST(PipelineTest, ReportJsonHasTheScriptableFields) {
   Pipeline p({.name = "numbers"});
   p.Add({.name = "parse"}, std::make_unique<ParseNumber>());
@@ -308,10 +370,12 @@ TEST(PipelineTest, ReportJsonHasTheScriptableFields) {
   p.Push("1");
   p.Push("x");
   const std::string json = p.Finish().ToJson();
-  EXPECT_THAT(json, testing::HasSubstr(R"("totals": {"read": 2, "ok": 1, "filtered": 0, "errors": 1})"));
+  EXPECT_THAT(json,
+              testing::HasSubstr(R"("totals": {"read": 2, "ok": 1, "filtered": 0, "errors": 1})"));
   EXPECT_THAT(json, testing::HasSubstr(R"("errors_by_stage": {)"));
   EXPECT_THAT(json, testing::HasSubstr(R"("parse": {"invalid_input": 1})"));
-  EXPECT_THAT(json, testing::HasSubstr(R"({"name": "parse", "workers": 1, "in": 2, "out": 1, "filtered": 0, "errors": 1, "busy_seconds": )"));
+  EXPECT_THAT(json, testing::HasSubstr(R"({"name": "parse", "workers": 1, "in": 2, "out": 1, )"
+                                       R"("filtered": 0, "errors": 1, "busy_seconds": )"));
   EXPECT_THAT(json, testing::HasSubstr(R"("peak_queue_depth": )"));
 }
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
+#include <sys/stat.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "unit/result_matchers.h"
@@ -231,14 +233,86 @@ TEST_F(SinksTest, DeadLettersAreErrorJsonLines) {
             "\"raw\":\"{\\\"user\\\":\\\"ada\\\"}\"}");
 }
 
-TEST_F(SinksTest, DeadLettersTruncateAnExistingFile) {
+TEST_F(SinksTest, AnExistingFileIsReplacedByANewOneWithItsPermissions) {
   const std::string path = Path("errors.jsonl");
   std::filesystem::create_directories(dir_);
-  std::ofstream(path) << "old content that is longer than the new one\n";
+  const std::string old_content = "old content that is longer than the new one\n";
+  std::ofstream(path) << old_content;
+  ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
+  const int old_fd = ::open(path.c_str(), O_RDONLY);  // keeps the old file alive
+  ASSERT_GE(old_fd, 0);
   auto writer = OpenDeadLetters(path);
   ASSERT_THAT(writer, IsOk());
   EXPECT_THAT((*writer)->Close(), IsOk());
   EXPECT_EQ(ReadFile(path), "");
+  struct stat after {};
+  ASSERT_EQ(::stat(path.c_str(), &after), 0);
+  EXPECT_EQ(after.st_mode & 07777, 0600u);
+  std::string kept(old_content.size(), '\0');  // the old file was unlinked, not truncated
+  EXPECT_EQ(::pread(old_fd, kept.data(), kept.size(), 0), static_cast<ssize_t>(kept.size()));
+  EXPECT_EQ(kept, old_content);
+  ::close(old_fd);
+}
+
+// Writes go where a symlink or a second hard link leads, as with a plain truncating open.
+TEST_F(SinksTest, SymlinkedAndHardLinkedFilesAreTruncatedInPlace) {
+  std::filesystem::create_directories(dir_);
+  const std::string target = Path("target.jsonl");
+  std::ofstream(target) << "old\n";
+  std::filesystem::create_symlink(target, Path("link.jsonl"));
+  std::filesystem::create_hard_link(target, Path("hard.jsonl"));
+  auto writer = OpenOutput({.path = Path("link.jsonl"), .format = OutputFormat::kJsonl});
+  ASSERT_THAT(writer, IsOk());
+  (*writer)->Write(MakeRecord({{"a", int64_t{1}}}));
+  EXPECT_THAT((*writer)->Close(), IsOk());
+  EXPECT_TRUE(std::filesystem::is_symlink(Path("link.jsonl")));
+  EXPECT_EQ(ReadFile(target), "{\"a\":1}\n");
+  EXPECT_EQ(ReadFile(Path("hard.jsonl")), "{\"a\":1}\n");
+
+  auto again = OpenOutput({.path = Path("hard.jsonl"), .format = OutputFormat::kJsonl});
+  ASSERT_THAT(again, IsOk());
+  (*again)->Write(MakeRecord({{"b", int64_t{2}}}));
+  EXPECT_THAT((*again)->Close(), IsOk());
+  EXPECT_EQ(ReadFile(target), "{\"b\":2}\n");
+}
+
+// What the workers encode (Pipeline::EncodeResults) writes the same bytes as Write.
+TEST_F(SinksTest, EncodedJsonlAndDeadLettersMatchWhatWriteWrites) {
+  const std::vector<Record> records = {MakeRecord({{"a", int64_t{1}}, {"s", std::string("x\"y")}}),
+                                       MakeRecord({{"b", 2.5}})};
+  const std::string written = WriteAll(OutputFormat::kJsonl, records);
+  const std::string path = Path("encoded.jsonl");
+  auto writer = OpenOutput({.path = path, .format = OutputFormat::kJsonl});
+  ASSERT_THAT(writer, IsOk());
+  ASSERT_NE((*writer)->encoder(), nullptr);
+  std::string bytes;
+  for (const Record& record : records) (*writer)->encoder()(record, bytes);
+  (*writer)->WriteEncoded(bytes, records.size());
+  EXPECT_THAT((*writer)->Close(), IsOk());
+  EXPECT_EQ((*writer)->written(), records.size());
+  EXPECT_EQ(ReadFile(path), written);
+
+  const Error error{.code = ErrorCode::kInvalidInput, .message = "bad", .line = 3};
+  auto dead = OpenDeadLetters(Path("dead.jsonl"));
+  ASSERT_THAT(dead, IsOk());
+  std::string lines;
+  DeadLetterWriter::Encode(error, lines);
+  DeadLetterWriter::Encode(error, lines);
+  (*dead)->WriteEncoded(lines, 2);
+  EXPECT_THAT((*dead)->Close(), IsOk());
+  EXPECT_EQ((*dead)->written(), 2u);
+  EXPECT_EQ(ReadFile(Path("dead.jsonl")), error.ToJson() + "\n" + error.ToJson() + "\n");
+}
+
+// csv and table need every record before they write a line: no encoder.
+TEST_F(SinksTest, CsvAndTableHaveNoEncoder) {
+  for (OutputFormat format : {OutputFormat::kCsv, OutputFormat::kTable}) {
+    auto writer = OpenOutput({.path = Path("out.txt"), .format = format});
+    ASSERT_THAT(writer, IsOk());
+    EXPECT_EQ((*writer)->encoder(), nullptr);
+    EXPECT_THROW((*writer)->WriteEncoded("x\n", 1), std::logic_error);
+    EXPECT_THAT((*writer)->Close(), IsOk());
+  }
 }
 
 TEST_F(SinksTest, ManyJsonlRecordsAreAllWritten) {
