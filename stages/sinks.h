@@ -10,9 +10,9 @@
 //   sluice::Status written = (*out)->Close();   // table output prints here
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
-#include <cstdint>
 #include <string>
 #include <string_view>
 
