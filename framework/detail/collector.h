@@ -1,6 +1,7 @@
 // Internal: the fan-in end of a pipeline. It restores input order when asked (a reorder
 // buffer keyed by batch sequence), counts every item, and hands results and errors to the
-// user's callbacks, one batch at a time.
+// user's callbacks, or their bytes (encoded by the delivering worker) to the user's
+// writers, one batch at a time.
 //
 // It has no thread of its own: the worker that hands over a batch emits it, when no other
 // worker is emitting; otherwise the batch waits in a bounded queue for the worker that is,
