@@ -18,9 +18,10 @@ struct StringHash {
 };
 
 // Names live in a deque (stable addresses) so that Name() views stay valid for good.
-// Name() runs once per field of every record written out, in the collector (serial):
-// it reads without a lock, through chunks of pointers to the names that Intern publishes
-// (under the lock) before it returns their ids, and that never move.
+// Name() runs once per field of every record written out, on the workers that encode
+// output at once (Pipeline::EncodeResults) or at the collector. It reads without a lock,
+// through chunks of pointers to the names that Intern publishes (under the lock) before it
+// returns their ids, and that never move.
 constexpr uint32_t kChunkSize = 4096;
 
 struct Table {
