@@ -94,6 +94,43 @@ class WantedFields {
   std::vector<std::pair<size_t, size_t>> by_length_;  // length -> range of fields_
 };
 
+/// What the keys of the record before meant, by position: log lines repeat their keys in
+/// the same order, so a key is first compared, raw, with the key at its position last time.
+/// A match needs neither unescaping nor a lookup. Only keys without a quote or a backslash
+/// are remembered: for those, the raw bytes followed by the closing quote are the key.
+class KeyMemo {
+ public:
+  /// The meaning remembered at `position` if the raw key at `raw` (after its opening quote,
+  /// with `readable` bytes readable from there) is the key remembered there; else null.
+  const std::optional<FieldId>* Match(size_t position, const char* raw, size_t readable) const {
+    if (position >= keys_.size()) return nullptr;
+    const Key& key = keys_[position];
+    const size_t n = key.name.size();
+    if (!key.known || n >= readable || raw[n] != '"' || !SameBytes(raw, key.name.data(), n)) {
+      return nullptr;
+    }
+    return &key.id;
+  }
+  /// Remembers that the key at `position` was `name` (unescaped), meaning `id`.
+  void Remember(size_t position, std::string_view name, std::optional<FieldId> id) {
+    if (position >= kMaxPositions) return;  // a record with endless keys grows nothing
+    if (position >= keys_.size()) keys_.resize(position + 1);
+    Key& key = keys_[position];
+    key.known = name.find_first_of("\"\\") == std::string_view::npos;
+    key.name.assign(name);
+    key.id = id;
+  }
+
+ private:
+  static constexpr size_t kMaxPositions = 256;
+  struct Key {
+    bool known = false;
+    std::string name;
+    std::optional<FieldId> id;  // nullopt: not wanted
+  };
+  std::vector<Key> keys_;
+};
+
 class JsonWorker : public StageWorker {
  public:
   JsonWorker(const ParseJsonOptions& options, const FieldNeeds& needed)
@@ -129,7 +166,9 @@ class JsonWorker : public StageWorker {
   ondemand::parser parser_;
   ondemand::document document_;
   const char* line_begin_ = nullptr;  // of the line being parsed, for error columns
+  const char* line_end_ = nullptr;    // its end; Batch::kRawPadding bytes after are readable
 
+  KeyMemo keys_;                 // the keys of the record before, by position
   FieldIdCache ids_;             // all-fields mode: key -> FieldId
   FieldDeduper deduper_;         // duplicate keys
   size_t last_field_count_ = 8;  // records of a stream tend to have the same size
@@ -167,6 +206,7 @@ Verdict JsonWorker::FailAt(Item& item, error_code error) {
 Verdict JsonWorker::Parse(std::string_view text, Item& item) {
   ReserveCapacity(text.size());
   line_begin_ = text.data();
+  line_end_ = text.data() + text.size();
   if (error_code error = parser_.iterate(text.data(), text.size(), text.size() + Batch::kRawPadding)
                              .get(document_)) {
     if (error == simdjson::MEMALLOC) {
@@ -213,19 +253,26 @@ error_code JsonWorker::ParseFields(ondemand::object& object, Record& record, Ver
   for (auto field_result : object) {
     ondemand::field field;
     SIMDJSON_TRY(std::move(field_result).get(field));
-    std::string_view key;
-    SIMDJSON_TRY(field.unescaped_key().get(key));
+    const char* raw_key = field.key().raw();
     std::optional<FieldId> id;
-    if (all_fields_) {
-      id = ids_.Intern(key, position++);
-      if (!id) {
-        verdict = item.Fail(ErrorCode::kResourceExhausted, "too many distinct field names");
-        return simdjson::SUCCESS;
-      }
+    if (const std::optional<FieldId>* known = keys_.Match(position, raw_key, line_end_ - raw_key)) {
+      id = *known;
     } else {
-      id = wanted_.Find(key);
-      if (!id) continue;  // the loop skips the value unparsed
+      std::string_view key;
+      SIMDJSON_TRY(field.unescaped_key().get(key));
+      if (all_fields_) {
+        id = ids_.Intern(key, position);
+        if (!id) {
+          verdict = item.Fail(ErrorCode::kResourceExhausted, "too many distinct field names");
+          return simdjson::SUCCESS;
+        }
+      } else {
+        id = wanted_.Find(key);
+      }
+      keys_.Remember(position, key, id);
     }
+    ++position;
+    if (!id) continue;  // not wanted: the loop skips the value unparsed
     // Read straight into the record (on an error the caller clears it).
     SIMDJSON_TRY(ReadValue(field.value(), /*depth=*/2, deduper_.Slot(record, *id)));
   }

@@ -75,6 +75,47 @@ TEST(ParseJsonTest, EscapedKeysAreUnescaped) {
   EXPECT_EQ(FieldOf(out.item(0), "user"), Str("ada"));
 }
 
+// A worker remembers the keys of the record before by position and compares the next
+// record's keys with them raw: escapes, longer or shorter keys and moved keys must still
+// be told apart, with and without a projection.
+TEST(ParseJsonTest, KeysAreReadExactlyWhateverTheRecordBeforeHeld) {
+  const std::vector<std::string> lines = {
+      R"({"user":"ada","ms":1,"tag":"x"})",
+      R"({"us\u0065r":"bob","ms":2,"t\u0061g":"y"})",  // the same keys, escaped
+      R"({"user\"":"cy","ms":3,"a\\b":"z"})",        // a quote, a backslash
+      R"({"user\"":"dee","ms":4,"a\\b":"w"})",       // the same again
+      R"({"users":"eve","m":5,"tag":"v"})",            // longer, shorter
+      R"({"ms":6,"user":"fay","tag":"u"})",            // moved
+      R"({"user":"gus","ms":7,"tag":"t"})",
+      R"({"a\\":8})",   // a key ending in a backslash: its raw bytes are
+      R"({"a\"b":9})",  // ... a prefix of this one's, up to a quote
+  };
+  ParseJsonStage full;
+  auto all = ParseLines(full, lines);
+  for (size_t i = 0; i < lines.size(); ++i) ASSERT_EQ(all.verdicts[i], Verdict::kPass) << i;
+  EXPECT_THAT(FieldNamesOf(all.item(1)), ElementsAre("user", "ms", "tag"));
+  EXPECT_THAT(FieldNamesOf(all.item(2)), ElementsAre("user\"", "ms", "a\\b"));
+  EXPECT_THAT(FieldNamesOf(all.item(3)), ElementsAre("user\"", "ms", "a\\b"));
+  EXPECT_EQ(FieldOf(all.item(3), "a\\b"), Str("w"));
+  EXPECT_THAT(FieldNamesOf(all.item(4)), ElementsAre("users", "m", "tag"));
+  EXPECT_THAT(FieldNamesOf(all.item(5)), ElementsAre("ms", "user", "tag"));
+  EXPECT_THAT(FieldNamesOf(all.item(6)), ElementsAre("user", "ms", "tag"));
+  EXPECT_THAT(FieldNamesOf(all.item(7)), ElementsAre("a\\"));
+  EXPECT_THAT(FieldNamesOf(all.item(8)), ElementsAre("a\"b"));
+
+  ParseJsonStage projected;
+  projected.Project(FieldNeeds::Only({"user", "tag"}));
+  auto some = ParseLines(projected, lines);
+  const std::vector<std::vector<std::string>> expected = {
+      {"user", "tag"}, {"user", "tag"}, {}, {}, {"tag"}, {"user", "tag"}, {"user", "tag"}, {}, {}};
+  for (size_t i = 0; i < lines.size(); ++i) {
+    ASSERT_EQ(some.verdicts[i], Verdict::kPass) << i;
+    EXPECT_EQ(FieldNamesOf(some.item(i)), expected[i]) << lines[i];
+  }
+  EXPECT_EQ(FieldOf(some.item(1), "user"), Str("bob"));
+  EXPECT_EQ(FieldOf(some.item(5), "user"), Str("fay"));
+}
+
 TEST(ParseJsonTest, EmptyObjectGivesEmptyRecord) {
   ParseJsonStage stage;
   auto out = ParseLines(stage, {"  {}  "});
