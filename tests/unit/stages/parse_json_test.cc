@@ -82,13 +82,13 @@ TEST(ParseJsonTest, KeysAreReadExactlyWhateverTheRecordBeforeHeld) {
   const std::vector<std::string> lines = {
       R"({"user":"ada","ms":1,"tag":"x"})",
       R"({"us\u0065r":"bob","ms":2,"t\u0061g":"y"})",  // the same keys, escaped
-      R"({"user\"":"cy","ms":3,"a\\b":"z"})",        // a quote, a backslash
-      R"({"user\"":"dee","ms":4,"a\\b":"w"})",       // the same again
+      R"({"user\"":"cy","ms":3,"a\\b":"z"})",          // a quote, a backslash
+      R"({"user\"":"dee","ms":4,"a\\b":"w"})",         // the same again
       R"({"users":"eve","m":5,"tag":"v"})",            // longer, shorter
       R"({"ms":6,"user":"fay","tag":"u"})",            // moved
       R"({"user":"gus","ms":7,"tag":"t"})",
-      R"({"a\\":8})",   // a key ending in a backslash: its raw bytes are
-      R"({"a\"b":9})",  // ... a prefix of this one's, up to a quote
+      R"({"a\\":8})",  // the key a\ (one backslash): remembered, it would match
+      R"({"a\"b":9})",  // the raw bytes a\" of this key, which is a"b
   };
   ParseJsonStage full;
   auto all = ParseLines(full, lines);
