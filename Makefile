@@ -56,6 +56,16 @@ fuzz:
 	@scripts/install-deps.sh clang libclang-rt-14-dev
 	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz.sh
 
+# Style and static checks: clang-format and clang-tidy over every C++ file
+# (scripts/lint.sh). `make format` applies the formatting.
+.PHONY: lint format
+lint: deps
+	@scripts/install-deps.sh clang-format clang-tidy
+	JOBS=$(JOBS) scripts/lint.sh
+format:
+	@scripts/install-deps.sh clang-format
+	FIX=1 scripts/lint.sh
+
 # Soak tests (TESTING.md): the long variants of the reliability tests (ctest label soak).
 .PHONY: soak
 soak: build

@@ -6,13 +6,14 @@
 //
 //   sluice_bench replay-breakdown configs/clickstream.yaml clicks.jsonl
 //   -> phase_source_ns=..., phase_parse_ns=..., ..., total_ns=..., hand_ns=... (CPU per line)
+#include "bench/breakdown.h"
+
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "bench/breakdown.h"
 #include "bench/click_hand.h"
 #include "bench/harness.h"
 #include "framework/clock.h"
@@ -44,6 +45,7 @@ std::vector<std::unique_ptr<Phase>> MakePhases(const PipelineSpec& spec,
     phases.push_back(std::move(phase));
   }
   std::vector<Stage*> chain;  // projected as Pipeline::Start projects
+  chain.reserve(phases.size());
   for (const auto& phase : phases) chain.push_back(phase->stage.get());
   ProjectFieldNeeds(chain);
   for (auto& phase : phases) phase->worker = phase->stage->MakeWorker();

@@ -42,7 +42,7 @@ struct Slot {
 };
 enum Wanted { kTs, kUser, kEvent, kLatency, kBytes, kWantedCount };
 constexpr std::array<std::string_view, kWantedCount> kWantedNames = {"ts", "user", "event",
-                                                                      "latency_ms", "bytes"};
+                                                                     "latency_ms", "bytes"};
 
 struct StringHash {
   using is_transparent = void;
@@ -159,7 +159,8 @@ class ClickAggregator {
     ClickTotals totals{.read = read_, .ok = ok_, .errors = errors_, .rows_jsonl = {}};
     std::array<size_t, kEvents.size()> order{};
     for (size_t e = 0; e < order.size(); ++e) order[e] = e;
-    std::sort(order.begin(), order.end(), [](size_t a, size_t b) { return kEvents[a] < kEvents[b]; });
+    std::sort(order.begin(), order.end(),
+              [](size_t a, size_t b) { return kEvents[a] < kEvents[b]; });
     for (size_t e : order) {
       const EventStats& s = events_[e];
       if (s.count == 0) continue;
@@ -361,7 +362,8 @@ void ForEachLineOf(const Chunk& chunk, ClickAggregator& aggregator) {
 
 ClickTotals RunHandSimdjson(const std::string& path) {
   auto aggregator = std::make_unique<ClickAggregator>();
-  ForEachLine(path, [&](std::string_view line, size_t readable) { aggregator->AddLine(line, readable); });
+  ForEachLine(path,
+              [&](std::string_view line, size_t readable) { aggregator->AddLine(line, readable); });
   return aggregator->Totals();
 }
 

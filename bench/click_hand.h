@@ -25,9 +25,9 @@
 namespace sluice::bench {
 
 struct ClickTotals {
-  uint64_t read = 0;    // lines
-  uint64_t ok = 0;      // aggregated
-  uint64_t errors = 0;  // rejected by a check
+  uint64_t read = 0;       // lines
+  uint64_t ok = 0;         // aggregated
+  uint64_t errors = 0;     // rejected by a check
   std::string rows_jsonl;  // the aggregate rows, one JSON object per line
 };
 

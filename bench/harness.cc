@@ -1,12 +1,12 @@
 #include "bench/harness.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-
-#include <sys/resource.h>
 #include <ostream>
 
 namespace sluice::bench {
@@ -143,13 +143,13 @@ int Table::misses() const {
 }
 
 void Table::Print(std::ostream& out, TableStyle style) const {
-  const Cells header{"#", "figure", "value", "baseline", "baseline value", "ratio", "target",
-                     "result"};
+  const Cells header{"#",     "figure", "value", "baseline", "baseline value",
+                     "ratio", "target", "result"};
   std::vector<Cells> cells{header};
   for (const Row& row : rows_) cells.push_back(MakeCells(row));
   auto fields = [](const Cells& c) {
-    return std::vector<const std::string*>{&c.scenario, &c.figure, &c.value,  &c.baseline,
-                                           &c.base_value, &c.ratio, &c.target, &c.verdict};
+    return std::vector<const std::string*>{&c.scenario,   &c.figure, &c.value,  &c.baseline,
+                                           &c.base_value, &c.ratio,  &c.target, &c.verdict};
   };
   std::vector<size_t> widths(8, 0);
   for (const Cells& c : cells) {

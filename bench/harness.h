@@ -67,14 +67,14 @@ enum class Goal { kAtMost, kAtLeast };
 Outcome Meets(double value, Goal goal, double bound);
 
 struct Row {
-  std::string scenario;        // "1 overhead"
-  std::string figure;          // what was measured: "sluice, 2 workers/stage"
-  double value = 0;            // the figure
-  std::string unit;            // "ns/item/hop", "MB/s", "efficiency"
-  std::string baseline{};      // what it is compared with; empty for none
-  double baseline_value = 0;   // the baseline's figure, in the same unit
-  double ratio = 0;            // how the figure compares (orientation given in target)
-  std::string target{};        // the bar, e.g. "<= 10 ns", "ratio >= 10x"; empty: info
+  std::string scenario;       // "1 overhead"
+  std::string figure;         // what was measured: "sluice, 2 workers/stage"
+  double value = 0;           // the figure
+  std::string unit;           // "ns/item/hop", "MB/s", "efficiency"
+  std::string baseline{};     // what it is compared with; empty for none
+  double baseline_value = 0;  // the baseline's figure, in the same unit
+  double ratio = 0;           // how the figure compares (orientation given in target)
+  std::string target{};       // the bar, e.g. "<= 10 ns", "ratio >= 10x"; empty: info
   Outcome verdict = Outcome::kInfo;
 };
 

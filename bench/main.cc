@@ -6,9 +6,10 @@
 //   SLUICE_BENCH_SCALE=0.2 sluice_bench       # smaller inputs, for a quick look
 //
 // Scenarios 4-6 run the sluice CLI and gen_clickstream of the same build, and keep the
-// generated logs in BUILD/bench-data between runs; --sluice, --gen and --data override them. The same binary also runs the hand-written
-// replay baselines and the memory scenario's child (see subcommands.h); the scenarios
-// start it as a separate process so that each is timed and measured whole.
+// generated logs in BUILD/bench-data between runs; --sluice, --gen and --data override them. The
+// same binary also runs the hand-written replay baselines and the memory scenario's child (see
+// subcommands.h); the scenarios start it as a separate process so that each is timed and measured
+// whole.
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -18,8 +19,8 @@
 #include <string>
 #include <thread>
 
-#include "bench/subcommands.h"
 #include "bench/scenarios.h"
+#include "bench/subcommands.h"
 #include "bench/work.h"
 
 namespace {
@@ -114,7 +115,8 @@ int main(int argc, char** argv) {
   }
   const Args args = ParseArgs(argc, argv);
   namespace b = sluice::bench;
-  std::cerr << "sluice_bench: " << MachineLine() << "\nsluice_bench: scale " << b::Scale() << ", " << b::Reps() << " runs per figure (fastest kept), spin "
+  std::cerr << "sluice_bench: " << MachineLine() << "\nsluice_bench: scale " << b::Scale() << ", "
+            << b::Reps() << " runs per figure (fastest kept), spin "
             << b::FormatNumber(b::SpinIterationsPerMicro()) << " iterations/us\n";
   b::Table table;
   try {

@@ -31,6 +31,7 @@ void Redirect(int fd, const std::string& path) {
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& stdout_path,
                          const std::string& stderr_path) {
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const int64_t begin = NowNanos();
@@ -50,7 +51,9 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
   ProcessResult result;
   result.wall_seconds = static_cast<double>(NowNanos() - begin) * 1e-9;
   result.max_rss_kib = usage.ru_maxrss;
-  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec * 1e-6; };
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + t.tv_usec * 1e-6;
+  };
   result.cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;

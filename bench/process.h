@@ -11,7 +11,7 @@
 namespace sluice::bench {
 
 struct ProcessResult {
-  int exit_code = -1;      // the exit status, or 128 + signal
+  int exit_code = -1;  // the exit status, or 128 + signal
   double wall_seconds = 0;
   double cpu_seconds = 0;  // user + system, all its threads
   long max_rss_kib = 0;    // the child's peak resident set (getrusage's ru_maxrss)

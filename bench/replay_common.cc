@@ -32,8 +32,8 @@ std::string RatioTag(double bad_ratio) {
 }  // namespace
 
 std::string EnsureLog(const ReplaySetup& setup, size_t lines, double bad_ratio) {
-  const std::string path = setup.data_dir + "/clicks_" + std::to_string(lines) +
-                           (bad_ratio > 0 ? "_bad" + RatioTag(bad_ratio) + "pct" : "") + ".jsonl";
+  std::string path = setup.data_dir + "/clicks_" + std::to_string(lines) +
+                     (bad_ratio > 0 ? "_bad" + RatioTag(bad_ratio) + "pct" : "") + ".jsonl";
   if (FileExists(path)) return path;
   RunProcess({"mkdir", "-p", setup.data_dir}, "", "");
   const std::string partial = path + ".partial";
@@ -53,12 +53,12 @@ ReplayResult RunSluiceReplay(const ReplaySetup& setup, const std::string& log,
   const std::string out = setup.data_dir + "/sluice_" + tag + ".jsonl";
   const std::string report = setup.data_dir + "/sluice_" + tag + ".report.json";
   const std::string err = setup.data_dir + "/sluice_" + tag + ".stderr";
-  const ProcessResult run = RunProcess(
-      {setup.sluice, "run", setup.config, "--input", log, "--format", "jsonl", "--output", out,
-       "--quiet", "--report", report, "--set",
-       "errors.dead_letter=" + setup.data_dir + "/sluice_" + tag + ".errors.jsonl", "--set",
-       "errors.max_error_ratio=1"},
-      "", err);
+  const ProcessResult run =
+      RunProcess({setup.sluice, "run", setup.config, "--input", log, "--format", "jsonl",
+                  "--output", out, "--quiet", "--report", report, "--set",
+                  "errors.dead_letter=" + setup.data_dir + "/sluice_" + tag + ".errors.jsonl",
+                  "--set", "errors.max_error_ratio=1"},
+                 "", err);
   if (run.exit_code != 0) {
     throw std::runtime_error("sluice run exited with " + std::to_string(run.exit_code) + ": " +
                              ReadFile(err));

@@ -7,9 +7,9 @@
 //   SameResults(sluice, hand);   // rows and read/ok/errors identical
 #pragma once
 
-#include <functional>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,7 +22,7 @@ namespace sluice::bench {
 std::string EnsureLog(const ReplaySetup& setup, size_t lines, double bad_ratio);
 
 struct ReplayResult {
-  double seconds = 0;  // wall time of the whole process
+  double seconds = 0;      // wall time of the whole process
   double cpu_seconds = 0;  // its user + system time, all threads
   long max_rss_kib = 0;
   uint64_t read = 0, ok = 0, errors = 0;
@@ -42,8 +42,8 @@ ReplayResult RunHandReplay(const ReplaySetup& setup, const std::string& log, Han
 
 /// Each run's fastest result over `reps` rounds, every round calling each run once in
 /// order (interleaved, so that a change in the machine's load hits all alike).
-std::vector<ReplayResult> BestRunsInterleaved(int reps,
-                                              const std::vector<std::function<ReplayResult()>>& runs);
+std::vector<ReplayResult> BestRunsInterleaved(
+    int reps, const std::vector<std::function<ReplayResult()>>& runs);
 
 /// Rows byte-identical and the same read/ok/errors.
 bool SameResults(const ReplayResult& a, const ReplayResult& b);

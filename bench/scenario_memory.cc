@@ -58,10 +58,15 @@ MemoryRun RunThrottled(const ReplaySetup& setup, const std::string& log, double 
 void AddBoundRow(Table& table, const std::string& figure, const MemoryRun& m) {
   const double peak = static_cast<double>(m.result.max_rss_kib) / 1024;
   const double bound = m.bound_kib() / 1024;
-  table.Add({.scenario = "5 memory", .figure = figure, .value = peak, .unit = "MiB peak RSS",
+  table.Add({.scenario = "5 memory",
+             .figure = figure,
+             .value = peak,
+             .unit = "MiB peak RSS",
              .baseline = "bound: base " + FormatNumber(m.base_kib / 1024) + " + edges " +
                          FormatNumber(m.edge_kib / 1024) + " + 16 MiB",
-             .baseline_value = bound, .ratio = peak / bound, .target = "value <= bound",
+             .baseline_value = bound,
+             .ratio = peak / bound,
+             .target = "value <= bound",
              .verdict = Meets(peak, Goal::kAtMost, bound)});
 }
 
@@ -81,14 +86,18 @@ void RunBoundedMemory(Table& table, const ReplaySetup& setup) {
   AddBoundRow(table, std::to_string(small.result.read) + " lines, tail at " + pace_text, small);
   AddBoundRow(table, std::to_string(big.result.read) + " lines (10x), same tail", big);
   const double growth = static_cast<double>(big.result.max_rss_kib) / small.result.max_rss_kib;
-  table.Add({.scenario = "5 memory", .figure = "peak RSS, 10x input",
-             .value = static_cast<double>(big.result.max_rss_kib) / 1024, .unit = "MiB",
+  table.Add({.scenario = "5 memory",
+             .figure = "peak RSS, 10x input",
+             .value = static_cast<double>(big.result.max_rss_kib) / 1024,
+             .unit = "MiB",
              .baseline = "peak RSS, 1x input",
              .baseline_value = static_cast<double>(small.result.max_rss_kib) / 1024,
-             .ratio = growth, .target = "ratio 0.95x..1.05x",
+             .ratio = growth,
+             .target = "ratio 0.95x..1.05x",
              .verdict = std::fabs(growth - 1) <= 0.05 ? Outcome::kPass : Outcome::kMiss});
   const ReplayResult hand = RunHandReplay(setup, big_log, HandKind::kSimdjson);
-  table.Add({.scenario = "5 memory", .figure = "throttled 10x run: rows + counts same as (a)",
+  table.Add({.scenario = "5 memory",
+             .figure = "throttled 10x run: rows + counts same as (a)",
              .value = SameResults(big.result, hand) ? 1.0 : 0.0,
              .unit = SameResults(big.result, hand) ? "(identical)" : "(DIFFERENT)",
              .target = "identical",

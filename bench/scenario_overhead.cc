@@ -52,6 +52,7 @@ namespace {
 void RunPlainLoop(size_t items) {
   NoopStage stage;
   std::vector<std::unique_ptr<StageWorker>> workers;
+  workers.reserve(kStages);
   for (int s = 0; s < kStages; ++s) workers.push_back(stage.MakeWorker());
   uint64_t results = 0;
   for (size_t i = 0; i < items; ++i) {
@@ -126,13 +127,11 @@ void RunOverhead(Table& table) {
   const size_t tbb_batch_items = Scaled(4e6, 10000);
   // One round runs every contender once; the fastest of Reps() rounds is kept.
   const std::vector<Timing> best = BestInterleaved(
-      Reps(), {[&] { RunPlainLoop(loop_items); },
-               [&] { RunTbb(arena, tbb_item_items, 1); },
-               [&] { RunTbb(arena, tbb_batch_items, kDefaultBatch); },
-               [&] { RunOverheadSluice(sluice_items, 1); },
-               [&] { RunMutexQueues(mutex_items, 1); },
-               [&] { RunOverheadSluice(sluice_items, 2); },
-               [&] { RunMutexQueues(mutex_items, 2); }});
+      Reps(),
+      {[&] { RunPlainLoop(loop_items); }, [&] { RunTbb(arena, tbb_item_items, 1); },
+       [&] { RunTbb(arena, tbb_batch_items, kDefaultBatch); },
+       [&] { RunOverheadSluice(sluice_items, 1); }, [&] { RunMutexQueues(mutex_items, 1); },
+       [&] { RunOverheadSluice(sluice_items, 2); }, [&] { RunMutexQueues(mutex_items, 2); }});
   const double loop_ns = NanosPerItemHop(best[0].wall_seconds, loop_items);
   const double tbb_item_ns = NanosPerItemHop(best[1].wall_seconds, tbb_item_items);
   const double tbb_batch_ns = NanosPerItemHop(best[2].wall_seconds, tbb_batch_items);
@@ -141,31 +140,55 @@ void RunOverhead(Table& table) {
   const std::string scenario = "1 overhead";
   const std::string unit = "ns/item/hop";
   for (int workers : {1, 2}) {
-    const std::string tag = std::to_string(workers) + " worker" + (workers > 1 ? "s" : "") + "/stage";
+    const std::string tag =
+        std::to_string(workers) + " worker" + (workers > 1 ? "s" : "") + "/stage";
     const size_t at = workers == 1 ? 3 : 5;
     const double sluice_ns = NanosPerItemHop(best[at].wall_seconds, sluice_items);
     const double sluice_cpu_ns = NanosPerItemHop(best[at].cpu_seconds, sluice_items);
     const double mutex_ns = NanosPerItemHop(best[at + 1].wall_seconds, mutex_items);
     const std::string figure = "sluice, " + tag;
-    table.Add({.scenario = scenario, .figure = figure, .value = sluice_ns, .unit = unit,
-               .baseline = "plain loop (1 thread)", .baseline_value = loop_ns,
-               .ratio = loop_ns / sluice_ns, .target = "value <= 10 ns",
+    table.Add({.scenario = scenario,
+               .figure = figure,
+               .value = sluice_ns,
+               .unit = unit,
+               .baseline = "plain loop (1 thread)",
+               .baseline_value = loop_ns,
+               .ratio = loop_ns / sluice_ns,
+               .target = "value <= 10 ns",
                .verdict = Meets(sluice_ns, Goal::kAtMost, 10)});
-    table.Add({.scenario = scenario, .figure = figure, .value = sluice_ns, .unit = unit,
-               .baseline = "mutex+condvar queue, " + tag, .baseline_value = mutex_ns,
-               .ratio = mutex_ns / sluice_ns, .target = "ratio >= 10x",
+    table.Add({.scenario = scenario,
+               .figure = figure,
+               .value = sluice_ns,
+               .unit = unit,
+               .baseline = "mutex+condvar queue, " + tag,
+               .baseline_value = mutex_ns,
+               .ratio = mutex_ns / sluice_ns,
+               .target = "ratio >= 10x",
                .verdict = Meets(mutex_ns / sluice_ns, Goal::kAtLeast, 10)});
-    table.Add({.scenario = scenario, .figure = figure, .value = sluice_ns, .unit = unit,
-               .baseline = TbbBatchedLabel(), .baseline_value = tbb_batch_ns,
-               .ratio = tbb_batch_ns / sluice_ns, .target = "ratio >= 1x",
+    table.Add({.scenario = scenario,
+               .figure = figure,
+               .value = sluice_ns,
+               .unit = unit,
+               .baseline = TbbBatchedLabel(),
+               .baseline_value = tbb_batch_ns,
+               .ratio = tbb_batch_ns / sluice_ns,
+               .target = "ratio >= 1x",
                .verdict = Meets(tbb_batch_ns / sluice_ns, Goal::kAtLeast, 1)});
-    table.Add({.scenario = scenario, .figure = figure, .value = sluice_ns, .unit = unit,
-               .baseline = "oneTBB, 1 item/token", .baseline_value = tbb_item_ns,
+    table.Add({.scenario = scenario,
+               .figure = figure,
+               .value = sluice_ns,
+               .unit = unit,
+               .baseline = "oneTBB, 1 item/token",
+               .baseline_value = tbb_item_ns,
                .ratio = tbb_item_ns / sluice_ns});
     // CPU time holds on a busy machine where wall time does not.
-    table.Add({.scenario = scenario, .figure = "CPU (all threads), " + figure,
-               .value = sluice_cpu_ns, .unit = unit, .baseline = "CPU, " + TbbBatchedLabel(),
-               .baseline_value = tbb_batch_cpu_ns, .ratio = tbb_batch_cpu_ns / sluice_cpu_ns});
+    table.Add({.scenario = scenario,
+               .figure = "CPU (all threads), " + figure,
+               .value = sluice_cpu_ns,
+               .unit = unit,
+               .baseline = "CPU, " + TbbBatchedLabel(),
+               .baseline_value = tbb_batch_cpu_ns,
+               .ratio = tbb_batch_cpu_ns / sluice_cpu_ns});
   }
 }
 

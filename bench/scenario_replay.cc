@@ -23,8 +23,11 @@ constexpr const char* kJqProgram =
     "reduce inputs as $r ({}; .[$r.event].count += 1 | .[$r.event].sum_bytes += $r.bytes)";
 
 Row IdenticalRow(const std::string& scenario, const std::string& figure, bool identical) {
-  return {.scenario = scenario, .figure = figure, .value = identical ? 1.0 : 0.0,
-          .unit = identical ? "(identical)" : "(DIFFERENT)", .target = "identical",
+  return {.scenario = scenario,
+          .figure = figure,
+          .value = identical ? 1.0 : 0.0,
+          .unit = identical ? "(identical)" : "(DIFFERENT)",
+          .target = "identical",
           .verdict = identical ? Outcome::kPass : Outcome::kMiss};
 }
 
@@ -38,7 +41,8 @@ void AddToolRows(Table& table, const ReplaySetup& setup, double sluice_mbps) {
   };
   const Tool tools[] = {
       {"/usr/bin/jq", "jq", {"/usr/bin/jq", "-c", "-n", kJqProgram, slice}},
-      {"/usr/bin/mlr", "Miller",
+      {"/usr/bin/mlr",
+       "Miller",
        {"/usr/bin/mlr", "--ijsonl", "--ojson", "stats1", "-a", "count,sum", "-f", "bytes", "-g",
         "event", slice}},
   };
@@ -47,9 +51,13 @@ void AddToolRows(Table& table, const ReplaySetup& setup, double sluice_mbps) {
     const ProcessResult run = RunProcess(tool.argv, setup.data_dir + "/tool.out", "");
     if (run.exit_code != 0) continue;
     const double mbps = MegabytesPerSecond(slice, run.wall_seconds);
-    table.Add({.scenario = "4 replay", .figure = "sluice run", .value = sluice_mbps,
-               .unit = "MB/s", .baseline = std::string(tool.name) + ", count+sum only, 100k lines",
-               .baseline_value = mbps, .ratio = sluice_mbps / mbps});
+    table.Add({.scenario = "4 replay",
+               .figure = "sluice run",
+               .value = sluice_mbps,
+               .unit = "MB/s",
+               .baseline = std::string(tool.name) + ", count+sum only, 100k lines",
+               .baseline_value = mbps,
+               .ratio = sluice_mbps / mbps});
   }
 }
 
@@ -62,9 +70,13 @@ void AddCpuRows(Table& table, const ReplaySetup& setup, const std::string& log,
   const double lines = static_cast<double>(sluice.read);
   const double sluice_ns = sluice.cpu_seconds * 1e9 / lines;
   const double hand_ns = hand.cpu_seconds * 1e9 / lines;
-  table.Add({.scenario = scenario, .figure = "CPU per line, sluice run (all threads)",
-             .value = sluice_ns, .unit = "ns", .baseline = "(a) CPU per line",
-             .baseline_value = hand_ns, .ratio = hand_ns / sluice_ns});
+  table.Add({.scenario = scenario,
+             .figure = "CPU per line, sluice run (all threads)",
+             .value = sluice_ns,
+             .unit = "ns",
+             .baseline = "(a) CPU per line",
+             .baseline_value = hand_ns,
+             .ratio = hand_ns / sluice_ns});
   const std::string err = setup.data_dir + "/breakdown.stderr";
   if (RunProcess({setup.self, "replay-breakdown", setup.config, log}, "", err).exit_code != 0) {
     return;
@@ -82,8 +94,11 @@ void AddCpuRows(Table& table, const ReplaySetup& setup, const std::string& log,
                        FormatNumber(get("phase_parse_ns")) + " + validate " +
                        FormatNumber(get("phase_validate_ns")) + " + aggregate " +
                        FormatNumber(get("phase_aggregate_ns")),
-             .value = stages_ns, .unit = "ns", .baseline = "(a) CPU per line, same process",
-             .baseline_value = hand_cpu_ns, .ratio = hand_cpu_ns / stages_ns});
+             .value = stages_ns,
+             .unit = "ns",
+             .baseline = "(a) CPU per line, same process",
+             .baseline_value = hand_cpu_ns,
+             .ratio = hand_cpu_ns / stages_ns});
 }
 
 }  // namespace
@@ -91,10 +106,10 @@ void AddCpuRows(Table& table, const ReplaySetup& setup, const std::string& log,
 void RunReplay(Table& table, const ReplaySetup& setup) {
   const std::string log = EnsureLog(setup, Scaled(2e6, 10000), 0);
   RunHandReplay(setup, log, HandKind::kSimdjson);  // warm the page cache
-  const std::vector<ReplayResult> best = BestRunsInterleaved(
-      Reps(), {[&] { return RunSluiceReplay(setup, log, "clean"); },
-               [&] { return RunHandReplay(setup, log, HandKind::kSimdjson); },
-               [&] { return RunHandReplay(setup, log, HandKind::kTbb); }});
+  const std::vector<ReplayResult> best =
+      BestRunsInterleaved(Reps(), {[&] { return RunSluiceReplay(setup, log, "clean"); },
+                                   [&] { return RunHandReplay(setup, log, HandKind::kSimdjson); },
+                                   [&] { return RunHandReplay(setup, log, HandKind::kTbb); }});
   const ReplayResult& sluice = best[0];
   const ReplayResult& hand = best[1];
   const ReplayResult& tbb = best[2];
@@ -104,13 +119,23 @@ void RunReplay(Table& table, const ReplaySetup& setup) {
   const double tbb_mbps = MegabytesPerSecond(log, tbb.seconds);
   const std::string scenario = "4 replay";
   const std::string figure = "sluice run (" + std::to_string(sluice.read) + " lines)";
-  table.Add({.scenario = scenario, .figure = figure, .value = sluice_mbps, .unit = "MB/s",
-             .baseline = "(a) hand simdjson, 1 thread", .baseline_value = hand_mbps,
-             .ratio = sluice_mbps / hand_mbps, .target = "ratio >= 1.7x",
+  table.Add({.scenario = scenario,
+             .figure = figure,
+             .value = sluice_mbps,
+             .unit = "MB/s",
+             .baseline = "(a) hand simdjson, 1 thread",
+             .baseline_value = hand_mbps,
+             .ratio = sluice_mbps / hand_mbps,
+             .target = "ratio >= 1.7x",
              .verdict = Meets(sluice_mbps / hand_mbps, Goal::kAtLeast, 1.7)});
-  table.Add({.scenario = scenario, .figure = figure, .value = sluice_mbps, .unit = "MB/s",
-             .baseline = "(b) hand oneTBB, 1024-line chunks", .baseline_value = tbb_mbps,
-             .ratio = sluice_mbps / tbb_mbps, .target = "ratio >= 0.9x",
+  table.Add({.scenario = scenario,
+             .figure = figure,
+             .value = sluice_mbps,
+             .unit = "MB/s",
+             .baseline = "(b) hand oneTBB, 1024-line chunks",
+             .baseline_value = tbb_mbps,
+             .ratio = sluice_mbps / tbb_mbps,
+             .target = "ratio >= 0.9x",
              .verdict = Meets(sluice_mbps / tbb_mbps, Goal::kAtLeast, 0.9)});
   table.Add(IdenticalRow(scenario, "rows + read/ok/errors same as (a) and (b)",
                          SameResults(sluice, hand) && SameResults(sluice, tbb)));
@@ -137,12 +162,21 @@ void RunErrorHeavy(Table& table, const ReplaySetup& setup) {
     const double hand_mbps = MegabytesPerSecond(log, hand.seconds);
     const std::string figure = "sluice run, " + pct + " bad lines";
     const bool at_two = bad_ratio == 0.02;
-    table.Add({.scenario = scenario, .figure = figure, .value = mbps, .unit = "MB/s",
-               .baseline = "sluice run, clean input", .baseline_value = clean_mbps,
-               .ratio = mbps / clean_mbps, .target = at_two ? "ratio >= 0.90x" : "",
+    table.Add({.scenario = scenario,
+               .figure = figure,
+               .value = mbps,
+               .unit = "MB/s",
+               .baseline = "sluice run, clean input",
+               .baseline_value = clean_mbps,
+               .ratio = mbps / clean_mbps,
+               .target = at_two ? "ratio >= 0.90x" : "",
                .verdict = at_two ? Meets(mbps / clean_mbps, Goal::kAtLeast, 0.9) : Outcome::kInfo});
-    table.Add({.scenario = scenario, .figure = figure, .value = mbps, .unit = "MB/s",
-               .baseline = "(a) hand simdjson, same input", .baseline_value = hand_mbps,
+    table.Add({.scenario = scenario,
+               .figure = figure,
+               .value = mbps,
+               .unit = "MB/s",
+               .baseline = "(a) hand simdjson, same input",
+               .baseline_value = hand_mbps,
                .ratio = mbps / hand_mbps});
     table.Add(IdenticalRow(scenario,
                            pct + " bad: rows + read/ok/errors same as (a) (" +

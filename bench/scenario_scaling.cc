@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "bench/harness.h"
-#include "bench/scenarios.h"
 #include "bench/scaling_common.h"
+#include "bench/scenarios.h"
 #include "bench/tbb_baselines.h"
 #include "bench/work.h"
 #include "framework/pipeline.h"
@@ -47,8 +47,7 @@ double TbbSeconds(oneapi::tbb::task_arena& arena, size_t items, uint64_t iterati
   return TimeSeconds([&] {
     const TbbRun run{.arena = &arena, .items = items, .batch = kDefaultBatch};
     const uint64_t delivered = RunTbbPipeline(
-        run, 1, [](Item&, size_t) {},
-        [iterations](Item&, int) { SpinAfterPrevious(iterations); },
+        run, 1, [](Item&, size_t) {}, [iterations](Item&, int) { SpinAfterPrevious(iterations); },
         [](const Item&) {});
     if (delivered != items) throw std::runtime_error("oneTBB lost items");
   });
@@ -74,7 +73,8 @@ void RunScaling(Table& table) {
     for (int rep = 0; rep < Reps(); ++rep) {
       serial.push_back(SerialSeconds(items, SpinCost::Fixed(static_cast<double>(iterations))));
       const double cpu_before = ProcessCpuSeconds();
-      parallel.push_back(SluiceSpinSeconds(items, cores, SpinCost::Fixed(static_cast<double>(iterations)),
+      parallel.push_back(SluiceSpinSeconds(items, cores,
+                                           SpinCost::Fixed(static_cast<double>(iterations)),
                                            /*latencies=*/nullptr));
       parallel_cpu.push_back(ProcessCpuSeconds() - cpu_before);
       tbb.push_back(TbbSeconds(arena, items, iterations));
@@ -89,21 +89,35 @@ void RunScaling(Table& table) {
     const double raw_eff = efficiency(raw);
     const std::string figure =
         "sluice " + FormatNumber(point.micros) + " us/item, " + std::to_string(cores) + " workers";
-    table.Add({.scenario = scenario, .figure = figure, .value = sluice_eff, .unit = "efficiency",
-               .baseline = "raw threads, static split", .baseline_value = raw_eff,
-               .ratio = sluice_eff / raw_eff, .target = point.target,
+    table.Add({.scenario = scenario,
+               .figure = figure,
+               .value = sluice_eff,
+               .unit = "efficiency",
+               .baseline = "raw threads, static split",
+               .baseline_value = raw_eff,
+               .ratio = sluice_eff / raw_eff,
+               .target = point.target,
                .verdict = Meets(sluice_eff, Goal::kAtLeast, point.min_efficiency)});
-    table.Add({.scenario = scenario, .figure = figure, .value = sluice_eff, .unit = "efficiency",
-               .baseline = TbbBatchedLabel(), .baseline_value = tbb_eff,
-               .ratio = sluice_eff / tbb_eff, .target = "ratio >= 0.95x",
+    table.Add({.scenario = scenario,
+               .figure = figure,
+               .value = sluice_eff,
+               .unit = "efficiency",
+               .baseline = TbbBatchedLabel(),
+               .baseline_value = tbb_eff,
+               .ratio = sluice_eff / tbb_eff,
+               .target = "ratio >= 0.95x",
                .verdict = Meets(sluice_eff / tbb_eff, Goal::kAtLeast, 0.95)});
     // Where efficiency goes: idle cores, or CPU spent beside the work (making, handing on
     // and delivering items), which the cores' time then shares with it.
     const double serial_ns = serial_s * 1e9 / static_cast<double>(items);
     const double cpu_ns = Best(parallel_cpu) * 1e9 / static_cast<double>(items);
-    table.Add({.scenario = scenario, .figure = "CPU per item (all threads), " + figure,
-               .value = cpu_ns, .unit = "ns", .baseline = "serial time per item",
-               .baseline_value = serial_ns, .ratio = serial_ns / cpu_ns});
+    table.Add({.scenario = scenario,
+               .figure = "CPU per item (all threads), " + figure,
+               .value = cpu_ns,
+               .unit = "ns",
+               .baseline = "serial time per item",
+               .baseline_value = serial_ns,
+               .ratio = serial_ns / cpu_ns});
   }
 }
 

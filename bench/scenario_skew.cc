@@ -127,15 +127,20 @@ void MeasureCase(Table& table, const SkewCase& c, oneapi::tbb::task_arena& arena
     tbb.push_back(TbbSeconds(arena, c.iterations));
   }
   const double longest =
-      static_cast<double>(*std::max_element(c.iterations.begin(), c.iterations.end())) /
-      per_micro * 1e-6;
+      static_cast<double>(*std::max_element(c.iterations.begin(), c.iterations.end())) / per_micro *
+      1e-6;
   const double ideal = std::max(Best(serial) / cores, longest);
   const double sluice_eff = ideal / Best(parallel);
   const double tbb_eff = ideal / Best(tbb);
   const std::string scenario = "3 skew";
-  table.Add({.scenario = scenario, .figure = "sluice, " + c.name, .value = sluice_eff,
-             .unit = "of ideal", .baseline = TbbBatchedLabel(), .baseline_value = tbb_eff,
-             .ratio = sluice_eff / tbb_eff, .target = "value >= 0.90",
+  table.Add({.scenario = scenario,
+             .figure = "sluice, " + c.name,
+             .value = sluice_eff,
+             .unit = "of ideal",
+             .baseline = TbbBatchedLabel(),
+             .baseline_value = tbb_eff,
+             .ratio = sluice_eff / tbb_eff,
+             .target = "value >= 0.90",
              .verdict = Meets(sluice_eff, Goal::kAtLeast, 0.90)});
 
   // Latency: saturated (the last run above), then at half the pipeline's capacity.
@@ -143,19 +148,28 @@ void MeasureCase(Table& table, const SkewCase& c, oneapi::tbb::task_arena& arena
   for (uint64_t n : c.iterations) item_micros.push_back(static_cast<double>(n) / per_micro);
   const double p99_cost = Quantile(item_micros, 0.99);
   const double mean_cost = std::accumulate(item_micros.begin(), item_micros.end(), 0.0) / items;
-  table.Add({.scenario = scenario, .figure = "p99 latency, saturated input",
-             .value = Quantile(latencies, 0.99), .unit = "us",
-             .baseline = "p99 item cost", .baseline_value = p99_cost,
+  table.Add({.scenario = scenario,
+             .figure = "p99 latency, saturated input",
+             .value = Quantile(latencies, 0.99),
+             .unit = "us",
+             .baseline = "p99 item cost",
+             .baseline_value = p99_cost,
              .ratio = Quantile(latencies, 0.99) / p99_cost});
   const double pace = 0.5 * cores / (mean_cost * 1e-6);
-  SluiceSpinSeconds({.items = items, .workers = cores, .cost = cost, .pace = pace,
-                     .latencies = &latencies});
+  SluiceSpinSeconds(
+      {.items = items, .workers = cores, .cost = cost, .pace = pace, .latencies = &latencies});
   table.Add({.scenario = scenario,
              .figure = "p99 latency at 50% load (" + FormatNumber(pace / 1000) + "k items/s)",
-             .value = Quantile(latencies, 0.99), .unit = "us", .baseline = "p99 item cost",
-             .baseline_value = p99_cost, .ratio = Quantile(latencies, 0.99) / p99_cost});
-  table.Add({.scenario = scenario, .figure = "p50 latency at 50% load",
-             .value = Quantile(latencies, 0.5), .unit = "us", .baseline = "p50 item cost",
+             .value = Quantile(latencies, 0.99),
+             .unit = "us",
+             .baseline = "p99 item cost",
+             .baseline_value = p99_cost,
+             .ratio = Quantile(latencies, 0.99) / p99_cost});
+  table.Add({.scenario = scenario,
+             .figure = "p50 latency at 50% load",
+             .value = Quantile(latencies, 0.5),
+             .unit = "us",
+             .baseline = "p50 item cost",
              .baseline_value = Quantile(item_micros, 0.5),
              .ratio = Quantile(latencies, 0.5) / Quantile(item_micros, 0.5)});
 }

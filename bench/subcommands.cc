@@ -107,7 +107,8 @@ int MemChild(const std::string& config, const std::string& input, const std::str
   long edge_bytes = 0;  // sum over the stages' input edges of capacity x batch bytes
   for (size_t i = 0; i < spec->stages.size(); ++i) {
     const QueueOptions edge = spec->stages[i].queue.value_or(spec->queue);
-    edge_bytes += static_cast<long>(edge.capacity) * (i == 0 ? batch_bytes.raw : batch_bytes.parsed);
+    edge_bytes +=
+        static_cast<long>(edge.capacity) * (i == 0 ? batch_bytes.raw : batch_bytes.parsed);
   }
   const long base_kib = StatusKib("VmRSS");
   const RunReport report = pipeline->Run(**source);
@@ -168,7 +169,8 @@ std::map<std::string, std::string> ParseKeyValues(const std::string& text) {
   std::string line;
   while (std::getline(lines, line)) {
     const size_t equals = line.find('=');
-    if (equals != std::string::npos && equals > 0) values[line.substr(0, equals)] = line.substr(equals + 1);
+    if (equals != std::string::npos && equals > 0)
+      values[line.substr(0, equals)] = line.substr(equals + 1);
   }
   return values;
 }

@@ -63,27 +63,29 @@ uint64_t RunTbbPipeline(const TbbRun& run, int stages, MakeItem make_item, Stage
           return token;
         });
     for (int stage = 0; stage < stages; ++stage) {
-      chain = chain & oneapi::tbb::make_filter<Token, Token>(
-                          filter_mode::parallel, [stage, &stage_fn](Token token) {
-                            for (Item& item : token) stage_fn(item, stage);
-                            return token;
-                          });
+      chain = chain & oneapi::tbb::make_filter<Token, Token>(filter_mode::parallel,
+                                                             [stage, &stage_fn](Token token) {
+                                                               for (Item& item : token)
+                                                                 stage_fn(item, stage);
+                                                               return token;
+                                                             });
     }
     const size_t tokens = run.tokens_per_thread * static_cast<size_t>(run.arena->max_concurrency());
     oneapi::tbb::parallel_pipeline(
-        tokens, chain & oneapi::tbb::make_filter<Token, void>(
-                            filter_mode::serial_out_of_order, [&](Token token) {
-                              for (const Item& item : token) on_result(item);
-                              delivered += token.size();
-                            }));
+        tokens, chain & oneapi::tbb::make_filter<Token, void>(filter_mode::serial_out_of_order,
+                                                              [&](const Token& token) {
+                                                                for (const Item& item : token)
+                                                                  on_result(item);
+                                                                delivered += token.size();
+                                                              }));
   });
   return delivered;
 }
 
 /// As RunTbbPipeline with exactly one Item per token (no vector around it).
 template <class MakeItem, class StageFn, class OnResult>
-uint64_t RunTbbPipelinePerItem(const TbbRun& run, int stages, MakeItem make_item,
-                               StageFn stage_fn, OnResult on_result) {
+uint64_t RunTbbPipelinePerItem(const TbbRun& run, int stages, MakeItem make_item, StageFn stage_fn,
+                               OnResult on_result) {
   using oneapi::tbb::filter_mode;
   uint64_t delivered = 0;
   run.arena->execute([&] {

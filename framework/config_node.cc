@@ -200,18 +200,23 @@ std::optional<std::chrono::milliseconds> ConfigNode::AsDuration(ConfigErrors& er
     auto [ptr, ec] = std::from_chars(begin, end, amount);
     const std::string_view unit(ptr, end - ptr);
     double ms_per_unit = 0;
-    if (unit.empty() || unit == "s") ms_per_unit = 1e3;
-    else if (unit == "ms") ms_per_unit = 1;
-    else if (unit == "m") ms_per_unit = 60e3;
-    else if (unit == "h") ms_per_unit = 3600e3;
-    else if (unit == "d") ms_per_unit = 86400e3;
+    if (unit.empty() || unit == "s")
+      ms_per_unit = 1e3;
+    else if (unit == "ms")
+      ms_per_unit = 1;
+    else if (unit == "m")
+      ms_per_unit = 60e3;
+    else if (unit == "h")
+      ms_per_unit = 3600e3;
+    else if (unit == "d")
+      ms_per_unit = 86400e3;
     const double ms = amount * ms_per_unit;
     if (ec == std::errc() && ms_per_unit > 0 && ms > 0 && ms < 1e15) {
       return std::chrono::milliseconds(static_cast<int64_t>(std::llround(ms)));
     }
   }
-  errors.Add(mark_, "expected a positive duration like 500ms, 30s, 1m, 2h or 1d, got " +
-                        Describe());
+  errors.Add(mark_,
+             "expected a positive duration like 500ms, 30s, 1m, 2h or 1d, got " + Describe());
   return std::nullopt;
 }
 
@@ -224,8 +229,10 @@ std::optional<std::vector<std::string>> ConfigNode::AsStringList(ConfigErrors& e
   std::vector<std::string> out;
   bool ok = true;
   for (const ConfigNode& item : children_) {
-    if (auto s = item.AsString(errors)) out.push_back(std::move(*s));
-    else ok = false;
+    if (auto s = item.AsString(errors))
+      out.push_back(std::move(*s));
+    else
+      ok = false;
   }
   if (!ok) return std::nullopt;
   return out;

@@ -82,7 +82,10 @@ class ConfigNode {
   const ConfigNode* Get(std::string_view key) const;
   ConfigNode* GetMutable(std::string_view key);
   std::vector<ConfigNode>& mutable_children() { return children_; }
-  void set_scalar(std::string value) { kind_ = Kind::kScalar; scalar_ = std::move(value); }
+  void set_scalar(std::string value) {
+    kind_ = Kind::kScalar;
+    scalar_ = std::move(value);
+  }
   /// Map lookup that reports "missing required key 'key'" when absent.
   const ConfigNode* Require(std::string_view key, ConfigErrors& errors) const;
   /// Reports each key not in `allowed` as unknown, with a "did you mean" when one is close.

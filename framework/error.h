@@ -37,8 +37,8 @@ struct Error {
   std::string message{};  // what is wrong, for people
   std::string stage{};    // name of the stage that failed the record
   std::string source{};   // input name (file path, "stdin", "push")
-  uint64_t line = 0;    // 1-based input line; 0 when the record was pushed, not read
-  uint64_t offset = 0;  // byte offset of the line's start in the input
+  uint64_t line = 0;      // 1-based input line; 0 when the record was pushed, not read
+  uint64_t offset = 0;    // byte offset of the line's start in the input
   std::string excerpt{};  // the start of the raw input (at most kMaxExcerptBytes)
 
   static constexpr size_t kMaxExcerptBytes = 256;

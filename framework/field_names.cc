@@ -60,14 +60,14 @@ std::optional<FieldId> FieldNames::TryIntern(std::string_view name) {
   std::atomic<Table::Chunk*>& chunk = t.chunks[id / kChunkSize];
   if (id % kChunkSize == 0) chunk.store(new Table::Chunk{}, std::memory_order_release);
   (*chunk.load(std::memory_order_relaxed))[id % kChunkSize].store(&t.names.back(),
-                                                                 std::memory_order_release);
+                                                                  std::memory_order_release);
   return id;
 }
 
 FieldId FieldNames::Intern(std::string_view name) {
   if (auto id = TryIntern(name)) return *id;
-  throw std::length_error("too many distinct field names (limit " +
-                          std::to_string(kMaxFields) + ")");
+  throw std::length_error("too many distinct field names (limit " + std::to_string(kMaxFields) +
+                          ")");
 }
 
 std::string_view FieldNames::Name(FieldId id) {

@@ -40,8 +40,8 @@ struct alignas(64) Item {
   /// leaves at least Batch::kRawPadding readable bytes after it, so that a parser may read
   /// ahead (simdjson does); a stage that points it elsewhere must keep that.
   std::string_view raw;
-  uint64_t line = 0;      // 1-based input line; 0 for pushed records
-  uint64_t offset = 0;    // byte offset of the line in the input
+  uint64_t line = 0;    // 1-based input line; 0 for pushed records
+  uint64_t offset = 0;  // byte offset of the line in the input
   Record record;
 
   // User-provided, so that making an item writes its first line only (value-initialising

@@ -75,14 +75,13 @@ std::string RunReport::ToJson() const {
 }
 
 std::string RunReport::ToText() const {
-  const std::vector<std::string> header = {"stage", "workers", "in", "out", "filtered",
-                                           "errors", "busy s", "peak queue", "rec/busy s"};
+  const std::vector<std::string> header = {
+      "stage", "workers", "in", "out", "filtered", "errors", "busy s", "peak queue", "rec/busy s"};
   std::vector<std::vector<std::string>> rows = {header};
   for (const StageReport& s : stages) {
-    rows.push_back({s.name, std::to_string(s.workers), std::to_string(s.in),
-                    std::to_string(s.out), std::to_string(s.filtered), std::to_string(s.errors),
-                    Fixed(s.busy_seconds, 3), std::to_string(s.peak_queue_depth),
-                    Fixed(s.records_per_busy_second(), 0)});
+    rows.push_back({s.name, std::to_string(s.workers), std::to_string(s.in), std::to_string(s.out),
+                    std::to_string(s.filtered), std::to_string(s.errors), Fixed(s.busy_seconds, 3),
+                    std::to_string(s.peak_queue_depth), Fixed(s.records_per_busy_second(), 0)});
   }
   std::vector<size_t> widths(header.size(), 0);
   for (const auto& row : rows) {

@@ -17,20 +17,20 @@ namespace sluice {
 struct StageReport {
   std::string name{};
   int workers = 0;
-  uint64_t in = 0;        // ok records that reached the stage
-  uint64_t out = 0;       // records it passed on or absorbed
-  uint64_t filtered = 0;  // records it dropped on purpose
-  uint64_t errors = 0;    // records it failed
-  double busy_seconds = 0;         // summed over its workers
-  uint64_t peak_queue_depth = 0;   // most batches waiting in its input queue at once (0
-                                   // when it shares the threads of the stage before)
+  uint64_t in = 0;                // ok records that reached the stage
+  uint64_t out = 0;               // records it passed on or absorbed
+  uint64_t filtered = 0;          // records it dropped on purpose
+  uint64_t errors = 0;            // records it failed
+  double busy_seconds = 0;        // summed over its workers
+  uint64_t peak_queue_depth = 0;  // most batches waiting in its input queue at once (0
+                                  // when it shares the threads of the stage before)
   /// in / busy_seconds (records a fully busy worker-set second); 0 when idle.
   double records_per_busy_second() const;
 };
 
 struct RunTotals {
-  uint64_t read = 0;      // records that entered the pipeline (lines read or pushed)
-  uint64_t ok = 0;        // came through every stage (delivered, or absorbed by an aggregate)
+  uint64_t read = 0;  // records that entered the pipeline (lines read or pushed)
+  uint64_t ok = 0;    // came through every stage (delivered, or absorbed by an aggregate)
   uint64_t filtered = 0;
   uint64_t errors = 0;
   bool operator==(const RunTotals&) const = default;
@@ -41,16 +41,14 @@ struct RunReport {
   std::string source;
   RunTotals totals;
   uint64_t bytes_read = 0;
-  uint64_t results = 0;       // rows delivered to the output (records, or aggregate rows)
+  uint64_t results = 0;  // rows delivered to the output (records, or aggregate rows)
   double wall_seconds = 0;
-  bool stopped_early = false; // the source was stopped before its end (RequestStop)
+  bool stopped_early = false;  // the source was stopped before its end (RequestStop)
   std::vector<StageReport> stages;
   /// Errors by the stage that raised them ("source" for the reader), then by code name.
   std::map<std::string, std::map<std::string, uint64_t>> errors_by_stage;
 
-  bool balanced() const {
-    return totals.read == totals.ok + totals.filtered + totals.errors;
-  }
+  bool balanced() const { return totals.read == totals.ok + totals.filtered + totals.errors; }
   double error_ratio() const {
     return totals.read == 0 ? 0.0 : static_cast<double>(totals.errors) / totals.read;
   }

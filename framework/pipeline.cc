@@ -1,6 +1,5 @@
 #include "framework/pipeline.h"
 
-
 #include <pthread.h>
 #include <sched.h>
 
@@ -31,7 +30,7 @@ struct StageSlot {
   std::unique_ptr<Stage> stage;
   std::vector<std::unique_ptr<StageWorker>> workers;
   std::vector<detail::Watchdog::Beat*> beats;  // one per worker
-  std::unique_ptr<Queue> input;  // null when the stage is fused with the one before
+  std::unique_ptr<Queue> input;                // null when the stage is fused with the one before
   detail::StageCounters counters;
 };
 
@@ -67,7 +66,7 @@ void PreparePipelineThread() {
 
 }  // namespace
 
-int AutoWorkers() { return std::max(1u, std::thread::hardware_concurrency()); }
+int AutoWorkers() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 class Pipeline::Impl {
  public:
@@ -138,7 +137,7 @@ class Pipeline::Impl {
   std::condition_variable thread_exited_;
   size_t threads_done_ = 0;
   std::optional<StallError> stall_;
-  std::mutex source_mutex_;   // guards running_source_ against RequestStop
+  std::mutex source_mutex_;  // guards running_source_ against RequestStop
   Source* running_source_ = nullptr;
   Batch pending_;
   size_t batch_size_ = QueueOptions{}.batch;
@@ -208,9 +207,8 @@ void Pipeline::Impl::Start() {
       SpawnThread([this, &group, w, output] { RunWorker(group, w, output); });
     }
   }
-  watchdog_.Start([this](const std::string& stage, const std::string& message) {
-    OnStall(stage, message);
-  });
+  watchdog_.Start(
+      [this](const std::string& stage, const std::string& message) { OnStall(stage, message); });
 }
 
 void Pipeline::Impl::SpawnThread(std::function<void()> body) {
@@ -488,8 +486,8 @@ Progress Pipeline::progress() const {
   p.errors = impl_->errors_live_.load(std::memory_order_relaxed);
   const int64_t started = impl_->started_at_nanos_.load(std::memory_order_relaxed);
   if (started != 0) {
-    p.elapsed_seconds = 1e-9 * static_cast<double>(
-                                   SteadyClock::now().time_since_epoch().count() - started);
+    p.elapsed_seconds =
+        1e-9 * static_cast<double>(SteadyClock::now().time_since_epoch().count() - started);
   }
   return p;
 }

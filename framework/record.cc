@@ -34,7 +34,7 @@ void Record::Set(FieldId id, Value value) {
 }
 
 Value& Record::AppendOnHeap(FieldId id) {
-  if (heap_ == nullptr || size_ == heap_capacity_) Reserve(size_ * 2);
+  if (heap_ == nullptr || size_ == heap_capacity_) Reserve(size_t{size_} * 2);
   Field* field = new (heap_ + size_) Field{id, Value{}};
   ++size_;
   return field->value;

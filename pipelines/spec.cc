@@ -394,9 +394,9 @@ std::optional<PipelineSpec> ParseSpecUnsorted(const ConfigNode& root, const Stag
                    root.Describe());
     return std::nullopt;
   }
-  root.CheckKeys({"pipeline", "source", "stages", "queue", "ordered", "output", "errors",
-                  "shutdown_timeout"},
-                 errors);
+  root.CheckKeys(
+      {"pipeline", "source", "stages", "queue", "ordered", "output", "errors", "shutdown_timeout"},
+      errors);
   spec.name = DefaultName(spec.file);
   if (const ConfigNode* n = root.Get("pipeline")) {
     if (auto name = ReadNonEmptyString(*n, "pipeline", errors)) spec.name = *name;

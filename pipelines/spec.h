@@ -67,9 +67,9 @@ struct StageSpec {
   bool auto_workers = false;          // the config said `workers: auto`
   std::optional<QueueOptions> queue;  // override for this stage's input edge
   std::chrono::milliseconds stall_timeout{0};  // a worker stuck longer fails the run; 0: off
-  ConfigNode node;                    // the whole stage map, for the stage's factory
-  ConfigMark mark;                    // of the stage map
-  bool absorbs_records = false;       // its stage ends every record (an aggregate): it is last
+  ConfigNode node;                             // the whole stage map, for the stage's factory
+  ConfigMark mark;                             // of the stage map
+  bool absorbs_records = false;  // its stage ends every record (an aggregate): it is last
 };
 
 enum class OutputType : uint8_t { kStdout, kFile };

@@ -78,12 +78,12 @@ class NestingScanner {
       return;
     }
     if (!crossing_) {
-      crossing_ = ConfigMark{
-          .file = file_, .line = line_number_, .column = static_cast<int>(index) + 1};
+      crossing_ =
+          ConfigMark{.file = file_, .line = line_number_, .column = static_cast<int>(index) + 1};
     }
     if (Depth() > limit_ && !error_) {
-      error_ = ConfigError{*crossing_, "nesting deeper than " + std::to_string(max_depth_) +
-                                           " levels"};
+      error_ =
+          ConfigError{*crossing_, "nesting deeper than " + std::to_string(max_depth_) + " levels"};
     }
   }
 
@@ -149,8 +149,7 @@ class NestingScanner {
       }
       switch (c) {
         case ' ':
-        case '\t':
-          break;
+        case '\t': break;
         case '#':
           if (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t') return;  // a comment
           at_scalar_start = false;
@@ -173,9 +172,7 @@ class NestingScanner {
           if (flow_depth_ > 0) --flow_depth_;
           at_scalar_start = false;
           break;
-        case ',':
-          at_scalar_start = flow_depth_ > 0;
-          break;
+        case ',': at_scalar_start = flow_depth_ > 0; break;
         case ':':
           at_scalar_start = i + 1 == line.size() || line[i + 1] == ' ' || line[i + 1] == '\t';
           break;
@@ -195,8 +192,7 @@ class NestingScanner {
           }
           at_scalar_start = false;
           break;
-        default:
-          at_scalar_start = false;
+        default: at_scalar_start = false;
       }
     }
   }
@@ -206,10 +202,10 @@ class NestingScanner {
   const int limit_;
   int line_number_ = 0;
   int flow_depth_ = 0;
-  char quote_ = 0;                // the open quote of a multi-line quoted scalar
-  std::vector<size_t> indents_;   // columns of the open block levels
-  int block_scalar_parent_ = -1;  // indentation of the line that opened a block scalar
-  int line_indent_ = -1;          // this line's indentation; -1 inside flow or quotes
+  char quote_ = 0;                      // the open quote of a multi-line quoted scalar
+  std::vector<size_t> indents_;         // columns of the open block levels
+  int block_scalar_parent_ = -1;        // indentation of the line that opened a block scalar
+  int line_indent_ = -1;                // this line's indentation; -1 inside flow or quotes
   std::optional<ConfigMark> crossing_;  // where the estimate last went past max_depth
   std::optional<ConfigError> error_;
 };

@@ -54,12 +54,9 @@ uint64_t Mix(uint64_t x) {  // splitmix64's finalizer
 // Equal for values that Canonical maps to the same value.
 uint64_t HashOf(const Value& value) {
   switch (TypeOf(value)) {
-    case ValueType::kNull:
-      return 0x6e756c6c;
-    case ValueType::kBool:
-      return std::get<bool>(value) ? 0x74727565 : 0x66616c73;
-    case ValueType::kInt:
-      return Mix(static_cast<uint64_t>(std::get<int64_t>(value)));
+    case ValueType::kNull: return 0x6e756c6c;
+    case ValueType::kBool: return std::get<bool>(value) ? 0x74727565 : 0x66616c73;
+    case ValueType::kInt: return Mix(static_cast<uint64_t>(std::get<int64_t>(value)));
     case ValueType::kDouble: {
       const double d = std::get<double>(value);
       if (std::optional<int64_t> whole = IntegralValue(d))
@@ -69,8 +66,7 @@ uint64_t HashOf(const Value& value) {
       std::memcpy(&bits, &d, sizeof bits);
       return Mix(bits ^ 0x5bd1e995);
     }
-    case ValueType::kString:
-      return HashBytes(std::get<std::string>(value));
+    case ValueType::kString: return HashBytes(std::get<std::string>(value));
   }
   return 0;
 }
@@ -95,8 +91,7 @@ bool SameGroupValue(const Value& stored, const Value& value) {
                (std::isnan(*d) && std::isnan(std::get<double>(stored)));
       }
       return false;
-    default:
-      break;
+    default: break;
   }
   return stored == value;
 }

@@ -33,20 +33,13 @@ bool Replaces(const Value& candidate, const Value& current, int sign) {
 
 std::string_view MetricKindName(MetricKind kind) {
   switch (kind) {
-    case MetricKind::kCount:
-      return "count";
-    case MetricKind::kSum:
-      return "sum";
-    case MetricKind::kMean:
-      return "mean";
-    case MetricKind::kMin:
-      return "min";
-    case MetricKind::kMax:
-      return "max";
-    case MetricKind::kQuantile:
-      return "quantile";
-    case MetricKind::kDistinct:
-      return "distinct";
+    case MetricKind::kCount: return "count";
+    case MetricKind::kSum: return "sum";
+    case MetricKind::kMean: return "mean";
+    case MetricKind::kMin: return "min";
+    case MetricKind::kMax: return "max";
+    case MetricKind::kQuantile: return "quantile";
+    case MetricKind::kDistinct: return "distinct";
   }
   return "?";
 }
@@ -115,12 +108,8 @@ void ExtremaAccumulator::Merge(const ExtremaAccumulator& other) {
 void DistinctAccumulator::KeyOf(const Value& value, std::string& key) {
   key.clear();
   switch (TypeOf(value)) {
-    case ValueType::kNull:
-      key += 'n';
-      break;
-    case ValueType::kBool:
-      key += std::get<bool>(value) ? "b1" : "b0";
-      break;
+    case ValueType::kNull: key += 'n'; break;
+    case ValueType::kBool: key += std::get<bool>(value) ? "b1" : "b0"; break;
     case ValueType::kInt:
       key += 'i';
       AppendBytes(std::get<int64_t>(value), key);
@@ -190,17 +179,10 @@ MetricPlan::MetricPlan(std::vector<MetricSpec> metrics) : metrics_(std::move(met
         slot = &input->sum, slots = &sums_;
         break;
       case MetricKind::kMin:
-      case MetricKind::kMax:
-        slot = &input->extrema, slots = &extrema_;
-        break;
-      case MetricKind::kQuantile:
-        slot = &input->sketch, slots = &sketches_;
-        break;
-      case MetricKind::kDistinct:
-        slot = &input->distinct, slots = &distincts_;
-        break;
-      case MetricKind::kCount:
-        break;
+      case MetricKind::kMax: slot = &input->extrema, slots = &extrema_; break;
+      case MetricKind::kQuantile: slot = &input->sketch, slots = &sketches_; break;
+      case MetricKind::kDistinct: slot = &input->distinct, slots = &distincts_; break;
+      case MetricKind::kCount: break;
     }
     if (*slot < 0) *slot = (*slots)++;
     metric_slot_.push_back(*slot);
@@ -287,27 +269,13 @@ void GroupMetrics::AppendResults(const MetricPlan& plan, Record& row) const {
     const auto slot = static_cast<size_t>(plan.metric_slot_[m]);
     Value value;
     switch (metric.kind) {
-      case MetricKind::kCount:
-        value = static_cast<int64_t>(count_);
-        break;
-      case MetricKind::kSum:
-        value = sums_[slot].Sum();
-        break;
-      case MetricKind::kMean:
-        value = sums_[slot].Mean(count_);
-        break;
-      case MetricKind::kMin:
-        value = extrema_[slot].min();
-        break;
-      case MetricKind::kMax:
-        value = extrema_[slot].max();
-        break;
-      case MetricKind::kQuantile:
-        value = sketches_[slot].Quantile(metric.quantile);
-        break;
-      case MetricKind::kDistinct:
-        value = distincts_[slot].count();
-        break;
+      case MetricKind::kCount: value = static_cast<int64_t>(count_); break;
+      case MetricKind::kSum: value = sums_[slot].Sum(); break;
+      case MetricKind::kMean: value = sums_[slot].Mean(count_); break;
+      case MetricKind::kMin: value = extrema_[slot].min(); break;
+      case MetricKind::kMax: value = extrema_[slot].max(); break;
+      case MetricKind::kQuantile: value = sketches_[slot].Quantile(metric.quantile); break;
+      case MetricKind::kDistinct: value = distincts_[slot].count(); break;
     }
     row.Append(plan.output_ids_[m], std::move(value));
   }

@@ -89,7 +89,7 @@ class Rfc3339Reader {
     if (pos_ < text_.size() && text_[pos_] == '.') {
       ++pos_;
       const size_t first = pos_;
-      for (int scale = 100; pos_ < text_.size() && IsDigit(text_[pos_]); ++pos_, scale /= 10) {
+      for (int64_t scale = 100; pos_ < text_.size() && IsDigit(text_[pos_]); ++pos_, scale /= 10) {
         millis += (text_[pos_] - '0') * scale;  // scale reaches 0 past the third digit
       }
       if (pos_ == first) return Fail(pos_, "expected digits after '.'");
@@ -202,17 +202,14 @@ std::optional<int64_t> ParseRfc3339Ms(std::string_view text, std::string* why) {
 
 std::optional<int64_t> EventTimeMs(const Value& value) {
   switch (TypeOf(value)) {
-    case ValueType::kInt:
-      return FromInt(std::get<int64_t>(value));
-    case ValueType::kDouble:
-      return FromDouble(std::get<double>(value));
+    case ValueType::kInt: return FromInt(std::get<int64_t>(value));
+    case ValueType::kDouble: return FromDouble(std::get<double>(value));
     case ValueType::kString: {
       const std::string& text = std::get<std::string>(value);
       if (std::optional<int64_t> number = IntegerText(text)) return FromInt(*number);
       return ParseRfc3339Ms(text);
     }
-    default:
-      return std::nullopt;
+    default: return std::nullopt;
   }
 }
 

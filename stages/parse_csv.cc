@@ -156,7 +156,7 @@ class CsvWorker : public StageWorker {
   Verdict SkipHeaderRow(std::string_view text, Item& item);
   Verdict ReadHeaderRow(std::string_view text, Item& item);
   bool AwaitHeader(Item& item);
-  void Publish(std::vector<FieldId> ids, std::string failure);
+  void Publish(const std::vector<FieldId>& ids, std::string failure);
 
   const ParseCsvOptions options_;
   const FieldNeeds needed_;
@@ -242,7 +242,7 @@ Verdict CsvWorker::ReadHeaderRow(std::string_view text, Item& item) {
     }
   }
   if (failure.empty()) {
-    Publish(std::move(ids), "");
+    Publish(ids, "");
     return Verdict::kFilter;
   }
   Publish({}, "line 1: " + failure);
@@ -251,7 +251,7 @@ Verdict CsvWorker::ReadHeaderRow(std::string_view text, Item& item) {
 
 /// Fills the slot with the column `ids` (or with `failure` when ids is empty) and wakes
 /// the workers waiting for it.
-void CsvWorker::Publish(std::vector<FieldId> ids, std::string failure) {
+void CsvWorker::Publish(const std::vector<FieldId>& ids, std::string failure) {
   {
     std::lock_guard lock(slot_->mutex);
     if (slot_->state != CsvHeaderSlot::State::kPending) return;  // line 1 came twice
@@ -278,14 +278,11 @@ bool CsvWorker::AwaitHeader(Item& item) {
     }
   }
   switch (slot_->state) {
-    case State::kReady:
-      Adopt(slot_->ids);
-      return true;
+    case State::kReady: Adopt(slot_->ids); return true;
     case State::kFailed:
       item.Fail(ErrorCode::kInvalidInput, "no valid header row (" + slot_->failure + ")");
       return false;
-    case State::kPending:
-      break;
+    case State::kPending: break;
   }
   item.Fail(ErrorCode::kInvalidInput,
             "no header row: line 1 has not reached this stage (give `columns:`)");

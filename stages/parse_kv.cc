@@ -227,8 +227,7 @@ Verdict KvWorker::FailPair(Item& item, PairStatus status, const Pair& pair) {
       return item.Fail(ErrorCode::kInvalidInput,
                        "unterminated quoted value starting at column " + column);
     case PairStatus::kJunkAfterQuote:
-    case PairStatus::kOk:
-      break;
+    case PairStatus::kOk: break;
   }
   return item.Fail(ErrorCode::kInvalidInput,
                    "unexpected character after closing quote at column " + column);

@@ -126,9 +126,9 @@ class PatternTranslator {
     size_t end = offset;
     while (end < pattern_.size() && pattern_[end] >= '0' && pattern_[end] <= '9') ++end;
     if (end - offset <= kMaxNumberDigits) return Status::Ok();
-    return PatternError(std::string(what) + " has more than " + std::to_string(kMaxNumberDigits) +
-                            " digits",
-                        offset);
+    return PatternError(
+        std::string(what) + " has more than " + std::to_string(kMaxNumberDigits) + " digits",
+        offset);
   }
 
   /// A repeat count {n}, {n,} or {n,m} at i_ (the '{'): checks its numbers.

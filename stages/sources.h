@@ -23,7 +23,7 @@
 namespace sluice {
 
 struct FileSourceOptions {
-  std::string path;                      // "-" reads stdin
+  std::string path;                         // "-" reads stdin
   size_t max_line_bytes = size_t{1} << 20;  // longer lines become kTooLarge error items
 };
 

@@ -20,23 +20,19 @@ using detail::IsNumber;
 
 // Which part of a rule a problem is about, so that the config reader can point at it.
 enum class RulePart : uint8_t { kRule, kMin, kMax, kOneOf, kMinLength, kMaxLength, kPattern };
-using ProblemFn = std::function<void(RulePart part, size_t one_of_index, std::string message)>;
+using ProblemFn =
+    std::function<void(RulePart part, size_t one_of_index, const std::string& message)>;
 constexpr size_t kWholeList = static_cast<size_t>(-1);  // a one_of problem not about one item
 
 bool IsNumeric(FieldType type) { return type == FieldType::kInt || type == FieldType::kNumber; }
 
 bool FitsType(FieldType type, const Value& value) {
   switch (type) {
-    case FieldType::kAny:
-      return true;
-    case FieldType::kInt:
-      return std::holds_alternative<int64_t>(value);
-    case FieldType::kNumber:
-      return IsNumber(value);
-    case FieldType::kString:
-      return std::holds_alternative<std::string>(value);
-    case FieldType::kBool:
-      return std::holds_alternative<bool>(value);
+    case FieldType::kAny: return true;
+    case FieldType::kInt: return std::holds_alternative<int64_t>(value);
+    case FieldType::kNumber: return IsNumber(value);
+    case FieldType::kString: return std::holds_alternative<std::string>(value);
+    case FieldType::kBool: return std::holds_alternative<bool>(value);
   }
   return false;
 }
@@ -81,7 +77,8 @@ void ForEachRuleProblem(const FieldRule& rule, const ProblemFn& report) {
     if (!is_string) report(RulePart::kPattern, 0, "pattern needs type string");
     // parse_regex's screen first: std::regex's compiler overflows on huge repeat counts
     // and back-reference numbers (undefined behaviour, found by fuzzing).
-    if (Result<TranslatedPattern> screened = TranslatePattern(*rule.pattern, NamedGroups::kOptional);
+    if (Result<TranslatedPattern> screened =
+            TranslatePattern(*rule.pattern, NamedGroups::kOptional);
         !screened.ok()) {
       report(RulePart::kPattern, 0, "bad pattern: " + screened.error().message);
     } else {
@@ -220,15 +217,13 @@ std::optional<Failure> Check(const CompiledRule& c, const Value* value) {
       if (!c.rule.one_of.empty() && !InNumberSet(c.rule.one_of, *value)) break;
       return std::nullopt;
     }
-    case FieldType::kString:
-      return CheckString(c, std::get<std::string>(*value));
+    case FieldType::kString: return CheckString(c, std::get<std::string>(*value));
     case FieldType::kBool: {
       const bool b = std::get<bool>(*value);
       if (!c.rule.one_of.empty() && !(b ? c.allow_true : c.allow_false)) break;
       return std::nullopt;
     }
-    case FieldType::kAny:
-      return std::nullopt;
+    case FieldType::kAny: return std::nullopt;
   }
   return Failure{ErrorCode::kNotAllowed,
                  FieldPrefix(c) + JsonText(*value) + " is not one of " + c.one_of_text};
@@ -266,16 +261,11 @@ class ValidateWorker final : public StageWorker {
 
 std::string_view FieldTypeName(FieldType type) {
   switch (type) {
-    case FieldType::kAny:
-      return "any";
-    case FieldType::kInt:
-      return "int";
-    case FieldType::kNumber:
-      return "number";
-    case FieldType::kString:
-      return "string";
-    case FieldType::kBool:
-      return "bool";
+    case FieldType::kAny: return "any";
+    case FieldType::kInt: return "int";
+    case FieldType::kNumber: return "number";
+    case FieldType::kString: return "string";
+    case FieldType::kBool: return "bool";
   }
   return "?";
 }
@@ -286,7 +276,7 @@ std::vector<std::string> CheckValidateOptions(const ValidateOptions& options) {
   for (const FieldRule& rule : options.rules) {
     if (!seen.insert(rule.field).second)
       problems.push_back("two rules for field '" + rule.field + "'");
-    ForEachRuleProblem(rule, [&](RulePart, size_t, std::string message) {
+    ForEachRuleProblem(rule, [&](RulePart, size_t, const std::string& message) {
       problems.push_back("rule '" + rule.field + "': " + message);
     });
   }
@@ -374,9 +364,7 @@ std::vector<Value> ReadOneOf(const ConfigNode& node, FieldType type, ConfigError
       case FieldType::kInt:
         if (auto i = item.AsInt(errors)) value = Value{*i};
         break;
-      case FieldType::kNumber:
-        value = ReadNumber(item, errors);
-        break;
+      case FieldType::kNumber: value = ReadNumber(item, errors); break;
       case FieldType::kBool:
         if (auto b = item.AsBool(errors)) value = Value{*b};
         break;
@@ -424,7 +412,7 @@ std::optional<FieldRule> ReadRule(const ConfigNode& node, ConfigErrors& errors) 
   if (one_of && type_ok) rule.one_of = ReadOneOf(*one_of, rule.type, errors);
   if (errors.size() != errors_before) return std::nullopt;
 
-  ForEachRuleProblem(rule, [&](RulePart part, size_t index, std::string message) {
+  ForEachRuleProblem(rule, [&](RulePart part, size_t index, const std::string& message) {
     static constexpr const char* kKeys[] = {"",           "min",        "max",    "one_of",
                                             "min_length", "max_length", "pattern"};
     const ConfigNode* at =

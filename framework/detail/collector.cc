@@ -49,8 +49,7 @@ void Collector::EmitInOrder(Batch& batch) {
   }
   Emit(batch);
   for (auto it = reorder_buffer_.begin();
-       it != reorder_buffer_.end() && it->first == next_sequence_;
-       it = reorder_buffer_.erase(it)) {
+       it != reorder_buffer_.end() && it->first == next_sequence_; it = reorder_buffer_.erase(it)) {
     Emit(it->second);
   }
 }

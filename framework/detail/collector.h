@@ -10,7 +10,6 @@
 // its time from the workers.
 #pragma once
 
-
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -93,8 +92,8 @@ class Collector {
 
   BoundedQueue<Batch> waiting_;
   std::atomic<int64_t> waiting_count_{0};  // batches counted into waiting_, less those taken
-  std::atomic<bool> emitting_{false};       // a worker holds the emitter's turn
-  std::atomic<bool> abandoned_{false};  // what waits is dropped: the count stays above 0
+  std::atomic<bool> emitting_{false};      // a worker holds the emitter's turn
+  std::atomic<bool> abandoned_{false};     // what waits is dropped: the count stays above 0
 };
 
 }  // namespace sluice::detail

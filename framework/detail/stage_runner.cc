@@ -50,8 +50,15 @@ void ProcessBatch(StageWorker& worker, Batch& batch, const ErrorContext& context
       }
       switch (verdict) {
         case Verdict::kPass: ++out; break;
-        case Verdict::kFilter: ++filtered; keep = false; break;
-        case Verdict::kAbsorb: ++out; ++absorbed; keep = false; break;
+        case Verdict::kFilter:
+          ++filtered;
+          keep = false;
+          break;
+        case Verdict::kAbsorb:
+          ++out;
+          ++absorbed;
+          keep = false;
+          break;
         case Verdict::kError:
           ++errors;
           DecorateError(item, context);

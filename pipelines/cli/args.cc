@@ -70,6 +70,7 @@ std::optional<Command> FindCommand(std::string_view word) {
 Result<Command> ParseCommand(std::string_view word) {
   if (std::optional<Command> command = FindCommand(word)) return *command;
   std::vector<std::string> names;
+  names.reserve(kCommands.size());
   for (const auto& entry : kCommands) names.emplace_back(entry.first);
   return UsageError(WithSuggestion("unknown command '" + std::string(word) + "'", word, names));
 }

@@ -1,6 +1,5 @@
 #include "pipelines/cli/help.h"
 
-
 namespace sluice::cli {
 namespace {
 

@@ -1,5 +1,7 @@
 // SIGINT/SIGTERM during a replay: the run stops reading, drains, writes its output and
 // report, exits 130, and the report still balances. A second signal exits at once.
+#include "pipelines/cli/interrupt.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -15,7 +17,6 @@
 #include <thread>
 #include <vector>
 
-#include "pipelines/cli/interrupt.h"
 #include "subprocess.h"
 
 extern char** environ;

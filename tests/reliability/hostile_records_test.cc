@@ -270,6 +270,8 @@ TEST(HugeLines, AreSkippedFromAPipeToo) {
       {.lines = 2'000, .hostile_ratio = 0, .deep_lines = 0, .mib_lines = 0, .line_64mib = true});
   // bash execs sluice (so peak_rss measures sluice) with stdin fed by `cat` through a pipe.
   Child child = RunChild({"/bin/bash", "-c",
+                          // One script, in two literals (not two arguments).
+                          // NOLINTNEXTLINE(bugprone-suspicious-missing-comma)
                           "exec \"$0\" run \"$1\" --quiet --input - --output \"$2\" "
                           "--report \"$3\" < <(cat \"$4\")",
                           SLUICE_CLI_PATH, kConfig, dir.File("out.txt"), dir.File("report.json"),

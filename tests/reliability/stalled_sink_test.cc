@@ -79,10 +79,10 @@ class FifoFeeder {
 struct StalledRun {
   Child child;
   std::optional<ReportCounts> report;
-  uint64_t input_taken_early = 0;   // input bytes taken halfway through the block
-  uint64_t input_taken_blocked = 0; // ... and at its end
+  uint64_t input_taken_early = 0;    // input bytes taken halfway through the block
+  uint64_t input_taken_blocked = 0;  // ... and at its end
   uint64_t output_lines = 0;
-  double seconds_after_release = 0; // from unblocking the sink to the output's end
+  double seconds_after_release = 0;  // from unblocking the sink to the output's end
 };
 
 // Counts the lines read from a FIFO opened with O_NONBLOCK until its writer closes it. A
@@ -118,9 +118,9 @@ StalledRun RunWithSinkBlockedFor(const TempDir& dir, const std::string& log,
   StalledRun run;
   std::thread sluice([&] {
     run.child = RunSluice(
-        {"run", "configs/clean_events.yaml", "--input", "-", "--output", output_path,
-         "--format", "jsonl", "--quiet", "--report", dir.File("report.json"),
-         "--set", "queue.capacity=" + std::to_string(kCapacity),
+        {"run", "configs/clean_events.yaml", "--input", "-", "--output", output_path, "--format",
+         "jsonl", "--quiet", "--report", dir.File("report.json"), "--set",
+         "queue.capacity=" + std::to_string(kCapacity),
          // The watchdog watches stuck stages; waiting on a full queue is not being stuck.
          "--set", "stages.parse.stall_timeout=1s", "--set", "stages.validate.stall_timeout=1s",
          "--set", "errors.dead_letter=" + dir.File("dead.jsonl")},
@@ -184,8 +184,8 @@ TEST(StalledSink, FiveSecondBlockStopsTheSourceLosesNothingAndRecovers) {
   // since this machine is shared), and the block did not cost memory.
   const double baseline_rate = kLines / baseline.seconds_after_release;
   const double recovered_rate = kLines / stalled.seconds_after_release;
-  std::cout << "[figures] sink blocked 5 s: input taken " << stalled.input_taken_blocked
-            << " of " << log.size() << " bytes (bound " << bound << "); records/s unblocked "
+  std::cout << "[figures] sink blocked 5 s: input taken " << stalled.input_taken_blocked << " of "
+            << log.size() << " bytes (bound " << bound << "); records/s unblocked "
             << static_cast<uint64_t>(baseline_rate) << ", after the block "
             << static_cast<uint64_t>(recovered_rate) << "; peak RSS "
             << stalled.child.max_rss_bytes / 1024 << " KiB (unblocked "

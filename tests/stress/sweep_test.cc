@@ -2,7 +2,6 @@
 // combination gives identical results and error accounts, and totals that balance.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -68,8 +67,8 @@ void SweepIsInvariant(const std::string& config_name, const std::vector<std::str
   for (int workers : {1, 2, 4}) {
     for (int capacity : {1, 7, 1024}) {
       for (int batch : {1, 256}) {
-        SCOPED_TRACE(testing::Message() << config_name << ": workers " << workers
-                                        << ", capacity " << capacity << ", batch " << batch);
+        SCOPED_TRACE(testing::Message() << config_name << ": workers " << workers << ", capacity "
+                                        << capacity << ", batch " << batch);
         std::vector<std::string> sets = SweepOverrides(stages, workers, capacity, batch);
         Outcome got = RunConfig(config, sets);
         EXPECT_EQ(got.totals, reference.totals);

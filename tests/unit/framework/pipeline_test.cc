@@ -46,7 +46,7 @@ class DropMultiples : public Stage {
       FieldId n = FieldNames::Intern("n");
       Verdict Process(Item& item) override {
         return std::get<int64_t>(*item.record.Find(n)) % divisor == 0 ? Verdict::kFilter
-                                                                       : Verdict::kPass;
+                                                                      : Verdict::kPass;
       }
     };
     auto w = std::make_unique<Worker>();
@@ -387,8 +387,8 @@ class StampThread : public Stage {
     struct Worker : StageWorker {
       FieldId id;
       Verdict Process(Item& item) override {
-        item.record.Set(id, static_cast<int64_t>(
-                                std::hash<std::thread::id>{}(std::this_thread::get_id())));
+        item.record.Set(
+            id, static_cast<int64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id())));
         return Verdict::kPass;
       }
     };

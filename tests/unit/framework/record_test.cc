@@ -38,7 +38,7 @@ TEST(RecordTest, CopiesAndMovesKeepFieldsInlineAndOnHeap) {
     EXPECT_EQ(copy, original);
     Record moved = std::move(copy);
     EXPECT_EQ(moved, original);
-    EXPECT_TRUE(copy.empty());
+    EXPECT_TRUE(copy.empty());  // NOLINT(bugprone-use-after-move): moved-from is empty
     Record assigned = MakeRecord(3);
     assigned = moved;
     EXPECT_EQ(assigned, original);
@@ -86,10 +86,14 @@ TEST(ValueTest, JsonStringsEscapeAndRepairWhatJsonNeeds) {
   EXPECT_EQ(JsonString(""), R"(<"")");
   EXPECT_EQ(JsonString("plain /text/ 123"), R"(<"plain /text/ 123")");
   EXPECT_EQ(JsonString("q\"b\\n\nr\rt\t"), R"(<"q\"b\\n\nr\rt\t")");
-  EXPECT_EQ(JsonString(std::string("nul\0\x1f\x7f", 6)), R"(<"nul\u0000\u001f)" "\x7f\"");
+  EXPECT_EQ(JsonString(std::string("nul\0\x1f\x7f", 6)), R"(<"nul\u0000\u001f)"
+                                                         "\x7f\"");
   EXPECT_EQ(JsonString("caf\xC3\xA9 \xF0\x9F\x98\x80"), "<\"caf\xC3\xA9 \xF0\x9F\x98\x80\"");
   // Invalid UTF-8 (a stray continuation byte, a truncated sequence) becomes U+FFFD.
-  EXPECT_EQ(JsonString("a\x80" "b\xE2\x82"), "<\"a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  EXPECT_EQ(JsonString("a\x80"
+                       "b\xE2\x82"),
+            "<\"a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD\xEF\xBF\xBD\"");
 }
 
 TEST(ValueTest, LongJsonStringsKeepEveryByte) {

@@ -52,26 +52,33 @@ TEST(ErrorTest, CodeNamesRoundTrip) {
 }
 
 TEST(ErrorTest, JsonCarriesPositionStageCodeAndRaw) {
-  Error e{.code = ErrorCode::kMissingField, .message = "missing required field 'ts'",
-          .stage = "validate", .source = "in.jsonl", .line = 7, .offset = 420,
+  Error e{.code = ErrorCode::kMissingField,
+          .message = "missing required field 'ts'",
+          .stage = "validate",
+          .source = "in.jsonl",
+          .line = 7,
+          .offset = 420,
           .excerpt = "{\"user\":\"a\xff\"}"};
-  EXPECT_EQ(e.ToJson(),
-            R"({"source":"in.jsonl","line":7,"offset":420,"stage":"validate",)"
-            R"("code":"missing_field","message":"missing required field 'ts'",)"
-            "\"raw\":\"{\\\"user\\\":\\\"a\xEF\xBF\xBD\\\"}\"}");
+  EXPECT_EQ(e.ToJson(), R"({"source":"in.jsonl","line":7,"offset":420,"stage":"validate",)"
+                        R"("code":"missing_field","message":"missing required field 'ts'",)"
+                        "\"raw\":\"{\\\"user\\\":\\\"a\xEF\xBF\xBD\\\"}\"}");
   EXPECT_EQ(e.ToString(), "in.jsonl:7: validate: missing_field: missing required field 'ts'");
 }
 
 // Dead-letter writers append straight to their buffer, after what is already there.
 TEST(ErrorTest, AppendJsonAddsToJsonAfterTheBuffersText) {
-  const Error e{.code = ErrorCode::kOutOfRange, .message = "too big", .stage = "v",
-                .source = "s", .line = 18446744073709551615u, .offset = 0, .excerpt = "x"};
+  const Error e{.code = ErrorCode::kOutOfRange,
+                .message = "too big",
+                .stage = "v",
+                .source = "s",
+                .line = 18446744073709551615u,
+                .offset = 0,
+                .excerpt = "x"};
   std::string out = "earlier\n";
   e.AppendJson(out);
   EXPECT_EQ(out, "earlier\n" + e.ToJson());
-  EXPECT_EQ(e.ToJson(),
-            R"({"source":"s","line":18446744073709551615,"offset":0,"stage":"v",)"
-            R"("code":"out_of_range","message":"too big","raw":"x"})");
+  EXPECT_EQ(e.ToJson(), R"({"source":"s","line":18446744073709551615,"offset":0,"stage":"v",)"
+                        R"("code":"out_of_range","message":"too big","raw":"x"})");
 }
 
 }  // namespace

@@ -72,8 +72,8 @@ TEST(StringSetTest, MergeAddsTheOtherSetsKeys) {
   }
   a.Merge(b);
   EXPECT_EQ(a.size(), 6u);
-  for (const char* key : {"view", "click", "purchase", "signup", "logout",
-                          "a much longer key than sixteen bytes"}) {
+  for (const char* key :
+       {"view", "click", "purchase", "signup", "logout", "a much longer key than sixteen bytes"}) {
     EXPECT_TRUE(a.Contains(key)) << key;
   }
   EXPECT_EQ(b.size(), 4u);  // untouched

@@ -87,7 +87,6 @@ TEST(SpecTest, ShippedConfigsValidateWithBuiltinStages) {
   EXPECT_GE(files, 1);
 }
 
-
 // The keys the builder reads (kCommonStageKeys) are accepted by every built-in stage,
 // including the parsers, which check their own keys too.
 TEST(SpecTest, EveryBuiltinStageTakesTheCommonKeys) {

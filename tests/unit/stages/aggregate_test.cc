@@ -215,7 +215,7 @@ TEST(AggregateTest, BadRecordsFailBeforeTouchingAnyGroup) {
   const auto rec = [](Value ts, Value bytes, Value latency) {
     Record r = Rec({{"event", std::string("click")}, {"ts", std::move(ts)}});
     if (!std::holds_alternative<std::monostate>(bytes))
-      r.Append(FieldNames::Intern("bytes"), bytes);
+      r.Append(FieldNames::Intern("bytes"), std::move(bytes));
     r.Append(FieldNames::Intern("latency_ms"), std::move(latency));
     return r;
   };

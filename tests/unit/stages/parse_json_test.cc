@@ -87,7 +87,7 @@ TEST(ParseJsonTest, KeysAreReadExactlyWhateverTheRecordBeforeHeld) {
       R"({"users":"eve","m":5,"tag":"v"})",            // longer, shorter
       R"({"ms":6,"user":"fay","tag":"u"})",            // moved
       R"({"user":"gus","ms":7,"tag":"t"})",
-      R"({"a\\":8})",  // the key a\ (one backslash): remembered, it would match
+      R"({"a\\":8})",   // the key a\ (one backslash): remembered, it would match
       R"({"a\"b":9})",  // the raw bytes a\" of this key, which is a"b
   };
   ParseJsonStage full;

@@ -59,8 +59,7 @@ TEST(TranslatePatternTest, RefusesNumbersTooLongForStdRegex) {
   // check. In \c\{ and [\c\] the '{' and ']' are live: \c takes the backslash after it.
   for (const char* pattern : {"(?<a>x){1234567}", "(?<a>x){1,1234567}", R"((?<a>x)\1234567)",
                               R"((?<a>x)\c\{1234567})", R"((?<a>[\c\]{1234567}))"}) {
-    EXPECT_THAT(TranslatePattern(pattern),
-                IsErrorWithMessage(HasSubstr("has more than 6 digits")))
+    EXPECT_THAT(TranslatePattern(pattern), IsErrorWithMessage(HasSubstr("has more than 6 digits")))
         << pattern;
   }
   EXPECT_THAT(TranslatePattern("(?<a>x){123456}"), IsOk());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -91,7 +92,7 @@ TEST(QuantileSketchTest, SmallAndEdgeCases) {
   QuantileSketch skips;
   skips.Add(std::nan(""));
   skips.Add(INFINITY);
-  skips.Add(-INFINITY);
+  skips.Add(-std::numeric_limits<double>::infinity());
   skips.Add(3);
   EXPECT_EQ(skips.count(), 1u);
   EXPECT_EQ(skips.Quantile(-5), 3);  // q is clamped

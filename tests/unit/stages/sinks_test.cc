@@ -2,8 +2,8 @@
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
-#include <sys/stat.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -115,10 +115,15 @@ TEST_F(SinksTest, TableAlignsColumnsAndRightAlignsNumbers) {
 }
 
 TEST_F(SinksTest, TableFormatsDoublesWithSixSignificantDigits) {
-  const double values[] = {
-      3.14159265, 1234567.89, 0.000123456, 0.00001234,
-      2.5e15,     -0.0,       -42.125,     std::numeric_limits<double>::quiet_NaN(),
-      -INFINITY};
+  const double values[] = {3.14159265,
+                           1234567.89,
+                           0.000123456,
+                           0.00001234,
+                           2.5e15,
+                           -0.0,
+                           -42.125,
+                           std::numeric_limits<double>::quiet_NaN(),
+                           -std::numeric_limits<double>::infinity()};
   std::vector<Record> records;
   for (const double value : values) records.push_back(MakeRecord({{"x", value}}));
   EXPECT_EQ(WriteAll(OutputFormat::kTable, records),
