@@ -75,14 +75,18 @@ error_code ReadSlot(od::value value, Slot& slot) {
   SIMDJSON_TRY(value.type().get(type));
   switch (type) {
     case od::json_type::number: {
-      od::number_type number_type;
-      SIMDJSON_TRY(value.get_number_type().get(number_type));
-      if (number_type == od::number_type::signed_integer &&
-          value.get_int64().get(slot.i) == simdjson::SUCCESS) {
-        slot.kind = Kind::kInt;
+      od::number number;
+      if (value.get_number().get(number) == simdjson::SUCCESS) {
+        if (number.is_int64()) {
+          slot.i = number.get_int64();
+          slot.kind = Kind::kInt;
+        } else {
+          slot.d = number.as_double();
+          slot.kind = Kind::kDouble;
+        }
         return simdjson::SUCCESS;
       }
-      SIMDJSON_TRY(value.get_double().get(slot.d));
+      SIMDJSON_TRY(value.get_double().get(slot.d));  // integers past uint64
       slot.kind = Kind::kDouble;
       return simdjson::SUCCESS;
     }

@@ -20,6 +20,13 @@ enum class ValueType : uint8_t { kNull, kBool, kInt, kDouble, kString };
 /// The type held by `v`.
 inline ValueType TypeOf(const Value& v) { return static_cast<ValueType>(v.index()); }
 
+/// Sets `out` to a copy of `text`, copying its bytes once. (`out.emplace<std::string>(text)`
+/// copies them twice: libstdc++ builds a temporary string first, since a string may throw
+/// while it is made and the variant must never be left without a value.)
+inline void SetString(Value& out, std::string_view text) {
+  out.emplace<std::string>().assign(text);  // making an empty string cannot throw
+}
+
 /// "null", "bool", "int", "double", "string".
 std::string_view TypeName(ValueType type);
 

@@ -279,24 +279,25 @@ error_code JsonWorker::ReadValue(ondemand::value value, int depth, Value& out) {
   SIMDJSON_TRY(value.type().get(type));
   switch (type) {
     case ondemand::json_type::number: {
-      ondemand::number_type number_type;
-      SIMDJSON_TRY(value.get_number_type().get(number_type));
-      if (number_type == ondemand::number_type::signed_integer) {
-        int64_t as_int = 0;
-        if (value.get_int64().get(as_int) == simdjson::SUCCESS) {
-          out.emplace<int64_t>(as_int);
-          return simdjson::SUCCESS;
+      // One pass over the digits (get_number_type() then get_int64() read them twice).
+      ondemand::number number;
+      if (value.get_number().get(number) == simdjson::SUCCESS) {
+        if (number.is_int64()) {
+          out.emplace<int64_t>(number.get_int64());
+        } else {  // a double, or an integer past int64 (the double nearest to it)
+          out.emplace<double>(number.as_double());
         }
+        return simdjson::SUCCESS;
       }
-      double as_double = 0;
-      SIMDJSON_TRY(value.get_double().get(as_double));  // larger integers become doubles
+      double as_double = 0;  // integers past uint64 too: get_number() refuses them
+      SIMDJSON_TRY(value.get_double().get(as_double));
       out.emplace<double>(as_double);
       return simdjson::SUCCESS;
     }
     case ondemand::json_type::string: {
       std::string_view text;
       SIMDJSON_TRY(value.get_string().get(text));
-      out.emplace<std::string>(text);
+      SetString(out, text);
       return simdjson::SUCCESS;
     }
     case ondemand::json_type::boolean: {
@@ -323,7 +324,7 @@ error_code JsonWorker::ReadValue(ondemand::value value, int depth, Value& out) {
              (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r')) {
         --end;
       }
-      out.emplace<std::string>(begin, end);
+      SetString(out, std::string_view(begin, static_cast<size_t>(end - begin)));
       return simdjson::SUCCESS;
     }
   }

@@ -42,12 +42,16 @@ TEST(ParseJsonTest, IntegersBeyondInt64BecomeDoubles) {
   ParseJsonStage stage;
   auto out =
       ParseLines(stage, {R"({"max":9223372036854775807,"big":9223372036854775808,)"
-                         R"("neg":-9223372036854775809,"huge":123456789012345678901234567890})"});
+                         R"("neg":-9223372036854775809,"huge":123456789012345678901234567890,)"
+                         R"("umax":18446744073709551615,"min":-9223372036854775808,"z":-0})"});
   ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
   EXPECT_EQ(FieldOf(out.item(0), "max"), Int(9223372036854775807));
   EXPECT_EQ(FieldOf(out.item(0), "big"), Value(9223372036854775808.0));
   EXPECT_EQ(FieldOf(out.item(0), "neg"), Value(-9223372036854775809.0));
   EXPECT_EQ(FieldOf(out.item(0), "huge"), Value(1.2345678901234568e29));
+  EXPECT_EQ(FieldOf(out.item(0), "umax"), Value(18446744073709551615.0));
+  EXPECT_EQ(FieldOf(out.item(0), "min"), Int(std::numeric_limits<int64_t>::min()));
+  EXPECT_EQ(FieldOf(out.item(0), "z"), Int(0));
 }
 
 TEST(ParseJsonTest, KeepsNestedValuesAsRawJson) {
