@@ -139,7 +139,10 @@ class Pipeline {
   /// (aggregate rows go to OnResult), and returns the account.
   RunReport Finish();
 
-  /// Start + read `source` to its end (or until RequestStop) + Finish, in this thread.
+  /// Start + read `source` to its end (or until RequestStop) + Finish. When the first stage
+  /// has several workers they read the source themselves, one at a time, each then running
+  /// its batch (oneTBB's serial input filter); else this thread reads. A Read that throws
+  /// ends the run: what was read goes through, then Run rethrows.
   RunReport Run(Source& source);
   /// Asks Run to stop reading (at the next batch; a paced source's wait is cut short);
   /// what was read is drained and reported as usual, with stopped_early set. Thread-safe.

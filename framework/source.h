@@ -25,7 +25,8 @@ enum class SourceStatus : uint8_t {
   kEnd,   // input exhausted (the batch may still hold the last items)
 };
 
-/// Read from one thread (the pipeline's source thread), never concurrently.
+/// Read by one thread at a time, never concurrently: Pipeline::Run's thread, or the first
+/// stage's workers in turn (see Pipeline::Run); so Read may be called from different threads.
 class Source {
  public:
   virtual ~Source() = default;

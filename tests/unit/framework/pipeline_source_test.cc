@@ -1,0 +1,176 @@
+// Pipeline::Run: who reads the source, and what a failing source leaves behind.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <numeric>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "framework/pipeline.h"
+
+namespace sluice {
+namespace {
+
+using testing::HasSubstr;
+
+// Lines "1".."lines"; throws once `fail_at` lines were added (0: never). Notes which threads
+// read, and whether two reads ever overlapped.
+class CountingSource : public Source {
+ public:
+  explicit CountingSource(uint64_t lines, uint64_t fail_at = 0)
+      : lines_(lines), fail_at_(fail_at) {}
+  std::string_view name() const override { return "counting"; }
+  SourceStatus Read(Batch& batch, size_t max_items) override {
+    if (reading_.exchange(true)) overlapped_ = true;
+    Note(std::this_thread::get_id());
+    std::this_thread::yield();  // give an overlapping read its chance
+    while (batch.size() < max_items && added_ < lines_) {
+      if (added_ == fail_at_ && fail_at_ != 0) {
+        reading_ = false;
+        throw std::runtime_error("disk on fire");
+      }
+      ++added_;
+      batch.AddLine(std::to_string(added_), added_, 0);
+    }
+    reading_ = false;
+    return added_ < lines_ ? SourceStatus::kMore : SourceStatus::kEnd;
+  }
+
+  std::set<std::thread::id> readers() const {
+    std::lock_guard lock(mutex_);
+    return readers_;
+  }
+  uint64_t added() const { return added_; }
+  bool overlapped() const { return overlapped_; }
+
+ private:
+  void Note(std::thread::id id) {
+    std::lock_guard lock(mutex_);
+    readers_.insert(id);
+  }
+  const uint64_t lines_;
+  const uint64_t fail_at_;
+  uint64_t added_ = 0;
+  std::atomic<bool> reading_{false};
+  std::atomic<bool> overlapped_{false};
+  mutable std::mutex mutex_;
+  std::set<std::thread::id> readers_;
+};
+
+// Parses the line into {n}, noting which threads ran it.
+class ParseOnThreads : public Stage {
+ public:
+  std::unique_ptr<StageWorker> MakeWorker() override {
+    struct Worker : StageWorker {
+      ParseOnThreads* stage;
+      FieldId n = FieldNames::Intern("n");
+      Verdict Process(Item& item) override {
+        item.record.Set(n, static_cast<int64_t>(std::stoll(std::string(item.raw))));
+        std::lock_guard lock(stage->mutex_);
+        stage->threads_.insert(std::this_thread::get_id());
+        return Verdict::kPass;
+      }
+    };
+    auto worker = std::make_unique<Worker>();
+    worker->stage = this;
+    return worker;
+  }
+  std::set<std::thread::id> threads() const {
+    std::lock_guard lock(mutex_);
+    return threads_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::set<std::thread::id> threads_;
+};
+
+struct Outcome {
+  RunReport report;
+  std::vector<int64_t> values;  // in delivery order
+  std::set<std::thread::id> readers, workers;
+  bool overlapped = false;
+};
+
+Outcome RunCounting(int workers, uint64_t lines, bool ordered = false) {
+  Pipeline pipeline({.queue = {.capacity = 2, .batch = 16}, .ordered = ordered});
+  auto stage = std::make_unique<ParseOnThreads>();
+  ParseOnThreads* parse = stage.get();
+  pipeline.Add({.name = "parse", .workers = workers}, std::move(stage));
+  Outcome out;
+  const FieldId n = FieldNames::Intern("n");
+  pipeline.OnResult([&](const Record& r) { out.values.push_back(std::get<int64_t>(*r.Find(n))); });
+  CountingSource source(lines);
+  out.report = pipeline.Run(source);
+  out.readers = source.readers();
+  out.workers = parse->threads();
+  out.overlapped = source.overlapped();
+  return out;
+}
+
+std::vector<int64_t> OneTo(int64_t n) {
+  std::vector<int64_t> values(static_cast<size_t>(n));
+  std::iota(values.begin(), values.end(), 1);
+  return values;
+}
+
+// Several first workers read the source themselves, one at a time, as oneTBB's serial input
+// filter runs: no thread of the source's own, and every line arrives once.
+TEST(PipelineSourceTest, SeveralFirstWorkersReadTheSourceInTurn) {
+  Outcome out = RunCounting(/*workers=*/3, /*lines=*/20000);
+  EXPECT_FALSE(out.overlapped);
+  EXPECT_FALSE(out.readers.contains(std::this_thread::get_id()));
+  for (std::thread::id reader : out.readers) EXPECT_TRUE(out.workers.contains(reader));
+  std::sort(out.values.begin(), out.values.end());
+  EXPECT_EQ(out.values, OneTo(20000));
+  EXPECT_EQ(out.report.totals.read, 20000u);
+  EXPECT_TRUE(out.report.balanced());
+}
+
+// A single first worker keeps its time for the stage: Run's own thread reads.
+TEST(PipelineSourceTest, OneFirstWorkerLeavesReadingToRunsThread) {
+  Outcome out = RunCounting(/*workers=*/1, /*lines=*/5000);
+  EXPECT_EQ(out.readers, std::set<std::thread::id>{std::this_thread::get_id()});
+  EXPECT_FALSE(out.workers.contains(std::this_thread::get_id()));
+  EXPECT_EQ(out.values, OneTo(5000));  // one worker: in order anyway
+}
+
+// Batches are numbered in the order they were read, whichever worker read them.
+TEST(PipelineSourceTest, OrderedRunWithWorkersReadingDeliversInInputOrder) {
+  Outcome out = RunCounting(/*workers=*/3, /*lines=*/20000, /*ordered=*/true);
+  EXPECT_EQ(out.values, OneTo(20000));
+}
+
+// A Read that throws ends the run with its exception, after every line read before it
+// (those of the failing Read too) went through and reached the callbacks.
+TEST(PipelineSourceTest, AFailingReadThrowsFromRunAfterWhatWasReadWentThrough) {
+  for (int workers : {1, 3}) {
+    SCOPED_TRACE(std::to_string(workers) + " workers");
+    std::vector<int64_t> values;
+    CountingSource source(/*lines=*/10000, /*fail_at=*/1000);  // within the 63rd batch of 16
+    {
+      Pipeline pipeline({.queue = {.capacity = 2, .batch = 16}});
+      pipeline.Add({.name = "parse", .workers = workers}, std::make_unique<ParseOnThreads>());
+      const FieldId n = FieldNames::Intern("n");
+      pipeline.OnResult([&](const Record& r) { values.push_back(std::get<int64_t>(*r.Find(n))); });
+      try {
+        pipeline.Run(source);
+        ADD_FAILURE() << "Run returned";
+      } catch (const std::runtime_error& e) {
+        EXPECT_THAT(e.what(), HasSubstr("disk on fire"));
+      }
+      EXPECT_EQ(pipeline.progress().read, 1000u);
+    }
+    std::sort(values.begin(), values.end());
+    EXPECT_EQ(values, OneTo(1000));
+  }
+}
+
+}  // namespace
+}  // namespace sluice
