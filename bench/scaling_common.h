@@ -27,6 +27,7 @@ struct SluiceSpinRun {
   double pace = 0;
   /// When set, receives each item's latency (push to result) in microseconds.
   std::vector<double>* latencies = nullptr;
+  Feed feed = Feed::kPush;  // kSource: neither pace nor latencies
 };
 
 /// Wall seconds of a whole sluice run: one SpinStage with `workers` workers, default

@@ -4,6 +4,8 @@
 // Baselines, same items, same no-op worker: a plain loop (the floor), a mutex +
 // condition_variable queue per hop passing single items (the textbook fan-out/fan-in),
 // and oneTBB parallel_pipeline with one item per token and with the default batch per token.
+// sluice's items are pushed from the calling thread (as the mutex queues' are), or made by
+// a Source that the workers read (as oneTBB's input filter makes its tokens).
 #include <oneapi/tbb/task_arena.h>
 
 #include <memory>
@@ -33,7 +35,7 @@ void ExpectCount(uint64_t got, size_t want, const char* what) {
 }  // namespace
 
 // The framework with its default queue options (QueueOptions{}).
-void RunOverheadSluice(size_t items, int workers) {
+void RunOverheadSluice(size_t items, int workers, Feed feed) {
   Pipeline pipeline({.name = "overhead"});
   for (int s = 0; s < kStages; ++s) {
     pipeline.Add({.name = "noop" + std::to_string(s), .workers = workers},
@@ -41,9 +43,14 @@ void RunOverheadSluice(size_t items, int workers) {
   }
   uint64_t results = 0;
   pipeline.OnResult([&results](const Record&) { ++results; });
-  pipeline.Start();
-  for (size_t i = 0; i < items; ++i) pipeline.Push(Record{});
-  pipeline.Finish();
+  if (feed == Feed::kSource) {
+    RecordSource source(items, /*indexed=*/false);
+    pipeline.Run(source);
+  } else {
+    pipeline.Start();
+    for (size_t i = 0; i < items; ++i) pipeline.Push(Record{});
+    pipeline.Finish();
+  }
   ExpectCount(results, items, "sluice");
 }
 
@@ -127,11 +134,13 @@ void RunOverhead(Table& table) {
   const size_t tbb_batch_items = Scaled(4e6, 10000);
   // One round runs every contender once; the fastest of Reps() rounds is kept.
   const std::vector<Timing> best = BestInterleaved(
-      Reps(),
-      {[&] { RunPlainLoop(loop_items); }, [&] { RunTbb(arena, tbb_item_items, 1); },
-       [&] { RunTbb(arena, tbb_batch_items, kDefaultBatch); },
-       [&] { RunOverheadSluice(sluice_items, 1); }, [&] { RunMutexQueues(mutex_items, 1); },
-       [&] { RunOverheadSluice(sluice_items, 2); }, [&] { RunMutexQueues(mutex_items, 2); }});
+      Reps(), {[&] { RunPlainLoop(loop_items); }, [&] { RunTbb(arena, tbb_item_items, 1); },
+               [&] { RunTbb(arena, tbb_batch_items, kDefaultBatch); },
+               [&] { RunMutexQueues(mutex_items, 1); }, [&] { RunMutexQueues(mutex_items, 2); },
+               [&] { RunOverheadSluice(sluice_items, 1, Feed::kPush); },
+               [&] { RunOverheadSluice(sluice_items, 2, Feed::kPush); },
+               [&] { RunOverheadSluice(sluice_items, 1, Feed::kSource); },
+               [&] { RunOverheadSluice(sluice_items, 2, Feed::kSource); }});
   const double loop_ns = NanosPerItemHop(best[0].wall_seconds, loop_items);
   const double tbb_item_ns = NanosPerItemHop(best[1].wall_seconds, tbb_item_items);
   const double tbb_batch_ns = NanosPerItemHop(best[2].wall_seconds, tbb_batch_items);
@@ -139,56 +148,61 @@ void RunOverhead(Table& table) {
 
   const std::string scenario = "1 overhead";
   const std::string unit = "ns/item/hop";
-  for (int workers : {1, 2}) {
-    const std::string tag =
-        std::to_string(workers) + " worker" + (workers > 1 ? "s" : "") + "/stage";
-    const size_t at = workers == 1 ? 3 : 5;
-    const double sluice_ns = NanosPerItemHop(best[at].wall_seconds, sluice_items);
-    const double sluice_cpu_ns = NanosPerItemHop(best[at].cpu_seconds, sluice_items);
-    const double mutex_ns = NanosPerItemHop(best[at + 1].wall_seconds, mutex_items);
-    const std::string figure = "sluice, " + tag;
-    table.Add({.scenario = scenario,
-               .figure = figure,
-               .value = sluice_ns,
-               .unit = unit,
-               .baseline = "plain loop (1 thread)",
-               .baseline_value = loop_ns,
-               .ratio = loop_ns / sluice_ns,
-               .target = "value <= 10 ns",
-               .verdict = Meets(sluice_ns, Goal::kAtMost, 10)});
-    table.Add({.scenario = scenario,
-               .figure = figure,
-               .value = sluice_ns,
-               .unit = unit,
-               .baseline = "mutex+condvar queue, " + tag,
-               .baseline_value = mutex_ns,
-               .ratio = mutex_ns / sluice_ns,
-               .target = "ratio >= 10x",
-               .verdict = Meets(mutex_ns / sluice_ns, Goal::kAtLeast, 10)});
-    table.Add({.scenario = scenario,
-               .figure = figure,
-               .value = sluice_ns,
-               .unit = unit,
-               .baseline = TbbBatchedLabel(),
-               .baseline_value = tbb_batch_ns,
-               .ratio = tbb_batch_ns / sluice_ns,
-               .target = "ratio >= 1x",
-               .verdict = Meets(tbb_batch_ns / sluice_ns, Goal::kAtLeast, 1)});
-    table.Add({.scenario = scenario,
-               .figure = figure,
-               .value = sluice_ns,
-               .unit = unit,
-               .baseline = "oneTBB, 1 item/token",
-               .baseline_value = tbb_item_ns,
-               .ratio = tbb_item_ns / sluice_ns});
-    // CPU time holds on a busy machine where wall time does not.
-    table.Add({.scenario = scenario,
-               .figure = "CPU (all threads), " + figure,
-               .value = sluice_cpu_ns,
-               .unit = unit,
-               .baseline = "CPU, " + TbbBatchedLabel(),
-               .baseline_value = tbb_batch_cpu_ns,
-               .ratio = tbb_batch_cpu_ns / sluice_cpu_ns});
+  size_t at = 5;  // the first sluice timing
+  for (Feed feed : {Feed::kPush, Feed::kSource}) {
+    for (int workers : {1, 2}) {
+      const std::string tag =
+          std::to_string(workers) + " worker" + (workers > 1 ? "s" : "") + "/stage";
+      const double sluice_ns = NanosPerItemHop(best[at].wall_seconds, sluice_items);
+      const double sluice_cpu_ns = NanosPerItemHop(best[at].cpu_seconds, sluice_items);
+      ++at;
+      const std::string figure = std::string("sluice, ") + FeedName(feed) + ", " + tag;
+      table.Add({.scenario = scenario,
+                 .figure = figure,
+                 .value = sluice_ns,
+                 .unit = unit,
+                 .baseline = "plain loop (1 thread)",
+                 .baseline_value = loop_ns,
+                 .ratio = loop_ns / sluice_ns,
+                 .target = "value <= 10 ns",
+                 .verdict = Meets(sluice_ns, Goal::kAtMost, 10)});
+      if (feed == Feed::kPush) {  // the mutex queues' items are pushed the same way
+        const double mutex_ns = NanosPerItemHop(best[2 + workers].wall_seconds, mutex_items);
+        table.Add({.scenario = scenario,
+                   .figure = figure,
+                   .value = sluice_ns,
+                   .unit = unit,
+                   .baseline = "mutex+condvar queue, " + tag,
+                   .baseline_value = mutex_ns,
+                   .ratio = mutex_ns / sluice_ns,
+                   .target = "ratio >= 10x",
+                   .verdict = Meets(mutex_ns / sluice_ns, Goal::kAtLeast, 10)});
+      }
+      table.Add({.scenario = scenario,
+                 .figure = figure,
+                 .value = sluice_ns,
+                 .unit = unit,
+                 .baseline = TbbBatchedLabel(),
+                 .baseline_value = tbb_batch_ns,
+                 .ratio = tbb_batch_ns / sluice_ns,
+                 .target = "ratio >= 1x",
+                 .verdict = Meets(tbb_batch_ns / sluice_ns, Goal::kAtLeast, 1)});
+      table.Add({.scenario = scenario,
+                 .figure = figure,
+                 .value = sluice_ns,
+                 .unit = unit,
+                 .baseline = "oneTBB, 1 item/token",
+                 .baseline_value = tbb_item_ns,
+                 .ratio = tbb_item_ns / sluice_ns});
+      // CPU time holds on a busy machine where wall time does not.
+      table.Add({.scenario = scenario,
+                 .figure = "CPU (all threads), " + figure,
+                 .value = sluice_cpu_ns,
+                 .unit = unit,
+                 .baseline = "CPU, " + TbbBatchedLabel(),
+                 .baseline_value = tbb_batch_cpu_ns,
+                 .ratio = tbb_batch_cpu_ns / sluice_cpu_ns});
+    }
   }
 }
 

@@ -5,8 +5,13 @@
 // Baselines: oneTBB parallel_pipeline with the default batch per token on the same
 // function (the bar: sluice within 5% of it), and raw threads each spinning a static half
 // of the items (what the machine itself gives: no queues at all).
+//
+// sluice runs twice: with the items pushed from the calling thread (an embedder's own
+// producer: a third thread on the cores), and made by a Source that the workers read in
+// turn, as oneTBB's serial input filter makes its tokens on its workers.
 #include <oneapi/tbb/task_arena.h>
 
+#include <array>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -22,6 +27,12 @@
 
 namespace sluice::bench {
 namespace {
+
+// The wall and CPU seconds of each round of one way of feeding sluice.
+struct SluiceRuns {
+  Feed feed;
+  std::vector<double> wall, cpu;
+};
 
 struct CostPoint {
   double micros;
@@ -69,14 +80,18 @@ void RunScaling(Table& table) {
     // of 1024: where the last one lands decides the tail (BENCHMARKS.md, scenario 2).
     const size_t items = Scaled(std::max(0.6e6 / point.micros, 4000.0));
     const uint64_t iterations = static_cast<uint64_t>(per_micro * point.micros);
-    std::vector<double> serial, parallel, parallel_cpu, tbb, raw;
+    std::vector<double> serial, tbb, raw;
+    std::array<SluiceRuns, 2> sluice{SluiceRuns{Feed::kPush, {}, {}},
+                                     SluiceRuns{Feed::kSource, {}, {}}};
+    const SpinCost cost = SpinCost::Fixed(static_cast<double>(iterations));
     for (int rep = 0; rep < Reps(); ++rep) {
-      serial.push_back(SerialSeconds(items, SpinCost::Fixed(static_cast<double>(iterations))));
-      const double cpu_before = ProcessCpuSeconds();
-      parallel.push_back(SluiceSpinSeconds(items, cores,
-                                           SpinCost::Fixed(static_cast<double>(iterations)),
-                                           /*latencies=*/nullptr));
-      parallel_cpu.push_back(ProcessCpuSeconds() - cpu_before);
+      serial.push_back(SerialSeconds(items, cost));
+      for (SluiceRuns& runs : sluice) {
+        const double cpu_before = ProcessCpuSeconds();
+        runs.wall.push_back(
+            SluiceSpinSeconds({.items = items, .workers = cores, .cost = cost, .feed = runs.feed}));
+        runs.cpu.push_back(ProcessCpuSeconds() - cpu_before);
+      }
       tbb.push_back(TbbSeconds(arena, items, iterations));
       raw.push_back(RawThreadsSeconds(items, cores, iterations));
     }
@@ -84,40 +99,42 @@ void RunScaling(Table& table) {
     auto efficiency = [&](const std::vector<double>& times) {
       return serial_s / (cores * Best(times));
     };
-    const double sluice_eff = efficiency(parallel);
     const double tbb_eff = efficiency(tbb);
     const double raw_eff = efficiency(raw);
-    const std::string figure =
-        "sluice " + FormatNumber(point.micros) + " us/item, " + std::to_string(cores) + " workers";
-    table.Add({.scenario = scenario,
-               .figure = figure,
-               .value = sluice_eff,
-               .unit = "efficiency",
-               .baseline = "raw threads, static split",
-               .baseline_value = raw_eff,
-               .ratio = sluice_eff / raw_eff,
-               .target = point.target,
-               .verdict = Meets(sluice_eff, Goal::kAtLeast, point.min_efficiency)});
-    table.Add({.scenario = scenario,
-               .figure = figure,
-               .value = sluice_eff,
-               .unit = "efficiency",
-               .baseline = TbbBatchedLabel(),
-               .baseline_value = tbb_eff,
-               .ratio = sluice_eff / tbb_eff,
-               .target = "ratio >= 0.95x",
-               .verdict = Meets(sluice_eff / tbb_eff, Goal::kAtLeast, 0.95)});
-    // Where efficiency goes: idle cores, or CPU spent beside the work (making, handing on
-    // and delivering items), which the cores' time then shares with it.
-    const double serial_ns = serial_s * 1e9 / static_cast<double>(items);
-    const double cpu_ns = Best(parallel_cpu) * 1e9 / static_cast<double>(items);
-    table.Add({.scenario = scenario,
-               .figure = "CPU per item (all threads), " + figure,
-               .value = cpu_ns,
-               .unit = "ns",
-               .baseline = "serial time per item",
-               .baseline_value = serial_ns,
-               .ratio = serial_ns / cpu_ns});
+    for (const SluiceRuns& runs : sluice) {
+      const double sluice_eff = efficiency(runs.wall);
+      const std::string figure = "sluice " + FormatNumber(point.micros) + " us/item, " +
+                                 std::to_string(cores) + " workers, " + FeedName(runs.feed);
+      table.Add({.scenario = scenario,
+                 .figure = figure,
+                 .value = sluice_eff,
+                 .unit = "efficiency",
+                 .baseline = "raw threads, static split",
+                 .baseline_value = raw_eff,
+                 .ratio = sluice_eff / raw_eff,
+                 .target = point.target,
+                 .verdict = Meets(sluice_eff, Goal::kAtLeast, point.min_efficiency)});
+      table.Add({.scenario = scenario,
+                 .figure = figure,
+                 .value = sluice_eff,
+                 .unit = "efficiency",
+                 .baseline = TbbBatchedLabel(),
+                 .baseline_value = tbb_eff,
+                 .ratio = sluice_eff / tbb_eff,
+                 .target = "ratio >= 0.95x",
+                 .verdict = Meets(sluice_eff / tbb_eff, Goal::kAtLeast, 0.95)});
+      // Where efficiency goes: idle cores, or CPU spent beside the work (making, handing on
+      // and delivering items), which the cores' time then shares with it.
+      const double serial_ns = serial_s * 1e9 / static_cast<double>(items);
+      const double cpu_ns = Best(runs.cpu) * 1e9 / static_cast<double>(items);
+      table.Add({.scenario = scenario,
+                 .figure = "CPU per item (all threads), " + figure,
+                 .value = cpu_ns,
+                 .unit = "ns",
+                 .baseline = "serial time per item",
+                 .baseline_value = serial_ns,
+                 .ratio = serial_ns / cpu_ns});
+    }
   }
 }
 

@@ -55,6 +55,13 @@ double SluiceSpinSeconds(const SluiceSpinRun& run) {
     const size_t i = static_cast<size_t>(std::get<int64_t>(*index));
     (*run.latencies)[i] = static_cast<double>(NowNanos() - pushed_at[i]) * 1e-3;
   });
+  if (run.feed == Feed::kSource) {
+    if (run.pace > 0 || run.latencies) throw std::logic_error("pace and latencies need pushes");
+    RecordSource source(run.items, indexed);
+    const double seconds = TimeSeconds([&] { pipeline.Run(source); });
+    if (results != run.items) throw std::runtime_error("sluice spin run lost items");
+    return seconds;
+  }
   const double seconds = TimeSeconds([&] {
     pipeline.Start();
     const int64_t begin = NowNanos();

@@ -123,7 +123,7 @@ int MemChild(const std::string& config, const std::string& input, const std::str
 
 int Usage() {
   std::cerr << "usage: sluice_bench hand-simdjson FILE | hand-tbb FILE THREADS | "
-               "mem-child CONFIG FILE RATE | profile-overhead WORKERS ITEMS | "
+               "mem-child CONFIG FILE RATE | profile-overhead WORKERS ITEMS [push|source] | "
                "replay-breakdown CONFIG FILE\n";
   return 2;
 }
@@ -152,8 +152,9 @@ int SubcommandMain(int argc, char** argv) {
     }
     if (name == "mem-child" && argc == 4) return MemChild(argv[1], argv[2], argv[3]);
     if (name == "replay-breakdown" && argc == 3) return ReplayBreakdownMain(argv[1], argv[2]);
-    if (name == "profile-overhead" && argc == 3) {
-      RunOverheadSluice(std::strtoull(argv[2], nullptr, 10), std::atoi(argv[1]));
+    if (name == "profile-overhead" && (argc == 3 || argc == 4)) {
+      const Feed feed = argc == 4 && std::string(argv[3]) == "source" ? Feed::kSource : Feed::kPush;
+      RunOverheadSluice(std::strtoull(argv[2], nullptr, 10), std::atoi(argv[1]), feed);
       return 0;
     }
   } catch (const std::exception& e) {

@@ -61,6 +61,15 @@ double SpinIterationsPerMicro() {
   return per_micro;
 }
 
+SourceStatus RecordSource::Read(Batch& batch, size_t max_items) {
+  for (; next_ < items_ && batch.size() < max_items; ++next_) {
+    Record record;
+    if (indexed_) record.Append(IndexField(), static_cast<int64_t>(next_));
+    batch.AddRecord(std::move(record));
+  }
+  return next_ < items_ ? SourceStatus::kMore : SourceStatus::kEnd;
+}
+
 std::unique_ptr<StageWorker> NoopStage::MakeWorker() { return std::make_unique<NoopWorker>(); }
 
 std::unique_ptr<StageWorker> SpinStage::MakeWorker() {

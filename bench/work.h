@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "framework/source.h"
 #include "framework/stage.h"
 
 namespace sluice::bench {
@@ -75,5 +76,26 @@ inline uint64_t SpinIterations(const SpinCost& cost, int64_t index) {
 
 /// The id of the int field "i" that the skew scenario stores item indexes in.
 FieldId IndexField();
+
+/// How a sluice run gets its items: pushed from the calling thread (Pipeline::Push), or
+/// read from a RecordSource by the workers (Pipeline::Run), as oneTBB's input filter runs.
+enum class Feed { kPush, kSource };
+/// "pushed" or "from a source", for the tables.
+inline const char* FeedName(Feed feed) { return feed == Feed::kPush ? "pushed" : "from a source"; }
+
+/// Makes `items` records, empty or holding their index in field "i", as a Source: what
+/// oneTBB's serial input filter is to its pipeline. The first stage's workers read it in
+/// turn (Pipeline::Run), so no thread of its own pushes them.
+class RecordSource final : public Source {
+ public:
+  RecordSource(size_t items, bool indexed) : items_(items), indexed_(indexed) {}
+  std::string_view name() const override { return "records"; }
+  SourceStatus Read(Batch& batch, size_t max_items) override;
+
+ private:
+  const size_t items_;
+  const bool indexed_;
+  size_t next_ = 0;
+};
 
 }  // namespace sluice::bench

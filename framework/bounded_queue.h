@@ -6,7 +6,10 @@
 // moodycamel::ConcurrentQueue is lock-free but unbounded (its capacity is a minimum), so a
 // semaphore of free slots bounds it; a second semaphore counts ready items. Blocked threads
 // spin briefly, then park in the kernel (no long spinning: on 2 cores it steals the core
-// of the thread that would make progress). No FIFO order across producers.
+// of the thread that would make progress). A producer that finds the queue full parks
+// until half of it is free, then fills it in one go: woken for every slot freed, a
+// producer faster than its consumers would take a core from them once per item (twice
+// the context switches of a whole pipeline). No FIFO order across producers.
 //
 //   sluice::BoundedQueue<Batch> queue(/*capacity=*/64, /*producers=*/2);
 //   // producer threads:  queue.Push(std::move(batch)); ... queue.ProducerDone();
@@ -33,13 +36,18 @@ class BoundedQueue {
         free_slots_(static_cast<moodycamel::LightweightSemaphore::ssize_t>(capacity),
                     kSpinsBeforeParking),
         ready_(0, kSpinsBeforeParking),
+        room_(0, kSpinsBeforeParking),
         producers_(producers),
-        capacity_(capacity) {}
+        capacity_(capacity),
+        low_water_(static_cast<int64_t>(capacity / 2)) {}
 
-  /// Blocks while the queue is full. Must not be called after this producer's ProducerDone.
-  /// Returns false, dropping `item`, once the queue is abandoned.
+  /// Blocks while the queue is full (then until it is half empty). Must not be called after
+  /// this producer's ProducerDone. Returns false, dropping `item`, once the queue is abandoned.
   bool Push(T item) {
-    free_slots_.wait();
+    if (!free_slots_.tryWait()) {
+      WaitForLowWater();
+      free_slots_.wait();
+    }
     if (abandoned_.load(std::memory_order_acquire)) {
       free_slots_.signal();  // keep other blocked producers moving out
       return false;
@@ -77,8 +85,9 @@ class BoundedQueue {
   /// Gives up on the queue (a stage stalled): blocked and later Push and Pop calls return
   /// false at once; what is queued is dropped with the queue.
   void Abandon() {
-    abandoned_.store(true, std::memory_order_release);
-    free_slots_.signal();  // each woken producer passes the wake-up on
+    abandoned_.store(true);  // sequentially consistent, as in WaitForLowWater
+    free_slots_.signal();    // each woken producer passes the wake-up on
+    room_.signal(waiting_for_room_.load());
     ready_.signal();
   }
 
@@ -89,6 +98,17 @@ class BoundedQueue {
   int64_t peak_depth() const { return peak_depth_.load(std::memory_order_relaxed); }
 
  private:
+  /// Parks a producer that found the queue full until the consumers have taken it down to
+  /// low_water_ (TakeReady wakes it) or it is abandoned. Only a hint: free_slots_ still
+  /// bounds the queue, so a stale wake-up costs a wait on it, never an item too many.
+  void WaitForLowWater() {
+    // Registered, then checked, while TakeReady and Abandon change depth_ and abandoned_,
+    // then look for waiters: all sequentially consistent, so that one side sees the other.
+    waiting_for_room_.fetch_add(1);
+    if (depth_.load() > low_water_ && !abandoned_.load()) room_.wait();
+    waiting_for_room_.fetch_sub(1);
+  }
+
   /// After taking a ready token: the item (true), or false when abandoned or closed.
   bool TakeReady(T& out) {
     while (true) {
@@ -97,8 +117,13 @@ class BoundedQueue {
         return false;
       }
       if (queue_.try_dequeue(out)) {
-        depth_.fetch_sub(1, std::memory_order_acq_rel);
+        const int64_t depth = depth_.fetch_sub(1) - 1;
         free_slots_.signal();
+        if (depth == low_water_) {
+          if (const int waiting = waiting_for_room_.load(); waiting > 0) {
+            room_.signal(waiting);
+          }
+        }
         return true;
       }
       if (closed_.load(std::memory_order_acquire) && depth_.load(std::memory_order_acquire) == 0) {
@@ -114,12 +139,15 @@ class BoundedQueue {
   moodycamel::ConcurrentQueue<T> queue_;
   moodycamel::LightweightSemaphore free_slots_;
   moodycamel::LightweightSemaphore ready_;
+  moodycamel::LightweightSemaphore room_;  // wakes producers parked in WaitForLowWater
+  std::atomic<int> waiting_for_room_{0};
   std::atomic<int> producers_;
   std::atomic<bool> closed_{false};
   std::atomic<bool> abandoned_{false};
   std::atomic<int64_t> depth_{0};
   std::atomic<int64_t> peak_depth_{0};
   size_t capacity_;
+  int64_t low_water_;  // a full queue's producers park until it is down to this
 };
 
 }  // namespace sluice

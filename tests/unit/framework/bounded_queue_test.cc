@@ -46,6 +46,62 @@ TEST(BoundedQueueTest, ProducerBlocksWhenFullUntilAConsumerTakesOne) {
   EXPECT_EQ(queue.peak_depth(), 2);
 }
 
+// Woken for every slot freed, a fast producer would take a core from its consumers once per
+// item; it waits for half the queue instead.
+TEST(BoundedQueueTest, ProducerThatFoundItFullWaitsUntilHalfIsFree) {
+  BoundedQueue<int> queue(8, 1);
+  for (int i = 0; i < 8; ++i) queue.Push(i);
+  std::atomic<bool> ninth_pushed{false};
+  std::thread producer([&] {
+    queue.Push(8);
+    ninth_pushed = true;
+  });
+  std::this_thread::sleep_for(30ms);  // the producer finds the queue full
+  int v = 0;
+  for (int taken = 1; taken <= 3; ++taken) {
+    ASSERT_TRUE(queue.Pop(v));
+    std::this_thread::sleep_for(30ms);
+    EXPECT_FALSE(ninth_pushed.load()) << "woken with " << queue.depth() << " of 8 queued";
+  }
+  ASSERT_TRUE(queue.Pop(v));  // 4 of 8: half free
+  producer.join();
+  EXPECT_TRUE(ninth_pushed.load());
+  EXPECT_EQ(queue.depth(), 5);
+}
+
+TEST(BoundedQueueTest, AllProducersWaitingForHalfWakeAndStayBounded) {
+  BoundedQueue<int> queue(4, 3);
+  for (int i = 0; i < 4; ++i) queue.Push(i);
+  std::atomic<int> pushed{0};
+  std::vector<std::thread> producers;
+  for (int p = 0; p < 2; ++p) {
+    producers.emplace_back([&] {
+      queue.Push(9);
+      ++pushed;
+    });
+  }
+  std::this_thread::sleep_for(30ms);
+  int v = 0;
+  ASSERT_TRUE(queue.Pop(v));
+  ASSERT_TRUE(queue.Pop(v));  // 2 of 4: both wake, and both fit
+  for (auto& t : producers) t.join();
+  EXPECT_EQ(pushed.load(), 2);
+  EXPECT_EQ(queue.depth(), 4);
+  EXPECT_EQ(queue.peak_depth(), 4);
+}
+
+TEST(BoundedQueueTest, AbandonReleasesAProducerWaitingForHalf) {
+  BoundedQueue<int> queue(4, 1);
+  for (int i = 0; i < 4; ++i) queue.Push(i);
+  std::atomic<int> result{-1};
+  std::thread producer([&] { result = queue.Push(4) ? 1 : 0; });
+  std::this_thread::sleep_for(30ms);
+  EXPECT_EQ(result.load(), -1);
+  queue.Abandon();
+  producer.join();
+  EXPECT_EQ(result.load(), 0) << "an abandoned queue drops the item";
+}
+
 TEST(BoundedQueueTest, TryPopTakesWhatIsReadyAndNeverBlocks) {
   BoundedQueue<int> queue(2, 1);
   int v = 0;
