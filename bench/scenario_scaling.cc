@@ -76,8 +76,8 @@ void RunScaling(Table& table) {
                               {100, 0.95, "efficiency >= 0.95"}};
   const std::string scenario = "2 scaling";
   for (const CostPoint& point : points) {
-    // About 0.6 s of serial work per point. At 100 us that is 6000 items, only 6 batches
-    // of 1024: where the last one lands decides the tail (BENCHMARKS.md, scenario 2).
+    // About 0.6 s of serial work per point. At 100 us that is 6000 items: 6 batches of
+    // 1024, were batches not cut to queue.batch_time (1 ms, 10 items) as oneTBB's are not.
     const size_t items = Scaled(std::max(0.6e6 / point.micros, 4000.0));
     const uint64_t iterations = static_cast<uint64_t>(per_micro * point.micros);
     std::vector<double> serial, tbb, raw;

@@ -13,6 +13,7 @@
 
 #include "framework/bounded_queue.h"
 #include "framework/detail/batch_pool.h"
+#include "framework/detail/batch_sizer.h"
 #include "framework/detail/collector.h"
 #include "framework/detail/stage_runner.h"
 #include "framework/detail/watchdog.h"
@@ -106,11 +107,11 @@ class Pipeline::Impl {
   void Start();
   void Push(std::string_view line) {
     pending_.AddLine(line, ++pushed_lines_, 0);
-    if (pending_.size() >= batch_size_) FlushPending();
+    if (pending_.size() >= pending_limit_) FlushPending();
   }
   void Push(Record record) {
     pending_.AddRecord(std::move(record));
-    if (pending_.size() >= batch_size_) FlushPending();
+    if (pending_.size() >= pending_limit_) FlushPending();
   }
   void Flush() {
     if (!started_ || finished_) throw std::logic_error("Pipeline::Flush outside Start..Finish");
@@ -139,7 +140,7 @@ class Pipeline::Impl {
   void ProjectFields();
   void FormGroups();
   void RunWorker(const StageGroup& group, size_t worker_index, Queue* output);
-  void RunStage(StageSlot& slot, size_t worker_index, Batch& batch);
+  SteadyClock::duration RunStage(StageSlot& slot, size_t worker_index, Batch& batch);
   void SpawnThread(std::function<void()> body);
   void OnStall(const std::string& stage, const std::string& message);
   void Enter(Batch batch);
@@ -158,6 +159,7 @@ class Pipeline::Impl {
   std::unique_ptr<moodycamel::LightweightSemaphore> in_flight_;  // ordered mode only
   std::vector<std::thread> threads_;
   std::unique_ptr<detail::BatchPool> spare_batches_;
+  std::unique_ptr<detail::BatchSizer> batch_sizer_;
   detail::Watchdog watchdog_;
   std::mutex threads_mutex_;  // guards the three below
   std::condition_variable thread_exited_;
@@ -189,7 +191,7 @@ class Pipeline::Impl {
     std::exception_ptr failure;  // what Read threw
   } reading_;
   Batch pending_;
-  size_t batch_size_ = QueueOptions{}.batch;
+  size_t pending_limit_ = QueueOptions{}.batch;  // records pending_ gets (batch_sizer_)
   uint64_t next_sequence_ = 0;
   uint64_t pushed_lines_ = 0;
   bool started_ = false;
@@ -220,11 +222,13 @@ void Pipeline::Impl::Start() {
   started_ = true;
   started_at_ = SteadyClock::now();
   started_at_nanos_ = started_at_.time_since_epoch().count();
-  batch_size_ = static_cast<size_t>(std::max(1, EdgeOptions(0).batch));
+  const QueueOptions& entry = EdgeOptions(0);  // batches are sized where records enter
+  const size_t max_batch = static_cast<size_t>(std::max(1, entry.batch));
 
   ProjectFields();
 
   FormGroups();
+  batch_sizer_ = std::make_unique<detail::BatchSizer>(max_batch, entry.batch_time, groups_.size());
   reading_.by_workers = reading_.source != nullptr && groups_.front().workers > 1;  // see Run
   for (auto& slot : stages_) {
     for (int w = 0; w < slot->options.workers; ++w) {
@@ -246,8 +250,9 @@ void Pipeline::Impl::Start() {
     in_flight_ = std::make_unique<moodycamel::LightweightSemaphore>(
         static_cast<moodycamel::LightweightSemaphore::ssize_t>(max_in_flight));
   }
-  spare_batches_ = std::make_unique<detail::BatchPool>(batch_size_, max_in_flight);
+  spare_batches_ = std::make_unique<detail::BatchPool>(max_batch, max_in_flight);
   pending_ = spare_batches_->Take();
+  pending_limit_ = batch_sizer_->Next();
   collector_ = std::make_unique<detail::Collector>(options_.ordered, callbacks_, collector_capacity,
                                                    in_flight_.get(), errors_live_, *spare_batches_);
 
@@ -307,11 +312,15 @@ void Pipeline::Impl::FormGroups() {
 
 // `output`: the next group's queue; nullptr for the last group, which hands to the collector.
 void Pipeline::Impl::RunWorker(const StageGroup& group, size_t worker_index, Queue* output) {
+  const size_t group_index = static_cast<size_t>(&group - groups_.data());
   Batch batch;
   while (NextBatch(group, batch)) {
+    const size_t items = batch.size();
+    SteadyClock::duration busy{};
     for (size_t s = group.first; s < group.end && !batch.empty(); ++s) {
-      RunStage(*stages_[s], worker_index, batch);
+      busy += RunStage(*stages_[s], worker_index, batch);
     }
+    batch_sizer_->Report(group_index, items, busy);
     // Ordered mode needs every sequence number at the collector, empty batches too.
     if (batch.empty() && !options_.ordered) {
       spare_batches_->Give(std::move(batch));
@@ -325,7 +334,8 @@ void Pipeline::Impl::RunWorker(const StageGroup& group, size_t worker_index, Que
   if (output) output->ProducerDone();
 }
 
-void Pipeline::Impl::RunStage(StageSlot& slot, size_t worker_index, Batch& batch) {
+// Returns the time the stage took.
+SteadyClock::duration Pipeline::Impl::RunStage(StageSlot& slot, size_t worker_index, Batch& batch) {
   const detail::ErrorContext context{&slot.options.name, &source_name_};
   detail::Watchdog::Beat& beat = *slot.beats[worker_index];
   const auto begin = SteadyClock::now();
@@ -334,6 +344,7 @@ void Pipeline::Impl::RunStage(StageSlot& slot, size_t worker_index, Batch& batch
   beat.End();
   const auto busy = SteadyClock::now() - begin;
   slot.counters.busy_nanos.fetch_add(busy.count(), std::memory_order_relaxed);
+  return busy;
 }
 
 bool Pipeline::Impl::NextBatch(const StageGroup& group, Batch& batch) {
@@ -361,7 +372,7 @@ bool Pipeline::Impl::ReadBatch(Batch& batch) {
     if (in_flight_) in_flight_->wait();
     batch = spare_batches_->Take();
     try {
-      reading_.ended = reading_.source->Read(batch, batch_size_) == SourceStatus::kEnd;
+      reading_.ended = reading_.source->Read(batch, batch_sizer_->Next()) == SourceStatus::kEnd;
     } catch (...) {
       reading_.failure = std::current_exception();
       reading_.ended = true;  // what it added before throwing still goes through
@@ -405,6 +416,7 @@ void Pipeline::Impl::FlushPending() {
   Number(pending_);
   Enter(std::move(pending_));
   pending_ = spare_batches_->Take();
+  pending_limit_ = batch_sizer_->Next();
 }
 
 // Waits for every pipeline thread, or for a stall: then the stuck threads are detached

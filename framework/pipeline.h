@@ -42,9 +42,14 @@ struct QueueOptions {
   // per worker keep them fed, and batches that stay in cache are cheaper than a backlog
   // (BENCHMARKS.md: 1024 ran 12% slower with 15x the memory on the replay).
   int capacity = 16;
-  // Records per batch. Each batch costs a hand-off, and on a shared core often a thread
-  // switch (a few us); 1024 makes that under 5 ns a record (BENCHMARKS.md).
+  // Records per batch, at most. Each batch costs a hand-off, and on a shared core often a
+  // thread switch (a few us); 1024 makes that under 5 ns a record (BENCHMARKS.md).
   int batch = 1024;
+  // The work a batch aims at in the slowest stage: where records cost more than
+  // batch_time / batch each, batches are cut smaller, so that they spread evenly over the
+  // workers (100 us records in batches of 1024 are 100 ms each: a long tail). Measured
+  // as the pipeline runs; zero: every batch gets `batch` records.
+  std::chrono::microseconds batch_time{1000};
 };
 
 struct StageOptions {

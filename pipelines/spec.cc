@@ -59,17 +59,33 @@ std::optional<std::string> ReadNonEmptyString(const ConfigNode& node, std::strin
   return text;
 }
 
-// `queue: { capacity, batch }`; keys it leaves out keep `base`'s values.
+// `batch_time: 2ms`, or `off` for batches of `batch` records whatever their cost.
+std::optional<std::chrono::microseconds> ReadBatchTime(const ConfigNode& node,
+                                                       ConfigErrors& errors) {
+  if (node.is_scalar() && node.scalar() == "off") return std::chrono::microseconds(0);
+  ConfigErrors duration_errors;
+  if (std::optional<std::chrono::milliseconds> time = node.AsDuration(duration_errors)) {
+    return *time;
+  }
+  errors.Add(node.mark(),
+             "batch_time: expected a duration like 1ms or 50ms, or off, got " + node.Describe());
+  return std::nullopt;
+}
+
+// `queue: { capacity, batch, batch_time }`; keys it leaves out keep `base`'s values.
 std::optional<QueueOptions> ReadQueue(const ConfigNode& node, QueueOptions base,
                                       ConfigErrors& errors) {
   const size_t before = errors.size();
-  node.CheckKeys({"capacity", "batch"}, errors);
+  node.CheckKeys({"capacity", "batch", "batch_time"}, errors);
   if (!node.is_map()) return std::nullopt;
   if (const ConfigNode* n = node.Get("capacity")) {
     if (auto v = ReadBoundedInt(*n, "capacity", 1, kMaxQueueCapacity, errors)) base.capacity = *v;
   }
   if (const ConfigNode* n = node.Get("batch")) {
     if (auto v = ReadBoundedInt(*n, "batch", 1, kMaxQueueBatch, errors)) base.batch = *v;
+  }
+  if (const ConfigNode* n = node.Get("batch_time")) {
+    if (auto time = ReadBatchTime(*n, errors)) base.batch_time = *time;
   }
   if (errors.size() > before) return std::nullopt;
   return base;
@@ -303,11 +319,14 @@ void CheckStageOrder(const std::vector<StageSpec>& stages, ConfigErrors& errors)
     }
     // Batches keep the text their records point into, so they are sized once, on entry.
     const ConfigNode* queue = stage.node.Get("queue");
-    const ConfigNode* batch = queue ? queue->Get("batch") : nullptr;
-    if (batch && i > 0) {
-      errors.Add(batch->key_mark(),
-                 "queue.batch can only be set on the first stage (or for the whole pipeline): "
-                 "batches are sized where records enter and keep that size");
+    for (const char* key : {"batch", "batch_time"}) {
+      const ConfigNode* sizing = queue ? queue->Get(key) : nullptr;
+      if (sizing && i > 0) {
+        errors.Add(sizing->key_mark(), "queue." + std::string(key) +
+                                           " can only be set on the first stage (or for the "
+                                           "whole pipeline): batches are sized where records "
+                                           "enter and keep that size");
+      }
     }
     const bool terminal = stage.absorbs_records || IsTerminalStageType(stage.type);
     if (terminal && i + 1 < stages.size()) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <numeric>
 #include <set>
@@ -170,6 +171,58 @@ TEST(PipelineSourceTest, AFailingReadThrowsFromRunAfterWhatWasReadWentThrough) {
     std::sort(values.begin(), values.end());
     EXPECT_EQ(values, OneTo(1000));
   }
+}
+
+// Sleeps `per_item` on each record: a stage whose records are slow.
+class SlowStage : public Stage {
+ public:
+  explicit SlowStage(std::chrono::microseconds per_item) : per_item_(per_item) {}
+  std::unique_ptr<StageWorker> MakeWorker() override {
+    struct Worker : StageWorker {
+      std::chrono::microseconds per_item;
+      Verdict Process(Item&) override {
+        std::this_thread::sleep_for(per_item);
+        return Verdict::kPass;
+      }
+    };
+    auto worker = std::make_unique<Worker>();
+    worker->per_item = per_item_;
+    return worker;
+  }
+
+ private:
+  std::chrono::microseconds per_item_;
+};
+
+// The records in each batch that reached the writer.
+std::vector<uint64_t> BatchSizes(std::chrono::microseconds batch_time, uint64_t lines) {
+  Pipeline pipeline({.queue = {.capacity = 4, .batch = 64, .batch_time = batch_time}});
+  pipeline.Add({.name = "slow", .workers = 2},
+               std::make_unique<SlowStage>(std::chrono::microseconds(200)));
+  std::vector<uint64_t> sizes;
+  pipeline.EncodeResults([](const Record&, std::string& out) { out += '.'; },
+                         [&](std::string_view, uint64_t items) { sizes.push_back(items); });
+  CountingSource source(lines);
+  const RunReport report = pipeline.Run(source);
+  EXPECT_EQ(report.totals.ok, lines);
+  return sizes;
+}
+
+// Records of at least 200 us against a batch_time of 1 ms: once a worker has reported a
+// batch, batches hold at most 5 records, so that the work spreads over both workers. Each
+// worker's first batch is cut before any cost is known (BatchSizer::kFirstItems, 32).
+TEST(PipelineSourceTest, SlowRecordsAreCutIntoBatchesOfAboutTheBatchTime) {
+  const std::vector<uint64_t> sizes = BatchSizes(std::chrono::milliseconds(1), 200);
+  ASSERT_FALSE(sizes.empty());
+  EXPECT_LE(*std::max_element(sizes.begin(), sizes.end()), 32u);
+  EXPECT_LE(std::count_if(sizes.begin(), sizes.end(), [](uint64_t n) { return n > 5; }), 2);
+  EXPECT_GE(sizes.size(), (200u - 64u) / 5u);
+}
+
+TEST(PipelineSourceTest, BatchTimeZeroKeepsFullBatches) {
+  std::vector<uint64_t> sizes = BatchSizes(std::chrono::microseconds(0), 200);
+  std::sort(sizes.begin(), sizes.end());
+  EXPECT_EQ(sizes, (std::vector<uint64_t>{8, 64, 64, 64}));
 }
 
 }  // namespace

@@ -188,6 +188,18 @@ TEST(SpecTest, DefaultsForAMinimalConfig) {
   EXPECT_EQ(s.errors.max_error_ratio, 1.0);
 }
 
+TEST(SpecTest, BatchTimeIsADurationOrOff) {
+  Parsed p = Parse(
+      "source: { type: stdin }\nstages: [ { type: parse_json, queue: { batch_time: off } } ]\n"
+      "queue: { batch_time: 20ms }\n");
+  ASSERT_TRUE(p.spec) << ::testing::PrintToString(p.errors);
+  EXPECT_EQ(p.spec->queue.batch_time, std::chrono::milliseconds(20));
+  EXPECT_EQ(p.spec->stages.at(0).queue->batch_time, std::chrono::microseconds(0));
+  Parsed defaults = Parse("source: { type: stdin }\nstages: [ { type: parse_json } ]\n");
+  ASSERT_TRUE(defaults.spec);
+  EXPECT_EQ(defaults.spec->queue.batch_time, QueueOptions{}.batch_time);
+}
+
 TEST(SpecTest, OutputFormatNamedOverridesExtension) {
   Parsed p = Parse(
       "source: { type: stdin }\nstages: [ { type: parse_json } ]\n"
