@@ -13,17 +13,49 @@ Verdict Item::Fail(ErrorCode code, std::string message) {
 }
 
 Item& Batch::AddLine(std::string_view line, uint64_t line_number, uint64_t offset) {
-  text_.resize(LinesEnd());  // drops the padding of an earlier Seal, if any
-  if (text_.size() + line.size() > std::numeric_limits<uint32_t>::max()) {
-    throw std::length_error("batch text over 4 GiB");
-  }
+  DropPadding();
+  const size_t begin = text_.size();
   text_.insert(text_.end(), line.begin(), line.end());
-  line_ends_.push_back(static_cast<uint32_t>(text_.size()));
+  return AddSpan(begin, text_.size(), line_number, offset);
+}
+
+char* Batch::GrowText(size_t bytes) {
+  DropPadding();
+  const size_t begin = text_.size();
+  text_.resize(begin + bytes);
+  return text_.data() + begin;
+}
+
+void Batch::ShrinkText(size_t bytes) {
+  DropPadding();
+  if (bytes < LinesEnd() || bytes > text_.size()) {
+    throw std::out_of_range("Batch::ShrinkText past the text or into its lines");
+  }
+  text_.resize(bytes);
+}
+
+Item& Batch::AddTextLine(size_t begin, size_t length, uint64_t line_number, uint64_t offset) {
+  DropPadding();
+  if (begin < LinesEnd() || begin + length > text_.size()) {
+    throw std::out_of_range("Batch::AddTextLine outside the text or before its last line");
+  }
+  return AddSpan(begin, begin + length, line_number, offset);
+}
+
+Item& Batch::AddSpan(size_t begin, size_t end, uint64_t line_number, uint64_t offset) {
+  if (end > std::numeric_limits<uint32_t>::max()) throw std::length_error("batch text over 4 GiB");
+  lines_.push_back({static_cast<uint32_t>(begin), static_cast<uint32_t>(end)});
   line_items_.push_back(static_cast<uint32_t>(items.size()));
   Item& item = NewItem();
   item.line = line_number;
   item.offset = offset;
   return item;
+}
+
+void Batch::DropPadding() {
+  if (!sealed_) return;
+  text_.resize(text_.size() - kRawPadding);
+  sealed_ = false;
 }
 
 Item& Batch::NewItem() {
@@ -49,16 +81,18 @@ void Batch::Clear() {
   encoded.errors.clear();
   encoded.failure = nullptr;
   text_.clear();
-  line_ends_.clear();
+  lines_.clear();
   line_items_.clear();
+  sealed_ = false;
 }
 
 void Batch::Seal() {
-  text_.resize(LinesEnd() + kRawPadding, ' ');  // the same after a second Seal
-  uint32_t begin = 0;
+  text_.resize(LinesEnd());  // text after the last line is no line's: drop it
+  text_.resize(LinesEnd() + kRawPadding, ' ');
+  sealed_ = true;
   for (size_t k = 0; k < line_items_.size(); ++k) {
-    items[line_items_[k]].raw = std::string_view(text_.data() + begin, line_ends_[k] - begin);
-    begin = line_ends_[k];
+    const LineSpan line = lines_[k];
+    items[line_items_[k]].raw = std::string_view(text_.data() + line.begin, line.end - line.begin);
   }
 }
 

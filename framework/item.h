@@ -70,11 +70,23 @@ struct Batch {
 
   /// Appends an item holding a copy of `line`. Its raw view is set by Seal().
   Item& AddLine(std::string_view line, uint64_t line_number, uint64_t offset);
+  /// For a source that reads into the batch itself, so that its lines need no copy: makes
+  /// room for `bytes` more bytes at the end of the text and returns where they start
+  /// (valid until the text grows again). Unfilled room is given back with ShrinkText.
+  char* GrowText(size_t bytes);
+  /// Keeps the text's first `bytes` bytes (no fewer than its lines cover).
+  void ShrinkText(size_t bytes);
+  /// The text read through GrowText.
+  const char* text_data() const { return text_.data(); }
+  /// Appends an item whose line is the `length` bytes at `begin` in the text (read there
+  /// through GrowText): no copy. Lines are added in text order; text no line covers is
+  /// dropped by Seal.
+  Item& AddTextLine(size_t begin, size_t length, uint64_t line_number, uint64_t offset);
   /// Appends an item holding `record` (no raw text).
   Item& AddRecord(Record record);
-  /// Points every line item's raw view at this batch's text, and pads the text with
-  /// kRawPadding bytes. Call once all lines are in (the pipeline calls it as the batch
-  /// enters); items must not be reordered before.
+  /// Points every line item's raw view at this batch's text, drops the text after the last
+  /// line and pads it with kRawPadding bytes. Call once all lines are in (the pipeline calls it as
+  /// the batch enters); items must not be reordered before.
   void Seal();
   /// Empties the batch for reuse, keeping its memory (see detail/batch_pool.h).
   void Clear();
@@ -84,12 +96,28 @@ struct Batch {
   size_t text_bytes() const { return text_.size(); }
 
  private:
-  Item& NewItem();  // items.emplace_back(), prefetching the items to come
-  size_t LinesEnd() const { return line_ends_.empty() ? 0 : line_ends_.back(); }
+  // Leaves new bytes uninitialised: a source reads over them at once.
+  struct RawAllocator : std::allocator<char> {
+    template <class U>
+    struct rebind {
+      using other = RawAllocator;
+    };
+    void construct(char* p) const noexcept { ::new (static_cast<void*>(p)) char; }
+    void construct(char* p, char c) const noexcept { ::new (static_cast<void*>(p)) char(c); }
+  };
+  struct LineSpan {
+    uint32_t begin, end;  // in text_
+  };
 
-  std::vector<char> text_;            // the lines back to back, then padding; moves keep views
-  std::vector<uint32_t> line_ends_;   // end of each line item's text, for Seal()
-  std::vector<uint32_t> line_items_;  // index of each line item
+  Item& NewItem();  // items.emplace_back(), prefetching the items to come
+  Item& AddSpan(size_t begin, size_t end, uint64_t line_number, uint64_t offset);
+  size_t LinesEnd() const { return lines_.empty() ? 0 : lines_.back().end; }
+  void DropPadding();
+
+  std::vector<char, RawAllocator> text_;  // the lines, then padding once sealed; moves keep views
+  std::vector<LineSpan> lines_;           // each line item's text, for Seal()
+  std::vector<uint32_t> line_items_;      // index of each line item
+  bool sealed_ = false;                   // text_ ends in kRawPadding bytes of padding
 };
 
 }  // namespace sluice

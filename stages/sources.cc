@@ -11,6 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 namespace sluice {
 namespace {
@@ -18,11 +19,12 @@ namespace {
 // ---------------------------------------------------------------------------------------
 // FileSource
 
-// Bytes asked of each read(2): enough to amortise the syscall, about a batch's worth (1024
-// lines of 130 bytes), so that no single Read holds a pipeline's workers waiting for their
-// turn to read much longer than others do (1 MiB blocks: 0.29 s on the replay, 0.27 s).
-// The buffer also holds the unfinished line carried over from the previous block.
+// Bytes asked of each read(2) at most: enough to amortise the syscall, about a batch's worth
+// (1024 lines of 130 bytes), so that no single Read holds a pipeline's workers waiting for
+// their turn to read much longer than others do (1 MiB blocks: 0.29 s on the replay, 0.27 s).
 constexpr size_t kReadBlockBytes = size_t{128} << 10;
+// The least asked of read(2) when the batch needs only a few more lines.
+constexpr size_t kMinReadBytes = size_t{4} << 10;
 // A batch stops growing once it holds this much text, so that batches of long lines do
 // not pin (max_items x max_line_bytes) of memory per queue slot.
 constexpr size_t kMaxBatchTextBytes = size_t{8} << 20;
@@ -32,9 +34,12 @@ std::string TooLargeMessage(uint64_t length, size_t max_line_bytes) {
          std::to_string(max_line_bytes);
 }
 
-// Reads newline-separated lines with large read(2) calls into one reusable buffer; lines
-// are copied once, into the batch. A line over max_line_bytes is never held whole: the
-// reader keeps its first Error::kMaxExcerptBytes and skips the rest.
+// Reads newline-separated lines with large read(2) calls straight into the batch's text, so
+// that its lines are never copied (Batch::GrowText, AddTextLine). What a read brings past
+// the batch's last line (the start of the next line, or lines a full batch has no room for)
+// is carried into the next batch; reads are sized to the lines the batch still takes, so
+// that this stays small. A line over max_line_bytes is never held whole: the reader keeps
+// its first Error::kMaxExcerptBytes and skips the rest.
 class FileSource final : public Source {
  public:
   FileSource(int fd, bool owns_fd, std::string name, size_t max_line_bytes, uint64_t total_bytes)
@@ -56,22 +61,28 @@ class FileSource final : public Source {
   SourceStatus Read(Batch& batch, size_t max_items) override;
 
  private:
-  // Emits complete lines from the buffer into `batch`; returns when the batch is full or
-  // no complete line is left.
+  // Makes lines of the batch's text from scan_ on; returns when the batch is full or no
+  // complete line is left.
   void EmitLines(Batch& batch, size_t max_items);
   // Continues skipping an over-long line; true when its end was found (and it was emitted).
   bool SkipLongLine(Batch& batch);
-  void EmitLine(Batch& batch, std::string_view line, uint64_t offset);
-  void StartLongLine();
+  // The line at [scan_, scan_ + length) of the text.
+  void EmitLine(Batch& batch, size_t length);
+  void StartLongLine(Batch& batch);
   void FinishLongLine(Batch& batch);
   // Emits whatever follows the last newline at end of input.
   void EmitTail(Batch& batch);
-  // Moves the unfinished line to the buffer's front and reads more after it.
-  void FillBuffer();
+  // Reads more input after the batch's text (over it from scan_ on, while skipping).
+  void ReadMore(Batch& batch, size_t lines_wanted);
+  size_t ReadSize(Batch& batch, size_t lines_wanted) const;
+  // Moves the text after scan_ into carry_ (at the end of a Read), and back into the
+  // batch (at the start of the next).
+  void KeepCarry(Batch& batch);
+  void TakeCarry(Batch& batch);
   bool BatchFull(const Batch& batch, size_t max_items) const {
-    return batch.size() >= max_items || batch.text_bytes() >= kMaxBatchTextBytes;
+    return batch.size() >= max_items || scan_ >= kMaxBatchTextBytes;
   }
-  size_t pending() const { return end_ - begin_; }
+  size_t pending(const Batch& batch) const { return batch.text_bytes() - scan_; }
 
   const int fd_;
   const bool owns_fd_;
@@ -79,11 +90,11 @@ class FileSource final : public Source {
   const size_t max_line_bytes_;
   const uint64_t total_bytes_;
 
-  std::unique_ptr<char[]> buffer_;
-  size_t capacity_ = 0;
-  size_t begin_ = 0;           // first unconsumed byte
-  size_t end_ = 0;             // one past the last byte read
-  uint64_t begin_offset_ = 0;  // input offset of buffer_[begin_]
+  std::vector<char> carry_;   // read, not yet a line, between Reads
+  size_t scan_ = 0;           // in the batch being read: where the next line starts
+  uint64_t scan_offset_ = 0;  // input offset of that byte
+  uint64_t line_bytes_ = 0;   // bytes of the lines emitted so far, newlines included,
+  uint64_t lines_ = 0;        // and how many: what a line takes on average
   uint64_t bytes_read_ = 0;
   uint64_t next_line_ = 1;
   bool at_eof_ = false;
@@ -102,12 +113,13 @@ SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
   if (ended_) return SourceStatus::kEnd;
   batch.items.reserve(std::min<size_t>(max_items, 4096));
   const size_t first_item = batch.size();
+  TakeCarry(batch);
   while (true) {
-    // While a long line is skipped, the whole buffer may belong to it: then read on.
+    // While a long line is skipped, all that was read may belong to it: then read on.
     const bool still_in_long_line = in_long_line_ && !SkipLongLine(batch);
     if (!still_in_long_line) {
       EmitLines(batch, max_items);
-      if (BatchFull(batch, max_items)) return SourceStatus::kMore;
+      if (BatchFull(batch, max_items)) break;
     }
     if (at_eof_) {
       if (in_long_line_) {
@@ -120,53 +132,70 @@ SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
     }
     // A pipe that had no more to give at the last read: hand over what we have rather than
     // block, so that a live stream's lines are not held back until a batch fills.
-    if (last_read_short_ && batch.size() > first_item) return SourceStatus::kMore;
-    FillBuffer();
+    if (last_read_short_ && batch.size() > first_item) break;
+    ReadMore(batch, max_items - batch.size());
   }
+  KeepCarry(batch);
+  return SourceStatus::kMore;
+}
+
+void FileSource::TakeCarry(Batch& batch) {
+  scan_ = batch.text_bytes();
+  if (carry_.empty()) return;
+  std::memcpy(batch.GrowText(carry_.size()), carry_.data(), carry_.size());
+  carry_.clear();
+}
+
+void FileSource::KeepCarry(Batch& batch) {
+  carry_.assign(batch.text_data() + scan_, batch.text_data() + batch.text_bytes());
+  batch.ShrinkText(scan_);
 }
 
 void FileSource::EmitLines(Batch& batch, size_t max_items) {
-  while (!BatchFull(batch, max_items) && begin_ < end_) {
-    const char* start = buffer_.get() + begin_;
-    const auto* newline = static_cast<const char*>(std::memchr(start, '\n', pending()));
+  while (!BatchFull(batch, max_items) && scan_ < batch.text_bytes()) {
+    const char* start = batch.text_data() + scan_;
+    const auto* newline = static_cast<const char*>(std::memchr(start, '\n', pending(batch)));
     if (newline == nullptr) {
       // An unfinished line: if it already cannot fit (even allowing for a '\r' whose '\n'
       // has not arrived yet), stop buffering it.
-      if (pending() > max_line_bytes_ + 1) StartLongLine();
+      if (pending(batch) > max_line_bytes_ + 1) StartLongLine(batch);
       return;
     }
     const size_t length = static_cast<size_t>(newline - start);
-    EmitLine(batch, std::string_view(start, length), begin_offset_);
-    begin_ += length + 1;
-    begin_offset_ += length + 1;
+    EmitLine(batch, length);
+    scan_ += length + 1;
+    scan_offset_ += length + 1;
+    line_bytes_ += length + 1;
+    ++lines_;
   }
 }
 
-void FileSource::EmitLine(Batch& batch, std::string_view line, uint64_t offset) {
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+void FileSource::EmitLine(Batch& batch, size_t length) {
+  if (length > 0 && batch.text_data()[scan_ + length - 1] == '\r') --length;
   const uint64_t line_number = next_line_++;
-  if (line.size() <= max_line_bytes_) {
-    batch.AddLine(line, line_number, offset);
+  if (length <= max_line_bytes_) {
+    batch.AddTextLine(scan_, length, line_number, scan_offset_);
     return;
   }
-  batch.AddLine(line.substr(0, Error::kMaxExcerptBytes), line_number, offset)
-      .Fail(ErrorCode::kTooLarge, TooLargeMessage(line.size(), max_line_bytes_));
+  batch.AddTextLine(scan_, std::min(length, Error::kMaxExcerptBytes), line_number, scan_offset_)
+      .Fail(ErrorCode::kTooLarge, TooLargeMessage(length, max_line_bytes_));
 }
 
-void FileSource::StartLongLine() {
+void FileSource::StartLongLine(Batch& batch) {
   in_long_line_ = true;
-  long_excerpt_.assign(buffer_.get() + begin_, std::min(pending(), Error::kMaxExcerptBytes));
-  long_offset_ = begin_offset_;
-  long_length_ = pending();
-  long_ends_with_cr_ = buffer_[end_ - 1] == '\r';
-  begin_offset_ += pending();
-  begin_ = end_;
+  const char* start = batch.text_data() + scan_;
+  long_excerpt_.assign(start, std::min(pending(batch), Error::kMaxExcerptBytes));
+  long_offset_ = scan_offset_;
+  long_length_ = pending(batch);
+  long_ends_with_cr_ = start[pending(batch) - 1] == '\r';
+  scan_offset_ += pending(batch);
+  batch.ShrinkText(scan_);  // the rest is read over it
 }
 
 bool FileSource::SkipLongLine(Batch& batch) {
-  const char* start = buffer_.get() + begin_;
-  const auto* newline = static_cast<const char*>(std::memchr(start, '\n', pending()));
-  const size_t skipped = newline ? static_cast<size_t>(newline - start) : pending();
+  const char* start = batch.text_data() + scan_;
+  const auto* newline = static_cast<const char*>(std::memchr(start, '\n', pending(batch)));
+  const size_t skipped = newline ? static_cast<size_t>(newline - start) : pending(batch);
   if (skipped > 0) {
     // With a max_line_bytes under the excerpt size, the excerpt fills up across reads.
     const size_t excerpt_room = Error::kMaxExcerptBytes - long_excerpt_.size();
@@ -175,10 +204,16 @@ bool FileSource::SkipLongLine(Batch& batch) {
     long_ends_with_cr_ = start[skipped - 1] == '\r';
   }
   const size_t consumed = newline ? skipped + 1 : skipped;
-  begin_ += consumed;
-  begin_offset_ += consumed;
-  if (newline == nullptr) return false;
+  scan_offset_ += consumed;
+  if (newline == nullptr) {
+    batch.ShrinkText(scan_);
+    return false;
+  }
+  // The text after the line's end stays for the lines to come, after the excerpt.
+  carry_.assign(start + consumed, batch.text_data() + batch.text_bytes());
+  batch.ShrinkText(scan_);
   FinishLongLine(batch);
+  TakeCarry(batch);
   return true;
 }
 
@@ -190,42 +225,37 @@ void FileSource::FinishLongLine(Batch& batch) {
 }
 
 void FileSource::EmitTail(Batch& batch) {
-  if (begin_ == end_) return;  // the input ended with a newline (or was empty)
-  EmitLine(batch, std::string_view(buffer_.get() + begin_, pending()), begin_offset_);
-  begin_offset_ += pending();
-  begin_ = end_;
+  if (pending(batch) == 0) return;  // the input ended with a newline (or was empty)
+  const size_t length = pending(batch);
+  EmitLine(batch, length);
+  scan_ += length;
+  scan_offset_ += length;
 }
 
-void FileSource::FillBuffer() {
-  // The carried-over line is at most max_line_bytes + 1 bytes (longer ones are skipped),
-  // so this capacity always leaves a whole block free after compaction.
-  const size_t max_capacity = max_line_bytes_ + 2 + kReadBlockBytes;
-  const size_t needed = std::min(pending() + kReadBlockBytes, max_capacity);
-  if (capacity_ < needed) {
-    const size_t new_capacity = std::max(needed, std::min(capacity_ * 2, max_capacity));
-    auto bigger = std::make_unique_for_overwrite<char[]>(new_capacity);
-    if (pending() > 0) std::memcpy(bigger.get(), buffer_.get() + begin_, pending());
-    buffer_ = std::move(bigger);
-    capacity_ = new_capacity;
-  } else if (begin_ > 0) {
-    std::memmove(buffer_.get(), buffer_.get() + begin_, pending());
-  }
-  end_ = pending();
-  begin_ = 0;
-  const size_t want = capacity_ - end_;
+size_t FileSource::ReadSize(Batch& batch, size_t lines_wanted) const {
+  if (in_long_line_) return kReadBlockBytes;
+  // The lines still wanted at their average length, one more for the variation, and
+  // at least what the unfinished line holds (it grows geometrically while it is long).
+  const size_t average = lines_ == 0 ? 0 : static_cast<size_t>(line_bytes_ / lines_) + 1;
+  const size_t guess = average == 0 ? kReadBlockBytes : (lines_wanted + 1) * average;
+  return std::clamp(std::max(guess, pending(batch)), kMinReadBytes, kReadBlockBytes);
+}
+
+void FileSource::ReadMore(Batch& batch, size_t lines_wanted) {
+  const size_t want = ReadSize(batch, lines_wanted);
+  const size_t filled = batch.text_bytes();
+  char* into = batch.GrowText(want);
   while (true) {
-    const ssize_t got = ::read(fd_, buffer_.get() + end_, want);
-    if (got > 0) {
-      end_ += static_cast<size_t>(got);
+    const ssize_t got = ::read(fd_, into, want);
+    if (got >= 0) {
+      batch.ShrinkText(filled + static_cast<size_t>(got));
       bytes_read_ += static_cast<uint64_t>(got);
+      at_eof_ = got == 0;
       last_read_short_ = static_cast<size_t>(got) < want;
       return;
     }
-    if (got == 0) {
-      at_eof_ = true;
-      return;
-    }
     if (errno == EINTR) continue;
+    batch.ShrinkText(filled);
     throw std::runtime_error("reading " + name_ + ": " + std::strerror(errno));
   }
 }

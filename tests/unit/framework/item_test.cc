@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <stdexcept>
 #include <string>
 
 namespace sluice {
@@ -34,6 +36,42 @@ TEST(BatchTest, ItemsMadeAfterClearStartFresh) {
     batch.Clear();
     EXPECT_TRUE(batch.empty());
   }
+}
+
+// A source reads into the batch's own text (GrowText) and makes lines of it in place
+// (AddTextLine): the raw views point into that text, bytes between lines (line ends) stay
+// unread, and what follows the last line is dropped by Seal, which pads after that line.
+TEST(BatchTest, LinesReadIntoTheTextAreViewedInPlace) {
+  Batch batch;
+  const std::string input = "ab\r\ncd\nef";  // "ef" is unfinished: no line of this batch
+  std::memcpy(batch.GrowText(input.size() + 10), input.data(), input.size());
+  batch.ShrinkText(input.size());  // 10 bytes asked for, not filled
+  EXPECT_EQ(batch.text_bytes(), input.size());
+  batch.AddTextLine(0, 2, 1, 100);
+  batch.AddTextLine(4, 2, 2, 104);
+  EXPECT_THROW(batch.AddTextLine(3, 1, 3, 103), std::out_of_range);  // before the last line
+  EXPECT_THROW(batch.AddTextLine(8, 3, 3, 108), std::out_of_range);  // past the text
+  EXPECT_THROW(batch.ShrinkText(5), std::out_of_range);              // into a line
+  batch.Seal();
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch.items[0].raw, "ab");
+  EXPECT_EQ(batch.items[1].raw, "cd");
+  EXPECT_EQ(batch.items[1].line, 2u);
+  EXPECT_EQ(batch.items[1].offset, 104u);
+  EXPECT_EQ(batch.items[0].raw.data(), batch.text_data());  // no copy
+  EXPECT_EQ(batch.text_bytes(), 6 + Batch::kRawPadding);    // "ef" dropped, then the padding
+  EXPECT_EQ(batch.items[1].raw.data()[2], ' ');
+
+  // Growing a sealed batch gives its padding back first; the lines keep their text.
+  std::memcpy(batch.GrowText(3), "gh\n", 3);
+  batch.AddTextLine(6, 2, 3, 200);
+  batch.AddLine("copied", 4, 300);
+  batch.Seal();
+  ASSERT_EQ(batch.size(), 4u);
+  EXPECT_EQ(batch.items[0].raw, "ab");
+  EXPECT_EQ(batch.items[2].raw, "gh");
+  EXPECT_EQ(batch.items[3].raw, "copied");
+  EXPECT_EQ(batch.text_bytes(), 6 + 3 + 6 + Batch::kRawPadding);
 }
 
 // The members every item touches (error, raw, position) and the record's header share the
