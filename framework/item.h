@@ -92,8 +92,8 @@ struct Batch {
   void Clear();
   bool empty() const { return items.empty(); }
   size_t size() const { return items.size(); }
-  /// Bytes of raw text held.
-  size_t text_bytes() const { return text_.size(); }
+  /// Bytes of raw text held (without the padding).
+  size_t text_bytes() const { return text_.size() - (sealed_ ? kRawPadding : 0); }
 
  private:
   // Leaves new bytes uninitialised: a source reads over them at once.

@@ -74,7 +74,7 @@ class FileSource final : public Source {
   void EmitTail(Batch& batch);
   // Reads more input after the batch's text (over it from scan_ on, while skipping).
   void ReadMore(Batch& batch, size_t lines_wanted);
-  size_t ReadSize(Batch& batch, size_t lines_wanted) const;
+  size_t ReadSize(const Batch& batch, size_t lines_wanted) const;
   // Moves the text after scan_ into carry_ (at the end of a Read), and back into the
   // batch (at the start of the next).
   void KeepCarry(Batch& batch);
@@ -193,6 +193,7 @@ void FileSource::StartLongLine(Batch& batch) {
 }
 
 bool FileSource::SkipLongLine(Batch& batch) {
+  if (pending(batch) == 0) return false;  // nothing read into this batch yet
   const char* start = batch.text_data() + scan_;
   const auto* newline = static_cast<const char*>(std::memchr(start, '\n', pending(batch)));
   const size_t skipped = newline ? static_cast<size_t>(newline - start) : pending(batch);
@@ -232,7 +233,7 @@ void FileSource::EmitTail(Batch& batch) {
   scan_offset_ += length;
 }
 
-size_t FileSource::ReadSize(Batch& batch, size_t lines_wanted) const {
+size_t FileSource::ReadSize(const Batch& batch, size_t lines_wanted) const {
   if (in_long_line_) return kReadBlockBytes;
   // The lines still wanted at their average length, one more for the variation, and
   // at least what the unfinished line holds (it grows geometrically while it is long).

@@ -149,6 +149,24 @@ TEST_F(FileSourceTest, OffsetsLineNumbersAndSmallBatchesAcrossReadBlocks) {
   EXPECT_EQ(source->total_bytes(), content.size());
 }
 
+// Lines are read into the batch's own text; a Read adds to what the batch holds already,
+// sealed or not, and the partial line at the end of one Read starts the next.
+TEST_F(FileSourceTest, ReadsAddToASealedBatchAndCarryAPartialLineOn) {
+  auto source = Open("first\nsecond\nthird\nfourth");
+  Batch batch;
+  batch.AddLine("pushed", 1, 0);
+  batch.Seal();
+  EXPECT_EQ(source->Read(batch, 2), SourceStatus::kMore);
+  EXPECT_EQ(source->Read(batch, 4), SourceStatus::kMore);
+  EXPECT_EQ(source->Read(batch, 5), SourceStatus::kEnd);
+  const std::vector<Line> lines = Collect(batch);
+  EXPECT_THAT(Raws(lines), ElementsAre("pushed", "first", "second", "third", "fourth"));
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[4].line, 4u);
+  EXPECT_EQ(lines[4].offset, 19u);
+  EXPECT_EQ(batch.text_bytes(), std::string("pushedfirst\nsecond\nthird\nfourth").size());
+}
+
 TEST_F(FileSourceTest, AFiveMegabyteLineBecomesATooLargeItemWithoutBreakingLaterLines) {
   const std::string huge(5 << 20, 'x');
   const std::string content = "short\n" + huge + "\nafter\r\nlast";
