@@ -221,6 +221,8 @@ bool FileSource::SkipLongLine(Batch& batch) {
 void FileSource::FinishLongLine(Batch& batch) {
   in_long_line_ = false;
   const uint64_t length = long_length_ - (long_ends_with_cr_ ? 1 : 0);
+  // A line shorter than the excerpt limit is kept whole, without the '\r' before its end.
+  if (long_excerpt_.size() > length) long_excerpt_.resize(length);
   batch.AddLine(long_excerpt_, next_line_++, long_offset_)
       .Fail(ErrorCode::kTooLarge, TooLargeMessage(length, max_line_bytes_));
 }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -167,6 +168,71 @@ TEST_F(FileSourceTest, ReadsAddToASealedBatchAndCarryAPartialLineOn) {
   EXPECT_EQ(batch.text_bytes(), std::string("pushedfirst\nsecond\nthird\nfourth").size());
 }
 
+// What a FileSource must make of `content`: a line per '\n' (and one for text after the last),
+// a '\r' before the end dropped, lines over `max_line_bytes` failed with their first
+// Error::kMaxExcerptBytes bytes kept.
+std::vector<Line> ExpectedLines(const std::string& content, size_t max_line_bytes) {
+  std::vector<Line> lines;
+  size_t start = 0;
+  while (start < content.size()) {
+    size_t end = content.find('\n', start);
+    if (end == std::string::npos) end = content.size();
+    std::string body = content.substr(start, end - start);
+    if (!body.empty() && body.back() == '\r') body.pop_back();
+    Line& line = lines.emplace_back();
+    line.line = lines.size();
+    line.offset = start;
+    line.raw =
+        body.substr(0, body.size() <= max_line_bytes ? body.size() : Error::kMaxExcerptBytes);
+    if (body.size() > max_line_bytes) {
+      line.ok = false;
+      line.code = ErrorCode::kTooLarge;
+      line.message = "line is " + std::to_string(body.size()) + " bytes, over max_line_bytes " +
+                     std::to_string(max_line_bytes);
+    }
+    start = end + 1;
+  }
+  return lines;
+}
+
+// Random inputs against ExpectedLines: lines of every length up to a few read blocks, CRLF
+// and LF, empty lines, with and without a final newline, read in batches of 1 to 64 lines,
+// so that lines and long lines straddle reads and batches at every kind of place.
+TEST_F(FileSourceTest, RandomInputsSplitLikeTheReferenceAtAnyBatchSizeAndLimit) {
+  std::mt19937 rng(20261205);
+  for (int round = 0; round < 40; ++round) {
+    std::string content;
+    const size_t target_bytes = rng() % 600'000;
+    while (content.size() < target_bytes) {
+      const uint32_t kind = rng() % 100;
+      const size_t length = kind < 2    ? 150'000 + rng() % 200'000
+                            : kind < 10 ? rng() % 3000
+                                        : rng() % 200;
+      for (size_t i = 0; i < length; ++i) content += static_cast<char>('a' + rng() % 26);
+      content += rng() % 4 == 0 ? "\r\n" : "\n";
+    }
+    if (rng() % 2 == 0 && !content.empty()) content.pop_back();  // no final newline
+    const size_t max_line_bytes = 1 + rng() % 4000;
+    const size_t max_items = 1 + rng() % 64;
+    SCOPED_TRACE("round " + std::to_string(round) + ", " + std::to_string(content.size()) +
+                 " bytes, max_line_bytes " + std::to_string(max_line_bytes) + ", max_items " +
+                 std::to_string(max_items));
+    auto source = Open(content, max_line_bytes);
+    const std::vector<Line> lines = ReadAll(*source, max_items);
+    const std::vector<Line> expected = ExpectedLines(content, max_line_bytes);
+    ASSERT_EQ(lines.size(), expected.size());
+    for (size_t i = 0; i < lines.size(); ++i) {
+      SCOPED_TRACE("line " + std::to_string(i + 1));
+      ASSERT_EQ(lines[i].raw, expected[i].raw);
+      ASSERT_EQ(lines[i].line, expected[i].line);
+      ASSERT_EQ(lines[i].offset, expected[i].offset);
+      ASSERT_EQ(lines[i].ok, expected[i].ok);
+      ASSERT_EQ(lines[i].message, expected[i].message);
+    }
+    EXPECT_EQ(source->bytes_read(), content.size());
+  }
+}
+
 TEST_F(FileSourceTest, AFiveMegabyteLineBecomesATooLargeItemWithoutBreakingLaterLines) {
   const std::string huge(5 << 20, 'x');
   const std::string content = "short\n" + huge + "\nafter\r\nlast";
@@ -210,6 +276,24 @@ TEST_F(FileSourceTest, MaxLineBytesIsInclusiveAndExcludesTheLineEnd) {
   EXPECT_EQ(lines[2].raw, "0123456789");
   EXPECT_EQ(lines[3].raw, "abc");
   EXPECT_EQ(lines[3].offset, 35u);
+}
+
+// A too-long CRLF line that a read cuts in two is skipped across reads: its excerpt, whole
+// when the line is short, ends before the '\r' as it does for a line read in one piece.
+TEST_F(FileSourceTest, ATooLongCrlfLineCutByAReadKeepsItsExcerptWithoutTheCr) {
+  std::string content;
+  while (content.size() < (size_t{128} << 10) - 80) content += std::string(39, 'o') + "\n";
+  const size_t long_start = content.size();
+  content += std::string(100, 'L') + "\r\nlast\n";  // straddles the first 128 KiB read
+  auto source = Open(content, 50);
+  const std::vector<Line> lines = ReadAll(*source, 100000);
+  ASSERT_GE(lines.size(), 2u);
+  const Line& long_line = lines[lines.size() - 2];
+  EXPECT_EQ(long_line.offset, long_start);
+  EXPECT_FALSE(long_line.ok);
+  EXPECT_EQ(long_line.raw, std::string(100, 'L'));
+  EXPECT_EQ(long_line.message, "line is 100 bytes, over max_line_bytes 50");
+  EXPECT_EQ(lines.back().raw, "last");
 }
 
 TEST_F(FileSourceTest, ManyLongLinesInARowWithATinyLimit) {
