@@ -18,8 +18,9 @@ using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
 // The time bounds below guard against runaway loading (a path that goes quadratic), not
-// speed. So they count the loading thread's CPU time, which other work on the machine does
-// not inflate, and stretch in sanitizer builds, which run code several times slower.
+// speed. So they are loose, count the loading thread's CPU time, which other work on the
+// machine inflates less than wall time, and stretch in sanitizer builds, which run code
+// several times slower.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr double kBuildSlowdown = 10;
 #else
