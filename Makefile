@@ -23,7 +23,9 @@ test: build
 
 # Benchmarks against baselines measured in the same run (BENCHMARKS.md; ~10 min on 2 cores).
 # SLUICE_BENCH_SCALE=0.2 shrinks the inputs; BENCH_ARGS="--scenarios 1,2" picks scenarios.
+# jq and Miller are installed for the replay's orientation rows.
 bench: deps
+	@scripts/install-deps.sh jq miller
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DSLUICE_BUILD_BENCH=ON $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target sluice_bench
 	$(BUILD_DIR)/bench/sluice_bench $(BENCH_ARGS)
