@@ -91,6 +91,14 @@ bool SameGroupValue(const Value& stored, const Value& value) {
                (std::isnan(*d) && std::isnan(std::get<double>(stored)));
       }
       return false;
+    case ValueType::kString:
+      // SameBytes, not std::string's ==: group keys are short, and a memcmp call per
+      // record cost more than the rest of the comparison.
+      if (const std::string* s = std::get_if<std::string>(&value)) {
+        const std::string& key = std::get<std::string>(stored);
+        return s->size() == key.size() && SameBytes(s->data(), key.data(), key.size());
+      }
+      return false;
     default: break;
   }
   return stored == value;
