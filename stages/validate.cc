@@ -101,6 +101,15 @@ void ForEachRuleProblem(const FieldRule& rule, const ProblemFn& report) {
   }
 }
 
+// The common rule shapes, whose passing values PassesQuickly recognises with a few
+// comparisons; a value it does not pass (failing, or of a rarer shape) goes to Check.
+enum class Shape : uint8_t {
+  kTypeOnly,     // nothing beyond the type (and presence)
+  kIntBounds,    // type int, int bounds (either may be absent), no one_of
+  kStringOneOf,  // type string, one_of only
+  kOther,
+};
+
 // One rule, ready for per-record checks.
 struct CompiledRule {
   FieldId id = 0;
@@ -110,7 +119,31 @@ struct CompiledRule {
   bool allow_false = false;
   std::string one_of_text = {};  // "view, click, purchase", for messages
   std::optional<std::regex> regex = {};
+  Shape shape = Shape::kOther;
+  uint8_t fitting_types = 0;    // bit i: a Value holding alternative i fits the type
+  int64_t int_min = INT64_MIN;  // kIntBounds
+  int64_t int_max = INT64_MAX;
 };
+
+Shape ShapeOf(const FieldRule& rule) {
+  const bool bounds = rule.min || rule.max;
+  const bool int_bounds = (!rule.min || std::holds_alternative<int64_t>(*rule.min)) &&
+                          (!rule.max || std::holds_alternative<int64_t>(*rule.max));
+  const bool string_checks = rule.min_length || rule.max_length || rule.pattern;
+  switch (rule.type) {
+    case FieldType::kAny: return Shape::kTypeOnly;
+    case FieldType::kBool: return rule.one_of.empty() ? Shape::kTypeOnly : Shape::kOther;
+    case FieldType::kInt:
+    case FieldType::kNumber:
+      if (!rule.one_of.empty()) return Shape::kOther;
+      if (!bounds) return Shape::kTypeOnly;
+      return rule.type == FieldType::kInt && int_bounds ? Shape::kIntBounds : Shape::kOther;
+    case FieldType::kString:
+      if (string_checks) return Shape::kOther;
+      return rule.one_of.empty() ? Shape::kTypeOnly : Shape::kStringOneOf;
+  }
+  return Shape::kOther;
+}
 
 std::string OneOfText(const std::vector<Value>& values) {
   constexpr size_t kShown = 10;
@@ -133,6 +166,15 @@ CompiledRule Compile(const FieldRule& rule) {
   compiled.one_of_text = OneOfText(rule.one_of);
   if (rule.pattern)
     compiled.regex.emplace(*rule.pattern, std::regex::ECMAScript | std::regex::optimize);
+  compiled.shape = ShapeOf(rule);
+  const Value one_of_each[] = {std::monostate{}, false, int64_t{0}, 0.0, std::string()};
+  for (const Value& sample : one_of_each) {
+    if (FitsType(rule.type, sample)) compiled.fitting_types |= uint8_t{1} << sample.index();
+  }
+  if (compiled.shape == Shape::kIntBounds) {
+    if (rule.min) compiled.int_min = std::get<int64_t>(*rule.min);
+    if (rule.max) compiled.int_max = std::get<int64_t>(*rule.max);
+  }
   return compiled;
 }
 
@@ -199,6 +241,23 @@ bool InNumberSet(const std::vector<Value>& allowed, const Value& value) {
   return false;
 }
 
+// True when `value` (nullptr when absent) passes rule `c` for sure: Check would find
+// nothing. False sends it to Check.
+bool PassesQuickly(const CompiledRule& c, const Value* value) {
+  if (value == nullptr) return !c.rule.required;
+  if ((c.fitting_types >> value->index() & 1) == 0) return false;
+  switch (c.shape) {
+    case Shape::kTypeOnly: return true;
+    case Shape::kIntBounds: {
+      const int64_t x = *std::get_if<int64_t>(value);
+      return x >= c.int_min && x <= c.int_max;
+    }
+    case Shape::kStringOneOf: return c.strings.Contains(*std::get_if<std::string>(value));
+    case Shape::kOther: return false;
+  }
+  return false;
+}
+
 // The first failure of `value` (nullptr when absent) against rule `c`, or nullopt.
 std::optional<Failure> Check(const CompiledRule& c, const Value* value) {
   if (value == nullptr) {
@@ -245,7 +304,9 @@ class ValidateWorker final : public StageWorker {
 
   Verdict Process(Item& item) override {
     for (const CompiledRule& rule : compiled_->rules) {
-      std::optional<Failure> failure = Check(rule, item.record.Find(rule.id));
+      const Value* value = item.record.Find(rule.id);
+      if (PassesQuickly(rule, value)) continue;
+      std::optional<Failure> failure = Check(rule, value);
       if (!failure) continue;
       if (compiled_->on_invalid == OnInvalid::kDrop) return Verdict::kFilter;
       return item.Fail(failure->code, std::move(failure->message));

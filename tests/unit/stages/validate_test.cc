@@ -170,6 +170,27 @@ TEST(ValidateTest, BoundsCompareExactlyBeyondDoublePrecision) {
   EXPECT_EQ(Check(*stage, Rec({{"x", std::nan("")}})).message, "field 'x': NaN is below min 0.5");
 }
 
+// Int rules with int bounds take a shorter path than other bounds (validate.cc's Shape);
+// both must agree at the edges: either bound alone, int64's extremes, fractional bounds.
+TEST(ValidateTest, IntBoundsAtTheirEdges) {
+  ValidateOptions options;
+  options.rules.push_back({.field = "lo", .type = FieldType::kInt, .min = Value{INT64_MIN}});
+  options.rules.push_back({.field = "hi", .type = FieldType::kInt, .max = Value{INT64_MAX}});
+  options.rules.push_back({.field = "half", .type = FieldType::kInt, .min = Value{int64_t{10}}});
+  options.rules.push_back(
+      {.field = "frac", .type = FieldType::kInt, .min = Value{0.5}, .max = Value{2.5}});
+  ValidateStage stage(options);
+  EXPECT_EQ(Check(stage, Rec({{"lo", INT64_MIN}, {"hi", INT64_MAX}})).verdict, Verdict::kPass);
+  EXPECT_EQ(Check(stage, Rec({{"half", int64_t{10}}, {"frac", int64_t{1}}})).verdict,
+            Verdict::kPass);
+  EXPECT_EQ(Check(stage, Rec({{"half", int64_t{9}}})).message, "field 'half': 9 is below min 10");
+  EXPECT_EQ(Check(stage, Rec({{"half", INT64_MAX}})).verdict, Verdict::kPass);
+  EXPECT_EQ(Check(stage, Rec({{"frac", int64_t{0}}})).message, "field 'frac': 0 is below min 0.5");
+  EXPECT_EQ(Check(stage, Rec({{"frac", int64_t{3}}})).message, "field 'frac': 3 is above max 2.5");
+  EXPECT_EQ(Check(stage, Rec({{"half", 12.0}})).message,
+            "field 'half': expected int, got double 12");
+}
+
 TEST(ValidateTest, OneOfStrings) {
   auto stage = FromYaml(kStage);
   Outcome out = RunWith(*stage, "event", Value{std::string("hover")});
