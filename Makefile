@@ -21,8 +21,9 @@ run: build
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
-# Benchmarks against baselines measured in the same run (BENCHMARKS.md; ~10 min on 2 cores).
-# SLUICE_BENCH_SCALE=0.2 shrinks the inputs; BENCH_ARGS="--scenarios 1,2" picks scenarios.
+# Benchmarks against baselines measured in the same run (BENCHMARKS.md; about a minute on 2
+# cores once built). SLUICE_BENCH_SCALE=0.2 shrinks the inputs; BENCH_ARGS="--scenarios 1,2"
+# picks scenarios.
 # jq and Miller are installed for the replay's orientation rows.
 bench: deps
 	@scripts/install-deps.sh jq miller
