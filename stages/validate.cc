@@ -120,7 +120,9 @@ struct CompiledRule {
   std::string one_of_text = {};  // "view, click, purchase", for messages
   std::optional<std::regex> regex = {};
   Shape shape = Shape::kOther;
-  uint8_t fitting_types = 0;    // bit i: a Value holding alternative i fits the type
+  // FitsType as a mask, bit i for Value alternative i: calling FitsType per rule and
+  // record cost 43 instructions a line more on the replay (validate: 338 against 295).
+  uint8_t fitting_types = 0;
   int64_t int_min = INT64_MIN;  // kIntBounds
   int64_t int_max = INT64_MAX;
 };
