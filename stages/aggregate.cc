@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "framework/string_set.h"
+#include "stages/detail/short_string_index.h"
 #include "stages/detail/value_checks.h"
 #include "stages/event_time.h"
 
@@ -137,11 +138,27 @@ class GroupTable {
     return nullptr;
   }
 
+  /// The group of `key` when that is one short string (an event name, a status) held by
+  /// one of the first groups: found without hashing. Else nullptr, and Find decides.
+  Group* FindShort(std::span<const Value* const> key) {
+    if (key.size() != 1) return nullptr;
+    const auto* text = std::get_if<std::string>(key[0]);
+    if (text == nullptr) return nullptr;
+    const int32_t index = short_keys_.Find(*text);
+    return index < 0 ? nullptr : &groups_[static_cast<size_t>(index)];
+  }
+
   /// Adds a group that Find did not find. Invalidates pointers to groups.
   Group& Insert(uint64_t hash, std::vector<Value> key, GroupMetrics metrics) {
     if ((groups_.size() + 1) * 4 > slots_.size() * 3) Grow();
     groups_.push_back(Group{.hash = hash, .key = std::move(key), .metrics = std::move(metrics)});
     Place(hash, static_cast<uint32_t>(groups_.size()));
+    const std::vector<Value>& stored = groups_.back().key;
+    if (stored.size() == 1 && groups_.size() <= detail::ShortStringIndex::kMaxEntries) {
+      if (const auto* text = std::get_if<std::string>(&stored[0])) {
+        short_keys_.Add(*text, static_cast<int32_t>(groups_.size() - 1));  // if it fits
+      }
+    }
     return groups_.back();
   }
 
@@ -174,7 +191,8 @@ class GroupTable {
   }
 
   std::vector<Group> groups_;
-  std::vector<uint32_t> slots_;  // 0: empty; else 1 + index into groups_
+  std::vector<uint32_t> slots_;          // 0: empty; else 1 + index into groups_
+  detail::ShortStringIndex short_keys_;  // single short string keys -> index into groups_
 };
 
 int64_t WindowStart(int64_t ms, int64_t width) {
@@ -214,13 +232,16 @@ class AggregateWorker final : public StageWorker {
     if (std::optional<MetricInputError> bad = s.plan.Gather(item.record, inputs_)) {
       return item.Fail(bad->code, std::move(bad->message));
     }
-    const uint64_t hash = HashKey(key_);
-    Group* group = table_.Find(hash, key_);
+    Group* group = table_.FindShort(key_);
     if (group == nullptr) {
-      std::vector<Value> key;
-      key.reserve(key_.size());
-      for (const Value* value : key_) key.push_back(Canonical(*value));
-      group = &table_.Insert(hash, std::move(key), GroupMetrics(s.plan));
+      const uint64_t hash = HashKey(key_);
+      group = table_.Find(hash, key_);
+      if (group == nullptr) {
+        std::vector<Value> key;
+        key.reserve(key_.size());
+        for (const Value* value : key_) key.push_back(Canonical(*value));
+        group = &table_.Insert(hash, std::move(key), GroupMetrics(s.plan));
+      }
     }
     group->metrics.Add(s.plan, inputs_, scratch_);
     return Verdict::kAbsorb;

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "framework/string_set.h"
+#include "stages/detail/short_string_index.h"
 #include "stages/detail/value_checks.h"
 #include "stages/parse_regex.h"
 
@@ -104,9 +105,10 @@ void ForEachRuleProblem(const FieldRule& rule, const ProblemFn& report) {
 // The common rule shapes, whose passing values PassesQuickly recognises with a few
 // comparisons; a value it does not pass (failing, or of a rarer shape) goes to Check.
 enum class Shape : uint8_t {
-  kTypeOnly,     // nothing beyond the type (and presence)
-  kIntBounds,    // type int, int bounds (either may be absent), no one_of
-  kStringOneOf,  // type string, one_of only
+  kTypeOnly,          // nothing beyond the type (and presence)
+  kIntBounds,         // type int, int bounds (either may be absent), no one_of
+  kStringOneOf,       // type string, one_of only
+  kShortStringOneOf,  // kStringOneOf with a one_of that fits a ShortStringIndex
   kOther,
 };
 
@@ -114,8 +116,9 @@ enum class Shape : uint8_t {
 struct CompiledRule {
   FieldId id = 0;
   FieldRule rule;
-  StringSet strings = {};   // one_of of a string field
-  bool allow_true = false;  // one_of of a bool field
+  StringSet strings = {};                       // one_of of a string field
+  detail::ShortStringIndex short_strings = {};  // the same, for kShortStringOneOf
+  bool allow_true = false;                      // one_of of a bool field
   bool allow_false = false;
   std::string one_of_text = {};  // "view, click, purchase", for messages
   std::optional<std::regex> regex = {};
@@ -169,6 +172,14 @@ CompiledRule Compile(const FieldRule& rule) {
   if (rule.pattern)
     compiled.regex.emplace(*rule.pattern, std::regex::ECMAScript | std::regex::optimize);
   compiled.shape = ShapeOf(rule);
+  if (compiled.shape == Shape::kStringOneOf) {
+    bool fits = true;
+    for (const Value& allowed : rule.one_of) {
+      const auto* s = std::get_if<std::string>(&allowed);
+      fits = fits && s != nullptr && compiled.short_strings.Add(*s, 0);
+    }
+    if (fits) compiled.shape = Shape::kShortStringOneOf;
+  }
   const Value one_of_each[] = {std::monostate{}, false, int64_t{0}, 0.0, std::string()};
   for (const Value& sample : one_of_each) {
     if (FitsType(rule.type, sample)) compiled.fitting_types |= uint8_t{1} << sample.index();
@@ -255,6 +266,8 @@ bool PassesQuickly(const CompiledRule& c, const Value* value) {
       return x >= c.int_min && x <= c.int_max;
     }
     case Shape::kStringOneOf: return c.strings.Contains(*std::get_if<std::string>(value));
+    case Shape::kShortStringOneOf:
+      return c.short_strings.Contains(*std::get_if<std::string>(value));
     case Shape::kOther: return false;
   }
   return false;

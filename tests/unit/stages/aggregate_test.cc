@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -311,6 +312,29 @@ TEST(AggregateTest, GroupsCompareLikeCompareValuesAndComeOutSorted) {
   EXPECT_EQ(Get(rows[4], "n"), Value{int64_t{2}});
   EXPECT_EQ(Get(rows[4], "lo"), Value{int64_t{5}});
   EXPECT_EQ(Get(rows[4], "d"), Value{int64_t{1}});
+}
+
+TEST(AggregateTest, ManyShortAndLongStringGroups) {
+  // The first 16 groups of short strings are found by a small index, later and longer ones
+  // by the hash table: 40 short keys and 10 long ones, each seen i + 1 times, interleaved.
+  auto stage = FromYaml("group_by: [k]\nmetrics: { n: count }\n");
+  std::vector<std::string> keys;
+  for (int i = 0; i < 40; ++i) keys.push_back("k" + std::to_string(i));
+  for (int i = 0; i < 10; ++i) keys.push_back("a long key " + std::to_string(i));
+  std::vector<Record> records;
+  for (size_t round = 0; round < keys.size(); ++round) {
+    for (size_t i = round; i < keys.size(); ++i) {
+      records.push_back(Rec({{"k", Value{keys[keys.size() - 1 - i]}}}));
+    }
+  }
+  std::vector<Record> rows = AggregateOnOneWorker(*stage, records);
+  ASSERT_EQ(rows.size(), keys.size());
+  std::map<std::string, int64_t> counts;
+  for (const Record& row : rows)
+    counts[std::get<std::string>(Get(row, "k"))] = std::get<int64_t>(Get(row, "n"));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ(counts[keys[keys.size() - 1 - i]], static_cast<int64_t>(i + 1)) << keys[i];
+  }
 }
 
 TEST(AggregateTest, ZerosOfBothSignsAreOneZero) {

@@ -201,6 +201,28 @@ TEST(ValidateTest, OneOfStrings) {
   EXPECT_EQ(RunWith(*stage, "event", Value{std::string("Click")}).code, ErrorCode::kNotAllowed);
 }
 
+TEST(ValidateTest, OneOfStringsShortAndLongAgree) {
+  // Lists of short strings (8 bytes or fewer, 16 or fewer) are checked by a small index,
+  // longer ones by a hash set: both must give the same verdicts at the edges.
+  auto stage = FromYaml(
+      "rules:\n"
+      "  short: { type: string, one_of: ['', a, aa, abcdefgh] }\n"
+      "  long: { type: string, one_of: ['', a, aa, abcdefgh, abcdefghi] }\n");
+  for (const char* field : {"short", "long"}) {
+    for (const char* ok : {"", "a", "aa", "abcdefgh"}) {
+      EXPECT_EQ(RunWith(*stage, field, Value{std::string(ok)}).verdict, Verdict::kPass)
+          << field << " " << ok;
+    }
+    for (const char* bad : {"b", "aaa", "abcdefgx", "abcdefg", "Abcdefgh"}) {
+      EXPECT_EQ(RunWith(*stage, field, Value{std::string(bad)}).code, ErrorCode::kNotAllowed)
+          << field << " " << bad;
+    }
+    EXPECT_EQ(RunWith(*stage, field, Value{std::string(1, '\0')}).code, ErrorCode::kNotAllowed);
+  }
+  EXPECT_EQ(RunWith(*stage, "short", Value{std::string("abcdefghi")}).code, ErrorCode::kNotAllowed);
+  EXPECT_EQ(RunWith(*stage, "long", Value{std::string("abcdefghi")}).verdict, Verdict::kPass);
+}
+
 TEST(ValidateTest, OneOfNumbersCompareNumerically) {
   auto stage = FromYaml(
       "rules:\n  code: { type: number, one_of: [200, 204, 2.5] }\n"
