@@ -50,8 +50,7 @@ void Record::DestroyFields() {
   }
 }
 
-void Record::Reserve(size_t n) {
-  if (n <= (heap_ != nullptr ? heap_capacity_ : kInlineFields)) return;
+void Record::Grow(size_t n) {
   Field* fields = std::allocator<Field>().allocate(n);
   std::uninitialized_move_n(data(), size_, fields);
   std::destroy_n(data(), size_);

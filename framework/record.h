@@ -67,8 +67,11 @@ class Record {
     // Inline, as records move and die empty often.
     if (size_ != 0 || heap_ != nullptr) DestroyFields();
   }
-  /// Makes room for `n` fields (beyond kInlineFields they move to the heap once).
-  void Reserve(size_t n);
+  /// Makes room for `n` fields (beyond kInlineFields they move to the heap once). Inline:
+  /// parsers call it for every line, and it rarely has anything to do.
+  void Reserve(size_t n) {
+    if (n > (heap_ != nullptr ? heap_capacity_ : kInlineFields)) Grow(n);
+  }
 
   std::span<const Field> fields() const { return {data(), size_}; }
   size_t size() const { return size_; }
@@ -87,6 +90,7 @@ class Record {
   }
   Field* data() { return heap_ != nullptr ? heap_ : inline_fields(); }
   Value& AppendOnHeap(FieldId id);
+  void Grow(size_t n);  // to `n` slots on the heap
   // Moves `other`'s fields into this empty record and empties `other`.
   void TakeFields(Record& other) noexcept {
     if (other.size_ != 0 || other.heap_ != nullptr) MoveFieldsFrom(other);

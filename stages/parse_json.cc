@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -99,6 +100,10 @@ class KeyMemo {
   const std::optional<FieldId>* Match(size_t position, const char* raw, size_t readable) const {
     if (position >= keys_.size()) return nullptr;
     const Key& key = keys_[position];
+    if (key.quoted_mask != 0 && readable >= sizeof(uint64_t)) {  // one compare, quote included
+      return (string_set_detail::Load8(raw) & key.quoted_mask) == key.quoted_word ? &key.id
+                                                                                  : nullptr;
+    }
     const size_t n = key.name.size();
     if (!key.known || n >= readable || raw[n] != '"' || !SameBytes(raw, key.name.data(), n)) {
       return nullptr;
@@ -113,6 +118,14 @@ class KeyMemo {
     key.known = name.find_first_of("\"\\") == std::string_view::npos;
     key.name.assign(name);
     key.id = id;
+    key.quoted_word = key.quoted_mask = 0;
+    if (key.known && name.size() < sizeof(uint64_t)) {  // most keys: the name and its quote
+      const std::string quoted = key.name + '"';        // fit in one word
+      unsigned char mask[sizeof(uint64_t)] = {};
+      std::memset(mask, 0xff, quoted.size());
+      std::memcpy(&key.quoted_word, quoted.data(), quoted.size());
+      std::memcpy(&key.quoted_mask, mask, sizeof mask);
+    }
   }
 
  private:
@@ -121,6 +134,8 @@ class KeyMemo {
     bool known = false;
     std::string name;
     std::optional<FieldId> id;  // nullopt: not wanted
+    uint64_t quoted_word = 0;   // name + '"' as loaded from memory, when they fit in 8 bytes
+    uint64_t quoted_mask = 0;   // those bytes of a load; 0 when they do not fit
   };
   std::vector<Key> keys_;
 };

@@ -120,6 +120,30 @@ TEST(ParseJsonTest, KeysAreReadExactlyWhateverTheRecordBeforeHeld) {
   EXPECT_EQ(FieldOf(some.item(5), "user"), Str("fay"));
 }
 
+TEST(ParseJsonTest, KeysOfSevenAndEightBytesAfterEachOther) {
+  // A key of up to 7 bytes is compared with its closing quote as one 8-byte word; longer
+  // keys byte by byte. Each line's key differs from the one before in its last byte or
+  // its length.
+  const std::vector<std::string> lines = {
+      R"({"abcdefg":1})",  R"({"abcdefh":2})",  R"({"abcdefgh":3})", R"({"abcdefg":4})",
+      R"({"abcdefgi":5})", R"({"abcdefgh":6})", R"({"abcdef":7})",   R"({"abcdefg":8})",
+  };
+  ParseJsonStage full;
+  auto all = ParseLines(full, lines);
+  const std::vector<std::string> keys = {"abcdefg",  "abcdefh",  "abcdefgh", "abcdefg",
+                                         "abcdefgi", "abcdefgh", "abcdef",   "abcdefg"};
+  for (size_t i = 0; i < lines.size(); ++i) {
+    ASSERT_EQ(all.verdicts[i], Verdict::kPass) << i;
+    EXPECT_THAT(FieldNamesOf(all.item(i)), ElementsAre(keys[i])) << lines[i];
+  }
+  ParseJsonStage projected;
+  projected.Project(FieldNeeds::Only({"abcdefg"}));
+  auto some = ParseLines(projected, lines);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(some.item(i).record.size(), keys[i] == "abcdefg" ? 1u : 0u) << lines[i];
+  }
+}
+
 TEST(ParseJsonTest, EmptyObjectGivesEmptyRecord) {
   ParseJsonStage stage;
   auto out = ParseLines(stage, {"  {}  "});
