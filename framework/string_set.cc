@@ -17,7 +17,7 @@ void StringSet::Grow() {
   const size_t mask = slots_.size() - 1;
   for (const Slot& slot : old) {
     if (slot.length_plus_one == 0) continue;
-    size_t i = HashBytes(KeyAt(slot)) & mask;
+    size_t i = ProbeOf(KeyAt(slot)).hash & mask;
     while (slots_[i].length_plus_one != 0) i = (i + 1) & mask;
     slots_[i] = slot;
   }

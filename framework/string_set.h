@@ -1,6 +1,7 @@
 // StringSet: a set of byte strings kept in one arena, for per-record lookups on hot paths
-// (distinct counts, one_of lists). HashBytes and SameBytes are the inline hash and
-// equality it uses, shared with other per-record tables (group keys, parsers' key lookup).
+// (distinct counts, one_of lists). HashBytes, SameBytes and PackBytes are the inline hash,
+// equality and short-key packing it uses, shared with other per-record tables (group keys,
+// parsers' key lookup).
 //
 //   sluice::StringSet users;
 //   users.Insert("ada");        // true: new
@@ -74,30 +75,49 @@ inline bool SameBytes(const char* a, const char* b, size_t n) {
   return true;
 }
 
+/// The bytes of `s` (at most kPackedBytes) in one word, read without going past its end:
+/// two strings of one length pack to the same word only when their bytes are the same.
+/// Short keys compare as one word this way, without a byte loop or a memcmp call.
+constexpr size_t kPackedBytes = 8;
+inline uint64_t PackBytes(std::string_view s) {
+  using namespace string_set_detail;
+  const char* p = s.data();
+  const size_t n = s.size();
+  if (n >= 4)
+    return uint64_t{Load4(p)} | uint64_t{Load4(p + n - 4)} << (8 * (n - 4));  // overlapping
+  if (n == 0) return 0;
+  const auto byte = [p](size_t k) { return uint64_t{static_cast<unsigned char>(p[k])}; };
+  return byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16;  // every byte of n <= 3
+}
+
 /// Open addressing over 16-byte slots, at most 3/4 full; the strings lie back to back in
 /// one arena, so a key costs its bytes plus 21-43 (a node set costs a 64-byte node, and a
-/// heap block for keys over 15 bytes). Not thread-safe; no removal.
+/// heap block for keys over 15 bytes). A key of up to kPackedBytes is compared as its packed
+/// word, kept in its slot: a lookup of one reads no arena. Not thread-safe; no removal.
 class StringSet {
  public:
   /// Adds `key`; true when it was not there yet.
   bool Insert(std::string_view key) {
     if (key.size() >= UINT32_MAX) throw std::length_error("StringSet: key over 4 GiB");
-    const uint64_t hash = HashBytes(key);
-    size_t i = FindSlot(key, hash);
+    const Probe probe = ProbeOf(key);
+    size_t i = FindSlot(key, probe);
     if (i != kNotFound && slots_[i].length_plus_one != 0) return false;
     if ((size_ + 1) * 4 > slots_.size() * 3) {
       Grow();
-      i = FindSlot(key, hash);
+      i = FindSlot(key, probe);
     }
-    slots_[i] = Slot{.offset = arena_.size(),
+    if (arena_.size() + key.size() > UINT32_MAX) {
+      throw std::length_error("StringSet: keys over 4 GiB in all");
+    }
+    slots_[i] = Slot{.offset = static_cast<uint32_t>(arena_.size()),
                      .length_plus_one = static_cast<uint32_t>(key.size() + 1),
-                     .hash_high = static_cast<uint32_t>(hash >> 32)};
+                     .check = probe.check};
     arena_.insert(arena_.end(), key.begin(), key.end());
     ++size_;
     return true;
   }
   bool Contains(std::string_view key) const {
-    const size_t i = FindSlot(key, HashBytes(key));
+    const size_t i = FindSlot(key, ProbeOf(key));
     return i != kNotFound && slots_[i].length_plus_one != 0;
   }
   /// Adds every key of `other`.
@@ -107,23 +127,35 @@ class StringSet {
 
  private:
   struct Slot {
-    uint64_t offset = 0;           // of the key in arena_
+    uint32_t offset = 0;           // of the key in arena_
     uint32_t length_plus_one = 0;  // 0: an empty slot
-    uint32_t hash_high = 0;        // the hash's upper half: most mismatches end here
+    uint64_t check = 0;            // a short key's packed word, a longer one's hash
+  };
+  struct Probe {
+    uint64_t hash;   // where the search starts
+    uint64_t check;  // what a slot holding the key has in Slot::check
   };
   static constexpr size_t kNotFound = static_cast<size_t>(-1);
 
+  static Probe ProbeOf(std::string_view key) {
+    if (key.size() <= kPackedBytes) {
+      const uint64_t word = PackBytes(key);
+      return {string_set_detail::MultiplyFold(word ^ key.size(), 0x9e3779b97f4a7c15ULL), word};
+    }
+    const uint64_t hash = HashBytes(key);
+    return {hash, hash};
+  }
   // The slot holding `key`, or the empty slot where it would go; kNotFound when the table
   // has no slots yet.
-  size_t FindSlot(std::string_view key, uint64_t hash) const {
+  size_t FindSlot(std::string_view key, Probe probe) const {
     if (slots_.empty()) return kNotFound;
     const size_t mask = slots_.size() - 1;
-    const auto high = static_cast<uint32_t>(hash >> 32);
-    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    for (size_t i = probe.hash & mask;; i = (i + 1) & mask) {
       const Slot& slot = slots_[i];
       if (slot.length_plus_one == 0) return i;
-      if (slot.hash_high == high && slot.length_plus_one == key.size() + 1 &&
-          SameBytes(arena_.data() + slot.offset, key.data(), key.size())) {
+      if (slot.check == probe.check && slot.length_plus_one == key.size() + 1 &&
+          (key.size() <= kPackedBytes ||
+           SameBytes(arena_.data() + slot.offset, key.data(), key.size()))) {
         return i;
       }
     }

@@ -89,6 +89,25 @@ double SumAccumulator::Mean(uint64_t count) const {
 // ---- ExtremaAccumulator -----------------------------------------------------------------
 
 void ExtremaAccumulator::Add(const Value& value) {
+  // Most values meet extrema of their own type: compare them directly. (Zeros take the
+  // general path, which makes -0.0 and 0.0 one zero.)
+  if (const double* d = std::get_if<double>(&value); d != nullptr && *d != 0) {
+    const double* low = std::get_if<double>(&min_);
+    const double* high = std::get_if<double>(&max_);
+    if (low != nullptr && high != nullptr) {
+      if (*d < *low) min_ = *d;
+      if (*d > *high) max_ = *d;
+      return;
+    }
+  } else if (const int64_t* i = std::get_if<int64_t>(&value)) {
+    const int64_t* low = std::get_if<int64_t>(&min_);
+    const int64_t* high = std::get_if<int64_t>(&max_);
+    if (low != nullptr && high != nullptr) {
+      if (*i < *low) min_ = *i;
+      if (*i > *high) max_ = *i;
+      return;
+    }
+  }
   if (const double* d = std::get_if<double>(&value); d && *d == 0 && std::signbit(*d)) {
     Add(Value{0.0});  // one zero: -0.0 and 0.0 must not make the result order-dependent
     return;

@@ -10,8 +10,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string_view>
+
+#include "framework/string_set.h"
 
 namespace sluice::detail {
 
@@ -23,7 +24,7 @@ namespace sluice::detail {
 class ShortStringIndex {
  public:
   static constexpr size_t kMaxEntries = 16;
-  static constexpr size_t kMaxBytes = 8;
+  static constexpr size_t kMaxBytes = kPackedBytes;
 
   /// Maps `s` to `value` (>= 0). False, with nothing changed, when `s` is too long, the
   /// index is full, or no multiplier tried gives the entries a slot each. Adding a string
@@ -32,7 +33,7 @@ class ShortStringIndex {
     if (s.size() > kMaxBytes || value < 0) return false;
     if (Find(s) >= 0) return true;
     if (count_ == kMaxEntries) return false;
-    entries_[count_] = Slot{Pack(s), static_cast<uint32_t>(s.size() + 1), value};
+    entries_[count_] = Slot{PackBytes(s), static_cast<uint32_t>(s.size() + 1), value};
     for (uint64_t seed = 1; seed <= kTries; ++seed) {
       if (Place(count_ + 1, Multiplier(seed))) {
         ++count_;
@@ -46,7 +47,7 @@ class ShortStringIndex {
   /// The value of `s`, or -1.
   int32_t Find(std::string_view s) const {
     if (s.size() > kMaxBytes) return -1;
-    const uint64_t word = Pack(s);
+    const uint64_t word = PackBytes(s);
     const Slot& slot = slots_[SlotOf(word, s.size(), multiplier_)];
     const bool match = (slot.word == word) & (slot.length_plus_one == s.size() + 1);
     return match ? slot.value : -1;
@@ -64,21 +65,6 @@ class ShortStringIndex {
     int32_t value = -1;
   };
 
-  // The bytes of `s` (at most 8) in one word, read without going past its end. Two
-  // strings of one length get the same word only when their bytes are the same.
-  static uint64_t Pack(std::string_view s) {
-    const char* p = s.data();
-    const size_t n = s.size();
-    if (n >= 4) {  // two overlapping 4-byte reads: bytes [0, 4) and [n - 4, n)
-      uint32_t head = 0, tail = 0;
-      std::memcpy(&head, p, 4);
-      std::memcpy(&tail, p + n - 4, 4);
-      return uint64_t{head} | uint64_t{tail} << (8 * (n - 4));
-    }
-    if (n == 0) return 0;
-    const auto byte = [p](size_t k) { return uint64_t{static_cast<unsigned char>(p[k])}; };
-    return byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16;  // every byte of n <= 3
-  }
   static size_t SlotOf(uint64_t word, size_t length, uint64_t multiplier) {
     return static_cast<size_t>(((word ^ length) * multiplier) >> (64 - kSlotBits));
   }

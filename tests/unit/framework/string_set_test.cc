@@ -23,6 +23,25 @@ TEST(StringSetTest, InsertReportsNewKeysOnce) {
   EXPECT_EQ(set.size(), 2u);
 }
 
+TEST(StringSetTest, TellsApartShortKeysThatPackToTheSameWord) {
+  // "ab", "ab\0", "ab\0\0", ... pack to one word (PackBytes): only their lengths differ.
+  // Hundreds of them fill the table, so that their probes cross.
+  StringSet set;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 300; ++i) {
+    std::string key = std::to_string(i);
+    while (key.size() <= kPackedBytes) {
+      keys.push_back(key);
+      key.push_back('\0');
+    }
+  }
+  for (const std::string& key : keys) ASSERT_TRUE(set.Insert(key)) << key.size();
+  for (const std::string& key : keys) ASSERT_FALSE(set.Insert(key)) << key.size();
+  EXPECT_EQ(set.size(), keys.size());
+  EXPECT_FALSE(set.Contains(std::string(kPackedBytes + 1, '\0')));
+  EXPECT_FALSE(set.Contains(std::string("1") + std::string(kPackedBytes, '\0')));
+}
+
 TEST(StringSetTest, TellsApartKeysThatDifferInLengthOrInOneByteAnywhere) {
   StringSet set;
   const std::string base = "abcdefghijklmnopqrstuvwxyz0123456789";  // spans every hash path

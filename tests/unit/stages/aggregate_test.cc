@@ -337,6 +337,32 @@ TEST(AggregateTest, ManyShortAndLongStringGroups) {
   }
 }
 
+TEST(AggregateTest, ExtremaDoNotDependOnOrder) {
+  // Equal values of both types: the int wins; -0.0 and 0.0 are one zero (0.0).
+  const auto extrema = [](const std::vector<Value>& values) {
+    ExtremaAccumulator acc;
+    for (const Value& v : values) acc.Add(v);
+    return std::pair<Value, Value>(acc.min(), acc.max());
+  };
+  std::vector<Value> values = {Value{1.0},        Value{int64_t{1}},  Value{2.5},
+                               Value{-3.0},       Value{int64_t{-3}}, Value{-0.0},
+                               Value{int64_t{7}}, Value{7.0},         Value{int64_t{4}},
+                               Value{6.5},        Value{-2.75}};
+  std::vector<Value> zeros = {Value{-0.0}, Value{2.5}, Value{0.0}, Value{1.5}, Value{-0.0}};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 200; ++round) {
+    std::shuffle(values.begin(), values.end(), rng);
+    const auto [low, high] = extrema(values);
+    ASSERT_EQ(low, Value{int64_t{-3}}) << round;
+    ASSERT_EQ(high, Value{int64_t{7}}) << round;
+    std::shuffle(zeros.begin(), zeros.end(), rng);
+    const auto [zero, top] = extrema(zeros);
+    ASSERT_EQ(zero, Value{0.0}) << round;
+    ASSERT_FALSE(std::signbit(std::get<double>(zero))) << round;
+    ASSERT_EQ(top, Value{2.5}) << round;
+  }
+}
+
 TEST(AggregateTest, ZerosOfBothSignsAreOneZero) {
   auto stage = FromYaml("metrics: { lo: { min: v }, hi: { max: v }, s: { sum: v } }\n");
   for (bool negative_first : {true, false}) {
