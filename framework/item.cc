@@ -34,39 +34,16 @@ void Batch::ShrinkText(size_t bytes) {
   text_.resize(bytes);
 }
 
-Item& Batch::AddTextLine(size_t begin, size_t length, uint64_t line_number, uint64_t offset) {
-  DropPadding();
-  if (begin < LinesEnd() || begin + length > text_.size()) {
-    throw std::out_of_range("Batch::AddTextLine outside the text or before its last line");
-  }
-  return AddSpan(begin, begin + length, line_number, offset);
-}
-
-Item& Batch::AddSpan(size_t begin, size_t end, uint64_t line_number, uint64_t offset) {
-  if (end > std::numeric_limits<uint32_t>::max()) throw std::length_error("batch text over 4 GiB");
-  lines_.push_back({static_cast<uint32_t>(begin), static_cast<uint32_t>(end)});
-  line_items_.push_back(static_cast<uint32_t>(items.size()));
-  Item& item = NewItem();
-  item.line = line_number;
-  item.offset = offset;
-  return item;
-}
-
-void Batch::DropPadding() {
-  if (!sealed_) return;
+void Batch::Unseal() {
   text_.resize(text_.size() - kRawPadding);
   sealed_ = false;
 }
 
-Item& Batch::NewItem() {
-  // A recycled batch's items were last written on other cores, and an item's first line is
-  // all that making one writes: fetch the lines a few items ahead, for writing.
-  constexpr size_t kPrefetchAhead = 8;
-  if (items.size() + kPrefetchAhead < items.capacity()) {
-    __builtin_prefetch(items.data() + items.size() + kPrefetchAhead, /*rw=*/1);
-  }
-  return items.emplace_back();
+void Batch::ThrowOutsideText() {
+  throw std::out_of_range("Batch::AddTextLine outside the text or before its last line");
 }
+
+void Batch::ThrowTextTooLarge() { throw std::length_error("batch text over 4 GiB"); }
 
 Item& Batch::AddRecord(Record record) {
   Item& item = NewItem();

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -112,12 +113,46 @@ struct Batch {
   Item& NewItem();  // items.emplace_back(), prefetching the items to come
   Item& AddSpan(size_t begin, size_t end, uint64_t line_number, uint64_t offset);
   size_t LinesEnd() const { return lines_.empty() ? 0 : lines_.back().end; }
-  void DropPadding();
+  void DropPadding() {
+    if (sealed_) Unseal();
+  }
+  void Unseal();
+  [[noreturn]] static void ThrowOutsideText();
+  [[noreturn]] static void ThrowTextTooLarge();
 
   std::vector<char, RawAllocator> text_;  // the lines, then padding once sealed; moves keep views
   std::vector<LineSpan> lines_;           // each line item's text, for Seal()
   std::vector<uint32_t> line_items_;      // index of each line item
   bool sealed_ = false;                   // text_ ends in kRawPadding bytes of padding
 };
+
+// Inline: a source calls these for every line it reads.
+
+inline Item& Batch::AddTextLine(size_t begin, size_t length, uint64_t line_number,
+                                uint64_t offset) {
+  DropPadding();
+  if (begin < LinesEnd() || begin + length > text_.size()) ThrowOutsideText();
+  return AddSpan(begin, begin + length, line_number, offset);
+}
+
+inline Item& Batch::AddSpan(size_t begin, size_t end, uint64_t line_number, uint64_t offset) {
+  if (end > std::numeric_limits<uint32_t>::max()) ThrowTextTooLarge();
+  lines_.push_back({static_cast<uint32_t>(begin), static_cast<uint32_t>(end)});
+  line_items_.push_back(static_cast<uint32_t>(items.size()));
+  Item& item = NewItem();
+  item.line = line_number;
+  item.offset = offset;
+  return item;
+}
+
+inline Item& Batch::NewItem() {
+  // A recycled batch's items were last written on other cores, and an item's first line is
+  // all that making one writes: fetch the lines a few items ahead, for writing.
+  constexpr size_t kPrefetchAhead = 8;
+  if (items.size() + kPrefetchAhead < items.capacity()) {
+    __builtin_prefetch(items.data() + items.size() + kPrefetchAhead, /*rw=*/1);
+  }
+  return items.emplace_back();
+}
 
 }  // namespace sluice
