@@ -72,8 +72,9 @@ int ReplayBreakdownMain(const std::string& config, const std::string& input) {
   uint64_t lines = 0;
   int64_t source_nanos = 0;
   SourceStatus status = SourceStatus::kMore;
-  while (status == SourceStatus::kMore) {
-    Batch batch;
+  Batch batch;  // reused, as the pipeline recycles its batches: a new one per read faulted
+  while (status == SourceStatus::kMore) {  // in fresh pages, which the source was billed for
+    batch.Clear();
     int64_t begin = ThreadCpuNanos();
     status = (*source)->Read(batch, static_cast<size_t>(batch_size));
     batch.Seal();
