@@ -83,8 +83,9 @@ inline uint64_t PackBytes(std::string_view s) {
   using namespace string_set_detail;
   const char* p = s.data();
   const size_t n = s.size();
-  if (n >= 4)
-    return uint64_t{Load4(p)} | uint64_t{Load4(p + n - 4)} << (8 * (n - 4));  // overlapping
+  if (n >= 4) {  // bytes [0, 4) and [n - 4, n), overlapping where n < 8
+    return uint64_t{Load4(p)} | uint64_t{Load4(p + n - 4)} << (8 * (n - 4));
+  }
   if (n == 0) return 0;
   const auto byte = [p](size_t k) { return uint64_t{static_cast<unsigned char>(p[k])}; };
   return byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16;  // every byte of n <= 3
@@ -93,7 +94,8 @@ inline uint64_t PackBytes(std::string_view s) {
 /// Open addressing over 16-byte slots, at most 3/4 full; the strings lie back to back in
 /// one arena, so a key costs its bytes plus 21-43 (a node set costs a 64-byte node, and a
 /// heap block for keys over 15 bytes). A key of up to kPackedBytes is compared as its packed
-/// word, kept in its slot: a lookup of one reads no arena. Not thread-safe; no removal.
+/// word, kept in its slot: a lookup of one reads no arena. At most 4 GiB of keys in all
+/// (Insert throws std::length_error beyond). Not thread-safe; no removal.
 class StringSet {
  public:
   /// Adds `key`; true when it was not there yet.

@@ -3,8 +3,8 @@
 // keys use it in front of their general tables.
 //
 //   detail::ShortStringIndex events;
-//   events.Add("view", 0);  events.Add("click", 1);   // false: does not fit, use a general table
-//   events.Find("click");                              // 1;  events.Find("scroll") == -1
+//   if (!events.Add("view", 0) || !events.Add("click", 1)) ...  // does not fit: use a hash table
+//   events.Find("click");                                       // 1;  events.Find("scroll"): -1
 #pragma once
 
 #include <array>
