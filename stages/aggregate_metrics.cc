@@ -29,6 +29,17 @@ bool Replaces(const Value& candidate, const Value& current, int sign) {
   return std::holds_alternative<int64_t>(candidate) && std::holds_alternative<double>(current);
 }
 
+// Adds `x` to extrema `min` and `max` when both hold a T; false (nothing done) otherwise.
+template <class T>
+bool AddToSameType(T x, Value& min, Value& max) {
+  const T* low = std::get_if<T>(&min);
+  const T* high = std::get_if<T>(&max);
+  if (low == nullptr || high == nullptr) return false;
+  if (x < *low) min = x;
+  if (x > *high) max = x;
+  return true;
+}
+
 }  // namespace
 
 std::string_view MetricKindName(MetricKind kind) {
@@ -92,21 +103,9 @@ void ExtremaAccumulator::Add(const Value& value) {
   // Most values meet extrema of their own type: compare them directly. (Zeros take the
   // general path, which makes -0.0 and 0.0 one zero.)
   if (const double* d = std::get_if<double>(&value); d != nullptr && *d != 0) {
-    const double* low = std::get_if<double>(&min_);
-    const double* high = std::get_if<double>(&max_);
-    if (low != nullptr && high != nullptr) {
-      if (*d < *low) min_ = *d;
-      if (*d > *high) max_ = *d;
-      return;
-    }
+    if (AddToSameType(*d, min_, max_)) return;
   } else if (const int64_t* i = std::get_if<int64_t>(&value)) {
-    const int64_t* low = std::get_if<int64_t>(&min_);
-    const int64_t* high = std::get_if<int64_t>(&max_);
-    if (low != nullptr && high != nullptr) {
-      if (*i < *low) min_ = *i;
-      if (*i > *high) max_ = *i;
-      return;
-    }
+    if (AddToSameType(*i, min_, max_)) return;
   }
   if (const double* d = std::get_if<double>(&value); d && *d == 0 && std::signbit(*d)) {
     Add(Value{0.0});  // one zero: -0.0 and 0.0 must not make the result order-dependent
