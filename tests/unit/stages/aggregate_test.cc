@@ -330,10 +330,12 @@ TEST(AggregateTest, ManyShortAndLongStringGroups) {
   std::vector<Record> rows = AggregateOnOneWorker(*stage, records);
   ASSERT_EQ(rows.size(), keys.size());
   std::map<std::string, int64_t> counts;
-  for (const Record& row : rows)
+  for (const Record& row : rows) {
     counts[std::get<std::string>(Get(row, "k"))] = std::get<int64_t>(Get(row, "n"));
+  }
   for (size_t i = 0; i < keys.size(); ++i) {
-    EXPECT_EQ(counts[keys[keys.size() - 1 - i]], static_cast<int64_t>(i + 1)) << keys[i];
+    const std::string& key = keys[keys.size() - 1 - i];
+    EXPECT_EQ(counts[key], static_cast<int64_t>(i + 1)) << key;
   }
 }
 
