@@ -139,7 +139,7 @@ class GroupTable {
   }
 
   /// The group of `key` when that is one short string (an event name, a status) held by
-  /// one of the first groups: found without hashing. Else nullptr, and Find decides.
+  /// one of the first 16 such groups: found without hashing. Else nullptr, and Find decides.
   Group* FindShort(std::span<const Value* const> key) {
     if (key.size() != 1) return nullptr;
     const auto* text = std::get_if<std::string>(key[0]);
@@ -154,7 +154,7 @@ class GroupTable {
     groups_.push_back(Group{.hash = hash, .key = std::move(key), .metrics = std::move(metrics)});
     Place(hash, static_cast<uint32_t>(groups_.size()));
     const std::vector<Value>& stored = groups_.back().key;
-    if (stored.size() == 1 && groups_.size() <= detail::ShortStringIndex::kMaxEntries) {
+    if (stored.size() == 1) {
       if (const auto* text = std::get_if<std::string>(&stored[0])) {
         short_keys_.Add(*text, static_cast<int32_t>(groups_.size() - 1));  // if it fits
       }
