@@ -3,14 +3,17 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 
 #include "framework/string_set.h"
+#include "stages/detail/flat_json.h"
 #include "stages/line_checks.h"
 #include "stages/parse_config.h"
 #include "stages/text_values.h"
@@ -52,6 +55,27 @@ std::string Reason(error_code error, int max_depth) {
     case simdjson::UTF8_ERROR: return "invalid UTF-8";
     default: return simdjson::error_message(error);
   }
+}
+
+/// `number` as a double. simdjson 3.0 (Debian 12's) reads a decimal of 19 digits or more
+/// as 0 through get_number() (simdjson issue 2099, fixed in 3.1): those are read from
+/// `token`, the number's text, by from_chars, which rounds correctly as simdjson does.
+double DoubleOf(const ondemand::number& number, std::string_view token) {
+  if (number.get_number_type() != ondemand::number_type::floating_point_number) {
+    return number.as_double();
+  }
+  size_t digits = 0;
+  for (const char c : token) {
+    if (c == 'e' || c == 'E' || c == ' ' || c == '\t' || c == '\r' || c == '\n') break;
+    digits += c >= '0' && c <= '9';
+  }
+  constexpr size_t kMostDigitsReadRight = 18;
+  double value = 0;
+  if (digits > kMostDigitsReadRight &&
+      std::from_chars(token.data(), token.data() + token.size(), value).ec == std::errc()) {
+    return value;
+  }
+  return number.as_double();
 }
 
 /// The fields later stages read, found by key. Keys are bucketed by length, so that most
@@ -110,6 +134,8 @@ class KeyMemo {
     }
     return &key.id;
   }
+  /// The length of the key remembered at `position` (after a Match there).
+  size_t KeyLength(size_t position) const { return keys_[position].name.size(); }
   /// Remembers that the key at `position` was `name` (unescaped), meaning `id`.
   void Remember(size_t position, std::string_view name, std::optional<FieldId> id) {
     if (position >= kMaxPositions) return;  // a record with endless keys grows nothing
@@ -143,7 +169,10 @@ class KeyMemo {
 class JsonWorker : public StageWorker {
  public:
   JsonWorker(const ParseJsonOptions& options, const FieldNeeds& needed)
-      : max_depth_(options.max_depth), all_fields_(needed.all), wanted_(needed.fields) {}
+      : max_depth_(options.max_depth),
+        all_fields_(needed.all),
+        wanted_(needed.fields),
+        flat_reader_(options.flat_reader) {}
 
   Verdict Process(Item& item) override {
     std::string_view text;
@@ -160,6 +189,8 @@ class JsonWorker : public StageWorker {
 
  private:
   Verdict Parse(std::string_view text, Item& item);
+  bool ReadFlat(std::string_view text, Record& record);
+  bool TryFlat(std::string_view text, Record& record);
   error_code ParseFields(ondemand::object& object, Record& record, Verdict& verdict, Item& item);
   error_code ReadValue(ondemand::value value, int depth, Value& out);
   error_code ValidateValue(ondemand::value value, int depth);
@@ -181,6 +212,14 @@ class JsonWorker : public StageWorker {
   FieldIdCache ids_;             // all-fields mode: key -> FieldId
   FieldDeduper deduper_;         // duplicate keys
   size_t last_field_count_ = 8;  // records of a stream tend to have the same size
+
+  // The flat reader rests for kFlatRestLines lines after giving up on kFlatGiveUpsToRest
+  // lines in a row: a log whose lines nest or escape would otherwise pay for every try.
+  static constexpr int kFlatGiveUpsToRest = 8;
+  static constexpr int kFlatRestLines = 1024;
+  int flat_give_ups_ = 0;   // in a row
+  int flat_rest_left_ = 0;  // lines before the next try
+  const bool flat_reader_;  // ParseJsonOptions::flat_reader
 };
 
 void JsonWorker::ReserveCapacity(size_t line_bytes) {
@@ -213,6 +252,7 @@ Verdict JsonWorker::FailAt(Item& item, error_code error) {
 }
 
 Verdict JsonWorker::Parse(std::string_view text, Item& item) {
+  if (TryFlat(text, item.record)) return Verdict::kPass;
   ReserveCapacity(text.size());
   line_begin_ = text.data();
   line_end_ = text.data() + text.size();
@@ -252,6 +292,54 @@ Verdict JsonWorker::Parse(std::string_view text, Item& item) {
         "unexpected content after the JSON object at column " + std::to_string(column));
   }
   return Verdict::kPass;
+}
+
+bool JsonWorker::TryFlat(std::string_view text, Record& record) {
+  if (!flat_reader_) return false;
+  if (flat_rest_left_ > 0) {
+    --flat_rest_left_;
+    return false;
+  }
+  if (ReadFlat(text, record)) {
+    flat_give_ups_ = 0;
+    return true;
+  }
+  record.Clear();
+  if (++flat_give_ups_ == kFlatGiveUpsToRest) {
+    flat_give_ups_ = 0;
+    flat_rest_left_ = kFlatRestLines;
+  }
+  return false;
+}
+
+// ParseFields' twin for lines the flat reader takes: the same keys, memo and deduper.
+bool JsonWorker::ReadFlat(std::string_view text, Record& record) {
+  detail::FlatJsonReader json(text);
+  if (!json.Open()) return false;
+  deduper_.StartRecord();
+  record.Reserve(all_fields_ ? std::min<size_t>(last_field_count_, 64) : wanted_.size());
+  size_t position = 0;
+  using Step = detail::FlatJsonReader::Step;
+  for (Step step = json.NextKey(); step != Step::kEnd; step = json.NextKey()) {
+    if (step == Step::kGiveUp) return false;
+    std::optional<FieldId> id;
+    if (const std::optional<FieldId>* known = keys_.Match(position, json.at(), json.left())) {
+      id = *known;
+      json.SkipKey(keys_.KeyLength(position));
+    } else {
+      std::string_view key;
+      if (!json.ReadKey(key)) return false;
+      id = all_fields_ ? ids_.Intern(key, position) : wanted_.Find(key);
+      if (all_fields_ && !id) return false;  // FieldNames is full: simdjson's path says so
+      keys_.Remember(position, key, id);
+    }
+    ++position;
+    if (!json.Colon()) return false;
+    if (!(id ? json.ReadValue(deduper_.Slot(record, *id)) : json.SkipValue())) return false;
+  }
+  if (!json.Finish()) return false;
+  last_field_count_ = record.size();
+  return true;
 }
 
 error_code JsonWorker::ParseFields(ondemand::object& object, Record& record, Verdict& verdict,
@@ -295,12 +383,13 @@ error_code JsonWorker::ReadValue(ondemand::value value, int depth, Value& out) {
   switch (type) {
     case ondemand::json_type::number: {
       // One pass over the digits (get_number_type() then get_int64() read them twice).
+      const std::string_view token = value.raw_json_token();
       ondemand::number number;
       if (value.get_number().get(number) == simdjson::SUCCESS) {
         if (number.is_int64()) {
           out.emplace<int64_t>(number.get_int64());
         } else {  // a double, or an integer past int64 (the double nearest to it)
-          out.emplace<double>(number.as_double());
+          out.emplace<double>(DoubleOf(number, token));
         }
         return simdjson::SUCCESS;
       }

@@ -1,4 +1,6 @@
-// parse_json: one JSON object per line -> a Record, with simdjson's on-demand API.
+// parse_json: one JSON object per line -> a Record, with simdjson's on-demand API, or, for
+// the common line whose values are all scalars (no escapes, no nesting), with a one-pass
+// reader of its own (detail/flat_json.h) that gives the same records and errors.
 //
 // YAML:
 //   - name: parse
@@ -44,6 +46,11 @@ struct ParseJsonOptions {
   /// validated recursively, so this also bounds stack use; at most kMaxDepthLimit.
   int max_depth = 1024;
   static constexpr int kMaxDepthLimit = 4096;
+  /// Lines whose values are all scalars (strings without escapes, numbers, true, false,
+  /// null) are read by a one-pass reader of their own, which gives up on anything else and
+  /// leaves the line to simdjson; records and errors are the same either way. False sends
+  /// every line to simdjson (for comparing the two; not a YAML key).
+  bool flat_reader = true;
 };
 
 class ParseJsonStage : public Stage {

@@ -208,9 +208,9 @@ inline void CheckItem(const Item& item, Verdict verdict) {
   Violated("unknown verdict", item.raw);
 }
 
-/// Runs each '\n'-separated line of `text` (numbered from 1, as the file source does)
-/// through `worker`, in order, and checks every item.
-inline void RunLinesWith(StageWorker& worker, std::string_view text) {
+/// A sealed batch of `text`'s '\n'-separated lines, numbered from 1 as the file source
+/// does.
+inline Batch LinesBatch(std::string_view text) {
   Batch batch;
   uint64_t offset = 0;
   uint64_t line_number = 1;
@@ -222,6 +222,12 @@ inline void RunLinesWith(StageWorker& worker, std::string_view text) {
     text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
   }
   batch.Seal();
+  return batch;
+}
+
+/// Runs each line of `text` through `worker`, in order, and checks every item.
+inline void RunLinesWith(StageWorker& worker, std::string_view text) {
+  Batch batch = LinesBatch(text);
   for (Item& item : batch.items) CheckItem(item, worker.Process(item));
 }
 

@@ -54,6 +54,20 @@ TEST(ParseJsonTest, IntegersBeyondInt64BecomeDoubles) {
   EXPECT_EQ(FieldOf(out.item(0), "z"), Int(0));
 }
 
+// simdjson 3.0's get_number() reads these as 0 (simdjson issue 2099); escapes send the
+// lines to simdjson whether or not the flat reader is on.
+TEST(ParseJsonTest, DecimalsOfNineteenDigitsOrMoreAreReadRight) {
+  for (const bool flat_reader : {true, false}) {
+    ParseJsonStage stage({.flat_reader = flat_reader});
+    auto out = ParseLines(stage, {R"({"s":"\"","a":3.14159265358979323846,)"
+                                  R"("b":1000000000.000000001,"c":-0.1234567890123456789e2})"});
+    ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
+    EXPECT_EQ(FieldOf(out.item(0), "a"), Value(3.141592653589793));
+    EXPECT_EQ(FieldOf(out.item(0), "b"), Value(1000000000.0));
+    EXPECT_EQ(FieldOf(out.item(0), "c"), Value(-12.34567890123456789));
+  }
+}
+
 TEST(ParseJsonTest, KeepsNestedValuesAsRawJson) {
   ParseJsonStage stage;
   auto out = ParseLines(stage, {R"({"o": {"x": [1, {"y": null}]} , "a":[ ],"z":1})"});
