@@ -19,6 +19,7 @@
 #include "framework/field_names.h"
 #include "framework/record.h"
 #include "stages/aggregate_metrics.h"
+#include "stages/detail/simdjson_number.h"
 #include "stages/quantile_sketch.h"
 
 namespace sluice::bench {
@@ -75,13 +76,14 @@ error_code ReadSlot(od::value value, Slot& slot) {
   SIMDJSON_TRY(value.type().get(type));
   switch (type) {
     case od::json_type::number: {
+      const std::string_view token = value.raw_json_token();
       od::number number;
       if (value.get_number().get(number) == simdjson::SUCCESS) {
         if (number.is_int64()) {
           slot.i = number.get_int64();
           slot.kind = Kind::kInt;
         } else {
-          slot.d = number.as_double();
+          slot.d = detail::DoubleOf(number, token);  // as parse_json reads it
           slot.kind = Kind::kDouble;
         }
         return simdjson::SUCCESS;

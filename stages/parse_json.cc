@@ -3,17 +3,16 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 
 #include "framework/string_set.h"
 #include "stages/detail/flat_json.h"
+#include "stages/detail/simdjson_number.h"
 #include "stages/line_checks.h"
 #include "stages/parse_config.h"
 #include "stages/text_values.h"
@@ -33,6 +32,7 @@ constexpr size_t kShrinkAboveBytes = size_t{4} << 20;
 // Lines are parsed where they lie, in the batch's text: Batch::Seal leaves the padding
 // simdjson reads ahead into (its content does not affect the parse).
 static_assert(Batch::kRawPadding >= simdjson::SIMDJSON_PADDING);
+static_assert(Batch::kRawPadding >= detail::FlatJsonReader::kReadAhead);
 
 /// A reason for people, for the simdjson errors a line can cause.
 std::string Reason(error_code error, int max_depth) {
@@ -55,27 +55,6 @@ std::string Reason(error_code error, int max_depth) {
     case simdjson::UTF8_ERROR: return "invalid UTF-8";
     default: return simdjson::error_message(error);
   }
-}
-
-/// `number` as a double. simdjson 3.0 (Debian 12's) reads a decimal of 19 digits or more
-/// as 0 through get_number() (simdjson issue 2099, fixed in 3.1): those are read from
-/// `token`, the number's text, by from_chars, which rounds correctly as simdjson does.
-double DoubleOf(const ondemand::number& number, std::string_view token) {
-  if (number.get_number_type() != ondemand::number_type::floating_point_number) {
-    return number.as_double();
-  }
-  size_t digits = 0;
-  for (const char c : token) {
-    if (c == 'e' || c == 'E' || c == ' ' || c == '\t' || c == '\r' || c == '\n') break;
-    digits += c >= '0' && c <= '9';
-  }
-  constexpr size_t kMostDigitsReadRight = 18;
-  double value = 0;
-  if (digits > kMostDigitsReadRight &&
-      std::from_chars(token.data(), token.data() + token.size(), value).ec == std::errc()) {
-    return value;
-  }
-  return number.as_double();
 }
 
 /// The fields later stages read, found by key. Keys are bucketed by length, so that most
@@ -389,7 +368,7 @@ error_code JsonWorker::ReadValue(ondemand::value value, int depth, Value& out) {
         if (number.is_int64()) {
           out.emplace<int64_t>(number.get_int64());
         } else {  // a double, or an integer past int64 (the double nearest to it)
-          out.emplace<double>(DoubleOf(number, token));
+          out.emplace<double>(detail::DoubleOf(number, token));
         }
         return simdjson::SUCCESS;
       }

@@ -6,13 +6,15 @@
 // checks this. For lines of about 100 bytes, simdjson's setup and its indexing pass cost
 // more than this one pass.
 //
-//   detail::FlatJsonReader json(line);
-//   if (!json.Open()) ...                      // gave up: not an object, or not this shape
-//   while (json.NextKey() == detail::FlatJsonReader::Step::kKey) {
+//   detail::FlatJsonReader json(line);      // kReadAhead readable bytes after the line
+//   if (!json.Open()) ...                    // gave up: not an object
+//   using Step = detail::FlatJsonReader::Step;
+//   for (Step step = json.NextKey(); step != Step::kEnd; step = json.NextKey()) {
 //     std::string_view key;
-//     if (!json.ReadKey(key) || !json.Colon() || !json.ReadValue(value)) ...  // gave up
-//   }                                          // Step::kEnd: the '}'; kGiveUp: gave up
-//   if (!json.Finish()) ...                    // something after the object, or bad UTF-8
+//     if (step == Step::kGiveUp || !json.ReadKey(key) || !json.Colon()) ...  // gave up
+//     if (!json.ReadValue(value)) ...        // gave up (or SkipValue, for unwanted keys)
+//   }
+//   if (!json.Finish()) ...                  // something after the object, or bad UTF-8
 #pragma once
 
 #include <simdjson.h>
@@ -183,7 +185,7 @@ class FlatJsonReader {
     return true;
   }
   // JSON's number grammar, in one pass; the value into `out` unless it is null.
-  [[gnu::always_inline]] bool ReadNumber(Value* out) {
+  bool ReadNumber(Value* out) {
     const char* begin = at_;
     const char* p = at_;
     const bool negative = *p == '-';
