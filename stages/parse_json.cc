@@ -120,7 +120,12 @@ class KeyMemo {
     if (position >= kMaxPositions) return;  // a record with endless keys grows nothing
     if (position >= keys_.size()) keys_.resize(position + 1);
     Key& key = keys_[position];
-    key.known = name.find_first_of("\"\\") == std::string_view::npos;
+    // A key is known by its raw bytes only if they are its name: no escapes, and no
+    // control character (escaped in this line, since simdjson took it; raw in another,
+    // which must then be refused).
+    key.known = std::none_of(name.begin(), name.end(), [](char c) {
+      return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+    });
     key.name.assign(name);
     key.id = id;
     key.quoted_word = key.quoted_mask = 0;
@@ -274,7 +279,8 @@ Verdict JsonWorker::Parse(std::string_view text, Item& item) {
 }
 
 bool JsonWorker::TryFlat(std::string_view text, Record& record) {
-  if (!flat_reader_) return false;
+  // Big lines go to simdjson, whose size and memory errors they may meet.
+  if (!flat_reader_ || text.size() > kShrinkAboveBytes) return false;
   if (flat_rest_left_ > 0) {
     --flat_rest_left_;
     return false;
@@ -306,15 +312,16 @@ bool JsonWorker::ReadFlat(std::string_view text, Record& record) {
       id = *known;
       json.SkipKey(keys_.KeyLength(position));
     } else {
+      // A new name is left to simdjson's path to intern: this line may yet prove invalid.
       std::string_view key;
       if (!json.ReadKey(key)) return false;
-      id = all_fields_ ? ids_.Intern(key, position) : wanted_.Find(key);
-      if (all_fields_ && !id) return false;  // FieldNames is full: simdjson's path says so
+      id = all_fields_ ? FieldNames::Find(key) : wanted_.Find(key);
+      if (all_fields_ && !id) return false;
       keys_.Remember(position, key, id);
     }
     ++position;
     if (!json.Colon()) return false;
-    if (!(id ? json.ReadValue(deduper_.Slot(record, *id)) : json.SkipValue())) return false;
+    if (!json.ReadValue(id ? &deduper_.Slot(record, *id) : nullptr)) return false;
   }
   if (!json.Finish()) return false;
   last_field_count_ = record.size();

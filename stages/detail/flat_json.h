@@ -12,7 +12,7 @@
 //   for (Step step = json.NextKey(); step != Step::kEnd; step = json.NextKey()) {
 //     std::string_view key;
 //     if (step == Step::kGiveUp || !json.ReadKey(key) || !json.Colon()) ...  // gave up
-//     if (!json.ReadValue(value)) ...        // gave up (or SkipValue, for unwanted keys)
+//     if (!json.ReadValue(&value)) ...       // gave up (nullptr: skip an unwanted value)
 //   }
 //   if (!json.Finish()) ...                  // something after the object, or bad UTF-8
 #pragma once
@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cfloat>
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
@@ -35,6 +36,8 @@ namespace sluice::detail {
 
 // Words are loaded little-endian: a line's first byte is a word's lowest.
 static_assert(std::endian::native == std::endian::little);
+// The fast path's one multiply or divide rounds once, in double (SSE2, not x87).
+static_assert(FLT_EVAL_METHOD == 0);
 
 class FlatJsonReader {
  public:
@@ -76,15 +79,16 @@ class FlatJsonReader {
     const bool saw_before = std::exchange(saw_non_ascii_, false);
     if (!ReadString(key)) return false;
     if (saw_non_ascii_ && !simdjson::validate_utf8(key.data(), key.size())) return false;
-    saw_non_ascii_ |= saw_before;
+    saw_non_ascii_ = saw_before;  // the key is valid: Finish need not check it again
     return true;
   }
   /// Reads the ':' after a key.
   bool Colon() { return TakeAfterBlanks(':'); }
-  /// Reads a scalar value into `out`; false (gave up) on an object, an array, a string
-  /// with escapes, an integer of more than 18 digits, an exponent of more than 3 digits or
-  /// a number out of double's range.
-  bool ReadValue(Value& out) {
+  /// Reads a scalar value into `out`, or past it when `out` is null (checked alike);
+  /// false (gave up) on an object, an array, a string with escapes, an integer of more
+  /// than 18 digits, an exponent of more than 3 digits, a number of more than
+  /// kMaxNumberBytes or one out of double's range.
+  bool ReadValue(Value* out) {
     if (Byte(at_) <= ' ') SkipBlanks();
     if (at_ == end_) return false;
     switch (*at_) {
@@ -92,29 +96,13 @@ class FlatJsonReader {
         ++at_;
         std::string_view text;
         if (!ReadString(text)) return false;
-        SetString(out, text);
+        if (out != nullptr) SetString(*out, text);
         return true;
       }
       case 't': return ReadLiteral("true", out, true);
       case 'f': return ReadLiteral("false", out, false);
       case 'n': return ReadLiteral("null", out, std::monostate{});
-      default: return ReadNumber(&out);
-    }
-  }
-  /// Reads past a scalar value, checked as ReadValue checks it.
-  bool SkipValue() {
-    if (Byte(at_) <= ' ') SkipBlanks();
-    if (at_ == end_) return false;
-    switch (*at_) {
-      case '"': {
-        ++at_;
-        std::string_view ignored;
-        return ReadString(ignored);
-      }
-      case 't': return ReadLiteral("true");
-      case 'f': return ReadLiteral("false");
-      case 'n': return ReadLiteral("null");
-      default: return ReadNumber(nullptr);
+      default: return ReadNumber(out);
     }
   }
   /// After kEnd: true when only blanks follow and the line is valid UTF-8.
@@ -173,15 +161,11 @@ class FlatJsonReader {
     return zero_bytes(word ^ (kOnes * '"')) | zero_bytes(word ^ (kOnes * '\\')) |
            ((word - kOnes * 0x20) & ~word & kHighs) | (word & kHighs);
   }
-  bool ReadLiteral(std::string_view word) {
-    if (left() < word.size() || std::string_view(at_, word.size()) != word) return false;
-    at_ += word.size();
-    return true;  // NextKey checks that a ',' or '}' follows
-  }
   template <class T>
-  bool ReadLiteral(std::string_view word, Value& out, T value) {
-    if (!ReadLiteral(word)) return false;
-    out.emplace<T>(value);
+  bool ReadLiteral(std::string_view word, Value* out, T value) {
+    if (left() < word.size() || std::string_view(at_, word.size()) != word) return false;
+    at_ += word.size();  // NextKey checks that a ',' or '}' follows
+    if (out != nullptr) out->emplace<T>(value);
     return true;
   }
   // JSON's number grammar, in one pass; the value into `out` unless it is null.
@@ -258,10 +242,11 @@ class FlatJsonReader {
     word = ((word & 0x00FF00FF00FF00FFULL) * 6553601) >> 16;  // fours
     return static_cast<uint32_t>(((word & 0x0000FFFF0000FFFFULL) * 42949672960001ULL) >> 32);
   }
-  // Long integers are left to simdjson (those near int64's end become doubles there);
-  // other numbers are read by from_chars, which rounds correctly too.
+  // Long integers are left to simdjson (those past int64 become doubles there), as are
+  // numbers of more than kMaxNumberBytes (simdjson rounds on its first 768 digits); other
+  // numbers are read by from_chars, which rounds correctly too.
   bool ReadNumberSlowly(const char* begin, bool integer, Value* out) const {
-    if (integer) return false;
+    if (integer || static_cast<size_t>(at_ - begin) > kMaxNumberBytes) return false;
     double value = 0;
     const std::from_chars_result read = std::from_chars(begin, at_, value);
     if (read.ec != std::errc() || read.ptr != at_) return false;  // out of double's range
@@ -271,6 +256,7 @@ class FlatJsonReader {
 
   // Every integer of up to 18 digits fits int64 (10^18 < 2^63).
   static constexpr size_t kMaxExactDigits = 18;
+  static constexpr size_t kMaxNumberBytes = 100;
   static constexpr uint64_t kPowersOfTenInt[] = {1,      10,      100,      1000,     10000,
                                                  100000, 1000000, 10000000, 100000000};
   static constexpr double kPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,

@@ -18,9 +18,9 @@
 
 namespace sluice::detail {
 
-/// `number` as a double. simdjson 3.0 (Debian 12's) reads a decimal of 19 digits or more
-/// as 0 through get_number() (simdjson issue 2099, fixed in 3.1): such a 0 is read again
-/// from `token`, the number's text, by from_chars, which rounds correctly as simdjson does.
+/// `number` as a double. simdjson 3.0 (Debian 12's) reads some decimals of 19 digits or
+/// more as 0 through get_number() (simdjson issue 2099, fixed in 3.1): such a 0 is read
+/// again from `token`, the number's text, by from_chars, which rounds correctly.
 inline double DoubleOf(const simdjson::ondemand::number& number, std::string_view token) {
   constexpr size_t kMostDigitsReadRight = 18;
   const double value = number.as_double();
