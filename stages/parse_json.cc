@@ -159,20 +159,26 @@ class JsonWorker : public StageWorker {
         flat_reader_(options.flat_reader) {}
 
   Verdict Process(Item& item) override {
+    // A line the flat reader takes would pass the line checks (it is not blank, holds no
+    // NUL byte, and its UTF-8 is checked): they are left for the lines it gives up on.
+    if (HasRawText(item)) {
+      item.record.Clear();
+      if (TryFlat(item.raw, item.record)) return Verdict::kPass;
+    }
     std::string_view text;
     // simdjson validates UTF-8 as it parses.
     if (std::optional<Verdict> done = VerdictBeforeParsing(item, text, Utf8Check::kLeaveToParser)) {
       return *done;
     }
     item.record.Clear();
-    const Verdict verdict = Parse(text, item);
+    const Verdict verdict = ParseWithSimdjson(text, item);
     if (verdict == Verdict::kError) item.record.Clear();  // no half-parsed records
     if (text.size() > kShrinkAboveBytes) ReleaseBigBuffers();
     return verdict;
   }
 
  private:
-  Verdict Parse(std::string_view text, Item& item);
+  Verdict ParseWithSimdjson(std::string_view text, Item& item);
   bool ReadFlat(std::string_view text, Record& record);
   bool TryFlat(std::string_view text, Record& record);
   error_code ParseFields(ondemand::object& object, Record& record, Verdict& verdict, Item& item);
@@ -235,8 +241,7 @@ Verdict JsonWorker::FailAt(Item& item, error_code error) {
   return item.Fail(ErrorCode::kInvalidInput, std::move(message));
 }
 
-Verdict JsonWorker::Parse(std::string_view text, Item& item) {
-  if (TryFlat(text, item.record)) return Verdict::kPass;
+Verdict JsonWorker::ParseWithSimdjson(std::string_view text, Item& item) {
   ReserveCapacity(text.size());
   line_begin_ = text.data();
   line_end_ = text.data() + text.size();
