@@ -320,7 +320,7 @@ bool JsonWorker::ReadFlat(std::string_view text, Record& record) {
       // A new name is left to simdjson's path to intern: this line may yet prove invalid.
       std::string_view key;
       if (!json.ReadKey(key)) return false;
-      id = all_fields_ ? FieldNames::Find(key) : wanted_.Find(key);
+      id = all_fields_ ? ids_.Find(key, position) : wanted_.Find(key);
       if (all_fields_ && !id) return false;
       keys_.Remember(position, key, id);
     }

@@ -77,7 +77,7 @@ Value InferValue(std::string_view text, ValueTyping typing) {
   return std::string(text);
 }
 
-std::optional<FieldId> FieldIdCache::Intern(std::string_view name, size_t position) {
+std::optional<FieldId> FieldIdCache::Lookup(std::string_view name, size_t position, bool intern) {
   if (position < by_position_.size() && by_position_[position].first == name) {
     return by_position_[position].second;
   }
@@ -85,7 +85,7 @@ std::optional<FieldId> FieldIdCache::Intern(std::string_view name, size_t positi
   if (auto it = by_name_.find(name); it != by_name_.end()) {
     id = it->second;
   } else {
-    id = FieldNames::TryIntern(name);
+    id = intern ? FieldNames::TryIntern(name) : FieldNames::Find(name);
     if (!id) return std::nullopt;
     if (by_name_.size() < kMaxNames) by_name_.emplace(std::string(name), *id);
   }

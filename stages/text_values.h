@@ -52,9 +52,17 @@ class FieldIdCache {
 
   /// The id of `name` (interning it when new); nullopt when FieldNames is full.
   /// `position` is the field's index in its record, for the positional fast path.
-  std::optional<FieldId> Intern(std::string_view name, size_t position);
+  std::optional<FieldId> Intern(std::string_view name, size_t position) {
+    return Lookup(name, position, /*intern=*/true);
+  }
+  /// The id of `name` if FieldNames has it, else nullopt (interning nothing).
+  std::optional<FieldId> Find(std::string_view name, size_t position) {
+    return Lookup(name, position, /*intern=*/false);
+  }
 
  private:
+  std::optional<FieldId> Lookup(std::string_view name, size_t position, bool intern);
+
   struct NameHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

@@ -182,6 +182,16 @@ TEST(FieldIdCacheTest, ReturnsInternedIdsByPositionAndByName) {
   EXPECT_EQ(FieldNames::Name(*fresh), "cache_fresh_name");
 }
 
+TEST(FieldIdCacheTest, FindInternsNothing) {
+  FieldIdCache cache;
+  const FieldId known = FieldNames::Intern("cache_known");
+  EXPECT_EQ(cache.Find("cache_known", 0), known);
+  EXPECT_EQ(cache.Find("cache_known", 0), known);  // positional hit
+  EXPECT_FALSE(cache.Find("cache_never_interned", 1).has_value());
+  EXPECT_FALSE(FieldNames::Find("cache_never_interned").has_value());
+  EXPECT_FALSE(cache.Find("cache_never_interned", 1).has_value());  // nor remembered
+}
+
 TEST(FieldDeduperTest, LastValueWinsAtFirstPosition) {
   FieldDeduper deduper;
   const FieldId a = FieldNames::Intern("dedupe_a");
