@@ -302,7 +302,8 @@ bool JsonWorker::TryFlat(std::string_view text, Record& record) {
   return false;
 }
 
-// ParseFields' twin for lines the flat reader takes: the same keys, memo and deduper.
+// ParseFields' twin for lines the flat reader takes: the same key memo and deduper, but
+// names FieldNames does not have yet are left to ParseFields to intern.
 bool JsonWorker::ReadFlat(std::string_view text, Record& record) {
   detail::FlatJsonReader json(text);
   if (!json.Open()) return false;
