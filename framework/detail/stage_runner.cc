@@ -18,6 +18,18 @@ Verdict ProcessGuarded(StageWorker& worker, Item& item) {
   }
 }
 
+// What an item's verdict comes to: a Fail() wins over whatever was returned, and an error
+// verdict without one is the stage's bug. Error items are decorated here.
+Verdict Settle(Verdict verdict, Item& item, const ErrorContext& context) {
+  if (!item.ok()) {
+    verdict = Verdict::kError;
+  } else if (verdict == Verdict::kError) {
+    item.Fail(ErrorCode::kInternal, "stage returned an error verdict without an error");
+  }
+  if (verdict == Verdict::kError) DecorateError(item, context);
+  return verdict;
+}
+
 }  // namespace
 
 void DecorateError(Item& item, const ErrorContext& context) {
@@ -35,44 +47,32 @@ void DecorateError(Item& item, const ErrorContext& context) {
 
 void ProcessBatch(StageWorker& worker, Batch& batch, const ErrorContext& context,
                   StageCounters& counters) {
-  uint64_t in = 0, out = 0, filtered = 0, errors = 0, absorbed = 0;
+  // A stage sees one item at a time and never the batch, so its size and storage stay put.
+  Item* const items = batch.items.data();
+  const size_t size = batch.items.size();
+  uint64_t in = 0, filtered = 0, errors = 0, absorbed = 0;
   size_t kept = 0;
-  for (size_t i = 0; i < batch.items.size(); ++i) {
-    Item& item = batch.items[i];
-    bool keep = true;
+  for (size_t i = 0; i < size; ++i) {
+    Item& item = items[i];
     if (item.ok()) {
       ++in;
-      Verdict verdict = ProcessGuarded(worker, item);
-      if (!item.ok()) {
-        verdict = Verdict::kError;  // a Fail() wins over whatever was returned
-      } else if (verdict == Verdict::kError) {
-        item.Fail(ErrorCode::kInternal, "stage returned an error verdict without an error");
-      }
-      switch (verdict) {
-        case Verdict::kPass: ++out; break;
-        case Verdict::kFilter:
-          ++filtered;
-          keep = false;
-          break;
-        case Verdict::kAbsorb:
-          ++out;
-          ++absorbed;
-          keep = false;
-          break;
-        case Verdict::kError:
-          ++errors;
-          DecorateError(item, context);
-          break;
+      const Verdict verdict = ProcessGuarded(worker, item);
+      // Most items pass: the other verdicts are sorted out apart from this loop.
+      if (verdict != Verdict::kPass || !item.ok()) [[unlikely]] {
+        switch (Settle(verdict, item, context)) {
+          case Verdict::kPass: break;
+          case Verdict::kFilter: ++filtered; continue;
+          case Verdict::kAbsorb: ++absorbed; continue;
+          case Verdict::kError: ++errors; break;
+        }
       }
     }
-    if (keep) {
-      if (kept != i) batch.items[kept] = std::move(item);
-      ++kept;
-    }
+    if (kept != i) items[kept] = std::move(item);
+    ++kept;
   }
   batch.items.resize(kept);
   counters.in.fetch_add(in, std::memory_order_relaxed);
-  counters.out.fetch_add(out, std::memory_order_relaxed);
+  counters.out.fetch_add(in - filtered - errors, std::memory_order_relaxed);  // absorbed: ok
   counters.filtered.fetch_add(filtered, std::memory_order_relaxed);
   counters.errors.fetch_add(errors, std::memory_order_relaxed);
   counters.absorbed.fetch_add(absorbed, std::memory_order_relaxed);

@@ -1,0 +1,137 @@
+#include "framework/detail/stage_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::detail {
+namespace {
+
+// Acts on each line's text: "pass", "filter", "absorb", "fail" (Item::Fail), "bare-error"
+// (an error verdict without Fail), "fail-pass" (Fail, then kPass returned), "throw",
+// "bad-alloc".
+class ScriptedWorker : public StageWorker {
+ public:
+  Verdict Process(Item& item) override {
+    ++calls;
+    if (item.raw == "pass") return Verdict::kPass;
+    if (item.raw == "filter") return Verdict::kFilter;
+    if (item.raw == "absorb") return Verdict::kAbsorb;
+    if (item.raw == "fail") return item.Fail(ErrorCode::kInvalidInput, "scripted failure");
+    if (item.raw == "bare-error") return Verdict::kError;
+    if (item.raw == "fail-pass") {
+      item.Fail(ErrorCode::kWrongType, "failed, then passed");
+      return Verdict::kPass;
+    }
+    if (item.raw == "throw") throw std::runtime_error("scripted throw");
+    if (item.raw == "bad-alloc") throw std::bad_alloc();
+    ADD_FAILURE() << "unexpected line " << item.raw;
+    return Verdict::kPass;
+  }
+  int calls = 0;
+};
+
+struct Run {
+  std::vector<std::string> kept;   // the raw text of the items left, in order
+  std::vector<std::string> codes;  // per kept item: its error code's name, "ok" when none
+  StageCounters counters;
+  int calls = 0;
+};
+
+const std::string kStage = "scripted";
+const std::string kSource = "input.txt";
+
+// Runs the worker over one batch of `lines` (numbered from 1); line "earlier-error" comes
+// in already failed, as an error item of an earlier stage.
+std::unique_ptr<Run> RunBatch(const std::vector<std::string>& lines) {
+  Batch batch;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    Item& item = batch.AddLine(lines[i], i + 1, 10 * i);
+    if (lines[i] == "earlier-error") item.Fail(ErrorCode::kMissingField, "from before");
+  }
+  batch.Seal();
+  ScriptedWorker worker;
+  auto run = std::make_unique<Run>();
+  ProcessBatch(worker, batch, {.stage = &kStage, .source = &kSource}, run->counters);
+  for (const Item& item : batch.items) {
+    run->kept.emplace_back(item.raw);
+    run->codes.emplace_back(item.ok() ? "ok" : ErrorCodeName(item.error->code));
+  }
+  run->calls = worker.calls;
+  return run;
+}
+
+TEST(StageRunnerTest, AllPassKeepsEveryItemInOrder) {
+  const std::vector<std::string> lines(5, "pass");
+  const auto run = RunBatch(lines);
+  EXPECT_EQ(run->kept, lines);
+  EXPECT_EQ(run->counters.in, 5u);
+  EXPECT_EQ(run->counters.out, 5u);
+  EXPECT_EQ(run->counters.filtered + run->counters.errors + run->counters.absorbed, 0u);
+}
+
+TEST(StageRunnerTest, EachVerdictIsCountedAndKeptOrDropped) {
+  const auto run = RunBatch({"pass", "filter", "fail", "absorb", "earlier-error", "bare-error",
+                             "pass", "fail-pass", "throw", "bad-alloc", "filter", "pass"});
+  // Filtered and absorbed items leave the batch; passed and failed ones stay, in order.
+  EXPECT_EQ(run->kept,
+            (std::vector<std::string>{"pass", "fail", "earlier-error", "bare-error", "pass",
+                                      "fail-pass", "throw", "bad-alloc", "pass"}));
+  EXPECT_EQ(run->codes,
+            (std::vector<std::string>{"ok", "invalid_input", "missing_field", "internal", "ok",
+                                      "wrong_type", "stage_failure", "resource_exhausted", "ok"}));
+  EXPECT_EQ(run->calls, 11);  // not for the item that came in failed
+  EXPECT_EQ(run->counters.in, 11u);
+  EXPECT_EQ(run->counters.out, 4u);  // 3 passed + 1 absorbed (ok, not passed on)
+  EXPECT_EQ(run->counters.filtered, 2u);
+  EXPECT_EQ(run->counters.absorbed, 1u);
+  EXPECT_EQ(run->counters.errors, 5u);
+}
+
+TEST(StageRunnerTest, ErrorsMadeHereAreDecoratedAndEarlierOnesLeftAlone) {
+  Batch batch;
+  batch.AddLine("earlier-error", 1, 0).Fail(ErrorCode::kMissingField, "from before");
+  batch.AddLine("fail", 2, 14);
+  batch.AddLine("throw", 3, 19);
+  batch.Seal();
+  ScriptedWorker worker;
+  StageCounters counters;
+  ProcessBatch(worker, batch, {.stage = &kStage, .source = &kSource}, counters);
+  ASSERT_EQ(batch.size(), 3u);
+  const Error& earlier = *batch.items[0].error;
+  EXPECT_EQ(earlier.stage, "");  // decorated by the stage that made it, not again here
+  const Error& failed = *batch.items[1].error;
+  EXPECT_EQ(failed.stage, kStage);
+  EXPECT_EQ(failed.source, kSource);
+  EXPECT_EQ(failed.line, 2u);
+  EXPECT_EQ(failed.offset, 14u);
+  EXPECT_EQ(failed.excerpt, "fail");
+  EXPECT_EQ(failed.message, "scripted failure");
+  const Error& thrown = *batch.items[2].error;
+  EXPECT_EQ(thrown.line, 3u);
+  EXPECT_EQ(thrown.message, "stage threw: scripted throw");
+}
+
+TEST(StageRunnerTest, CountersAddUpOverBatches) {
+  StageCounters counters;
+  ScriptedWorker worker;
+  for (int round = 0; round < 3; ++round) {
+    Batch batch;
+    for (std::string_view line : {"pass", "filter", "fail", "absorb"}) batch.AddLine(line, 1, 0);
+    batch.Seal();
+    ProcessBatch(worker, batch, {.stage = &kStage, .source = &kSource}, counters);
+  }
+  EXPECT_EQ(counters.in, 12u);
+  EXPECT_EQ(counters.out, 6u);
+  EXPECT_EQ(counters.filtered, 3u);
+  EXPECT_EQ(counters.errors, 3u);
+  EXPECT_EQ(counters.absorbed, 3u);
+}
+
+}  // namespace
+}  // namespace sluice::detail
