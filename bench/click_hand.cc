@@ -5,14 +5,18 @@
 #include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
 #include <simdjson.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -254,25 +258,59 @@ class BlockFile {
   BlockFile(const BlockFile&) = delete;
   BlockFile& operator=(const BlockFile&) = delete;
 
-  /// Appends up to `room` bytes at `into`; 0 at the end of the file.
+  /// Appends up to `room` bytes at `into`; 0 at the end of the file (or of its range).
   size_t Read(char* into, size_t room) {
+    room = std::min(room, left_);
     while (true) {
       const ssize_t n = ::read(fd_, into, room);
-      if (n >= 0) return static_cast<size_t>(n);
+      if (n >= 0) {
+        left_ -= static_cast<size_t>(n);
+        return static_cast<size_t>(n);
+      }
       if (errno != EINTR) throw std::runtime_error(std::string("read: ") + std::strerror(errno));
+    }
+  }
+  /// Reads only the `bytes` bytes from `offset` on.
+  void Limit(size_t offset, size_t bytes) {
+    if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0) {
+      throw std::runtime_error(std::string("lseek: ") + std::strerror(errno));
+    }
+    left_ = bytes;
+  }
+  /// The file's size.
+  size_t Size() const {
+    struct stat status {};
+    if (::fstat(fd_, &status) != 0) {
+      throw std::runtime_error(std::string("fstat: ") + std::strerror(errno));
+    }
+    return static_cast<size_t>(status.st_size);
+  }
+  /// Where the first line starting at or after `offset` starts (the size when none does).
+  size_t LineStartFrom(size_t offset) const {
+    if (offset == 0) return 0;
+    std::array<char, 4096> window;
+    for (size_t at = offset - 1;;) {  // a '\n' just before `offset` makes it a line start
+      const ssize_t n = ::pread(fd_, window.data(), window.size(), static_cast<off_t>(at));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw std::runtime_error(std::string("pread: ") + std::strerror(errno));
+      if (n == 0) return Size();
+      if (const void* newline = std::memchr(window.data(), '\n', static_cast<size_t>(n))) {
+        return at + static_cast<size_t>(static_cast<const char*>(newline) - window.data()) + 1;
+      }
+      at += static_cast<size_t>(n);
     }
   }
 
  private:
   int fd_;
+  size_t left_ = SIZE_MAX;  // bytes Read may still return
 };
 
 constexpr size_t kBlockBytes = 1 << 20;
 
-// Calls `on_line(line, readable)` for each line of `path`, parsing in place.
+// Calls `on_line(line, readable)` for each line `file` reads, parsing in place.
 template <class OnLine>
-void ForEachLine(const std::string& path, OnLine on_line) {
-  BlockFile file(path);
+void ForEachLine(BlockFile& file, OnLine on_line) {
   std::vector<char> buffer(kBlockBytes + kPadding);
   size_t filled = 0;
   bool at_end = false;
@@ -368,9 +406,48 @@ void ForEachLineOf(const Chunk& chunk, ClickAggregator& aggregator) {
 
 ClickTotals RunHandSimdjson(const std::string& path) {
   auto aggregator = std::make_unique<ClickAggregator>();
-  ForEachLine(path,
+  BlockFile file(path);
+  ForEachLine(file,
               [&](std::string_view line, size_t readable) { aggregator->AddLine(line, readable); });
   return aggregator->Totals();
+}
+
+ClickTotals RunHandSplit(const std::string& path, int threads) {
+  const auto parts = static_cast<size_t>(std::max(threads, 1));
+  std::vector<size_t> starts;  // each part's first line; the last entry is the file's end
+  {
+    const BlockFile file(path);
+    const size_t size = file.Size();
+    for (size_t k = 0; k < parts; ++k) {
+      starts.push_back(
+          std::max(file.LineStartFrom(k * size / parts), starts.empty() ? 0 : starts.back()));
+    }
+    starts.push_back(size);
+  }
+  std::vector<std::unique_ptr<ClickAggregator>> locals(parts);
+  std::vector<std::exception_ptr> failures(parts);
+  std::vector<std::thread> workers;
+  for (size_t k = 0; k < parts; ++k) {
+    workers.emplace_back([&, k] {
+      try {
+        locals[k] = std::make_unique<ClickAggregator>();
+        BlockFile file(path);
+        file.Limit(starts[k], starts[k + 1] - starts[k]);
+        ForEachLine(file, [&](std::string_view line, size_t readable) {
+          locals[k]->AddLine(line, readable);
+        });
+      } catch (...) {
+        failures[k] = std::current_exception();
+      }
+    });
+  }
+  for (std::thread& worker : workers) worker.join();
+  for (const std::exception_ptr& failure : failures) {
+    if (failure) std::rethrow_exception(failure);
+  }
+  ClickAggregator total;
+  for (const auto& local : locals) total.Merge(*local);
+  return total.Totals();
 }
 
 ClickTotals RunHandTbb(const std::string& path, int threads) {

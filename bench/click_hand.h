@@ -5,6 +5,7 @@
 //
 //   sluice::bench::ClickTotals totals = sluice::bench::RunHandSimdjson("clicks.jsonl");
 //   sluice::bench::ClickTotals totals = sluice::bench::RunHandTbb("clicks.jsonl", /*threads=*/2);
+//   sluice::bench::ClickTotals totals = sluice::bench::RunHandSplit("clicks.jsonl", /*threads=*/2);
 //   std::cout << totals.rows_jsonl;   // one JSON object per event, sorted by event
 //
 // Checks per line, in sluice's order: blank line, NUL byte, JSON (simdjson on-demand, in
@@ -37,5 +38,10 @@ ClickTotals RunHandSimdjson(const std::string& path);
 /// oneTBB parallel_pipeline: a serial reader cuts the file into 1024-line chunks, a
 /// parallel filter runs the same per-line code into thread-local state, combined at the end.
 ClickTotals RunHandTbb(const std::string& path, int threads);
+
+/// The file cut into `threads` parts of about equal bytes, at line starts, each read by
+/// (a)'s loop on a thread of its own, combined at the end: no pipeline, no hand-offs, so
+/// what `threads` threads of (a) make on this machine at best.
+ClickTotals RunHandSplit(const std::string& path, int threads);
 
 }  // namespace sluice::bench

@@ -36,7 +36,7 @@ struct Args {
   std::cerr << "usage: sluice_bench [--scenarios 1,2,...] [--markdown] [--sluice PATH] "
                "[--gen PATH] [--data DIR]\n"
                "       sluice_bench hand-simdjson FILE | hand-tbb FILE THREADS | "
-               "replay-breakdown CONFIG FILE\n"
+               "hand-split FILE THREADS | replay-breakdown CONFIG FILE\n"
                "       sluice_bench mem-child CONFIG FILE RATE | "
                "profile-overhead WORKERS ITEMS [push|source]\n"
                "env: SLUICE_BENCH_SCALE (input sizes, default 1), SLUICE_BENCH_REPS (rounds, "

@@ -76,11 +76,13 @@ ReplayResult RunSluiceReplay(const ReplaySetup& setup, const std::string& log,
 }
 
 ReplayResult RunHandReplay(const ReplaySetup& setup, const std::string& log, HandKind kind) {
-  const std::string name = kind == HandKind::kSimdjson ? "hand-simdjson" : "hand-tbb";
+  const std::string name = kind == HandKind::kSimdjson ? "hand-simdjson"
+                           : kind == HandKind::kTbb    ? "hand-tbb"
+                                                       : "hand-split";
   const std::string out = setup.data_dir + "/" + name + ".jsonl";
   const std::string err = setup.data_dir + "/" + name + ".stderr";
   std::vector<std::string> argv = {setup.self, name, log};
-  if (kind == HandKind::kTbb) argv.push_back(std::to_string(CoreCount()));
+  if (kind != HandKind::kSimdjson) argv.push_back(std::to_string(CoreCount()));
   const ProcessResult run = RunProcess(argv, out, err);
   const std::string details = ReadFile(err);
   if (run.exit_code != 0) throw std::runtime_error(name + " failed: " + details);

@@ -36,8 +36,9 @@ struct ReplayResult {
 ReplayResult RunSluiceReplay(const ReplaySetup& setup, const std::string& log,
                              const std::string& tag);
 
-enum class HandKind { kSimdjson, kTbb };
-/// The hand-written baseline (a) or (b), as a separate process of this binary.
+/// (a) one thread, (b) oneTBB over 1024-line chunks, (c) the file split between the cores.
+enum class HandKind { kSimdjson, kTbb, kSplit };
+/// A hand-written baseline (click_hand.h), as a separate process of this binary.
 ReplayResult RunHandReplay(const ReplaySetup& setup, const std::string& log, HandKind kind);
 
 /// Each run's fastest result over `reps` rounds, every round calling each run once in

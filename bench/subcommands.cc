@@ -123,16 +123,16 @@ int MemChild(const std::string& config, const std::string& input, const std::str
 
 int Usage() {
   std::cerr << "usage: sluice_bench hand-simdjson FILE | hand-tbb FILE THREADS | "
-               "mem-child CONFIG FILE RATE | profile-overhead WORKERS ITEMS [push|source] | "
-               "replay-breakdown CONFIG FILE\n";
+               "hand-split FILE THREADS | mem-child CONFIG FILE RATE | "
+               "profile-overhead WORKERS ITEMS [push|source] | replay-breakdown CONFIG FILE\n";
   return 2;
 }
 
 }  // namespace
 
 bool IsSubcommand(std::string_view name) {
-  return name == "hand-simdjson" || name == "hand-tbb" || name == "mem-child" ||
-         name == "profile-overhead" || name == "replay-breakdown";
+  return name == "hand-simdjson" || name == "hand-tbb" || name == "hand-split" ||
+         name == "mem-child" || name == "profile-overhead" || name == "replay-breakdown";
 }
 
 int SubcommandMain(int argc, char** argv) {
@@ -144,9 +144,10 @@ int SubcommandMain(int argc, char** argv) {
       PrintTotals(totals, seconds);
       return 0;
     }
-    if (name == "hand-tbb" && argc == 3) {
+    if ((name == "hand-tbb" || name == "hand-split") && argc == 3) {
+      const auto run = name == "hand-tbb" ? RunHandTbb : RunHandSplit;
       ClickTotals totals;
-      const double seconds = TimeSeconds([&] { totals = RunHandTbb(argv[1], std::atoi(argv[2])); });
+      const double seconds = TimeSeconds([&] { totals = run(argv[1], std::atoi(argv[2])); });
       PrintTotals(totals, seconds);
       return 0;
     }
