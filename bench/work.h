@@ -24,7 +24,7 @@ uint64_t Spin(uint64_t iterations, uint64_t seed);
 /// One item's work as every spinning worker and baseline runs it: the chain starts from the
 /// thread's previous result, so items run one after another. Independent chains would let
 /// the core overlap consecutive short ones: a different function (oneTBB reached 1.2
-/// efficiency at 0.2 us with them; BENCHMARKS.md).
+/// efficiency at 0.2 us with them; docs/benchmark-history.md).
 inline void SpinAfterPrevious(uint64_t iterations) {
   thread_local uint64_t previous = 1;
   previous += Spin(iterations, previous);

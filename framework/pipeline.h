@@ -40,10 +40,10 @@ namespace sluice {
 struct QueueOptions {
   // Batches an edge holds before its producers block. Small on purpose: a few batches
   // per worker keep them fed, and batches that stay in cache are cheaper than a backlog
-  // (BENCHMARKS.md: 1024 ran 12% slower with 15x the memory on the replay).
+  // (docs/benchmark-history.md: 1024 ran 12% slower with 15x the memory on the replay).
   int capacity = 16;
   // Records per batch, at most. Each batch costs a hand-off, and on a shared core often a
-  // thread switch (a few us); 1024 makes that under 5 ns a record (BENCHMARKS.md).
+  // thread switch (a few us); 1024 makes that under 5 ns a record (docs/benchmark-history.md).
   int batch = 1024;
   // The work a batch aims at in the slowest stage: where records cost more than
   // batch_time / batch each, batches are cut smaller, so that they spread evenly over the

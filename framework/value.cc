@@ -83,8 +83,8 @@ void AppendJsonString(std::string_view text, std::string& out) {
   }();
   // Written through a pointer, not appended a run and an escape at a time: a JSON line has
   // a quote every few bytes, and runs that write every record or error out spend much of
-  // their output time here (BENCHMARKS.md). Room for the string as it is first: most names
-  // and values need no escape.
+  // their output time here (docs/benchmark-history.md). Room for the string as it is first: most
+  // names and values need no escape.
   size_t start = out.size();
   out.resize(start + text.size() + 2);
   char* p = out.data() + start;

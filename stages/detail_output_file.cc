@@ -33,7 +33,7 @@ Error OpenError(const std::string& what, const std::string& path, int error_numb
 // Opens `path` empty for writing. An existing ordinary file (regular, one link, writable)
 // is unlinked and made anew with its permission bits, not truncated: ext4 flushes a file
 // that was truncated to 0 and rewritten when it is closed (auto_da_alloc), and that serial
-// flush took 0.17 s of a 0.95 s run writing 258 MB (BENCHMARKS.md: "replaced, not
+// flush took 0.17 s of a 0.95 s run writing 258 MB (docs/benchmark-history.md: "replaced, not
 // truncated"). Other paths (symlinks, hard links, FIFOs, devices) are truncated, so that
 // writes reach what the path names.
 int OpenEmpty(const std::string& path) {

@@ -21,7 +21,7 @@ class BatchPool {
   /// Keeps at most `max_spares` batches. The pipeline passes the most batches that can be
   /// in flight at once: with fewer, the queues' filling and draining drops batches here
   /// and makes new ones there, and every new batch's memory is first touched, a page fault
-  /// per 4 KiB (almost half the replay's page faults went that way: BENCHMARKS.md).
+  /// per 4 KiB (almost half the replay's page faults went that way: docs/benchmark-history.md).
   BatchPool(size_t batch_size, size_t max_spares)
       : batch_size_(batch_size), max_spares_(max_spares) {}
 
