@@ -277,12 +277,13 @@ class BlockFile {
     }
     left_ = bytes;
   }
-  /// The file's size.
+  /// The file's size; a regular file's only (others may have no size to split by).
   size_t Size() const {
     struct stat status {};
     if (::fstat(fd_, &status) != 0) {
       throw std::runtime_error(std::string("fstat: ") + std::strerror(errno));
     }
+    if (!S_ISREG(status.st_mode)) throw std::runtime_error("not a regular file");
     return static_cast<size_t>(status.st_size);
   }
   /// Where the first line starting at or after `offset` starts (the size when none does).
@@ -413,35 +414,37 @@ ClickTotals RunHandSimdjson(const std::string& path) {
 }
 
 ClickTotals RunHandSplit(const std::string& path, int threads) {
-  const auto parts = static_cast<size_t>(std::max(threads, 1));
+  auto parts = static_cast<size_t>(std::max(threads, 1));
   std::vector<size_t> starts;  // each part's first line; the last entry is the file's end
   {
     const BlockFile file(path);
     const size_t size = file.Size();
+    if (size == 0) parts = 1;  // empty, or of no size it knows (/proc): read it whole
     for (size_t k = 0; k < parts; ++k) {
       starts.push_back(
           std::max(file.LineStartFrom(k * size / parts), starts.empty() ? 0 : starts.back()));
     }
-    starts.push_back(size);
+    starts.push_back(size == 0 ? SIZE_MAX : size);
   }
   std::vector<std::unique_ptr<ClickAggregator>> locals(parts);
   std::vector<std::exception_ptr> failures(parts);
-  std::vector<std::thread> workers;
-  for (size_t k = 0; k < parts; ++k) {
-    workers.emplace_back([&, k] {
-      try {
-        locals[k] = std::make_unique<ClickAggregator>();
-        BlockFile file(path);
-        file.Limit(starts[k], starts[k + 1] - starts[k]);
-        ForEachLine(file, [&](std::string_view line, size_t readable) {
-          locals[k]->AddLine(line, readable);
-        });
-      } catch (...) {
-        failures[k] = std::current_exception();
-      }
-    });
+  {
+    std::vector<std::jthread> workers;  // joined at the end of this block, thrown or not
+    for (size_t k = 0; k < parts; ++k) {
+      workers.emplace_back([&, k] {
+        try {
+          locals[k] = std::make_unique<ClickAggregator>();
+          BlockFile file(path);
+          file.Limit(starts[k], starts[k + 1] - starts[k]);
+          ForEachLine(file, [&](std::string_view line, size_t readable) {
+            locals[k]->AddLine(line, readable);
+          });
+        } catch (...) {
+          failures[k] = std::current_exception();
+        }
+      });
+    }
   }
-  for (std::thread& worker : workers) worker.join();
   for (const std::exception_ptr& failure : failures) {
     if (failure) std::rethrow_exception(failure);
   }

@@ -41,7 +41,7 @@ ClickTotals RunHandTbb(const std::string& path, int threads);
 
 /// The file cut into `threads` parts of about equal bytes, at line starts, each read by
 /// (a)'s loop on a thread of its own, combined at the end: no pipeline, no hand-offs, so
-/// what `threads` threads of (a) make on this machine at best.
+/// what (a)'s per-line work makes on `threads` threads of this machine.
 ClickTotals RunHandSplit(const std::string& path, int threads);
 
 }  // namespace sluice::bench

@@ -141,6 +141,6 @@ int main(int argc, char** argv) {
   std::cout << table.misses() << " of " << table.rows().size()
             << " rows missed their target. Ratio > 1: sluice better (baseline time / sluice "
                "time, sluice MB/s / baseline MB/s); latency rows: latency / item cost; memory "
-               "rows: peak / bound.\n";
+               "rows: peak / bound; the row of (c) against (a): (c)'s speed-up.\n";
   return 0;
 }

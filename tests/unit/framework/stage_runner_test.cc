@@ -7,26 +7,31 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sluice::detail {
 namespace {
 
-// Acts on each line's text: "pass", "filter", "absorb", "fail" (Item::Fail), "bare-error"
-// (an error verdict without Fail), "fail-pass" (Fail, then kPass returned), "throw",
-// "bad-alloc".
+// Acts on each line's text: "pass..." (any line starting so), "filter", "absorb", "fail"
+// (Item::Fail), "bare-error" (an error verdict without Fail), "fail-pass", "fail-filter" and
+// "fail-absorb" (Fail, then that verdict returned), "throw", "bad-alloc".
 class ScriptedWorker : public StageWorker {
  public:
   Verdict Process(Item& item) override {
     ++calls;
-    if (item.raw == "pass") return Verdict::kPass;
+    if (item.raw.starts_with("pass")) return Verdict::kPass;
     if (item.raw == "filter") return Verdict::kFilter;
     if (item.raw == "absorb") return Verdict::kAbsorb;
     if (item.raw == "fail") return item.Fail(ErrorCode::kInvalidInput, "scripted failure");
     if (item.raw == "bare-error") return Verdict::kError;
-    if (item.raw == "fail-pass") {
-      item.Fail(ErrorCode::kWrongType, "failed, then passed");
-      return Verdict::kPass;
+    for (const auto& [line, verdict] :
+         {std::pair{"fail-pass", Verdict::kPass}, std::pair{"fail-filter", Verdict::kFilter},
+          std::pair{"fail-absorb", Verdict::kAbsorb}}) {
+      if (item.raw == line) {
+        item.Fail(ErrorCode::kWrongType, "failed, then returned another verdict");
+        return verdict;
+      }
     }
     if (item.raw == "throw") throw std::runtime_error("scripted throw");
     if (item.raw == "bad-alloc") throw std::bad_alloc();
@@ -67,7 +72,7 @@ std::unique_ptr<Run> RunBatch(const std::vector<std::string>& lines) {
 }
 
 TEST(StageRunnerTest, AllPassKeepsEveryItemInOrder) {
-  const std::vector<std::string> lines(5, "pass");
+  const std::vector<std::string> lines = {"pass-1", "pass-2", "pass-3", "pass-4", "pass-5"};
   const auto run = RunBatch(lines);
   EXPECT_EQ(run->kept, lines);
   EXPECT_EQ(run->counters.in, 5u);
@@ -76,45 +81,53 @@ TEST(StageRunnerTest, AllPassKeepsEveryItemInOrder) {
 }
 
 TEST(StageRunnerTest, EachVerdictIsCountedAndKeptOrDropped) {
-  const auto run = RunBatch({"pass", "filter", "fail", "absorb", "earlier-error", "bare-error",
-                             "pass", "fail-pass", "throw", "bad-alloc", "filter", "pass"});
-  // Filtered and absorbed items leave the batch; passed and failed ones stay, in order.
-  EXPECT_EQ(run->kept,
-            (std::vector<std::string>{"pass", "fail", "earlier-error", "bare-error", "pass",
-                                      "fail-pass", "throw", "bad-alloc", "pass"}));
+  const auto run = RunBatch({"pass-1", "filter", "fail", "absorb", "earlier-error", "bare-error",
+                             "pass-2", "fail-pass", "throw", "bad-alloc", "filter", "fail-filter",
+                             "fail-absorb", "pass-3"});
+  // Filtered and absorbed items leave the batch; passed and failed ones stay, in order. A
+  // Fail() wins over the verdict returned after it.
+  EXPECT_EQ(run->kept, (std::vector<std::string>{"pass-1", "fail", "earlier-error", "bare-error",
+                                                 "pass-2", "fail-pass", "throw", "bad-alloc",
+                                                 "fail-filter", "fail-absorb", "pass-3"}));
   EXPECT_EQ(run->codes,
             (std::vector<std::string>{"ok", "invalid_input", "missing_field", "internal", "ok",
-                                      "wrong_type", "stage_failure", "resource_exhausted", "ok"}));
-  EXPECT_EQ(run->calls, 11);  // not for the item that came in failed
-  EXPECT_EQ(run->counters.in, 11u);
+                                      "wrong_type", "stage_failure", "resource_exhausted",
+                                      "wrong_type", "wrong_type", "ok"}));
+  EXPECT_EQ(run->calls, 13);  // not for the item that came in failed
+  EXPECT_EQ(run->counters.in, 13u);
   EXPECT_EQ(run->counters.out, 4u);  // 3 passed + 1 absorbed (ok, not passed on)
   EXPECT_EQ(run->counters.filtered, 2u);
   EXPECT_EQ(run->counters.absorbed, 1u);
-  EXPECT_EQ(run->counters.errors, 5u);
+  EXPECT_EQ(run->counters.errors, 7u);
 }
 
 TEST(StageRunnerTest, ErrorsMadeHereAreDecoratedAndEarlierOnesLeftAlone) {
+  const std::vector<std::string> made_here = {"fail",      "throw",       "bare-error",
+                                              "fail-pass", "fail-filter", "fail-absorb"};
   Batch batch;
   batch.AddLine("earlier-error", 1, 0).Fail(ErrorCode::kMissingField, "from before");
-  batch.AddLine("fail", 2, 14);
-  batch.AddLine("throw", 3, 19);
+  for (size_t i = 0; i < made_here.size(); ++i) batch.AddLine(made_here[i], i + 2, 10 * i + 7);
   batch.Seal();
   ScriptedWorker worker;
   StageCounters counters;
   ProcessBatch(worker, batch, {.stage = &kStage, .source = &kSource}, counters);
-  ASSERT_EQ(batch.size(), 3u);
+  ASSERT_EQ(batch.size(), 1 + made_here.size());
   const Error& earlier = *batch.items[0].error;
   EXPECT_EQ(earlier.stage, "");  // decorated by the stage that made it, not again here
-  const Error& failed = *batch.items[1].error;
-  EXPECT_EQ(failed.stage, kStage);
-  EXPECT_EQ(failed.source, kSource);
-  EXPECT_EQ(failed.line, 2u);
-  EXPECT_EQ(failed.offset, 14u);
-  EXPECT_EQ(failed.excerpt, "fail");
-  EXPECT_EQ(failed.message, "scripted failure");
-  const Error& thrown = *batch.items[2].error;
-  EXPECT_EQ(thrown.line, 3u);
-  EXPECT_EQ(thrown.message, "stage threw: scripted throw");
+  EXPECT_EQ(earlier.excerpt, "");
+  for (size_t i = 0; i < made_here.size(); ++i) {
+    SCOPED_TRACE(made_here[i]);
+    const Error& error = *batch.items[i + 1].error;
+    EXPECT_EQ(error.stage, kStage);
+    EXPECT_EQ(error.source, kSource);
+    EXPECT_EQ(error.line, i + 2);
+    EXPECT_EQ(error.offset, 10 * i + 7);
+    EXPECT_EQ(error.excerpt, made_here[i]);
+  }
+  EXPECT_EQ(batch.items[1].error->message, "scripted failure");
+  EXPECT_EQ(batch.items[2].error->message, "stage threw: scripted throw");
+  EXPECT_EQ(batch.items[3].error->message, "stage returned an error verdict without an error");
+  EXPECT_EQ(batch.items[4].error->message, "failed, then returned another verdict");
 }
 
 TEST(StageRunnerTest, CountersAddUpOverBatches) {
@@ -122,7 +135,7 @@ TEST(StageRunnerTest, CountersAddUpOverBatches) {
   ScriptedWorker worker;
   for (int round = 0; round < 3; ++round) {
     Batch batch;
-    for (std::string_view line : {"pass", "filter", "fail", "absorb"}) batch.AddLine(line, 1, 0);
+    for (std::string_view line : {"pass-1", "filter", "fail", "absorb"}) batch.AddLine(line, 1, 0);
     batch.Seal();
     ProcessBatch(worker, batch, {.stage = &kStage, .source = &kSource}, counters);
   }
