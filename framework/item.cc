@@ -54,6 +54,7 @@ Item& Batch::AddRecord(Record record) {
 void Batch::Clear() {
   sequence = 0;
   items.clear();
+  source_name.reset();
   encoded.results.clear();
   encoded.errors.clear();
   encoded.failure = nullptr;

@@ -61,6 +61,8 @@ struct Batch {
 
   uint64_t sequence = 0;  // position in the input, for ordered fan-in
   std::vector<Item> items;
+  /// The input's name for its errors' positions; the pipeline sets it as the batch enters.
+  std::shared_ptr<const std::string> source_name;
   /// The items as output bytes, made on the worker when the pipeline has encoders
   /// (Pipeline::EncodeResults, EncodeErrors); the collector writes them out.
   struct Encoded {

@@ -1,12 +1,8 @@
 #include "framework/pipeline.h"
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <csignal>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -15,14 +11,18 @@
 #include "framework/detail/batch_pool.h"
 #include "framework/detail/batch_sizer.h"
 #include "framework/detail/collector.h"
+#include "framework/detail/stage_groups.h"
 #include "framework/detail/stage_runner.h"
 #include "framework/detail/watchdog.h"
+#include "framework/detail/worker_threads.h"
 
 namespace sluice {
 namespace {
 
 using Queue = BoundedQueue<Batch>;
 using SteadyClock = std::chrono::steady_clock;
+using detail::StageGroup;
+using detail::TakeTurn;
 
 const std::string kSourceStageName = "source";
 
@@ -35,57 +35,6 @@ struct StageSlot {
   detail::StageCounters counters;
 };
 
-// Adjacent stages with the same worker count, no queue between them: worker w of the
-// group runs worker w of each stage on a batch, one stage after the other (run to
-// completion). A batch then crosses cores once per group instead of once per stage, and
-// its items stay in that core's cache. A stage with its own `queue` options, or another
-// worker count, starts a new group. Sharing takes away pipeline parallelism, so stages
-// share threads only when the shared ones still give every core a stage thread.
-struct StageGroup {
-  size_t first = 0;  // stages [first, end)
-  size_t end = 0;
-  int workers = 1;
-};
-
-// Pipeline threads hand batches to each other through semaphores. Under the default
-// policy a woken thread preempts the one that woke it, so on a busy machine every hand-off
-// becomes a context switch (ping-pong per batch). SCHED_BATCH marks them as throughput
-// work: a wake-up no longer preempts, and the woken thread runs at the next tick or when a
-// core frees up. Needs no privileges; failure is harmless. Process signals are left to the
-// application's threads: a library's workers must not take a SIGINT meant for the app.
-void PreparePipelineThread() {
-  sched_param param{};
-  param.sched_priority = 0;
-  pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-}
-
-// Takes the source's turn to read (see Pipeline::Impl::Run). A turn lasts one batch's read,
-// tens of microseconds, and a parked thread takes about as long again to wake, with its core
-// idle meanwhile: the replay kept 1.8 of its 2 cores busy when waiters parked at once, 1.95
-// when they spun first. The spin is bounded, for turns that block (a pipe, a paced replay).
-std::unique_lock<std::mutex> TakeTurn(std::mutex& turn) {
-  constexpr auto kMaxSpin = std::chrono::microseconds(200);
-  std::unique_lock lock(turn, std::try_to_lock);
-  const auto give_up = SteadyClock::now() + kMaxSpin;
-  while (!lock.owns_lock()) {
-    if (SteadyClock::now() > give_up) {
-      lock.lock();
-      break;
-    }
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-    lock.try_lock();
-  }
-  return lock;
-}
-
 }  // namespace
 
 int AutoWorkers() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
@@ -93,10 +42,12 @@ int AutoWorkers() { return static_cast<int>(std::max(1u, std::thread::hardware_c
 class Pipeline::Impl {
  public:
   explicit Impl(PipelineOptions options) : options_(std::move(options)) {}
-  ~Impl() { AbortIfRunning(); }
 
+  void CheckNotStarted(const char* call) const {
+    if (started_) throw std::logic_error(std::string("Pipeline::") + call + " after Start");
+  }
   void Add(StageOptions options, std::unique_ptr<Stage> stage) {
-    if (started_) throw std::logic_error("Pipeline::Add after Start");
+    CheckNotStarted("Add");
     if (options.workers < 1) throw std::invalid_argument("stage workers must be >= 1");
     if (!stage) throw std::invalid_argument("Pipeline::Add: null stage");
     auto& slot = stages_.emplace_back(std::make_unique<StageSlot>());
@@ -105,25 +56,34 @@ class Pipeline::Impl {
   }
 
   void Start();
+  void SetSourceName(std::string name) {
+    if (running_ && !finished_) FlushPending();  // what was pushed so far keeps the old name
+    source_name_ = std::make_shared<const std::string>(std::move(name));
+  }
   void Push(std::string_view line) {
+    CheckTakingInput("Push");
     pending_.AddLine(line, ++pushed_lines_, 0);
     if (pending_.size() >= pending_limit_) FlushPending();
   }
   void Push(Record record) {
+    CheckTakingInput("Push");
     pending_.AddRecord(std::move(record));
     if (pending_.size() >= pending_limit_) FlushPending();
   }
   void Flush() {
-    if (!started_ || finished_) throw std::logic_error("Pipeline::Flush outside Start..Finish");
+    CheckTakingInput("Flush");
     FlushPending();
   }
   RunReport Finish();
   RunReport Run(Source& source);
   void RequestStop();
+  bool AbandonIfRunning();
 
   PipelineOptions options_;
   detail::CollectorCallbacks callbacks_;
-  std::string source_name_ = "push";
+  // Shared with the batches that enter under it: a batch's errors name the input it came
+  // from, also when SetSourceName changes the name while earlier batches are in flight.
+  std::shared_ptr<const std::string> source_name_ = std::make_shared<const std::string>("push");
   std::atomic<bool> stop_requested_{false};
   std::atomic<uint64_t> read_{0};
   std::atomic<uint64_t> bytes_read_{0};
@@ -137,6 +97,12 @@ class Pipeline::Impl {
   QueueOptions EdgeOptions(size_t stage_index) const {
     return stages_[stage_index]->options.queue.value_or(options_.queue);
   }
+  void CheckTakingInput(const char* call) const {
+    if (!running_ || finished_) [[unlikely]] {
+      throw std::logic_error(std::string("Pipeline::") + call + " outside Start..Finish");
+    }
+  }
+  void CheckStages() const;
   void ProjectFields();
   void FormGroups();
   void RunWorker(const StageGroup& group, size_t worker_index, Queue* output);
@@ -151,7 +117,8 @@ class Pipeline::Impl {
   bool ReadBatch(Batch& batch);
   void FlushPending();
   void CloseInputAndJoin();
-  void AbortIfRunning();
+  void Abandon();
+  bool JoinThreads();
   RunReport MakeReport() const;
 
   std::vector<std::unique_ptr<StageSlot>> stages_;
@@ -194,8 +161,9 @@ class Pipeline::Impl {
   size_t pending_limit_ = QueueOptions{}.batch;  // records pending_ gets (batch_sizer_)
   uint64_t next_sequence_ = 0;
   uint64_t pushed_lines_ = 0;
-  bool started_ = false;
-  bool finished_ = false;
+  bool started_ = false;   // Start was called (it may have thrown)
+  bool running_ = false;   // Start got as far as starting threads: Finish has work to do
+  bool finished_ = false;  // Finish ran, or the run was abandoned
 };
 
 // Each stage that makes records from raw text learns which fields the stages after it
@@ -206,7 +174,8 @@ void Pipeline::Impl::ProjectFields() {
   ProjectFieldNeeds(chain);
 }
 
-void Pipeline::Impl::Start() {
+// What Start refuses before anything runs (the pipeline may then be changed and started).
+void Pipeline::Impl::CheckStages() const {
   if (started_) throw std::logic_error("Pipeline::Start called twice");
   if (stages_.empty()) throw std::logic_error("Pipeline::Start: no stages");
   const detail::CollectorCallbacks& c = callbacks_;
@@ -219,7 +188,19 @@ void Pipeline::Impl::Start() {
     throw std::logic_error(
         "Pipeline::Start: EncodeResults and EncodeErrors need an encoder and a writer");
   }
-  started_ = true;
+  // No record reaches a stage after one that absorbs them all, and its Finish rows go
+  // straight to the results: a stage after it could only be a mistake.
+  for (size_t i = 0; i + 1 < stages_.size(); ++i) {
+    if (stages_[i]->stage->AbsorbsRecords()) {
+      throw std::logic_error("Pipeline::Start: stage '" + stages_[i]->options.name +
+                             "' absorbs its records, so it must be the last stage");
+    }
+  }
+}
+
+void Pipeline::Impl::Start() {
+  CheckStages();
+  started_ = true;  // from here a throw (a stage's Project or MakeWorker) leaves it unusable
   started_at_ = SteadyClock::now();
   started_at_nanos_ = started_at_.time_since_epoch().count();
   const QueueOptions& entry = EdgeOptions(0);  // batches are sized where records enter
@@ -256,11 +237,18 @@ void Pipeline::Impl::Start() {
   collector_ = std::make_unique<detail::Collector>(options_.ordered, callbacks_, collector_capacity,
                                                    in_flight_.get(), errors_live_, *spare_batches_);
 
-  for (const StageGroup& group : groups_) {
-    Queue* output = group.end < stages_.size() ? stages_[group.end]->input.get() : nullptr;
-    for (int w = 0; w < group.workers; ++w) {
-      SpawnThread([this, &group, w, output] { RunWorker(group, w, output); });
+  running_ = true;
+  try {
+    for (const StageGroup& group : groups_) {
+      Queue* output = group.end < stages_.size() ? stages_[group.end]->input.get() : nullptr;
+      for (int w = 0; w < group.workers; ++w) {
+        SpawnThread([this, &group, w, output] { RunWorker(group, w, output); });
+      }
     }
+  } catch (...) {  // no thread for a worker: stop the ones started
+    AbandonIfRunning();
+    running_ = false;
+    throw;
   }
   watchdog_.Start(
       [this](const std::string& stage, const std::string& message) { OnStall(stage, message); });
@@ -268,7 +256,7 @@ void Pipeline::Impl::Start() {
 
 void Pipeline::Impl::SpawnThread(std::function<void()> body) {
   threads_.emplace_back([this, body = std::move(body)] {
-    PreparePipelineThread();
+    detail::PreparePipelineThread();
     body();
     std::lock_guard lock(threads_mutex_);
     ++threads_done_;
@@ -283,6 +271,12 @@ void Pipeline::Impl::OnStall(const std::string& stage, const std::string& messag
     stall_.emplace(stage, message);
     thread_exited_.notify_all();
   }
+  Abandon();
+}
+
+// Stops the run where it is: reading ends, blocked threads wake, and what is in flight
+// or reaches the collector from now on is dropped.
+void Pipeline::Impl::Abandon() {
   stop_requested_ = true;
   for (auto& slot : stages_) {
     if (slot->input) slot->input->Abandon();
@@ -292,22 +286,12 @@ void Pipeline::Impl::OnStall(const std::string& stage, const std::string& messag
 }
 
 void Pipeline::Impl::FormGroups() {
-  int shared_threads = 0;
-  for (size_t i = 0; i < stages_.size(); ++i) {
-    const StageOptions& options = stages_[i]->options;
-    const bool fuse = i > 0 && !options.queue && options.workers == groups_.back().workers;
-    if (fuse) {
-      groups_.back().end = i + 1;
-    } else {
-      groups_.push_back({.first = i, .end = i + 1, .workers = options.workers});
-      shared_threads += options.workers;
-    }
+  std::vector<detail::StageShape> shapes;
+  for (const auto& slot : stages_) {
+    shapes.push_back(
+        {.workers = slot->options.workers, .own_queue = slot->options.queue.has_value()});
   }
-  if (shared_threads >= AutoWorkers()) return;
-  groups_.clear();  // too few threads to keep the cores busy: a thread set per stage
-  for (size_t i = 0; i < stages_.size(); ++i) {
-    groups_.push_back({.first = i, .end = i + 1, .workers = stages_[i]->options.workers});
-  }
+  groups_ = detail::FormStageGroups(shapes, AutoWorkers());
 }
 
 // `output`: the next group's queue; nullptr for the last group, which hands to the collector.
@@ -336,7 +320,7 @@ void Pipeline::Impl::RunWorker(const StageGroup& group, size_t worker_index, Que
 
 // Returns the time the stage took.
 SteadyClock::duration Pipeline::Impl::RunStage(StageSlot& slot, size_t worker_index, Batch& batch) {
-  const detail::ErrorContext context{&slot.options.name, &source_name_};
+  const detail::ErrorContext context{&slot.options.name, batch.source_name.get()};
   detail::Watchdog::Beat& beat = *slot.beats[worker_index];
   const auto begin = SteadyClock::now();
   beat.Begin();
@@ -395,10 +379,11 @@ void Pipeline::Impl::Number(Batch& batch) {
   batch.sequence = next_sequence_++;
 }
 
-// ... and its views are fixed and the source's errors completed.
+// ... and its views are fixed, its input named and the source's errors completed.
 void Pipeline::Impl::Prepare(Batch& batch) {
   batch.Seal();
-  const detail::ErrorContext context{&kSourceStageName, &source_name_};
+  batch.source_name = source_name_;
+  const detail::ErrorContext context{&kSourceStageName, source_name_.get()};
   for (Item& item : batch.items) {
     if (!item.ok()) detail::DecorateError(item, context);
   }
@@ -419,39 +404,46 @@ void Pipeline::Impl::FlushPending() {
   pending_limit_ = batch_sizer_->Next();
 }
 
-// Waits for every pipeline thread, or for a stall: then the stuck threads are detached
-// (they cannot be stopped) and StallError is thrown; Pipeline leaks this Impl for them.
+// Throws StallError after a stall; Pipeline then keeps this Impl for the stuck threads.
 void Pipeline::Impl::CloseInputAndJoin() {
   stages_.front()->input->ProducerDone();
+  JoinThreads();
+  if (stall_) throw *stall_;
+}
+
+// Waits for every pipeline thread, or for a stall: then the stuck threads are detached
+// (they cannot be stopped) and false is returned.
+bool Pipeline::Impl::JoinThreads() {
   std::unique_lock lock(threads_mutex_);
   thread_exited_.wait(lock, [this] { return threads_done_ == threads_.size() || stall_; });
   const bool stuck = stall_ && threads_done_ < threads_.size();
   lock.unlock();
   watchdog_.Stop();  // it reported the stall and ended: join it either way
-  if (stuck) {
-    for (std::thread& t : threads_) t.detach();
-    threads_.clear();
-    throw *stall_;
-  }
-  for (std::thread& t : threads_) t.join();
-  threads_.clear();
-  if (stall_) throw *stall_;
-}
-
-// Destroyed mid-run (an exception in the caller): close the input and let it drain.
-void Pipeline::Impl::AbortIfRunning() {
-  if (started_ && !finished_) {
-    finished_ = true;
-    try {
-      CloseInputAndJoin();
-    } catch (...) {  // a stall while unwinding: nothing more can be done here
+  for (std::thread& t : threads_) {
+    if (stuck) {
+      t.detach();
+    } else {
+      t.join();
     }
   }
+  threads_.clear();
+  return !stuck;
+}
+
+// Destroyed mid-run (an exception in the caller, say): the run is abandoned, not drained,
+// so that no callback runs once this returns. False when stalled threads are still
+// running: the caller must then keep this Impl alive for them.
+bool Pipeline::Impl::AbandonIfRunning() {
+  if (!running_ || finished_) return true;
+  finished_ = true;
+  Abandon();
+  return JoinThreads();
 }
 
 RunReport Pipeline::Impl::Finish() {
   if (!started_) throw std::logic_error("Pipeline::Finish before Start");
   if (finished_) throw std::logic_error("Pipeline::Finish called twice");
+  if (!running_) throw std::logic_error("Pipeline::Finish after a failed Start");
   FlushPending();
   finished_ = true;
   CloseInputAndJoin();
@@ -469,7 +461,7 @@ RunReport Pipeline::Impl::Finish() {
 // cores. Otherwise this thread reads and feeds the first queue, so that a single first
 // worker does not spend its time reading.
 RunReport Pipeline::Impl::Run(Source& source) {
-  source_name_ = std::string(source.name());
+  source_name_ = std::make_shared<const std::string>(source.name());
   total_bytes_ = source.total_bytes();
   const RunningSource running(*this, source);
   reading_.source = &source;
@@ -492,7 +484,7 @@ void Pipeline::Impl::RequestStop() {
 RunReport Pipeline::Impl::MakeReport() const {
   RunReport report;
   report.pipeline = options_.name;
-  report.source = source_name_;
+  report.source = *source_name_;
   report.bytes_read = bytes_read_.load();
   report.wall_seconds = std::chrono::duration<double>(SteadyClock::now() - started_at_).count();
   report.totals.read = read_.load();
@@ -526,32 +518,38 @@ RunReport Pipeline::Impl::MakeReport() const {
 }
 
 Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
-Pipeline::~Pipeline() = default;
+Pipeline::~Pipeline() {
+  if (impl_ && !impl_->AbandonIfRunning()) KeepStalledInternals();
+}
 
 Pipeline& Pipeline::Add(StageOptions options, std::unique_ptr<Stage> stage) {
   impl_->Add(std::move(options), std::move(stage));
   return *this;
 }
 Pipeline& Pipeline::OnResult(std::function<void(const Record&)> callback) {
+  impl_->CheckNotStarted("OnResult");
   impl_->callbacks_.on_result = std::move(callback);
   return *this;
 }
 Pipeline& Pipeline::OnError(std::function<void(const Error&)> callback) {
+  impl_->CheckNotStarted("OnError");
   impl_->callbacks_.on_error = std::move(callback);
   return *this;
 }
 Pipeline& Pipeline::EncodeResults(ResultEncoder encode, EncodedWriter write) {
+  impl_->CheckNotStarted("EncodeResults");
   impl_->callbacks_.encode_result = std::move(encode);
   impl_->callbacks_.write_results = std::move(write);
   return *this;
 }
 Pipeline& Pipeline::EncodeErrors(ErrorEncoder encode, EncodedWriter write) {
+  impl_->CheckNotStarted("EncodeErrors");
   impl_->callbacks_.encode_error = std::move(encode);
   impl_->callbacks_.write_errors = std::move(write);
   return *this;
 }
 void Pipeline::Start() { impl_->Start(); }
-void Pipeline::SetSourceName(std::string name) { impl_->source_name_ = std::move(name); }
+void Pipeline::SetSourceName(std::string name) { impl_->SetSourceName(std::move(name)); }
 void Pipeline::Push(std::string_view line) { impl_->Push(line); }
 void Pipeline::Push(Record record) { impl_->Push(std::move(record)); }
 void Pipeline::Flush() { impl_->Flush(); }

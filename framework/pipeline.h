@@ -56,7 +56,9 @@ struct StageOptions {
   std::string name{};
   int workers = 1;  // >= 1; see AutoWorkers()
   /// Overrides the pipeline's queue options for this stage's input edge; set, it also
-  /// keeps a queue (and separate threads) between this stage and the one before.
+  /// keeps a queue (and separate threads) between this stage and the one before. Batches
+  /// are cut where records enter, so `batch` and `batch_time` count on the first stage
+  /// only; on a later stage only `capacity` does (the YAML loader refuses the others there).
   std::optional<QueueOptions> queue = std::nullopt;
   /// A worker busy on one batch for longer than this fails the run with StallError
   /// instead of hanging it. Zero: no watchdog.
@@ -106,17 +108,27 @@ using EncodedWriter = std::function<void(std::string_view bytes, uint64_t items)
 /// park, so only the busy stages' workers compete for them.
 int AutoWorkers();
 
+/// Lifecycle: Add and the callbacks, then Start, then Push/Flush, then Finish; or Run.
+/// Calls out of that order throw std::logic_error. Objects your callbacks and stages use
+/// must outlive the Pipeline (declare them before it).
 class Pipeline {
  public:
   explicit Pipeline(PipelineOptions options = {});
+  /// Destroying a started pipeline without Finish abandons the run (an exception in the
+  /// caller, say): reading stops, what is in flight and what was pushed but not flushed is
+  /// dropped, and no callback runs once the destructor returns; it waits for the workers
+  /// to end their current batch. Stuck workers (stall_timeout) are left as Finish leaves them.
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  /// Appends a stage. Before Start only.
+  /// Appends a stage. Before Start only. A stage that absorbs its records (an aggregate)
+  /// must be the last: Start throws otherwise.
   Pipeline& Add(StageOptions options, std::unique_ptr<Stage> stage);
   /// Called for each result: a record that came through every stage, or a result row of
-  /// an aggregate at the end. Never called concurrently.
+  /// an aggregate at the end. Never called concurrently. Before Start only, as the three
+  /// below. A callback that throws stops all callbacks (results and errors still count)
+  /// and Finish rethrows its exception once the run has drained, with no report.
   Pipeline& OnResult(std::function<void(const Record&)> callback);
   /// Called for each error item, with its stage, position and excerpt. Never concurrently
   /// with itself or OnResult.
@@ -129,9 +141,12 @@ class Pipeline {
   /// As EncodeResults, for error items instead of OnError.
   Pipeline& EncodeErrors(ErrorEncoder encode, EncodedWriter write);
 
-  /// Starts the workers and the collector. Push-mode input follows.
+  /// Starts the workers and the collector. Push-mode input follows. Throws what a stage's
+  /// Project or MakeWorker throws; the pipeline is then unusable (destroy it).
   void Start();
-  /// Input name used in error positions for pushed items ("push" by default).
+  /// Input name used in error positions for the items pushed after it ("push" by
+  /// default): to feed several files, set each one's name before pushing its lines. From
+  /// the pushing thread; while running it first flushes what was pushed under the old name.
   void SetSourceName(std::string name);
   /// Feeds one raw line (for a parse stage). From one thread; blocks when the queue is full.
   void Push(std::string_view line);
@@ -140,14 +155,17 @@ class Pipeline {
   /// Hands on what was pushed so far without waiting for a full batch (`batch` records):
   /// call it when the input pauses and the records should not wait. From the pushing thread.
   void Flush();
-  /// Flushes, closes the input, waits for every stage to drain, runs the stages' Finish
-  /// (aggregate rows go to OnResult), and returns the account.
+  /// Flushes, closes the input, waits for every stage to drain, runs the stages' Finish in
+  /// order (their rows go to OnResult, past any later stage), and returns the account. A
+  /// Stage::Finish that throws ends it there: the later stages' Finish does not run, and
+  /// the exception comes out instead of a report.
   RunReport Finish();
 
   /// Start + read `source` to its end (or until RequestStop) + Finish. When the first stage
   /// has several workers they read the source themselves, one at a time, each then running
   /// its batch (oneTBB's serial input filter); else this thread reads. A Read that throws
-  /// ends the run: what was read goes through, then Run rethrows.
+  /// ends the run: what was read goes through the stages and reaches the callbacks, then
+  /// Run rethrows, without running the stages' Finish (no aggregate rows) or a report.
   RunReport Run(Source& source);
   /// Asks Run to stop reading (at the next batch; a paced source's wait is cut short);
   /// what was read is drained and reported as usual, with stopped_early set. Thread-safe.

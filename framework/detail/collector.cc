@@ -13,6 +13,7 @@ Collector::Collector(bool ordered, CollectorCallbacks callbacks, size_t capacity
       waiting_(capacity, /*producers=*/1) {}
 
 void Collector::Deliver(Batch batch) {
+  if (abandoned_) return;
   Encode(batch);
   if (!emitting_.exchange(true)) {
     EmitInOrder(batch);

@@ -52,7 +52,8 @@ class Collector {
   /// (here, in parallel with other workers), then emits it, or queues it for the worker
   /// that is emitting (blocking while that queue is full). Drops it once abandoned.
   void Deliver(Batch batch);
-  /// A stage stalled: Deliver no longer blocks, and drops what it gets.
+  /// The run was abandoned (a stage stalled, or the pipeline was destroyed mid-run):
+  /// Deliver no longer blocks, and drops what it gets.
   void Abandon() {
     abandoned_ = true;
     waiting_.Abandon();
