@@ -161,15 +161,7 @@ int CompareValues(const Value& a, const Value& b) {
   switch (ra) {
     case 0: return 0;
     case 1: return static_cast<int>(std::get<bool>(a)) - static_cast<int>(std::get<bool>(b));
-    case 2: {
-      const auto* ia = std::get_if<int64_t>(&a);
-      const auto* ib = std::get_if<int64_t>(&b);
-      if (ia && ib) return *ia < *ib ? -1 : *ia > *ib ? 1 : 0;
-      double da = 0, db = 0;
-      AsDouble(a, da);
-      AsDouble(b, db);
-      return da < db ? -1 : da > db ? 1 : 0;
-    }
+    case 2: return CompareNumbers(a, b);
     default: {
       const int c = std::get<std::string>(a).compare(std::get<std::string>(b));
       return c < 0 ? -1 : c > 0 ? 1 : 0;

@@ -5,6 +5,7 @@
 //   std::string json;  sluice::AppendJson(v, json);   // "42"
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -33,6 +34,37 @@ std::string_view TypeName(ValueType type);
 /// The value as a number (int or double); false when it is neither.
 bool AsDouble(const Value& v, double& out);
 
+namespace detail {
+// An int64 against a double, exactly (the int is never rounded): -1, 0 or 1; every int
+// sorts below NaN.
+inline int CompareIntDouble(int64_t i, double d) {
+  if (std::isnan(d)) return -1;
+  constexpr double kTwo63 = 9223372036854775808.0;
+  if (d >= kTwo63) return -1;
+  if (d < -kTwo63) return 1;
+  const double floor_d = std::floor(d);
+  const auto whole = static_cast<int64_t>(floor_d);  // exact: |floor_d| <= 2^63, not 2^63
+  if (i != whole) return i < whole ? -1 : 1;
+  return floor_d == d ? 0 : -1;  // i == floor(d) < d when d has a fraction
+}
+}  // namespace detail
+
+/// Compares two numbers (each an int or a double) by value, exactly: -1, 0 or 1. Ints are
+/// never rounded (2^53 + 1 is above the double 2^53). A total order: -0.0 equals 0.0, and
+/// NaN equals NaN and sorts after every other number. Both must hold a number.
+inline int CompareNumbers(const Value& a, const Value& b) {
+  const int64_t* ai = std::get_if<int64_t>(&a);
+  const int64_t* bi = std::get_if<int64_t>(&b);
+  if (ai && bi) return *ai < *bi ? -1 : (*ai > *bi ? 1 : 0);
+  if (ai) return detail::CompareIntDouble(*ai, std::get<double>(b));
+  if (bi) return -detail::CompareIntDouble(*bi, std::get<double>(a));
+  const double x = std::get<double>(a), y = std::get<double>(b);
+  if (x < y) return -1;
+  if (x > y) return 1;
+  if (x == y) return 0;
+  return std::isnan(x) ? (std::isnan(y) ? 0 : 1) : -1;
+}
+
 /// Appends `v` as a JSON value (strings quoted and escaped; doubles shortest round-trip).
 void AppendJson(const Value& v, std::string& out);
 
@@ -46,8 +78,8 @@ void AppendJsonString(std::string_view text, std::string& out);
 /// Appends `v` as plain text (strings unquoted, null as empty).
 void AppendText(const Value& v, std::string& out);
 
-/// Orders values for sorting group keys: null < bool < numbers < strings; ints and
-/// doubles compare by numeric value.
+/// Orders values for sorting group keys: null < bool < numbers < strings; numbers compare
+/// as CompareNumbers does (exactly; NaN last), strings by their bytes. A total order.
 int CompareValues(const Value& a, const Value& b);
 
 }  // namespace sluice

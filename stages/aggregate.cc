@@ -105,12 +105,6 @@ bool SameGroupValue(const Value& stored, const Value& value) {
   return stored == value;
 }
 
-// CompareValues' order made total: NaN sorts after every other number.
-int CompareGroupValues(const Value& a, const Value& b) {
-  const bool numbers = detail::IsNumber(a) && detail::IsNumber(b);
-  return numbers ? detail::CompareNumbers(a, b) : CompareValues(a, b);
-}
-
 struct Group {
   uint64_t hash = 0;
   std::vector<Value> key;  // canonical: [window start,] group_by values
@@ -119,7 +113,7 @@ struct Group {
 
 bool KeyLess(const Group& a, const Group& b) {
   for (size_t i = 0; i < a.key.size(); ++i) {
-    if (int c = CompareGroupValues(a.key[i], b.key[i]); c != 0) return c < 0;
+    if (int c = CompareValues(a.key[i], b.key[i]); c != 0) return c < 0;
   }
   return false;
 }

@@ -23,7 +23,7 @@ void AppendBytes(const T& value, std::string& out) {
 // Whether `candidate` should replace `current` as the min (sign -1) or max (sign 1).
 bool Replaces(const Value& candidate, const Value& current, int sign) {
   if (std::holds_alternative<std::monostate>(current)) return true;
-  const int c = detail::CompareNumbers(candidate, current) * sign;
+  const int c = CompareNumbers(candidate, current) * sign;
   if (c != 0) return c > 0;
   // Equal values: the int wins, so that the result does not depend on arrival order.
   return std::holds_alternative<int64_t>(candidate) && std::holds_alternative<double>(current);

@@ -16,7 +16,6 @@ namespace sluice {
 namespace {
 
 using detail::AppendShortJson;
-using detail::CompareNumbers;
 using detail::IsNumber;
 
 // Which part of a rule a problem is about, so that the config reader can point at it.

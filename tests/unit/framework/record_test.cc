@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -74,6 +75,26 @@ TEST(ValueTest, JsonAndOrdering) {
   EXPECT_EQ(CompareValues(Value{int64_t{2}}, Value{2.0}), 0);
   EXPECT_LT(CompareValues(Value{}, Value{false}), 0);
   EXPECT_LT(CompareValues(Value{9.0}, Value{std::string("1")}), 0);
+}
+
+TEST(ValueTest, NumbersCompareExactlyAndNanSortsLast) {
+  const Value two53_plus_1{int64_t{9007199254740993}};
+  const Value two53_double{9007199254740992.0};
+  EXPECT_GT(CompareValues(two53_plus_1, two53_double), 0);  // not rounded to the double
+  EXPECT_LT(CompareValues(two53_double, two53_plus_1), 0);
+  const Value int_max{std::numeric_limits<int64_t>::max()};
+  const Value two63_double{9223372036854775808.0};
+  EXPECT_LT(CompareValues(int_max, two63_double), 0);
+  EXPECT_GT(CompareValues(two63_double, int_max), 0);
+  EXPECT_EQ(CompareValues(Value{-0.0}, Value{int64_t{0}}), 0);
+  const Value nan{std::numeric_limits<double>::quiet_NaN()};
+  const Value inf{std::numeric_limits<double>::infinity()};
+  for (const Value& number : {Value{int64_t{1}}, Value{1.0}, inf, int_max}) {
+    EXPECT_LT(CompareValues(number, nan), 0);
+    EXPECT_GT(CompareValues(nan, number), 0);
+  }
+  EXPECT_EQ(CompareValues(nan, nan), 0);
+  EXPECT_LT(CompareValues(nan, Value{std::string("")}), 0);  // numbers before strings
 }
 
 std::string JsonString(std::string_view text) {
