@@ -12,6 +12,7 @@
 
 #include "framework/string_set.h"
 #include "stages/detail/flat_json.h"
+#include "stages/detail/json_structure.h"
 #include "stages/detail/simdjson_number.h"
 #include "stages/line_checks.h"
 #include "stages/parse_config.h"
@@ -184,7 +185,8 @@ class JsonWorker : public StageWorker {
   error_code ParseFields(ondemand::object& object, Record& record, Verdict& verdict, Item& item);
   error_code ReadValue(ondemand::value value, int depth, Value& out);
   error_code ValidateValue(ondemand::value value, int depth);
-  Verdict FailAt(Item& item, error_code error);
+  Verdict FailAt(Item& item, error_code error) { return FailSyntax(item, error, CurrentColumn()); }
+  Verdict FailSyntax(Item& item, error_code error, size_t column);
   size_t CurrentColumn();
   void ReserveCapacity(size_t line_bytes);
   void ReleaseBigBuffers();
@@ -232,12 +234,23 @@ size_t JsonWorker::CurrentColumn() {
   return static_cast<size_t>(location - line_begin_) + 1;
 }
 
-Verdict JsonWorker::FailAt(Item& item, error_code error) {
-  std::string message = "invalid JSON";
-  if (const size_t column = CurrentColumn(); column != 0) {
-    message += " at column " + std::to_string(column);
+// `column`: where simdjson stopped, 0 when unknown. Errors of the line's brackets and
+// strings take the position a scan of the line finds (detail/json_structure.h): simdjson
+// finds most of them before it knows a position.
+Verdict JsonWorker::FailSyntax(Item& item, error_code error, size_t column) {
+  std::string reason = Reason(error, max_depth_);
+  if (error == simdjson::TAPE_ERROR || error == simdjson::INCOMPLETE_ARRAY_OR_OBJECT ||
+      error == simdjson::OUT_OF_BOUNDS || error == simdjson::UNESCAPED_CHARS) {
+    const std::string_view line(line_begin_, static_cast<size_t>(line_end_ - line_begin_));
+    if (std::optional<detail::JsonStructureProblem> problem =
+            detail::FindJsonStructureProblem(line)) {
+      column = problem->column;
+      reason = std::move(problem->reason);
+    }
   }
-  message += ": " + Reason(error, max_depth_);
+  std::string message = "invalid JSON";
+  if (column != 0) message += " at column " + std::to_string(column);
+  message += ": " + reason;
   return item.Fail(ErrorCode::kInvalidInput, std::move(message));
 }
 
@@ -261,7 +274,7 @@ Verdict JsonWorker::ParseWithSimdjson(std::string_view text, Item& item) {
           ErrorCode::kInvalidInput,
           "invalid JSON at column " + std::to_string(text.size() + 1) + ": unterminated string");
     }
-    return item.Fail(ErrorCode::kInvalidInput, "invalid JSON: " + Reason(error, max_depth_));
+    return FailSyntax(item, error, /*column=*/0);  // no document to ask for a position
   }
   ondemand::json_type type;
   if (error_code error = document_.type().get(type)) return FailAt(item, error);
@@ -276,9 +289,8 @@ Verdict JsonWorker::ParseWithSimdjson(std::string_view text, Item& item) {
   }
   if (verdict != Verdict::kPass) return verdict;
   if (const size_t column = CurrentColumn(); column != 0) {
-    return item.Fail(
-        ErrorCode::kInvalidInput,
-        "unexpected content after the JSON object at column " + std::to_string(column));
+    return item.Fail(ErrorCode::kInvalidInput, "invalid JSON at column " + std::to_string(column) +
+                                                   ": unexpected content after the JSON object");
   }
   return Verdict::kPass;
 }

@@ -27,8 +27,9 @@
 //
 // Errors (kInvalidInput unless noted): the shared line checks (line_checks.h: empty line,
 // NUL byte, invalid UTF-8 -> kInvalidEncoding); "expected a JSON object"; "invalid JSON at
-// column N: <reason>"; "unexpected content after the JSON object at column N"; "too many
-// distinct field names" (kResourceExhausted) when FieldNames is full.
+// column N: <reason>" (a line cut short: "the line ends inside the object opened at
+// column 1", N one past its end; trailing text: "unexpected content after the JSON
+// object"); "too many distinct field names" (kResourceExhausted) when FieldNames is full.
 #pragma once
 
 #include <memory>

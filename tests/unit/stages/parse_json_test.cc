@@ -182,9 +182,28 @@ TEST(ParseJsonTest, RejectsTrailingContent) {
     EXPECT_EQ(out.verdicts[i], Verdict::kError) << i;
     EXPECT_EQ(out.code(i), ErrorCode::kInvalidInput);
   }
-  EXPECT_EQ(out.message(0), "unexpected content after the JSON object at column 9");
-  EXPECT_EQ(out.message(1), "unexpected content after the JSON object at column 8");
-  EXPECT_THAT(out.message(2), StartsWith("invalid JSON"));
+  EXPECT_EQ(out.message(0), "invalid JSON at column 9: unexpected content after the JSON object");
+  EXPECT_EQ(out.message(1), "invalid JSON at column 8: unexpected content after the JSON object");
+  EXPECT_EQ(out.message(2), "invalid JSON at column 9: unexpected content after the JSON object");
+}
+
+// simdjson reports bracket errors at column 1; the messages say where the line broke.
+TEST(ParseJsonTest, LinesCutShortOrWithBadBracketsSayWhere) {
+  ParseJsonStage stage;
+  const std::vector<std::string> lines = {
+      R"({"ts":1,"user":"u","latency_ms":140.0)",  // cut short
+      R"({"a":{"b":1})",                           // cut short, nested
+      R"({"a":[1,2})",                             // wrong bracket
+      "{\"a\":\"tab\there\"}",                     // raw control character
+  };
+  auto out = ParseLines(stage, lines);
+  EXPECT_EQ(out.message(0),
+            "invalid JSON at column 38: the line ends inside the object opened at column 1");
+  EXPECT_EQ(out.message(1),
+            "invalid JSON at column 13: the line ends inside the object opened at column 1");
+  EXPECT_EQ(out.message(2), "invalid JSON at column 10: '}' closes the array opened at column 6");
+  EXPECT_EQ(out.message(3),
+            "invalid JSON at column 10: control character inside a string must be escaped");
 }
 
 TEST(ParseJsonTest, ReportsSyntaxErrorsWithReasonAndColumn) {

@@ -1,0 +1,26 @@
+// Internal: where a JSON line's structure breaks, for error messages. simdjson finds
+// unbalanced brackets while it indexes the whole line, before it knows a position, and
+// reports them at the line's start ("unclosed object or array, or content after it"):
+// a truncated line, the commonest bad line in a log, would get no useful column.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sluice::detail {
+
+struct JsonStructureProblem {
+  size_t column = 0;  // 1-based; one past the end when the line ends too soon
+  std::string reason;
+};
+
+/// Scans a line that starts (after spaces) with '{': strings are skipped, brackets
+/// matched. Finds an unterminated string, a raw control character in a string, a closing
+/// bracket of the wrong kind, content after the object, and a line
+/// that ends inside an object or array. nullopt when the brackets are sound (the problem
+/// is elsewhere) or the line does not start with '{'. Runs on failed lines only.
+std::optional<JsonStructureProblem> FindJsonStructureProblem(std::string_view line);
+
+}  // namespace sluice::detail
