@@ -89,15 +89,17 @@ Result<EventTimeFn> MakeEventTimeFn(const PipelineSpec& spec, const StageRegistr
   return EventTimeFn([reader](const Item& item) { return reader->Read(item); });
 }
 
-std::optional<PipelineSpec> CheckLoaded(Result<ConfigNode> root, const StageRegistry& registry,
+// `root` as the loader could read it; `errors` past `first_error` are the loader's. Its
+// problems and the overrides' do not stop the checks, so that one run reports them all.
+std::optional<PipelineSpec> CheckLoaded(std::optional<ConfigNode> root, size_t first_error,
+                                        const StageRegistry& registry,
                                         std::span<const std::string> overrides,
                                         ConfigErrors& errors) {
-  if (!root.ok()) return std::nullopt;
-  const size_t before = errors.size();
+  if (!root) return std::nullopt;
   ApplyOverrides(*root, overrides, errors);  // a failed one leaves the tree as it was
-  const bool overrides_failed = errors.size() > before;
+  const bool load_or_overrides_failed = errors.size() > first_error;
   std::optional<PipelineSpec> spec = ParsePipelineSpec(*root, registry, errors);
-  if (overrides_failed) return std::nullopt;
+  if (load_or_overrides_failed) return std::nullopt;
   return spec;
 }
 
@@ -106,7 +108,8 @@ std::optional<PipelineSpec> CheckLoaded(Result<ConfigNode> root, const StageRegi
 std::optional<PipelineSpec> LoadPipelineSpec(const std::string& path, const StageRegistry& registry,
                                              std::span<const std::string> overrides,
                                              ConfigErrors& errors) {
-  return CheckLoaded(LoadYamlFile(path, errors), registry, overrides, errors);
+  const size_t first_error = errors.size();
+  return CheckLoaded(ReadYamlFile(path, errors), first_error, registry, overrides, errors);
 }
 
 std::optional<PipelineSpec> LoadPipelineSpecString(std::string_view yaml,
@@ -114,7 +117,9 @@ std::optional<PipelineSpec> LoadPipelineSpecString(std::string_view yaml,
                                                    const StageRegistry& registry,
                                                    std::span<const std::string> overrides,
                                                    ConfigErrors& errors) {
-  return CheckLoaded(LoadYamlString(yaml, file_name, errors), registry, overrides, errors);
+  const size_t first_error = errors.size();
+  return CheckLoaded(ReadYamlString(yaml, file_name, errors), first_error, registry, overrides,
+                     errors);
 }
 
 std::unique_ptr<Pipeline> BuildPipeline(const PipelineSpec& spec, const StageRegistry& registry,

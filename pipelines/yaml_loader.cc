@@ -399,31 +399,27 @@ std::string SizeText(size_t bytes) {
 
 }  // namespace
 
-Result<ConfigNode> LoadYamlString(std::string_view text, const std::string& file_name,
-                                  ConfigErrors& errors, const YamlLimits& limits) {
-  const size_t first_error = errors.size();
+std::optional<ConfigNode> ReadYamlString(std::string_view text, const std::string& file_name,
+                                         ConfigErrors& errors, const YamlLimits& limits) {
   const ConfigMark start{.file = file_name, .line = 1, .column = 1};
   if (text.size() > limits.max_file_bytes) {
     errors.Add(start, "the config is " + std::to_string(text.size()) +
                           " bytes, more than the limit of " + SizeText(limits.max_file_bytes));
-    return JoinedError(errors, first_error);
+    return std::nullopt;
   }
   if (std::optional<ConfigError> bad = detail::ScreenYamlText(text, file_name, limits.max_depth)) {
     errors.Add(bad->mark, std::move(bad->message));
-    return JoinedError(errors, first_error);
+    return std::nullopt;
   }
-  std::optional<ConfigNode> root = ParseScreened(text, file_name, limits, errors);
-  if (!root || errors.size() > first_error) return JoinedError(errors, first_error);
-  return std::move(*root);
+  return ParseScreened(text, file_name, limits, errors);
 }
 
-Result<ConfigNode> LoadYamlFile(const std::string& path, ConfigErrors& errors,
-                                const YamlLimits& limits) {
-  const size_t first_error = errors.size();
+std::optional<ConfigNode> ReadYamlFile(const std::string& path, ConfigErrors& errors,
+                                       const YamlLimits& limits) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (!file) {
     errors.Add({.file = path}, std::string("cannot open the config: ") + std::strerror(errno));
-    return JoinedError(errors, first_error);
+    return std::nullopt;
   }
   // Read at most one byte past the limit, so that a huge file (or an endless pipe) is
   // refused without being read whole.
@@ -441,14 +437,30 @@ Result<ConfigNode> LoadYamlFile(const std::string& path, ConfigErrors& errors,
   std::fclose(file);
   if (read_error != 0) {
     errors.Add({.file = path}, std::string("cannot read the config: ") + std::strerror(read_error));
-    return JoinedError(errors, first_error);
+    return std::nullopt;
   }
   if (text.size() > limits.max_file_bytes) {
     errors.Add({.file = path, .line = 1, .column = 1},
                "the config file is larger than the limit of " + SizeText(limits.max_file_bytes));
-    return JoinedError(errors, first_error);
+    return std::nullopt;
   }
-  return LoadYamlString(text, path, errors, limits);
+  return ReadYamlString(text, path, errors, limits);
+}
+
+Result<ConfigNode> LoadYamlString(std::string_view text, const std::string& file_name,
+                                  ConfigErrors& errors, const YamlLimits& limits) {
+  const size_t first_error = errors.size();
+  std::optional<ConfigNode> root = ReadYamlString(text, file_name, errors, limits);
+  if (!root || errors.size() > first_error) return JoinedError(errors, first_error);
+  return std::move(*root);
+}
+
+Result<ConfigNode> LoadYamlFile(const std::string& path, ConfigErrors& errors,
+                                const YamlLimits& limits) {
+  const size_t first_error = errors.size();
+  std::optional<ConfigNode> root = ReadYamlFile(path, errors, limits);
+  if (!root || errors.size() > first_error) return JoinedError(errors, first_error);
+  return std::move(*root);
 }
 
 }  // namespace sluice

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,5 +45,15 @@ Result<ConfigNode> LoadYamlFile(const std::string& path, ConfigErrors& errors,
 /// As LoadYamlFile, for text held in memory; `file_name` is used in the marks.
 Result<ConfigNode> LoadYamlString(std::string_view text, const std::string& file_name,
                                   ConfigErrors& errors, const YamlLimits& limits = {});
+
+/// As LoadYamlFile and LoadYamlString, for a config that is checked further: the tree is
+/// returned also when the loader could read past its problems (a duplicate or empty map
+/// key, a bad merge: the tree then lacks that value), so that the later checks can report
+/// theirs too, as `sluice validate` does. Every problem is in `errors`; nullopt when the
+/// text could not be read to its end.
+std::optional<ConfigNode> ReadYamlFile(const std::string& path, ConfigErrors& errors,
+                                       const YamlLimits& limits = {});
+std::optional<ConfigNode> ReadYamlString(std::string_view text, const std::string& file_name,
+                                         ConfigErrors& errors, const YamlLimits& limits = {});
 
 }  // namespace sluice

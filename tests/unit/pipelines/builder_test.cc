@@ -222,5 +222,20 @@ TEST(BuilderTest, LoadPipelineAndValidateConfigFile) {
   EXPECT_EQ(ValidateConfigFile(bad.path(), registry).size(), 2u);
 }
 
+// A problem the YAML loader reads past (a duplicate key) does not hide the others.
+TEST(BuilderTest, ADuplicateKeyIsReportedWithEveryOtherProblem) {
+  const std::string yaml =
+      "source: {type: stdin}\nsource: {type: stdin}\nordered: maybe\nstages:\n"
+      "  - type: parse_json\n    workrs: 3\n";
+  ConfigErrors errors;
+  EXPECT_FALSE(LoadPipelineSpecString(yaml, "d.yaml", FakeRegistry(), {}, errors));
+  std::vector<std::string> problems;
+  for (const ConfigError& e : errors.all()) problems.push_back(e.ToString());
+  EXPECT_THAT(problems, testing::ElementsAre(
+                            "d.yaml:2:1: duplicate key 'source' (first defined at d.yaml:1:1)",
+                            "d.yaml:3:10: expected true or false, got 'maybe'",
+                            testing::StartsWith("d.yaml:6:5: unknown key 'workrs'")));
+}
+
 }  // namespace
 }  // namespace sluice
