@@ -278,11 +278,18 @@ std::optional<StageSpec> ReadStage(const ConfigNode& node, const StageRegistry& 
       if (!type) errors.Add(t->mark(), UnknownChoice("stage type", *name, registry.Names()));
     }
   }
+  std::vector<std::string> keys(std::begin(kCommonStageKeys), std::end(kCommonStageKeys));
   if (type) {
-    std::vector<std::string> keys(std::begin(kCommonStageKeys), std::end(kCommonStageKeys));
     keys.insert(keys.end(), type->keys.begin(), type->keys.end());
-    node.CheckKeys(keys, errors);
+  } else {
+    // An unknown type's own keys are unknown too: report only a key no type has (a
+    // misspelt `workers`, say) rather than hide it behind the type's error.
+    for (const std::string& name : registry.Names()) {
+      const std::vector<std::string>& type_keys = registry.Find(name)->keys;
+      keys.insert(keys.end(), type_keys.begin(), type_keys.end());
+    }
   }
+  node.CheckKeys(keys, errors);
   stage.name = stage.type;
   if (const ConfigNode* n = node.Get("name")) {
     if (auto name = ReadNonEmptyString(*n, "name", errors)) {

@@ -236,6 +236,14 @@ TEST(SpecTest, UnknownStageTypeListsChoicesWhenNothingIsClose) {
                                     "aggregate, count_all, explode, parse_json or require)"));
 }
 
+TEST(SpecTest, UnknownStageTypeDoesNotHideAKeyNoTypeHas) {
+  Parsed p =
+      Parse("source: { type: stdin }\nstages: [ { type: zzzzzzzz, wrokers: 2, field: user } ]\n");
+  EXPECT_THAT(p.errors,
+              ElementsAre(testing::StartsWith("p.yaml:2:19: unknown stage type 'zzzzzzzz'"),
+                          "p.yaml:2:29: unknown key 'wrokers' (did you mean 'workers'?)"));
+}
+
 TEST(SpecTest, ParseByteSize) {
   EXPECT_EQ(ParseByteSize("4096"), 4096);
   EXPECT_EQ(ParseByteSize("64KiB"), 65536);
