@@ -149,7 +149,10 @@ void ApplyOverride(ConfigNode& root, std::string_view assignment, ConfigErrors& 
                "the path " + Quoted(path_text) + " has an empty part: expected keys joined by '.'");
     return;
   }
-  ConfigNode value = ConfigNode::Scalar(std::string(value_text), applier.mark());
+  // As in the file: `queue=` or `ordered=null` is null, which sections read as absent.
+  ConfigNode value = IsPlainYamlNull(value_text)
+                         ? ConfigNode::Null(applier.mark())
+                         : ConfigNode::Scalar(std::string(value_text), applier.mark());
   if (value_text.starts_with('{') || value_text.starts_with('[')) {
     Result<ConfigNode> parsed = LoadYamlString(value_text, applier.mark().file, errors);
     if (!parsed.ok()) return;

@@ -67,8 +67,7 @@ class TreeBuilder final : public YAML::EventHandler {
     const Size size{.nodes = 1, .bytes = value.size()};
     Charge(size, mark);
     // yaml-cpp tags plain scalars "?" and quoted ones "!": only plain ones can be null.
-    const bool plain_null =
-        tag == "?" && (value == "~" || value == "null" || value == "Null" || value == "NULL");
+    const bool plain_null = tag == "?" && IsPlainYamlNull(value);
     ConfigNode node = plain_null ? ConfigNode::Null(ToMark(file_, mark))
                                  : ConfigNode::Scalar(value, ToMark(file_, mark));
     Deliver(std::move(node), size, anchor);

@@ -36,6 +36,11 @@ struct YamlLimits {
   size_t max_expanded_bytes = size_t{64} << 20;  // scalar text after alias expansion
 };
 
+/// Whether the text of a plain (unquoted) scalar means null: empty, ~, null, Null, NULL.
+inline bool IsPlainYamlNull(std::string_view text) {
+  return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
+}
+
 /// Reads and parses `path`. Every problem goes to `errors` (file:line:column: message);
 /// on failure the returned Error (kInvalidInput) holds the same problems, one per line.
 /// An empty document gives a null root node.

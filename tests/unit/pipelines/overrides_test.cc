@@ -54,6 +54,17 @@ TEST(OverridesTest, SetsStageWorkersQueueAndOrdered) {
   EXPECT_TRUE(o.spec->ordered);
 }
 
+// An empty value or a plain null is null, as in the file: a section then counts as absent.
+TEST(OverridesTest, EmptyAndNullValuesAreNullAsInTheFile) {
+  for (const char* empty : {"", "~", "null", "NULL"}) {
+    Outcome o = WithSets({"queue.capacity=64", std::string("queue=") + empty});
+    ASSERT_TRUE(o.spec) << empty << ": " << ::testing::PrintToString(o.errors);
+    EXPECT_EQ(o.spec->queue.capacity, QueueOptions{}.capacity) << empty;
+  }
+  EXPECT_THAT(WithSets({"ordered=null"}).errors,
+              ElementsAre("--set ordered=null: expected true or false, got nothing (null)"));
+}
+
 TEST(OverridesTest, CreatesMissingKeysUnderAStage) {
   Outcome o = WithSets({"stages.check.queue.capacity=8", "stages.parse.queue.batch=16"});
   ASSERT_TRUE(o.spec) << ::testing::PrintToString(o.errors);
