@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -364,6 +365,43 @@ TEST_F(FileSourceTest, ReadsStdinFromAPipeAndHandsOverLinesWithoutWaitingForAFul
   EXPECT_EQ(rest[1].line, 4u);
   EXPECT_EQ(rest[1].offset, 6u);
   EXPECT_EQ((*source)->bytes_read(), 7u);
+}
+
+// A stop (SIGINT) while a pipe is quiet must not wait for the writer: Interrupt wakes the
+// blocked Read, which ends the input (the lines read before still went out).
+TEST_F(FileSourceTest, InterruptWakesAReadBlockedOnAQuietFifo) {
+  const std::string fifo = (dir_ / "fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // Opened read-write, the FIFO has a writer, so opening it to read does not block and a
+  // read blocks on it until there is input.
+  const int writer = ::open(fifo.c_str(), O_RDWR);
+  ASSERT_GE(writer, 0);
+  ASSERT_EQ(::write(writer, "a\nb\n", 4), 4);
+  auto source = OpenFileSource({.path = fifo});
+  ASSERT_TRUE(source.ok());
+  Batch first;
+  EXPECT_EQ((*source)->Read(first, 100), SourceStatus::kMore);
+  EXPECT_THAT(Raws(Collect(first)), ElementsAre("a", "b"));
+
+  std::promise<void> read_returned;
+  std::thread interrupter([&, returned = read_returned.get_future()] {
+    std::this_thread::sleep_for(milliseconds(100));
+    (*source)->Interrupt();
+    // Without the wake-up the Read would block for good: end its input so that the test
+    // fails instead of hanging.
+    if (returned.wait_for(std::chrono::seconds(5)) != std::future_status::ready) ::close(writer);
+  });
+  ASSERT_EQ(::write(writer, "partial", 7), 7);  // an unfinished line is dropped on a stop
+  const auto begin = std::chrono::steady_clock::now();
+  Batch second;
+  EXPECT_EQ((*source)->Read(second, 100), SourceStatus::kEnd);
+  read_returned.set_value();
+  interrupter.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(3));
+  EXPECT_TRUE(Collect(second).empty());
+  Batch after;
+  EXPECT_EQ((*source)->Read(after, 100), SourceStatus::kEnd);
+  ::close(writer);
 }
 
 TEST_F(FileSourceTest, AReadErrorThrowsWithTheInputName) {
