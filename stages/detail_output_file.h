@@ -3,6 +3,7 @@
 //
 //   SLUICE_ASSIGN_OR_RETURN(auto out, detail::OutputFile::Open("out/errors.jsonl"));
 //   out.buffer() += line;  out.EndRecord();  // flushes every 64 KiB
+//   out.WriteNow(batch_bytes, records);       // a whole batch, written at once
 //   sluice::Status status = out.Close();  // "writing out/errors.jsonl: No space left..."
 //   out.written();                        // records that reached the file
 #pragma once
@@ -38,12 +39,10 @@ class OutputFile {
     ++buffered_records_;
     if (buffer_.size() >= kFlushBytes) Flush();
   }
-  /// Appends `records` records' text at once (encoded elsewhere), flushing when large.
-  void Append(std::string_view text, uint64_t records) {
-    buffer_ += text;
-    buffered_records_ += records;
-    if (buffer_.size() >= kFlushBytes) Flush();
-  }
+  /// Writes what is buffered, then `text` (a batch's `records` records), straight from
+  /// where it lies: a stream's output reaches the file as each batch is written, not when
+  /// 64 KiB have gathered, which a paused input would hold back until its end.
+  void WriteNow(std::string_view text, uint64_t records);
   /// Writes the buffer out. After a failure, further output is dropped (and not counted).
   void Flush();
   /// Flushes, closes the file (never stdout), and reports the first failure, if any.
@@ -58,6 +57,8 @@ class OutputFile {
  private:
   OutputFile(int fd, bool owns_fd, std::string name);
   void Fail(int error_number);
+  // write(2)s all of `text`; false (and Fail) on an error.
+  bool WriteAll(std::string_view text);
   void Release() noexcept;
 
   int fd_ = -1;

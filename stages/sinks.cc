@@ -1,7 +1,9 @@
 // The result sinks and the dead-letter writer.
 //
 // Formats:
-//   jsonl  One Record::AppendJson object per line, streamed through a 64 KiB buffer.
+//   jsonl  One Record::AppendJson object per line, streamed: each batch that the workers
+//          encoded is written as it arrives (records written one by one, through Write, go
+//          through a 64 KiB buffer).
 //   csv    Header row, then one row per record; columns are the union of field names in
 //          first-seen order (a record lacking a field gets an empty cell). Rows are held
 //          until Close so that the header can name fields that appear late. Fields with
@@ -70,7 +72,7 @@ class JsonlWriter final : public RecordWriter {
   }
   RecordEncoder encoder() const override { return &EncodeJsonLine; }
   void WriteEncoded(std::string_view bytes, uint64_t records) override {
-    out_.Append(bytes, records);
+    out_.WriteNow(bytes, records);
   }
   Status Close() override { return out_.Close(); }
   uint64_t written() const override { return out_.written(); }
@@ -325,7 +327,7 @@ class JsonlDeadLetterWriter final : public DeadLetterWriter {
     out_.EndRecord();
   }
   void WriteEncoded(std::string_view bytes, uint64_t errors) override {
-    out_.Append(bytes, errors);
+    out_.WriteNow(bytes, errors);
   }
   Status Close() override { return out_.Close(); }
   uint64_t written() const override { return out_.written(); }

@@ -1,11 +1,15 @@
 // The `sluice` binary's behaviour outside the golden outputs: exit codes, usage errors
 // with "did you mean", `validate` and `stages` output, stdin input, write failures.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "golden_support.h"
@@ -177,6 +181,36 @@ TEST(CliTest, ClosedPipeIsAnOutputFailureNotASignal) {
   close(fds[1]);
   EXPECT_EQ(r.exit_code, 4) << r.err;
   EXPECT_THAT(r.err, HasSubstr("Broken pipe"));
+}
+
+// jsonl results and dead letters are streamed: with an input that pauses, what was read
+// is in the files before the input ends (it used to wait in a 64 KiB buffer until then).
+TEST(CliTest, JsonlOutputAndDeadLettersAreStreamedWhileTheInputPauses) {
+  TempDir dir("cli_stream");
+  const std::string sample = ReadFile("examples/data/clean_events.jsonl");
+  size_t end = 0;
+  for (int line = 0; line < 50; ++line) end = sample.find('\n', end) + 1;
+  int fds[2];
+  ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);  // the child must not hold the write end
+  const pid_t pid = SpawnProcess(
+      {SLUICE_CLI_PATH, "run", "configs/clean_events.yaml", "--quiet", "--input", "-", "--output",
+       dir.File("out.jsonl"), "--set", "errors.dead_letter=" + dir.File("dead.jsonl")},
+      fds[0]);
+  close(fds[0]);
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(write(fds[1], sample.data(), end), static_cast<ssize_t>(end));
+  // The input stays open and quiet; the 50 lines should show up in the two files.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  size_t lines = 0;
+  while (lines < 50 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const std::string out = ReadFile(dir.File("out.jsonl")) + ReadFile(dir.File("dead.jsonl"));
+    lines = std::count(out.begin(), out.end(), '\n');
+  }
+  EXPECT_EQ(lines, 50u) << "results and dead letters of the lines read, before the input ends";
+  EXPECT_THAT(ReadFile(dir.File("dead.jsonl")), HasSubstr("\"line\":"));
+  close(fds[1]);
+  EXPECT_EQ(WaitAtMost(pid, std::chrono::seconds(20)), 0);
 }
 
 TEST(CliTest, StagesListsTheBuiltins) {

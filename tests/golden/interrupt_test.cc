@@ -2,6 +2,7 @@
 // report, exits 130, and the report still balances. A second signal exits at once.
 #include "pipelines/cli/interrupt.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -110,34 +111,6 @@ TEST(InterruptTest, SignalAtRandomPointsDrainsWritesAndBalances) {
   EXPECT_GE(interrupted_runs, 15) << "most signals should land mid-replay";
 }
 
-pid_t SpawnReadingFrom(const std::vector<std::string>& args, int stdin_fd) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  return spawned == 0 ? pid : -1;
-}
-
-// Waits up to `limit` for `pid`; kills it after that (-1: it did not exit by itself).
-int WaitAtMost(pid_t pid, std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 size_t CountLines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
 
 // `producer | sluice run --input -` where the producer went quiet but keeps the pipe open:
@@ -154,8 +127,8 @@ TEST(InterruptTest, SignalWhileAQuietPipeIsOpenDrainsWhatWasRead) {
     lines = sample.substr(0, end);
   }
   int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  const pid_t pid = SpawnReadingFrom(
+  ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);  // the child must not hold the write end
+  const pid_t pid = SpawnProcess(
       {SLUICE_CLI_PATH, "run", "configs/clean_events.yaml", "--quiet", "--input", "-", "--output",
        dir.File("out.jsonl"), "--report", dir.File("report.json"), "--set",
        "errors.dead_letter=" + dir.File("dead.jsonl"), "--set", "shutdown_timeout=20s"},
