@@ -52,7 +52,8 @@ class RecordWriter {
 };
 Result<std::unique_ptr<RecordWriter>> OpenOutput(const OutputOptions& options);
 
-/// Appends error items as JSONL: {"source","line","offset","stage","code","message","raw"}.
+/// Appends error items as JSONL: {"source","line","offset","stage","code","message","raw"},
+/// plus "raw_truncated" and "raw_bytes" when raw holds only the start of a long line.
 class DeadLetterWriter {
  public:
   virtual ~DeadLetterWriter() = default;

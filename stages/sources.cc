@@ -207,8 +207,10 @@ void FileSource::EmitLine(Batch& batch, size_t length) {
     batch.AddTextLine(scan_, length, line_number, scan_offset_);
     return;
   }
-  batch.AddTextLine(scan_, std::min(length, Error::kMaxExcerptBytes), line_number, scan_offset_)
-      .Fail(ErrorCode::kTooLarge, TooLargeMessage(length, max_line_bytes_));
+  Item& item = batch.AddTextLine(scan_, std::min(length, Error::kMaxExcerptBytes), line_number,
+                                 scan_offset_);
+  item.Fail(ErrorCode::kTooLarge, TooLargeMessage(length, max_line_bytes_));
+  item.error->raw_bytes = length;
 }
 
 void FileSource::StartLongLine(Batch& batch) {
@@ -253,8 +255,9 @@ void FileSource::FinishLongLine(Batch& batch) {
   const uint64_t length = long_length_ - (long_ends_with_cr_ ? 1 : 0);
   // A line shorter than the excerpt limit is kept whole, without the '\r' before its end.
   if (long_excerpt_.size() > length) long_excerpt_.resize(length);
-  batch.AddLine(long_excerpt_, next_line_++, long_offset_)
-      .Fail(ErrorCode::kTooLarge, TooLargeMessage(length, max_line_bytes_));
+  Item& item = batch.AddLine(long_excerpt_, next_line_++, long_offset_);
+  item.Fail(ErrorCode::kTooLarge, TooLargeMessage(length, max_line_bytes_));
+  item.error->raw_bytes = length;
 }
 
 void FileSource::EmitTail(Batch& batch) {

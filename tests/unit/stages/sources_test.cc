@@ -35,6 +35,7 @@ struct Line {
   bool ok = true;
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
+  uint64_t raw_bytes = 0;  // of the error, if any
 };
 
 std::vector<Line> Collect(Batch& batch) {
@@ -49,6 +50,7 @@ std::vector<Line> Collect(Batch& batch) {
       out.ok = false;
       out.code = item.error->code;
       out.message = item.error->message;
+      out.raw_bytes = item.error->raw_bytes;
     }
   }
   return lines;
@@ -254,6 +256,25 @@ TEST_F(FileSourceTest, AFiveMegabyteLineBecomesATooLargeItemWithoutBreakingLater
   EXPECT_EQ(lines[3].raw, "last");
   EXPECT_EQ(lines[3].line, 4u);
   EXPECT_EQ(source->bytes_read(), content.size());
+}
+
+// A too-large item keeps only the start of its line; its error says how long the line was,
+// so that the dead letter can say that its raw text is cut.
+TEST_F(FileSourceTest, TooLargeItemsKnowTheWholeLinesLength) {
+  const std::string content =
+      std::string(300, 'a') + "\r\n" + std::string(5 << 20, 'b') + "\nok\n" + std::string(150, 'c');
+  auto source = Open(content, 100);
+  const std::vector<Line> lines = ReadAll(*source, 100);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0].code, ErrorCode::kTooLarge);
+  EXPECT_EQ(lines[0].raw, std::string(Error::kMaxExcerptBytes, 'a'));
+  EXPECT_EQ(lines[0].raw_bytes, 300u);  // the line end not counted
+  EXPECT_EQ(lines[1].code, ErrorCode::kTooLarge);
+  EXPECT_EQ(lines[1].raw, std::string(Error::kMaxExcerptBytes, 'b'));
+  EXPECT_EQ(lines[1].raw_bytes, 5u << 20);
+  EXPECT_TRUE(lines[2].ok);
+  EXPECT_EQ(lines[3].raw, std::string(150, 'c'));  // shorter than an excerpt: whole
+  EXPECT_EQ(lines[3].raw_bytes, 150u);
 }
 
 TEST_F(FileSourceTest, ATooLargeLastLineWithCrlfCountsItsLengthWithoutTheCr) {
