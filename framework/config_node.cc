@@ -212,7 +212,13 @@ std::optional<std::chrono::milliseconds> ConfigNode::AsDuration(ConfigErrors& er
       ms_per_unit = 86400e3;
     const double ms = amount * ms_per_unit;
     if (ec == std::errc() && ms_per_unit > 0 && ms > 0 && ms < 1e15) {
-      return std::chrono::milliseconds(static_cast<int64_t>(std::llround(ms)));
+      const int64_t whole_ms = std::llround(ms);
+      if (whole_ms > 0) return std::chrono::milliseconds(whole_ms);
+      // 0 ms means "off" to the timeouts that take it: a positive value must not turn into that.
+      errors.Add(mark_,
+                 "duration " + Describe() +
+                     " is under 1 ms after rounding to whole milliseconds; the least is 1ms");
+      return std::nullopt;
     }
   }
   errors.Add(mark_,
