@@ -83,6 +83,9 @@ class FileSource final : public Source {
   // Makes lines of the batch's text from scan_ on; returns when the batch is full or no
   // complete line is left.
   void EmitLines(Batch& batch, size_t max_items);
+  // At the start of the input: steps over a UTF-8 byte order mark; false while too few
+  // bytes have arrived to tell.
+  bool SkipByteOrderMark(const Batch& batch);
   // Continues skipping an over-long line; true when its end was found (and it was emitted).
   bool SkipLongLine(Batch& batch);
   // The line at [scan_, scan_ + length) of the text.
@@ -125,6 +128,7 @@ class FileSource final : public Source {
   bool at_eof_ = false;
   bool last_read_short_ = false;  // the last read got less than asked: a drained pipe
   bool ended_ = false;
+  bool checked_for_bom_ = false;
 
   // The over-long line being skipped, if any.
   bool in_long_line_ = false;
@@ -182,6 +186,7 @@ void FileSource::KeepCarry(Batch& batch) {
 }
 
 void FileSource::EmitLines(Batch& batch, size_t max_items) {
+  if (!checked_for_bom_ && !SkipByteOrderMark(batch)) return;
   while (!BatchFull(batch, max_items) && scan_ < batch.text_bytes()) {
     const char* start = batch.text_data() + scan_;
     const auto* newline = static_cast<const char*>(std::memchr(start, '\n', pending(batch)));
@@ -198,6 +203,21 @@ void FileSource::EmitLines(Batch& batch, size_t max_items) {
     line_bytes_ += length + 1;
     ++lines_;
   }
+}
+
+// A BOM (which some Windows tools write) would otherwise stick to the first line: a CSV
+// header's first name, or a JSON line that no longer parses. Offsets still count it: they
+// stay byte offsets in the input, so line 1 starts at offset 3.
+bool FileSource::SkipByteOrderMark(const Batch& batch) {
+  static constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  const std::string_view start(batch.text_data() + scan_, std::min(pending(batch), kBom.size()));
+  if (start.size() < kBom.size() && !at_eof_ && kBom.starts_with(start)) return false;
+  checked_for_bom_ = true;
+  if (start == kBom) {
+    scan_ += kBom.size();
+    scan_offset_ += kBom.size();
+  }
+  return true;
 }
 
 void FileSource::EmitLine(Batch& batch, size_t length) {

@@ -213,6 +213,27 @@ TEST(CliTest, JsonlOutputAndDeadLettersAreStreamedWhileTheInputPauses) {
   EXPECT_EQ(WaitAtMost(pid, std::chrono::seconds(20)), 0);
 }
 
+// A UTF-8 byte order mark before line 1 (as Windows tools write) is not part of the first
+// CSV header name, nor of the first JSON line.
+TEST(CliTest, AByteOrderMarkAtTheStartOfTheInputIsSkipped) {
+  TempDir dir("cli_bom");
+  WriteFile(dir.File("csv.yaml"), "source: { type: stdin }\nstages: [{ type: parse_csv }]\n");
+  WriteFile(dir.File("json.yaml"), "source: { type: stdin }\nstages: [{ type: parse_json }]\n");
+  WriteFile(dir.File("in.csv"), "\xEF\xBB\xBFuser,n\nada,1\n");
+  WriteFile(dir.File("in.jsonl"), "\xEF\xBB\xBF{\"user\":\"ada\"}\n{\"user\":\"bob\"}\n");
+
+  ProcessResult csv = Sluice(
+      {"run", dir.File("csv.yaml"), "--quiet", "--input", dir.File("in.csv"), "--format", "csv"});
+  EXPECT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(csv.out, "user,n\nada,1\n");
+
+  ProcessResult json = Sluice({"run", dir.File("json.yaml"), "--input", dir.File("in.jsonl"),
+                               "--format", "jsonl", "--set", "ordered=true"});
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(json.out, "{\"user\":\"ada\"}\n{\"user\":\"bob\"}\n");
+  EXPECT_THAT(json.err, HasSubstr("read 2 = ok 2 + filtered 0 + errors 0"));
+}
+
 TEST(CliTest, StagesListsTheBuiltins) {
   ProcessResult r = Sluice({"stages"});
   EXPECT_EQ(r.exit_code, 0);

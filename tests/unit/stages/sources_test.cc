@@ -425,6 +425,50 @@ TEST_F(FileSourceTest, InterruptWakesAReadBlockedOnAQuietFifo) {
   ::close(writer);
 }
 
+// A UTF-8 byte order mark at the start is not part of line 1; offsets still count it.
+TEST_F(FileSourceTest, SkipsAByteOrderMarkAtTheStartOnly) {
+  const std::vector<Line> lines = ReadAll(*Open("\xEF\xBB\xBF{\"a\":1}\n\xEF\xBB\xBF"
+                                                "b\n"),
+                                          100);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].raw, "{\"a\":1}");
+  EXPECT_EQ(lines[0].line, 1u);
+  EXPECT_EQ(lines[0].offset, 3u);
+  EXPECT_EQ(lines[1].raw,
+            "\xEF\xBB\xBF"
+            "b");  // later lines are left as they are
+  EXPECT_EQ(lines[1].offset, 11u);
+
+  EXPECT_THAT(Raws(ReadAll(*Open("\xEF\xBB\xBF"), 100)), ElementsAre());
+  EXPECT_THAT(Raws(ReadAll(*Open("\xEF\xBB\xBFlast"), 100)), ElementsAre("last"));
+  EXPECT_THAT(Raws(ReadAll(*Open("\xEF\xBBx\n"), 100)), ElementsAre("\xEF\xBBx"));
+  EXPECT_THAT(Raws(ReadAll(*Open("\xEF\xBB"), 100)), ElementsAre("\xEF\xBB"));
+}
+
+// From a pipe, the mark may come in pieces.
+TEST_F(FileSourceTest, SkipsAByteOrderMarkThatArrivesInPieces) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  StdinSwap swap(fds[0]);
+  ::close(fds[0]);
+  auto source = OpenFileSource({.path = "-"});
+  ASSERT_TRUE(source.ok());
+  std::thread writer([&] {
+    for (const std::string_view piece : {"\xEF", "\xBB",
+                                         "\xBF"
+                                         "a\nb\n"}) {
+      EXPECT_EQ(::write(fds[1], piece.data(), piece.size()), static_cast<ssize_t>(piece.size()));
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    ::close(fds[1]);
+  });
+  const std::vector<Line> lines = ReadAll(**source, 100);
+  writer.join();
+  EXPECT_THAT(Raws(lines), ElementsAre("a", "b"));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].offset, 3u);
+}
+
 TEST_F(FileSourceTest, AReadErrorThrowsWithTheInputName) {
   const int write_only = ::open("/dev/null", O_WRONLY);
   ASSERT_GE(write_only, 0);
