@@ -19,6 +19,7 @@
 //          strings are escaped (\n, \t, \xHH). No records: "(no results)".
 #include "stages/sinks.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -351,6 +352,20 @@ std::optional<OutputFormat> OutputFormatFromName(std::string_view name) {
   if (name == "table") return OutputFormat::kTable;
   if (name == "jsonl") return OutputFormat::kJsonl;
   if (name == "csv") return OutputFormat::kCsv;
+  return std::nullopt;
+}
+
+std::optional<OutputFormat> OutputFormatFromPath(std::string_view path) {
+  const size_t dot = path.rfind('.');
+  if (dot == std::string_view::npos || path.find('/', dot) != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string extension(path.substr(dot + 1));
+  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (extension == "jsonl" || extension == "ndjson" || extension == "json") {
+    return OutputFormat::kJsonl;
+  }
+  if (extension == "csv") return OutputFormat::kCsv;
   return std::nullopt;
 }
 

@@ -24,6 +24,9 @@ namespace sluice {
 
 enum class OutputFormat : uint8_t { kTable, kJsonl, kCsv };
 std::optional<OutputFormat> OutputFormatFromName(std::string_view name);  // "table" ...
+/// The format a file name's extension names, in any case: .jsonl, .ndjson and .json are
+/// jsonl, .csv is csv (OUT.CSV too); nullopt for any other name.
+std::optional<OutputFormat> OutputFormatFromPath(std::string_view path);
 
 struct OutputOptions {
   std::string path;  // "" or "-" = stdout

@@ -29,22 +29,13 @@ void PrintConfigErrors(const ConfigErrors& errors) {
   for (const ConfigError& error : errors.all()) std::cerr << error.ToString() << '\n';
 }
 
-// A known extension of --output picks the format when --format is absent.
-std::optional<OutputFormat> FormatFromExtension(const std::string& path) {
-  const std::string extension = std::filesystem::path(path).extension().string();
-  if (extension == ".jsonl" || extension == ".ndjson" || extension == ".json") {
-    return OutputFormat::kJsonl;
-  }
-  if (extension == ".csv") return OutputFormat::kCsv;
-  return std::nullopt;
-}
-
 OutputOptions ResolveOutput(const OutputSpec& spec, const CliArgs& args) {
   OutputOptions options{.path = spec.type == OutputType::kFile ? spec.path : "",
                         .format = spec.format};
   if (args.output) {
     options.path = *args.output;
-    if (std::optional<OutputFormat> format = FormatFromExtension(*args.output)) {
+    // A known extension of --output picks the format when --format is absent.
+    if (std::optional<OutputFormat> format = OutputFormatFromPath(*args.output)) {
       options.format = *format;
     }
   }

@@ -158,6 +158,22 @@ TEST(CliTest, OutputExtensionPicksTheFormat) {
             "key,count,total\nerrors,87,4029437\nlatency,79,3621660\nusers,99,4815333\n");
 }
 
+TEST(CliTest, OutputExtensionPicksTheFormatInAnyCase) {
+  TempDir dir("cli");
+  ProcessResult csv = Sluice({"run", "configs/kv_metrics.yaml", "--quiet", "--output",
+                              dir.File("TOTALS.CSV"), "--set", "errors={}"});
+  EXPECT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(ReadFile(dir.File("TOTALS.CSV")),
+            "key,count,total\nerrors,87,4029437\nlatency,79,3621660\nusers,99,4815333\n");
+  // The config's own output path too.
+  ProcessResult jsonl =
+      Sluice({"run", "configs/kv_metrics.yaml", "--quiet", "--set",
+              "output={path: " + dir.File("Totals.JSONL") + "}", "--set", "errors={}"});
+  EXPECT_EQ(jsonl.exit_code, 0) << jsonl.err;
+  EXPECT_THAT(ReadFile(dir.File("Totals.JSONL")),
+              StartsWith("{\"key\":\"errors\",\"count\":87,\"total\":4029437}\n"));
+}
+
 TEST(CliTest, FullDiskIsAnOutputFailure) {
   ProcessResult r = Sluice({"run", "configs/clean_events.yaml", "--quiet", "--output", "/dev/full",
                             "--set", "errors={}"});

@@ -67,6 +67,19 @@ TEST_F(SinksTest, FormatNames) {
   EXPECT_EQ(OutputFormatFromName("json"), std::nullopt);
 }
 
+// Extensions pick a format whatever their case (Windows tools write OUT.CSV).
+TEST_F(SinksTest, FormatFromAPathsExtensionInAnyCase) {
+  for (const char* path : {"out.jsonl", "out.JSONL", "a/b.Ndjson", "x.json", "X.JSON"}) {
+    EXPECT_EQ(OutputFormatFromPath(path), OutputFormat::kJsonl) << path;
+  }
+  for (const char* path : {"totals.csv", "TOTALS.CSV", "dir.d/t.Csv"}) {
+    EXPECT_EQ(OutputFormatFromPath(path), OutputFormat::kCsv) << path;
+  }
+  for (const char* path : {"out.txt", "out", "csv", "dir.csv/out", "out.csvx", "", "-"}) {
+    EXPECT_EQ(OutputFormatFromPath(path), std::nullopt) << path;
+  }
+}
+
 TEST_F(SinksTest, JsonlWritesOneObjectPerLineAndCreatesParentDirectories) {
   const std::string text = WriteAll(
       OutputFormat::kJsonl, {MakeRecord({{"user", std::string("ada")}, {"bytes", int64_t{512}}}),
