@@ -6,11 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -105,6 +107,40 @@ TEST_F(SinksTest, CsvQuotesPerRfc4180AndWidensTheHeaderForLateFields) {
             "\"say \"\"hi\"\", ok\",-7,,\n"
             "\"two\nlines\",,2.25,false\n"
             ",,,\n");
+}
+
+// Unordered pipelines hand records over in whatever order workers finish: the columns must
+// come out the same for every arrival order (by each field's mean position, then name).
+TEST_F(SinksTest, CsvAndTableColumnsDoNotDependOnTheOrderRecordsArrive) {
+  std::vector<Record> records = {
+      MakeRecord({{"a", int64_t{1}}, {"b", int64_t{2}}}),
+      MakeRecord({{"b", int64_t{3}}, {"a", int64_t{4}}}),
+      MakeRecord({{"a", int64_t{5}}, {"b", int64_t{6}}}),
+      MakeRecord({{"b", int64_t{7}}, {"a", int64_t{8}}}),
+      MakeRecord({{"a", int64_t{9}}, {"b", int64_t{10}}, {"c", int64_t{11}}}),
+  };
+  std::vector<size_t> arrival = {0, 1, 2, 3, 4};
+  std::set<std::string> csv_headers, table_headers;
+  do {
+    std::vector<Record> arrived;
+    for (size_t i : arrival) arrived.push_back(records[i]);
+    const std::string csv = WriteAll(OutputFormat::kCsv, arrived);
+    csv_headers.insert(csv.substr(0, csv.find('\n')));
+    EXPECT_THAT(csv, HasSubstr("\n4,3,\n"));  // {"b":3,"a":4}, under a and b
+    EXPECT_THAT(csv, HasSubstr("\n9,10,11\n"));
+    const std::string table = WriteAll(OutputFormat::kTable, arrived);
+    table_headers.insert(table.substr(0, table.find('\n')));
+  } while (std::next_permutation(arrival.begin(), arrival.end()));
+  // Mean positions a 0.4, b 0.6, c 2.
+  EXPECT_THAT(csv_headers, ::testing::ElementsAre("a,b,c"));
+  EXPECT_THAT(table_headers, ::testing::ElementsAre("a   b   c"));
+}
+
+TEST_F(SinksTest, CsvColumnsInAFullTieGoByName) {
+  const Record b_first = MakeRecord({{"b", int64_t{1}}, {"a", int64_t{2}}});
+  const Record a_first = MakeRecord({{"a", int64_t{3}}, {"b", int64_t{4}}});
+  EXPECT_EQ(WriteAll(OutputFormat::kCsv, {b_first, a_first}), "a,b\n2,1\n3,4\n");
+  EXPECT_EQ(WriteAll(OutputFormat::kCsv, {a_first, b_first}), "a,b\n3,4\n2,1\n");
 }
 
 TEST_F(SinksTest, CsvWithNoRecordsWritesNothing) {
