@@ -39,7 +39,9 @@ struct Error {
   std::string source{};   // input name (file path, "stdin", "push")
   uint64_t line = 0;      // 1-based input line; 0 when the record was pushed, not read
   uint64_t offset = 0;    // byte offset of the line's start in the input
-  std::string excerpt{};  // the start of the raw input (at most kMaxExcerptBytes)
+  // The start of the raw input (at most kMaxExcerptBytes; an ErrorEncoder gets the whole
+  // line instead while its batch still holds it, see detail::Collector::EncodeError).
+  std::string excerpt{};
   // Bytes of the whole raw input (the line without its line end, or a pushed record's
   // JSON); more than excerpt.size() when the excerpt was cut. 0 when not known.
   uint64_t raw_bytes = 0;

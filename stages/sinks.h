@@ -56,7 +56,8 @@ class RecordWriter {
 Result<std::unique_ptr<RecordWriter>> OpenOutput(const OutputOptions& options);
 
 /// Appends error items as JSONL: {"source","line","offset","stage","code","message","raw"},
-/// plus "raw_truncated" and "raw_bytes" when raw holds only the start of a long line.
+/// plus "raw_truncated" and "raw_bytes" when raw holds only the start of a long line (for
+/// Encode through Pipeline::EncodeErrors: a too_large line, which the source never held).
 class DeadLetterWriter {
  public:
   virtual ~DeadLetterWriter() = default;

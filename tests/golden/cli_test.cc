@@ -250,6 +250,27 @@ TEST(CliTest, AByteOrderMarkAtTheStartOfTheInputIsSkipped) {
   EXPECT_THAT(json.err, HasSubstr("read 2 = ok 2 + filtered 0 + errors 0"));
 }
 
+// A dead letter holds the whole raw line, however long; only a too_large line, of which the
+// source keeps the start, is cut, and says so with the line's length.
+TEST(CliTest, DeadLettersHoldTheWholeLineOrSayItIsCut) {
+  TempDir dir("cli_raw");
+  const std::string bad_json = "{\"user\": \"" + std::string(1000, 'u') + "\", oops}";
+  const std::string huge = std::string(3000, 'h');
+  WriteFile(dir.File("in.jsonl"), bad_json + "\n" + huge + "\n");
+  ProcessResult r = Sluice({"run", "configs/clean_events.yaml", "--quiet", "--input",
+                            dir.File("in.jsonl"), "--output", dir.File("out.jsonl"), "--set",
+                            "errors={dead_letter: " + dir.File("dead.jsonl") + "}", "--set",
+                            "source.max_line_bytes=2000"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> dead = SplitLines(ReadFile(dir.File("dead.jsonl")));
+  ASSERT_EQ(dead.size(), 2u);
+  EXPECT_THAT(dead[0], HasSubstr("\"raw\":\"{\\\"user\\\": \\\"" + std::string(1000, 'u') +
+                                 "\\\", oops}\"}"));
+  EXPECT_THAT(dead[1], HasSubstr("\"code\":\"too_large\""));
+  EXPECT_THAT(dead[1], HasSubstr("\"raw\":\"" + std::string(256, 'h') +  // the excerpt's 256 bytes
+                                 "\",\"raw_truncated\":true,\"raw_bytes\":3000}"));
+}
+
 TEST(CliTest, StagesListsTheBuiltins) {
   ProcessResult r = Sluice({"stages"});
   EXPECT_EQ(r.exit_code, 0);
