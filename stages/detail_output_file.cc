@@ -116,12 +116,6 @@ void OutputFile::Flush() {
   buffered_records_ = 0;
 }
 
-void OutputFile::WriteNow(std::string_view text, uint64_t records) {
-  Flush();
-  if (failure_errno_ != 0 || fd_ < 0) return;
-  if (WriteAll(text)) written_ += records;
-}
-
 bool OutputFile::WriteAll(std::string_view text) {
   size_t done = 0;
   while (done < text.size()) {

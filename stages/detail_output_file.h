@@ -3,7 +3,8 @@
 //
 //   SLUICE_ASSIGN_OR_RETURN(auto out, detail::OutputFile::Open("out/errors.jsonl"));
 //   out.buffer() += line;  out.EndRecord();  // flushes every 64 KiB
-//   out.WriteNow(batch_bytes, records);       // a whole batch, written at once
+//   out.Append(batch_bytes, records);         // a batch encoded elsewhere
+//   out.Flush();                              // what is buffered, now
 //   sluice::Status status = out.Close();  // "writing out/errors.jsonl: No space left..."
 //   out.written();                        // records that reached the file
 #pragma once
@@ -39,10 +40,12 @@ class OutputFile {
     ++buffered_records_;
     if (buffer_.size() >= kFlushBytes) Flush();
   }
-  /// Writes what is buffered, then `text` (a batch's `records` records), straight from
-  /// where it lies: a stream's output reaches the file as each batch is written, not when
-  /// 64 KiB have gathered, which a paused input would hold back until its end.
-  void WriteNow(std::string_view text, uint64_t records);
+  /// Appends `records` records' text at once (encoded elsewhere), flushing when large.
+  void Append(std::string_view text, uint64_t records) {
+    buffer_ += text;
+    buffered_records_ += records;
+    if (buffer_.size() >= kFlushBytes) Flush();
+  }
   /// Writes the buffer out. After a failure, further output is dropped (and not counted).
   void Flush();
   /// Flushes, closes the file (never stdout), and reports the first failure, if any.

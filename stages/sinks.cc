@@ -1,9 +1,9 @@
 // The result sinks and the dead-letter writer.
 //
 // Formats:
-//   jsonl  One Record::AppendJson object per line, streamed: each batch that the workers
-//          encoded is written as it arrives (records written one by one, through Write, go
-//          through a 64 KiB buffer).
+//   jsonl  One Record::AppendJson object per line, streamed through a 64 KiB buffer; Flush
+//          writes out what it holds (sluice run does so every 50 ms, so that the lines of an
+//          input that pauses are not held back).
 //   csv    Header row, then one row per record; columns are the union of field names,
 //          ordered by the mean position of the field in the records that hold it, then by
 //          name (see Columns; a record lacking a field gets an empty cell). Rows are held
@@ -104,8 +104,9 @@ class JsonlWriter final : public RecordWriter {
   }
   RecordEncoder encoder() const override { return &EncodeJsonLine; }
   void WriteEncoded(std::string_view bytes, uint64_t records) override {
-    out_.WriteNow(bytes, records);
+    out_.Append(bytes, records);
   }
+  void Flush() override { out_.Flush(); }
   Status Close() override { return out_.Close(); }
   uint64_t written() const override { return out_.written(); }
 
@@ -370,8 +371,9 @@ class JsonlDeadLetterWriter final : public DeadLetterWriter {
     out_.EndRecord();
   }
   void WriteEncoded(std::string_view bytes, uint64_t errors) override {
-    out_.WriteNow(bytes, errors);
+    out_.Append(bytes, errors);
   }
+  void Flush() override { out_.Flush(); }
   Status Close() override { return out_.Close(); }
   uint64_t written() const override { return out_.written(); }
 

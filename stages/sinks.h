@@ -47,6 +47,9 @@ class RecordWriter {
   virtual RecordEncoder encoder() const { return nullptr; }
   /// Writes `records` records that encoder() made into `bytes`. Only when encoder() is set.
   virtual void WriteEncoded(std::string_view bytes, uint64_t records);
+  /// Writes out what a streaming format (jsonl) holds in its buffer; formats that need
+  /// every record first (table, csv) write nothing before Close.
+  virtual void Flush() {}
   /// Flushes (the table format prints its aligned table here). Reports write failures
   /// (a full disk, a closed pipe) that happened at any point.
   virtual Status Close() = 0;
@@ -66,6 +69,8 @@ class DeadLetterWriter {
   virtual void Write(const Error& error) = 0;
   /// Writes `errors` lines that Encode made into `bytes`.
   virtual void WriteEncoded(std::string_view bytes, uint64_t errors) = 0;
+  /// Writes out what is buffered.
+  virtual void Flush() {}
   virtual Status Close() = 0;
   virtual uint64_t written() const = 0;
 };
