@@ -1,6 +1,7 @@
 #include "framework/config_node.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <utility>
@@ -24,6 +25,18 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 }
 
 std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// `text` is `lower`, Capitalized or UPPER: the spellings YAML 1.2's core schema gives
+// true and false (True, TRUE), used for yes/no/on/off too. Other mixes (tRUE) are not.
+bool IsSpelling(std::string_view text, std::string_view lower) {
+  if (text == lower) return true;
+  if (text.size() != lower.size() || text.empty()) return false;
+  std::string capitalized(lower);
+  std::string upper(lower);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  capitalized[0] = upper[0];
+  return text == capitalized || text == upper;
+}
 
 }  // namespace
 
@@ -185,8 +198,12 @@ std::optional<double> ConfigNode::AsNumber(ConfigErrors& errors) const {
 
 std::optional<bool> ConfigNode::AsBool(ConfigErrors& errors) const {
   if (kind_ == Kind::kScalar) {
-    if (scalar_ == "true" || scalar_ == "yes" || scalar_ == "on") return true;
-    if (scalar_ == "false" || scalar_ == "no" || scalar_ == "off") return false;
+    for (const std::string_view word : {"true", "yes", "on"}) {
+      if (IsSpelling(scalar_, word)) return true;
+    }
+    for (const std::string_view word : {"false", "no", "off"}) {
+      if (IsSpelling(scalar_, word)) return false;
+    }
   }
   errors.Add(mark_, "expected true or false, got " + Describe());
   return std::nullopt;
@@ -212,7 +229,13 @@ std::optional<std::chrono::milliseconds> ConfigNode::AsDuration(ConfigErrors& er
       ms_per_unit = 86400e3;
     const double ms = amount * ms_per_unit;
     if (ec == std::errc() && ms_per_unit > 0 && ms > 0 && ms < 1e15) {
-      return std::chrono::milliseconds(static_cast<int64_t>(std::llround(ms)));
+      const int64_t whole_ms = std::llround(ms);
+      if (whole_ms > 0) return std::chrono::milliseconds(whole_ms);
+      // 0 ms means "off" to the timeouts that take it: a positive value must not turn into that.
+      errors.Add(mark_,
+                 "duration " + Describe() +
+                     " is under 1 ms after rounding to whole milliseconds; the least is 1ms");
+      return std::nullopt;
     }
   }
   errors.Add(mark_,

@@ -49,6 +49,10 @@ void Error::AppendJson(std::string& out) const {
   AppendJsonString(message, out);
   out += ",\"raw\":";
   AppendJsonString(excerpt, out);
+  if (excerpt_truncated()) {  // a reader must not take the excerpt for the whole line
+    out += ",\"raw_truncated\":true,\"raw_bytes\":";
+    append_number(raw_bytes);
+  }
   out += '}';
 }
 

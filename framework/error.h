@@ -39,11 +39,20 @@ struct Error {
   std::string source{};   // input name (file path, "stdin", "push")
   uint64_t line = 0;      // 1-based input line; 0 when the record was pushed, not read
   uint64_t offset = 0;    // byte offset of the line's start in the input
-  std::string excerpt{};  // the start of the raw input (at most kMaxExcerptBytes)
+  // The start of the raw input (at most kMaxExcerptBytes; an ErrorEncoder gets the whole
+  // line instead while its batch still holds it, see detail::Collector::EncodeError).
+  std::string excerpt{};
+  // Bytes of the whole raw input (the line without its line end, or a pushed record's
+  // JSON); more than excerpt.size() when the excerpt was cut. 0 when not known.
+  uint64_t raw_bytes = 0;
 
   static constexpr size_t kMaxExcerptBytes = 256;
 
-  /// One JSON object: {"source","line","offset","stage","code","message","raw"}.
+  /// True when `excerpt` holds only the start of the raw input.
+  bool excerpt_truncated() const { return raw_bytes > excerpt.size(); }
+
+  /// One JSON object: {"source","line","offset","stage","code","message","raw"}, followed
+  /// by "raw_truncated":true,"raw_bytes":N when the excerpt was cut.
   std::string ToJson() const;
   /// Appends ToJson()'s text to `out` (a writer's buffer: no string of its own).
   void AppendJson(std::string& out) const;

@@ -172,14 +172,6 @@ SourceSpec ReadSource(const ConfigNode& node, ConfigErrors& errors) {
   return source;
 }
 
-std::optional<OutputFormat> FormatFromPath(std::string_view path) {
-  if (path.ends_with(".jsonl") || path.ends_with(".ndjson") || path.ends_with(".json")) {
-    return OutputFormat::kJsonl;
-  }
-  if (path.ends_with(".csv")) return OutputFormat::kCsv;
-  return std::nullopt;
-}
-
 OutputSpec ReadOutput(const ConfigNode& node, ConfigErrors& errors) {
   OutputSpec output;
   node.CheckKeys({"type", "path", "format"}, errors);
@@ -201,7 +193,7 @@ OutputSpec ReadOutput(const ConfigNode& node, ConfigErrors& errors) {
       errors.Add(node.mark(), "output type 'file' needs a 'path'");
     else if (auto p = ReadNonEmptyString(*path, "path", errors))
       output.path = *p;
-    if (auto inferred = FormatFromPath(output.path)) output.format = *inferred;
+    if (auto inferred = OutputFormatFromPath(output.path)) output.format = *inferred;
   } else if (path) {
     errors.Add(path->key_mark(), "'path' is only for output type: file");
   }

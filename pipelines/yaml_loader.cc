@@ -59,7 +59,11 @@ class TreeBuilder final : public YAML::EventHandler {
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     Charge({.nodes = 1}, mark);
-    Deliver(ConfigNode::Null(ToMark(file_, mark)), {.nodes = 1}, anchor);
+    // For a value left empty (`stages:` and nothing after) yaml-cpp gives the mark of the
+    // next token, often on a later line: a map's null value is marked at its key instead.
+    const bool map_value = !stack_.empty() && stack_.back().node.is_map() && stack_.back().have_key;
+    const ConfigMark at = map_value ? stack_.back().key_mark : ToMark(file_, mark);
+    Deliver(ConfigNode::Null(at), {.nodes = 1}, anchor);
   }
 
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,

@@ -3,6 +3,8 @@
 //
 //   SLUICE_ASSIGN_OR_RETURN(auto out, detail::OutputFile::Open("out/errors.jsonl"));
 //   out.buffer() += line;  out.EndRecord();  // flushes every 64 KiB
+//   out.Append(batch_bytes, records);         // a batch encoded elsewhere
+//   out.Flush();                              // what is buffered, now
 //   sluice::Status status = out.Close();  // "writing out/errors.jsonl: No space left..."
 //   out.written();                        // records that reached the file
 #pragma once
@@ -58,6 +60,8 @@ class OutputFile {
  private:
   OutputFile(int fd, bool owns_fd, std::string name);
   void Fail(int error_number);
+  // write(2)s all of `text`; false (and Fail) on an error.
+  bool WriteAll(std::string_view text);
   void Release() noexcept;
 
   int fd_ = -1;

@@ -1,14 +1,17 @@
 // The result sinks and the dead-letter writer.
 //
 // Formats:
-//   jsonl  One Record::AppendJson object per line, streamed through a 64 KiB buffer.
-//   csv    Header row, then one row per record; columns are the union of field names in
-//          first-seen order (a record lacking a field gets an empty cell). Rows are held
+//   jsonl  One Record::AppendJson object per line, streamed through a 64 KiB buffer; Flush
+//          writes out what it holds (sluice run does so every 50 ms, so that the lines of an
+//          input that pauses are not held back).
+//   csv    Header row, then one row per record; columns are the union of field names,
+//          ordered by the mean position of the field in the records that hold it, then by
+//          name (see Columns; a record lacking a field gets an empty cell). Rows are held
 //          until Close so that the header can name fields that appear late. Fields with
 //          ',', '"', CR or LF are quoted, '"' doubled (RFC 4180); lines end in "\n".
 //          Values as Value's AppendText: null is empty, doubles shortest round-trip.
 //   table  Held until Close, then printed aligned: a header row of field names (union,
-//          first-seen order), a row of dashes, one row per record; columns separated by
+//          ordered as for csv), a row of dashes, one row per record; columns separated by
 //          two spaces, no trailing spaces. A column whose values are all numbers is
 //          right-aligned (header included); others are left-aligned. Doubles show at most
 //          6 significant digits but never round the integer part (3.14159, 150.5,
@@ -17,6 +20,8 @@
 //          strings are escaped (\n, \t, \xHH). No records: "(no results)".
 #include "stages/sinks.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -30,26 +35,55 @@ namespace {
 
 using detail::OutputFile;
 
-// Columns named by the union of the records' field names, in first-seen order.
+// Columns named by the union of the records' field names. Records may reach a writer in
+// any order (unordered pipelines emit batches as workers finish them), so the column order
+// must not depend on which came first: columns are ordered by the mean position their field
+// has in the records that hold it, and equal means by name. Records that agree on an
+// order keep it; a field that only some records have lands where it sits in those.
 class Columns {
  public:
-  /// Column index of each of `record`'s fields, adding new columns as needed.
+  /// Column index (in order of discovery) of each of `record`'s fields, adding new columns
+  /// as needed.
   void AddFieldsOf(const Record& record) {
+    uint64_t position = 0;
     for (const Field& field : record.fields()) {
       if (field.id >= index_of_field_.size()) index_of_field_.resize(field.id + 1, kNone);
       if (index_of_field_[field.id] == kNone) {
         index_of_field_[field.id] = static_cast<uint32_t>(ids_.size());
         ids_.push_back(field.id);
+        positions_.emplace_back();
       }
+      Positions& seen = positions_[index_of_field_[field.id]];
+      seen.sum += position++;
+      ++seen.count;
     }
   }
   size_t size() const { return ids_.size(); }
   FieldId id(size_t column) const { return ids_[column]; }
   size_t IndexOf(FieldId id) const { return index_of_field_[id]; }
 
+  /// The columns (indices of discovery) in output order; see the class comment.
+  std::vector<size_t> Order() const {
+    std::vector<size_t> order(ids_.size());
+    for (size_t column = 0; column < order.size(); ++column) order[column] = column;
+    std::sort(order.begin(), order.end(), [this](size_t a, size_t b) {
+      // Exact integer sums: the same rationals give the same doubles, whatever the order.
+      const double mean_a = static_cast<double>(positions_[a].sum) / positions_[a].count;
+      const double mean_b = static_cast<double>(positions_[b].sum) / positions_[b].count;
+      if (mean_a != mean_b) return mean_a < mean_b;
+      return FieldNames::Name(ids_[a]) < FieldNames::Name(ids_[b]);
+    });
+    return order;
+  }
+
  private:
+  struct Positions {
+    uint64_t sum = 0;    // of the field's 0-based positions in the records that hold it
+    uint64_t count = 0;  // records that hold it
+  };
   static constexpr uint32_t kNone = UINT32_MAX;
   std::vector<FieldId> ids_;
+  std::vector<Positions> positions_;      // by column
   std::vector<uint32_t> index_of_field_;  // by FieldId
 };
 
@@ -72,6 +106,7 @@ class JsonlWriter final : public RecordWriter {
   void WriteEncoded(std::string_view bytes, uint64_t records) override {
     out_.Append(bytes, records);
   }
+  void Flush() override { out_.Flush(); }
   Status Close() override { return out_.Close(); }
   uint64_t written() const override { return out_.written(); }
 
@@ -101,24 +136,26 @@ class CsvWriter final : public RecordWriter {
 
   void Write(const Record& record) override {
     columns_.AddFieldsOf(record);
+    rows_.push_back({.first_cell = cell_ends_.size(), .columns = columns_.size()});
     for (size_t column = 0; column < columns_.size(); ++column) {
-      if (column > 0) body_ += ',';
       const Value* value = record.Find(columns_.id(column));
-      if (value == nullptr) continue;
-      if (const auto* text = std::get_if<std::string>(value)) {
-        AppendCsvField(*text, body_);
-      } else {
-        scratch_.clear();
-        AppendText(*value, scratch_);
-        AppendCsvField(scratch_, body_);
+      if (value != nullptr) {
+        if (const auto* text = std::get_if<std::string>(value)) {
+          AppendCsvField(*text, body_);
+        } else {
+          scratch_.clear();
+          AppendText(*value, scratch_);
+          AppendCsvField(scratch_, body_);
+        }
       }
+      cell_ends_.push_back(body_.size());
     }
-    rows_.push_back({.end = body_.size(), .columns = columns_.size()});
   }
 
   Status Close() override {
     if (!rows_.empty()) WriteAll();
     body_ = std::string();
+    cell_ends_ = {};
     rows_ = {};
     return out_.Close();
   }
@@ -126,30 +163,35 @@ class CsvWriter final : public RecordWriter {
 
  private:
   struct Row {
-    size_t end;      // end of the row's text in body_
-    size_t columns;  // columns known when it was written; later ones are padded
+    size_t first_cell;  // in cell_ends_
+    size_t columns;     // columns known when it was written; later ones are empty
   };
 
   void WriteAll() {
+    const std::vector<size_t> order = columns_.Order();
     std::string& buffer = out_.buffer();
-    for (size_t column = 0; column < columns_.size(); ++column) {
-      if (column > 0) buffer += ',';
-      AppendCsvField(FieldNames::Name(columns_.id(column)), buffer);
+    for (size_t k = 0; k < order.size(); ++k) {
+      if (k > 0) buffer += ',';
+      AppendCsvField(FieldNames::Name(columns_.id(order[k])), buffer);
     }
     buffer += '\n';
-    size_t begin = 0;
     for (const Row& row : rows_) {
-      out_.buffer().append(body_, begin, row.end - begin);
-      out_.buffer().append(columns_.size() - row.columns, ',');
+      for (size_t k = 0; k < order.size(); ++k) {
+        if (k > 0) out_.buffer() += ',';
+        if (order[k] >= row.columns) continue;
+        const size_t cell = row.first_cell + order[k];
+        const size_t begin = cell == 0 ? 0 : cell_ends_[cell - 1];
+        out_.buffer().append(body_, begin, cell_ends_[cell] - begin);
+      }
       out_.buffer() += '\n';
       out_.EndRecord();
-      begin = row.end;
     }
   }
 
   OutputFile out_;
   Columns columns_;
-  std::string body_;  // encoded rows, back to back
+  std::string body_;               // encoded cells, back to back
+  std::vector<size_t> cell_ends_;  // end of each cell's text in body_, row after row
   std::vector<Row> rows_;
   std::string scratch_;
 };
@@ -267,6 +309,7 @@ class TableWriter final : public RecordWriter {
   }
 
   void WriteAll() {
+    order_ = columns_.Order();
     std::vector<std::string> header(columns_.size());
     std::vector<std::string> dashes(columns_.size());
     std::vector<size_t> widths(columns_.size());
@@ -293,11 +336,12 @@ class TableWriter final : public RecordWriter {
   void WriteLine(const std::vector<std::string>& cells, const std::vector<size_t>& widths) {
     std::string& out = out_.buffer();
     const size_t line_start = out.size();
-    for (size_t column = 0; column < widths.size(); ++column) {
+    for (size_t k = 0; k < order_.size(); ++k) {
+      const size_t column = order_[k];
       const std::string_view cell =
           column < cells.size() ? std::string_view(cells[column]) : std::string_view();
       const size_t padding = widths[column] - DisplayWidth(cell);
-      if (column > 0) out += "  ";
+      if (k > 0) out += "  ";
       if (kinds_[column].right_aligned()) out.append(padding, ' ');
       out += cell;
       if (!kinds_[column].right_aligned()) out.append(padding, ' ');
@@ -309,8 +353,10 @@ class TableWriter final : public RecordWriter {
   OutputFile out_;
   Columns columns_;
   std::vector<ColumnKind> kinds_;
-  // Formatted cells; rows written before a column appeared are shorter.
+  // Formatted cells by column of discovery; rows written before a column appeared are
+  // shorter.
   std::vector<std::vector<std::string>> rows_;
+  std::vector<size_t> order_;  // the columns in output order (Columns::Order)
   bool closed_ = false;
 };
 
@@ -327,6 +373,7 @@ class JsonlDeadLetterWriter final : public DeadLetterWriter {
   void WriteEncoded(std::string_view bytes, uint64_t errors) override {
     out_.Append(bytes, errors);
   }
+  void Flush() override { out_.Flush(); }
   Status Close() override { return out_.Close(); }
   uint64_t written() const override { return out_.written(); }
 
@@ -349,6 +396,20 @@ std::optional<OutputFormat> OutputFormatFromName(std::string_view name) {
   if (name == "table") return OutputFormat::kTable;
   if (name == "jsonl") return OutputFormat::kJsonl;
   if (name == "csv") return OutputFormat::kCsv;
+  return std::nullopt;
+}
+
+std::optional<OutputFormat> OutputFormatFromPath(std::string_view path) {
+  const size_t dot = path.rfind('.');
+  if (dot == std::string_view::npos || path.find('/', dot) != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string extension(path.substr(dot + 1));
+  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (extension == "jsonl" || extension == "ndjson" || extension == "json") {
+    return OutputFormat::kJsonl;
+  }
+  if (extension == "csv") return OutputFormat::kCsv;
   return std::nullopt;
 }
 

@@ -24,6 +24,9 @@ namespace sluice {
 
 enum class OutputFormat : uint8_t { kTable, kJsonl, kCsv };
 std::optional<OutputFormat> OutputFormatFromName(std::string_view name);  // "table" ...
+/// The format a file name's extension names, in any case: .jsonl, .ndjson and .json are
+/// jsonl, .csv is csv (OUT.CSV too); nullopt for any other name.
+std::optional<OutputFormat> OutputFormatFromPath(std::string_view path);
 
 struct OutputOptions {
   std::string path;  // "" or "-" = stdout
@@ -44,6 +47,9 @@ class RecordWriter {
   virtual RecordEncoder encoder() const { return nullptr; }
   /// Writes `records` records that encoder() made into `bytes`. Only when encoder() is set.
   virtual void WriteEncoded(std::string_view bytes, uint64_t records);
+  /// Writes out what a streaming format (jsonl) holds in its buffer; formats that need
+  /// every record first (table, csv) write nothing before Close.
+  virtual void Flush() {}
   /// Flushes (the table format prints its aligned table here). Reports write failures
   /// (a full disk, a closed pipe) that happened at any point.
   virtual Status Close() = 0;
@@ -52,7 +58,9 @@ class RecordWriter {
 };
 Result<std::unique_ptr<RecordWriter>> OpenOutput(const OutputOptions& options);
 
-/// Appends error items as JSONL: {"source","line","offset","stage","code","message","raw"}.
+/// Appends error items as JSONL: {"source","line","offset","stage","code","message","raw"},
+/// plus "raw_truncated" and "raw_bytes" when raw holds only the start of a long line (for
+/// Encode through Pipeline::EncodeErrors: a too_large line, which the source never held).
 class DeadLetterWriter {
  public:
   virtual ~DeadLetterWriter() = default;
@@ -61,6 +69,8 @@ class DeadLetterWriter {
   virtual void Write(const Error& error) = 0;
   /// Writes `errors` lines that Encode made into `bytes`.
   virtual void WriteEncoded(std::string_view bytes, uint64_t errors) = 0;
+  /// Writes out what is buffered.
+  virtual void Flush() {}
   virtual Status Close() = 0;
   virtual uint64_t written() const = 0;
 };

@@ -1,6 +1,8 @@
 #include "stages/sources.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,16 +42,25 @@ std::string TooLargeMessage(uint64_t length, size_t max_line_bytes) {
 // is carried into the next batch; reads are sized to the lines the batch still takes, so
 // that this stays small. A line over max_line_bytes is never held whole: the reader keeps
 // its first Error::kMaxExcerptBytes and skips the rest.
+//
+// A pipe, FIFO or terminal may go quiet for any time, and a read(2) blocked on it would hold
+// the run's stop (SIGINT) until shutdown_timeout, losing what was read: on such inputs each
+// read first polls the input together with an eventfd that Interrupt() signals. A regular
+// file never blocks for long, and reads it without the extra system call.
 class FileSource final : public Source {
  public:
-  FileSource(int fd, bool owns_fd, std::string name, size_t max_line_bytes, uint64_t total_bytes)
+  FileSource(int fd, bool owns_fd, std::string name, size_t max_line_bytes, uint64_t total_bytes,
+             bool may_block)
       : fd_(fd),
         owns_fd_(owns_fd),
         name_(std::move(name)),
         max_line_bytes_(max_line_bytes),
-        total_bytes_(total_bytes) {}
+        total_bytes_(total_bytes),
+        // Without an eventfd (out of descriptors, say), reads still work, uninterruptibly.
+        wake_fd_(may_block ? ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) : -1) {}
   ~FileSource() override {
     if (owns_fd_) ::close(fd_);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
   }
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
@@ -57,6 +68,14 @@ class FileSource final : public Source {
   std::string_view name() const override { return name_; }
   uint64_t bytes_read() const override { return bytes_read_; }
   uint64_t total_bytes() const override { return total_bytes_; }
+  /// Wakes a Read waiting on a quiet pipe; it returns kEnd with the lines it has. Reads of a
+  /// regular file are not cut short (the pipeline stops asking for batches instead).
+  void Interrupt() override {
+    if (wake_fd_ < 0) return;
+    interrupted_.store(true, std::memory_order_relaxed);
+    const uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
+  }
 
   SourceStatus Read(Batch& batch, size_t max_items) override;
 
@@ -64,6 +83,9 @@ class FileSource final : public Source {
   // Makes lines of the batch's text from scan_ on; returns when the batch is full or no
   // complete line is left.
   void EmitLines(Batch& batch, size_t max_items);
+  // At the start of the input: steps over a UTF-8 byte order mark; false while too few
+  // bytes have arrived to tell.
+  bool SkipByteOrderMark(const Batch& batch);
   // Continues skipping an over-long line; true when its end was found (and it was emitted).
   bool SkipLongLine(Batch& batch);
   // The line at [scan_, scan_ + length) of the text.
@@ -72,8 +94,12 @@ class FileSource final : public Source {
   void FinishLongLine(Batch& batch);
   // Emits whatever follows the last newline at end of input.
   void EmitTail(Batch& batch);
-  // Reads more input after the batch's text (over it from scan_ on, while skipping).
-  void ReadMore(Batch& batch, size_t lines_wanted);
+  // Reads more input after the batch's text (over it from scan_ on, while skipping); false
+  // when Interrupt came first.
+  bool ReadMore(Batch& batch, size_t lines_wanted);
+  // Waits until the input has something for read(2) (data, its end or an error); false
+  // when Interrupt came first. Only for inputs that may block (wake_fd_ set).
+  bool WaitForInput();
   size_t ReadSize(const Batch& batch, size_t lines_wanted) const;
   // Moves the text after scan_ into carry_ (at the end of a Read), and back into the
   // batch (at the start of the next).
@@ -89,6 +115,8 @@ class FileSource final : public Source {
   const std::string name_;
   const size_t max_line_bytes_;
   const uint64_t total_bytes_;
+  const int wake_fd_;  // an eventfd that Interrupt signals; -1 for a regular file
+  std::atomic<bool> interrupted_{false};
 
   std::vector<char> carry_;   // read, not yet a line, between Reads
   size_t scan_ = 0;           // in the batch being read: where the next line starts
@@ -100,6 +128,7 @@ class FileSource final : public Source {
   bool at_eof_ = false;
   bool last_read_short_ = false;  // the last read got less than asked: a drained pipe
   bool ended_ = false;
+  bool checked_for_bom_ = false;
 
   // The over-long line being skipped, if any.
   bool in_long_line_ = false;
@@ -133,7 +162,12 @@ SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
     // A pipe that had no more to give at the last read: hand over what we have rather than
     // block, so that a live stream's lines are not held back until a batch fills.
     if (last_read_short_ && batch.size() > first_item) break;
-    ReadMore(batch, max_items - batch.size());
+    if (!ReadMore(batch, max_items - batch.size())) {
+      // Stopped: the complete lines read so far are the last; an unfinished one is dropped.
+      batch.ShrinkText(scan_);
+      ended_ = true;
+      return SourceStatus::kEnd;
+    }
   }
   KeepCarry(batch);
   return SourceStatus::kMore;
@@ -152,6 +186,7 @@ void FileSource::KeepCarry(Batch& batch) {
 }
 
 void FileSource::EmitLines(Batch& batch, size_t max_items) {
+  if (!checked_for_bom_ && !SkipByteOrderMark(batch)) return;
   while (!BatchFull(batch, max_items) && scan_ < batch.text_bytes()) {
     const char* start = batch.text_data() + scan_;
     const auto* newline = static_cast<const char*>(std::memchr(start, '\n', pending(batch)));
@@ -170,6 +205,21 @@ void FileSource::EmitLines(Batch& batch, size_t max_items) {
   }
 }
 
+// A BOM (which some Windows tools write) would otherwise stick to the first line: a CSV
+// header's first name, or a JSON line that no longer parses. Offsets still count it: they
+// stay byte offsets in the input, so line 1 starts at offset 3.
+bool FileSource::SkipByteOrderMark(const Batch& batch) {
+  static constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  const std::string_view start(batch.text_data() + scan_, std::min(pending(batch), kBom.size()));
+  if (start.size() < kBom.size() && !at_eof_ && kBom.starts_with(start)) return false;
+  checked_for_bom_ = true;
+  if (start == kBom) {
+    scan_ += kBom.size();
+    scan_offset_ += kBom.size();
+  }
+  return true;
+}
+
 void FileSource::EmitLine(Batch& batch, size_t length) {
   if (length > 0 && batch.text_data()[scan_ + length - 1] == '\r') --length;
   const uint64_t line_number = next_line_++;
@@ -177,8 +227,10 @@ void FileSource::EmitLine(Batch& batch, size_t length) {
     batch.AddTextLine(scan_, length, line_number, scan_offset_);
     return;
   }
-  batch.AddTextLine(scan_, std::min(length, Error::kMaxExcerptBytes), line_number, scan_offset_)
-      .Fail(ErrorCode::kTooLarge, TooLargeMessage(length, max_line_bytes_));
+  Item& item = batch.AddTextLine(scan_, std::min(length, Error::kMaxExcerptBytes), line_number,
+                                 scan_offset_);
+  item.Fail(ErrorCode::kTooLarge, TooLargeMessage(length, max_line_bytes_));
+  item.error->raw_bytes = length;
 }
 
 void FileSource::StartLongLine(Batch& batch) {
@@ -223,8 +275,9 @@ void FileSource::FinishLongLine(Batch& batch) {
   const uint64_t length = long_length_ - (long_ends_with_cr_ ? 1 : 0);
   // A line shorter than the excerpt limit is kept whole, without the '\r' before its end.
   if (long_excerpt_.size() > length) long_excerpt_.resize(length);
-  batch.AddLine(long_excerpt_, next_line_++, long_offset_)
-      .Fail(ErrorCode::kTooLarge, TooLargeMessage(length, max_line_bytes_));
+  Item& item = batch.AddLine(long_excerpt_, next_line_++, long_offset_);
+  item.Fail(ErrorCode::kTooLarge, TooLargeMessage(length, max_line_bytes_));
+  item.error->raw_bytes = length;
 }
 
 void FileSource::EmitTail(Batch& batch) {
@@ -244,7 +297,21 @@ size_t FileSource::ReadSize(const Batch& batch, size_t lines_wanted) const {
   return std::clamp(std::max(guess, pending(batch)), kMinReadBytes, kReadBlockBytes);
 }
 
-void FileSource::ReadMore(Batch& batch, size_t lines_wanted) {
+bool FileSource::WaitForInput() {
+  pollfd fds[2] = {{.fd = fd_, .events = POLLIN, .revents = 0},
+                   {.fd = wake_fd_, .events = POLLIN, .revents = 0}};
+  while (!interrupted_.load(std::memory_order_relaxed)) {
+    const int ready = ::poll(fds, 2, -1);
+    if (ready < 0 && errno == EINTR) continue;
+    // An interrupt wins over input that is also ready: the user asked to stop.
+    if (ready > 0 && fds[1].revents != 0) return false;
+    return true;  // ready, or poll failed: read(2) reports what is wrong
+  }
+  return false;
+}
+
+bool FileSource::ReadMore(Batch& batch, size_t lines_wanted) {
+  if (wake_fd_ >= 0 && !WaitForInput()) return false;
   const size_t want = ReadSize(batch, lines_wanted);
   const size_t filled = batch.text_bytes();
   char* into = batch.GrowText(want);
@@ -255,7 +322,7 @@ void FileSource::ReadMore(Batch& batch, size_t lines_wanted) {
       bytes_read_ += static_cast<uint64_t>(got);
       at_eof_ = got == 0;
       last_read_short_ = static_cast<size_t>(got) < want;
-      return;
+      return true;
     }
     if (errno == EINTR) continue;
     batch.ShrinkText(filled);
@@ -393,6 +460,7 @@ Result<std::unique_ptr<Source>> OpenFileSource(const FileSourceOptions& options)
   }
   struct stat info {};
   uint64_t total_bytes = 0;
+  bool may_block = true;  // a pipe, FIFO, terminal, socket: reads may wait for input
   if (::fstat(fd, &info) == 0) {
     if (S_ISDIR(info.st_mode)) {
       if (!is_stdin) ::close(fd);
@@ -401,6 +469,7 @@ Result<std::unique_ptr<Source>> OpenFileSource(const FileSourceOptions& options)
                    .source = name};
     }
     if (S_ISREG(info.st_mode)) {
+      may_block = false;
       // stdin redirected from a file may start part-way in; count what is left.
       const off_t start = is_stdin ? ::lseek(fd, 0, SEEK_CUR) : 0;
       total_bytes =
@@ -408,8 +477,8 @@ Result<std::unique_ptr<Source>> OpenFileSource(const FileSourceOptions& options)
       ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     }
   }
-  return std::unique_ptr<Source>(
-      std::make_unique<FileSource>(fd, !is_stdin, name, options.max_line_bytes, total_bytes));
+  return std::unique_ptr<Source>(std::make_unique<FileSource>(
+      fd, !is_stdin, name, options.max_line_bytes, total_bytes, may_block));
 }
 
 std::unique_ptr<Source> MakePacedSource(std::unique_ptr<Source> inner, ReplayOptions options,

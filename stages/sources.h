@@ -28,7 +28,8 @@ struct FileSourceOptions {
 };
 
 /// Opens a file (or stdin) of newline-separated records. Handles CRLF, a missing final
-/// newline, and lines of any length without holding more than max_line_bytes of one.
+/// newline, a UTF-8 byte order mark at the start (skipped; offsets still count it), and
+/// lines of any length without holding more than max_line_bytes of one.
 Result<std::unique_ptr<Source>> OpenFileSource(const FileSourceOptions& options);
 
 struct ReplayOptions {

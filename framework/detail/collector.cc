@@ -62,12 +62,24 @@ void Collector::Encode(Batch& batch) const {
       if (item.ok()) {
         if (callbacks_.encode_result) callbacks_.encode_result(item.record, batch.encoded.results);
       } else if (callbacks_.encode_error) {
-        callbacks_.encode_error(*item.error, batch.encoded.errors);
+        EncodeError(item, batch.encoded.errors);
       }
     }
   } catch (...) {
     batch.encoded.failure = std::current_exception();
   }
+}
+
+void Collector::EncodeError(const Item& item, std::string& out) const {
+  const Error& error = *item.error;
+  // raw is the whole line unless the source kept only its start (a too_large line).
+  if (!error.excerpt_truncated() || item.raw.size() != error.raw_bytes) {
+    callbacks_.encode_error(error, out);
+    return;
+  }
+  Error whole = error;
+  whole.excerpt.assign(item.raw);
+  callbacks_.encode_error(whole, out);
 }
 
 void Collector::DeliverResult(const Record& record) {

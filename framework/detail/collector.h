@@ -31,7 +31,8 @@ struct CollectorCallbacks {
   std::function<void(const Record&)> on_result;
   std::function<void(const Error&)> on_error;
   // Encoders run in Deliver, on the delivering worker; the writers when the batch is
-  // emitted. A set encoder takes the place of its on_* callback.
+  // emitted. A set encoder takes the place of its on_* callback. encode_error gets the
+  // whole raw line as the excerpt when the batch still holds it (see EncodeError).
   std::function<void(const Record&, std::string&)> encode_result;
   std::function<void(std::string_view, uint64_t)> write_results;
   std::function<void(const Error&, std::string&)> encode_error;
@@ -74,6 +75,10 @@ class Collector {
  private:
   /// Fills batch.encoded; a throwing encoder's exception is kept there for Emit.
   void Encode(Batch& batch) const;
+  /// Encodes an error item. Its Error keeps only the start of a long line, but the batch's
+  /// text (alive here) has all of it: the encoder gets that, so that a dead letter holds
+  /// the whole line. Only cut excerpts pay for the copy.
+  void EncodeError(const Item& item, std::string& out) const;
   void EmitInOrder(Batch& batch);
   void Emit(Batch& batch);
   /// Holding the emitter's turn: emits what waits, then gives the turn up, taking it

@@ -1,5 +1,6 @@
 #include "framework/detail/stage_runner.h"
 
+#include <algorithm>
 #include <exception>
 #include <new>
 
@@ -38,10 +39,15 @@ void DecorateError(Item& item, const ErrorContext& context) {
   error.source = *context.source;
   error.line = item.line;
   error.offset = item.offset;
+  // A source that kept only the start of a long line has set raw_bytes already.
   if (!item.raw.empty() || item.record.empty()) {
     error.excerpt.assign(item.raw.substr(0, Error::kMaxExcerptBytes));
+    error.raw_bytes = std::max<uint64_t>(error.raw_bytes, item.raw.size());
   } else {
-    error.excerpt = item.record.ToJson().substr(0, Error::kMaxExcerptBytes);
+    std::string json = item.record.ToJson();
+    error.raw_bytes = json.size();
+    if (json.size() > Error::kMaxExcerptBytes) json.resize(Error::kMaxExcerptBytes);
+    error.excerpt = std::move(json);
   }
 }
 

@@ -1,11 +1,15 @@
 // The `sluice` binary's behaviour outside the golden outputs: exit codes, usage errors
 // with "did you mean", `validate` and `stages` output, stdin input, write failures.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "golden_support.h"
@@ -154,6 +158,22 @@ TEST(CliTest, OutputExtensionPicksTheFormat) {
             "key,count,total\nerrors,87,4029437\nlatency,79,3621660\nusers,99,4815333\n");
 }
 
+TEST(CliTest, OutputExtensionPicksTheFormatInAnyCase) {
+  TempDir dir("cli");
+  ProcessResult csv = Sluice({"run", "configs/kv_metrics.yaml", "--quiet", "--output",
+                              dir.File("TOTALS.CSV"), "--set", "errors={}"});
+  EXPECT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(ReadFile(dir.File("TOTALS.CSV")),
+            "key,count,total\nerrors,87,4029437\nlatency,79,3621660\nusers,99,4815333\n");
+  // The config's own output path too.
+  ProcessResult jsonl =
+      Sluice({"run", "configs/kv_metrics.yaml", "--quiet", "--set",
+              "output={path: " + dir.File("Totals.JSONL") + "}", "--set", "errors={}"});
+  EXPECT_EQ(jsonl.exit_code, 0) << jsonl.err;
+  EXPECT_THAT(ReadFile(dir.File("Totals.JSONL")),
+              StartsWith("{\"key\":\"errors\",\"count\":87,\"total\":4029437}\n"));
+}
+
 TEST(CliTest, FullDiskIsAnOutputFailure) {
   ProcessResult r = Sluice({"run", "configs/clean_events.yaml", "--quiet", "--output", "/dev/full",
                             "--set", "errors={}"});
@@ -177,6 +197,78 @@ TEST(CliTest, ClosedPipeIsAnOutputFailureNotASignal) {
   close(fds[1]);
   EXPECT_EQ(r.exit_code, 4) << r.err;
   EXPECT_THAT(r.err, HasSubstr("Broken pipe"));
+}
+
+// jsonl results and dead letters are streamed: with an input that pauses, what was read
+// is in the files before the input ends (it used to wait in a 64 KiB buffer until then).
+TEST(CliTest, JsonlOutputAndDeadLettersAreStreamedWhileTheInputPauses) {
+  TempDir dir("cli_stream");
+  const std::string sample = ReadFile("examples/data/clean_events.jsonl");
+  size_t end = 0;
+  for (int line = 0; line < 50; ++line) end = sample.find('\n', end) + 1;
+  int fds[2];
+  ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);  // the child must not hold the write end
+  const pid_t pid = SpawnProcess(
+      {SLUICE_CLI_PATH, "run", "configs/clean_events.yaml", "--quiet", "--input", "-", "--output",
+       dir.File("out.jsonl"), "--set", "errors.dead_letter=" + dir.File("dead.jsonl")},
+      fds[0]);
+  close(fds[0]);
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(write(fds[1], sample.data(), end), static_cast<ssize_t>(end));
+  // The input stays open and quiet; the 50 lines should show up in the two files.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  size_t lines = 0;
+  while (lines < 50 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const std::string out = ReadFile(dir.File("out.jsonl")) + ReadFile(dir.File("dead.jsonl"));
+    lines = std::count(out.begin(), out.end(), '\n');
+  }
+  EXPECT_EQ(lines, 50u) << "results and dead letters of the lines read, before the input ends";
+  EXPECT_THAT(ReadFile(dir.File("dead.jsonl")), HasSubstr("\"line\":"));
+  close(fds[1]);
+  EXPECT_EQ(WaitAtMost(pid, std::chrono::seconds(20)), 0);
+}
+
+// A UTF-8 byte order mark before line 1 (as Windows tools write) is not part of the first
+// CSV header name, nor of the first JSON line.
+TEST(CliTest, AByteOrderMarkAtTheStartOfTheInputIsSkipped) {
+  TempDir dir("cli_bom");
+  WriteFile(dir.File("csv.yaml"), "source: { type: stdin }\nstages: [{ type: parse_csv }]\n");
+  WriteFile(dir.File("json.yaml"), "source: { type: stdin }\nstages: [{ type: parse_json }]\n");
+  WriteFile(dir.File("in.csv"), "\xEF\xBB\xBFuser,n\nada,1\n");
+  WriteFile(dir.File("in.jsonl"), "\xEF\xBB\xBF{\"user\":\"ada\"}\n{\"user\":\"bob\"}\n");
+
+  ProcessResult csv = Sluice(
+      {"run", dir.File("csv.yaml"), "--quiet", "--input", dir.File("in.csv"), "--format", "csv"});
+  EXPECT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(csv.out, "user,n\nada,1\n");
+
+  ProcessResult json = Sluice({"run", dir.File("json.yaml"), "--input", dir.File("in.jsonl"),
+                               "--format", "jsonl", "--set", "ordered=true"});
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(json.out, "{\"user\":\"ada\"}\n{\"user\":\"bob\"}\n");
+  EXPECT_THAT(json.err, HasSubstr("read 2 = ok 2 + filtered 0 + errors 0"));
+}
+
+// A dead letter holds the whole raw line, however long; only a too_large line, of which the
+// source keeps the start, is cut, and says so with the line's length.
+TEST(CliTest, DeadLettersHoldTheWholeLineOrSayItIsCut) {
+  TempDir dir("cli_raw");
+  const std::string bad_json = "{\"user\": \"" + std::string(1000, 'u') + "\", oops}";
+  const std::string huge = std::string(3000, 'h');
+  WriteFile(dir.File("in.jsonl"), bad_json + "\n" + huge + "\n");
+  ProcessResult r = Sluice({"run", "configs/clean_events.yaml", "--quiet", "--input",
+                            dir.File("in.jsonl"), "--output", dir.File("out.jsonl"), "--set",
+                            "errors={dead_letter: " + dir.File("dead.jsonl") + "}", "--set",
+                            "source.max_line_bytes=2000"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> dead = SplitLines(ReadFile(dir.File("dead.jsonl")));
+  ASSERT_EQ(dead.size(), 2u);
+  EXPECT_THAT(dead[0], HasSubstr("\"raw\":\"{\\\"user\\\": \\\"" + std::string(1000, 'u') +
+                                 "\\\", oops}\"}"));
+  EXPECT_THAT(dead[1], HasSubstr("\"code\":\"too_large\""));
+  EXPECT_THAT(dead[1], HasSubstr("\"raw\":\"" + std::string(256, 'h') +  // the excerpt's 256 bytes
+                                 "\",\"raw_truncated\":true,\"raw_bytes\":3000}"));
 }
 
 TEST(CliTest, StagesListsTheBuiltins) {

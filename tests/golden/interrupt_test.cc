@@ -2,6 +2,7 @@
 // report, exits 130, and the report still balances. A second signal exits at once.
 #include "pipelines/cli/interrupt.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -108,6 +109,48 @@ TEST(InterruptTest, SignalAtRandomPointsDrainsWritesAndBalances) {
     EXPECT_EQ(CountedRows(ReadFile(dir.File("out.jsonl"))), ok);
   }
   EXPECT_GE(interrupted_runs, 15) << "most signals should land mid-replay";
+}
+
+size_t CountLines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
+
+// `producer | sluice run --input -` where the producer went quiet but keeps the pipe open:
+// the signal must wake the read that waits on the pipe, so that the lines already read are
+// drained and written (it used to wait out shutdown_timeout and exit with nothing written).
+TEST(InterruptTest, SignalWhileAQuietPipeIsOpenDrainsWhatWasRead) {
+  ASSERT_EQ(chdir(SLUICE_SOURCE_DIR), 0);
+  TempDir dir("interrupt_pipe");
+  std::string lines;
+  {
+    const std::string sample = ReadFile("examples/data/clickstream.jsonl");
+    size_t end = 0;
+    for (int line = 0; line < 100; ++line) end = sample.find('\n', end) + 1;
+    lines = sample.substr(0, end);
+  }
+  int fds[2];
+  ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);  // the child must not hold the write end
+  const pid_t pid = SpawnProcess(
+      {SLUICE_CLI_PATH, "run", "configs/clean_events.yaml", "--quiet", "--input", "-", "--output",
+       dir.File("out.jsonl"), "--report", dir.File("report.json"), "--set",
+       "errors.dead_letter=" + dir.File("dead.jsonl"), "--set", "shutdown_timeout=20s"},
+      fds[0]);
+  close(fds[0]);
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(write(fds[1], lines.data(), lines.size()), static_cast<ssize_t>(lines.size()));
+  std::this_thread::sleep_for(500ms);  // the lines are read; the pipe stays open and quiet
+  const auto begin = std::chrono::steady_clock::now();
+  kill(pid, SIGINT);
+  const int code = WaitAtMost(pid, 30s);
+  close(fds[1]);
+  EXPECT_EQ(code, 130);
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 10s) << "waited for shutdown_timeout";
+  const std::string report = ReadFile(dir.File("report.json"));
+  EXPECT_THAT(report, testing::HasSubstr("\"stopped_early\": true"));
+  EXPECT_THAT(report, testing::HasSubstr("\"balanced\": true"));
+  EXPECT_EQ(JsonNumber(report, "read"), 100u);
+  const size_t ok = CountLines(ReadFile(dir.File("out.jsonl")));
+  const size_t dead = CountLines(ReadFile(dir.File("dead.jsonl")));
+  EXPECT_EQ(ok, JsonNumber(report, "ok"));
+  EXPECT_EQ(ok + dead, 100u);
 }
 
 TEST(InterruptTest, SecondSignalExitsAtOnce) {

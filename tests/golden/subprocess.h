@@ -7,6 +7,9 @@
 //   EXPECT_EQ(r.exit_code, 0) << r.err;
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +31,14 @@ struct ProcessResult {
 
 /// Runs argv[0] (a path) with `argv`; throws std::runtime_error when it cannot start.
 ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+
+/// Starts argv[0] (a path) with `argv`, its stdin read from `stdin_fd` (stdout and stderr
+/// inherited); -1 when it cannot start. For tests that act while the process runs.
+pid_t SpawnProcess(const std::vector<std::string>& argv, int stdin_fd);
+
+/// Waits up to `limit` for `pid` and returns its exit code (128 + N when killed by signal
+/// N); after `limit` kills it and returns -1.
+int WaitAtMost(pid_t pid, std::chrono::milliseconds limit);
 
 /// The whole content of `path`; "" when it cannot be read.
 std::string ReadFile(const std::string& path);

@@ -166,6 +166,39 @@ TEST(CollectorTest, EncodedBatchesAreWrittenInSequenceWithTheirCounts) {
   EXPECT_EQ(collector.errors(), error_count);
 }
 
+// An Error keeps only the first 256 bytes of its line; the dead-letter encoder gets the
+// whole line from the batch, which still holds it. A line the source did not keep whole
+// (too_large) stays cut, and says so.
+TEST(CollectorTest, TheErrorEncoderGetsTheWholeLineWhileTheBatchHoldsIt) {
+  CollectorHarness h;
+  std::string dead_letters;
+  CollectorCallbacks callbacks;
+  callbacks.encode_error = [](const Error& error, std::string& out) {
+    error.AppendJson(out);
+    out += '\n';
+  };
+  callbacks.write_errors = [&](std::string_view bytes, uint64_t) { dead_letters += bytes; };
+  Collector collector(/*ordered=*/false, callbacks, 2, nullptr, h.errors_live, h.pool);
+  const std::string long_line(1000, 'x');
+  const std::string kept_start(Error::kMaxExcerptBytes, 'y');
+  Batch batch;
+  batch.AddLine(long_line, 1, 0).Fail(ErrorCode::kInvalidInput, "bad");
+  batch.AddLine(kept_start, 2, 1001).Fail(ErrorCode::kTooLarge, "too large");
+  batch.Seal();
+  for (Item& item : batch.items) {
+    item.error->excerpt.assign(item.raw.substr(0, Error::kMaxExcerptBytes));
+    item.error->raw_bytes = item.raw.size();
+  }
+  batch.items[1].error->raw_bytes = 5000;  // the source kept only the start
+  collector.Deliver(std::move(batch));
+  EXPECT_NE(dead_letters.find("\"raw\":\"" + long_line + "\"}\n"), std::string::npos)
+      << dead_letters;
+  EXPECT_NE(dead_letters.find("\"raw\":\"" + kept_start +
+                              "\",\"raw_truncated\":true,\"raw_bytes\":5000}\n"),
+            std::string::npos)
+      << dead_letters;
+}
+
 TEST(CollectorTest, AThrowingEncoderIsReportedAndTheCountsGoOn) {
   CollectorHarness h;
   uint64_t written = 0;

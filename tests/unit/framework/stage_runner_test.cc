@@ -130,6 +130,29 @@ TEST(StageRunnerTest, ErrorsMadeHereAreDecoratedAndEarlierOnesLeftAlone) {
   EXPECT_EQ(batch.items[4].error->message, "failed, then returned another verdict");
 }
 
+// The excerpt of a long line is cut, and its dead letter says so, with the line's length.
+TEST(StageRunnerTest, AnErrorOnALongLineSaysItsExcerptIsCut) {
+  const std::string long_line = "pass" + std::string(996, 'x');
+  Batch batch;
+  batch.AddLine(long_line, 1, 0).Fail(ErrorCode::kInvalidInput, "bad");
+  batch.AddLine("short", 2, 1001).Fail(ErrorCode::kInvalidInput, "bad");
+  batch.Seal();
+  for (Item& item : batch.items) DecorateError(item, {.stage = &kStage, .source = &kSource});
+  const Error& cut = *batch.items[0].error;
+  EXPECT_EQ(cut.excerpt, long_line.substr(0, Error::kMaxExcerptBytes));
+  EXPECT_EQ(cut.raw_bytes, 1000u);
+  EXPECT_TRUE(cut.excerpt_truncated());
+  const std::string json = cut.ToJson();
+  EXPECT_NE(json.find("\"raw\":\"pass" + std::string(Error::kMaxExcerptBytes - 4, 'x') +
+                      "\",\"raw_truncated\":true,\"raw_bytes\":1000}"),
+            std::string::npos)
+      << json;
+  const Error& whole = *batch.items[1].error;
+  EXPECT_FALSE(whole.excerpt_truncated());
+  EXPECT_EQ(whole.ToJson().find("raw_truncated"), std::string::npos);
+  EXPECT_TRUE(whole.ToJson().ends_with("\"raw\":\"short\"}"));
+}
+
 TEST(StageRunnerTest, CountersAddUpOverBatches) {
   StageCounters counters;
   ScriptedWorker worker;

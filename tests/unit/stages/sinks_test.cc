@@ -6,11 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -67,6 +69,19 @@ TEST_F(SinksTest, FormatNames) {
   EXPECT_EQ(OutputFormatFromName("json"), std::nullopt);
 }
 
+// Extensions pick a format whatever their case (Windows tools write OUT.CSV).
+TEST_F(SinksTest, FormatFromAPathsExtensionInAnyCase) {
+  for (const char* path : {"out.jsonl", "out.JSONL", "a/b.Ndjson", "x.json", "X.JSON"}) {
+    EXPECT_EQ(OutputFormatFromPath(path), OutputFormat::kJsonl) << path;
+  }
+  for (const char* path : {"totals.csv", "TOTALS.CSV", "dir.d/t.Csv"}) {
+    EXPECT_EQ(OutputFormatFromPath(path), OutputFormat::kCsv) << path;
+  }
+  for (const char* path : {"out.txt", "out", "csv", "dir.csv/out", "out.csvx", "", "-"}) {
+    EXPECT_EQ(OutputFormatFromPath(path), std::nullopt) << path;
+  }
+}
+
 TEST_F(SinksTest, JsonlWritesOneObjectPerLineAndCreatesParentDirectories) {
   const std::string text = WriteAll(
       OutputFormat::kJsonl, {MakeRecord({{"user", std::string("ada")}, {"bytes", int64_t{512}}}),
@@ -92,6 +107,40 @@ TEST_F(SinksTest, CsvQuotesPerRfc4180AndWidensTheHeaderForLateFields) {
             "\"say \"\"hi\"\", ok\",-7,,\n"
             "\"two\nlines\",,2.25,false\n"
             ",,,\n");
+}
+
+// Unordered pipelines hand records over in whatever order workers finish: the columns must
+// come out the same for every arrival order (by each field's mean position, then name).
+TEST_F(SinksTest, CsvAndTableColumnsDoNotDependOnTheOrderRecordsArrive) {
+  std::vector<Record> records = {
+      MakeRecord({{"a", int64_t{1}}, {"b", int64_t{2}}}),
+      MakeRecord({{"b", int64_t{3}}, {"a", int64_t{4}}}),
+      MakeRecord({{"a", int64_t{5}}, {"b", int64_t{6}}}),
+      MakeRecord({{"b", int64_t{7}}, {"a", int64_t{8}}}),
+      MakeRecord({{"a", int64_t{9}}, {"b", int64_t{10}}, {"c", int64_t{11}}}),
+  };
+  std::vector<size_t> arrival = {0, 1, 2, 3, 4};
+  std::set<std::string> csv_headers, table_headers;
+  do {
+    std::vector<Record> arrived;
+    for (size_t i : arrival) arrived.push_back(records[i]);
+    const std::string csv = WriteAll(OutputFormat::kCsv, arrived);
+    csv_headers.insert(csv.substr(0, csv.find('\n')));
+    EXPECT_THAT(csv, HasSubstr("\n4,3,\n"));  // {"b":3,"a":4}, under a and b
+    EXPECT_THAT(csv, HasSubstr("\n9,10,11\n"));
+    const std::string table = WriteAll(OutputFormat::kTable, arrived);
+    table_headers.insert(table.substr(0, table.find('\n')));
+  } while (std::next_permutation(arrival.begin(), arrival.end()));
+  // Mean positions a 0.4, b 0.6, c 2.
+  EXPECT_THAT(csv_headers, ::testing::ElementsAre("a,b,c"));
+  EXPECT_THAT(table_headers, ::testing::ElementsAre("a   b   c"));
+}
+
+TEST_F(SinksTest, CsvColumnsInAFullTieGoByName) {
+  const Record b_first = MakeRecord({{"b", int64_t{1}}, {"a", int64_t{2}}});
+  const Record a_first = MakeRecord({{"a", int64_t{3}}, {"b", int64_t{4}}});
+  EXPECT_EQ(WriteAll(OutputFormat::kCsv, {b_first, a_first}), "a,b\n2,1\n3,4\n");
+  EXPECT_EQ(WriteAll(OutputFormat::kCsv, {a_first, b_first}), "a,b\n3,4\n2,1\n");
 }
 
 TEST_F(SinksTest, CsvWithNoRecordsWritesNothing) {
@@ -307,6 +356,28 @@ TEST_F(SinksTest, EncodedJsonlAndDeadLettersMatchWhatWriteWrites) {
   EXPECT_THAT((*dead)->Close(), IsOk());
   EXPECT_EQ((*dead)->written(), 2u);
   EXPECT_EQ(ReadFile(Path("dead.jsonl")), error.ToJson() + "\n" + error.ToJson() + "\n");
+}
+
+// Flush writes out what jsonl results and dead letters buffer, so that `sluice run` can
+// stream them while its input pauses (it flushes every 50 ms).
+TEST_F(SinksTest, FlushWritesOutWhatJsonlAndDeadLettersBuffer) {
+  auto writer = OpenOutput({.path = Path("out.jsonl"), .format = OutputFormat::kJsonl});
+  auto dead = OpenDeadLetters(Path("dead.jsonl"));
+  ASSERT_THAT(writer, IsOk());
+  ASSERT_THAT(dead, IsOk());
+  (*writer)->WriteEncoded("{\"a\":1}\n", 1);
+  (*dead)->WriteEncoded("{\"line\":2}\n", 1);
+  (*writer)->Flush();
+  (*dead)->Flush();
+  EXPECT_EQ(ReadFile(Path("out.jsonl")), "{\"a\":1}\n");
+  EXPECT_EQ(ReadFile(Path("dead.jsonl")), "{\"line\":2}\n");
+  EXPECT_EQ((*writer)->written(), 1u);
+  (*writer)->WriteEncoded("{\"a\":2}\n", 1);
+  (*writer)->Flush();
+  EXPECT_EQ(ReadFile(Path("out.jsonl")), "{\"a\":1}\n{\"a\":2}\n");
+  EXPECT_THAT((*writer)->Close(), IsOk());
+  EXPECT_THAT((*dead)->Close(), IsOk());
+  EXPECT_EQ((*writer)->written(), 2u);
 }
 
 // csv and table need every record before they write a line: no encoder.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -34,6 +35,7 @@ struct Line {
   bool ok = true;
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
+  uint64_t raw_bytes = 0;  // of the error, if any
 };
 
 std::vector<Line> Collect(Batch& batch) {
@@ -48,6 +50,7 @@ std::vector<Line> Collect(Batch& batch) {
       out.ok = false;
       out.code = item.error->code;
       out.message = item.error->message;
+      out.raw_bytes = item.error->raw_bytes;
     }
   }
   return lines;
@@ -255,6 +258,25 @@ TEST_F(FileSourceTest, AFiveMegabyteLineBecomesATooLargeItemWithoutBreakingLater
   EXPECT_EQ(source->bytes_read(), content.size());
 }
 
+// A too-large item keeps only the start of its line; its error says how long the line was,
+// so that the dead letter can say that its raw text is cut.
+TEST_F(FileSourceTest, TooLargeItemsKnowTheWholeLinesLength) {
+  const std::string content =
+      std::string(300, 'a') + "\r\n" + std::string(5 << 20, 'b') + "\nok\n" + std::string(150, 'c');
+  auto source = Open(content, 100);
+  const std::vector<Line> lines = ReadAll(*source, 100);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0].code, ErrorCode::kTooLarge);
+  EXPECT_EQ(lines[0].raw, std::string(Error::kMaxExcerptBytes, 'a'));
+  EXPECT_EQ(lines[0].raw_bytes, 300u);  // the line end not counted
+  EXPECT_EQ(lines[1].code, ErrorCode::kTooLarge);
+  EXPECT_EQ(lines[1].raw, std::string(Error::kMaxExcerptBytes, 'b'));
+  EXPECT_EQ(lines[1].raw_bytes, 5u << 20);
+  EXPECT_TRUE(lines[2].ok);
+  EXPECT_EQ(lines[3].raw, std::string(150, 'c'));  // shorter than an excerpt: whole
+  EXPECT_EQ(lines[3].raw_bytes, 150u);
+}
+
 TEST_F(FileSourceTest, ATooLargeLastLineWithCrlfCountsItsLengthWithoutTheCr) {
   auto source = Open("ok\n" + std::string(3 << 20, 'y') + "\r", 1 << 20);
   const std::vector<Line> lines = ReadAll(*source, 100);
@@ -364,6 +386,87 @@ TEST_F(FileSourceTest, ReadsStdinFromAPipeAndHandsOverLinesWithoutWaitingForAFul
   EXPECT_EQ(rest[1].line, 4u);
   EXPECT_EQ(rest[1].offset, 6u);
   EXPECT_EQ((*source)->bytes_read(), 7u);
+}
+
+// A stop (SIGINT) while a pipe is quiet must not wait for the writer: Interrupt wakes the
+// blocked Read, which ends the input (the lines read before still went out).
+TEST_F(FileSourceTest, InterruptWakesAReadBlockedOnAQuietFifo) {
+  const std::string fifo = (dir_ / "fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // Opened read-write, the FIFO has a writer, so opening it to read does not block and a
+  // read blocks on it until there is input.
+  const int writer = ::open(fifo.c_str(), O_RDWR);
+  ASSERT_GE(writer, 0);
+  ASSERT_EQ(::write(writer, "a\nb\n", 4), 4);
+  auto source = OpenFileSource({.path = fifo});
+  ASSERT_TRUE(source.ok());
+  Batch first;
+  EXPECT_EQ((*source)->Read(first, 100), SourceStatus::kMore);
+  EXPECT_THAT(Raws(Collect(first)), ElementsAre("a", "b"));
+
+  std::promise<void> read_returned;
+  std::thread interrupter([&, returned = read_returned.get_future()] {
+    std::this_thread::sleep_for(milliseconds(100));
+    (*source)->Interrupt();
+    // Without the wake-up the Read would block for good: end its input so that the test
+    // fails instead of hanging.
+    if (returned.wait_for(std::chrono::seconds(5)) != std::future_status::ready) ::close(writer);
+  });
+  ASSERT_EQ(::write(writer, "partial", 7), 7);  // an unfinished line is dropped on a stop
+  const auto begin = std::chrono::steady_clock::now();
+  Batch second;
+  EXPECT_EQ((*source)->Read(second, 100), SourceStatus::kEnd);
+  read_returned.set_value();
+  interrupter.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(3));
+  EXPECT_TRUE(Collect(second).empty());
+  Batch after;
+  EXPECT_EQ((*source)->Read(after, 100), SourceStatus::kEnd);
+  ::close(writer);
+}
+
+// A UTF-8 byte order mark at the start is not part of line 1; offsets still count it.
+TEST_F(FileSourceTest, SkipsAByteOrderMarkAtTheStartOnly) {
+  const std::vector<Line> lines = ReadAll(*Open("\xEF\xBB\xBF{\"a\":1}\n\xEF\xBB\xBF"
+                                                "b\n"),
+                                          100);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].raw, "{\"a\":1}");
+  EXPECT_EQ(lines[0].line, 1u);
+  EXPECT_EQ(lines[0].offset, 3u);
+  EXPECT_EQ(lines[1].raw,
+            "\xEF\xBB\xBF"
+            "b");  // later lines are left as they are
+  EXPECT_EQ(lines[1].offset, 11u);
+
+  EXPECT_THAT(Raws(ReadAll(*Open("\xEF\xBB\xBF"), 100)), ElementsAre());
+  EXPECT_THAT(Raws(ReadAll(*Open("\xEF\xBB\xBFlast"), 100)), ElementsAre("last"));
+  EXPECT_THAT(Raws(ReadAll(*Open("\xEF\xBBx\n"), 100)), ElementsAre("\xEF\xBBx"));
+  EXPECT_THAT(Raws(ReadAll(*Open("\xEF\xBB"), 100)), ElementsAre("\xEF\xBB"));
+}
+
+// From a pipe, the mark may come in pieces.
+TEST_F(FileSourceTest, SkipsAByteOrderMarkThatArrivesInPieces) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  StdinSwap swap(fds[0]);
+  ::close(fds[0]);
+  auto source = OpenFileSource({.path = "-"});
+  ASSERT_TRUE(source.ok());
+  std::thread writer([&] {
+    for (const std::string_view piece : {"\xEF", "\xBB",
+                                         "\xBF"
+                                         "a\nb\n"}) {
+      EXPECT_EQ(::write(fds[1], piece.data(), piece.size()), static_cast<ssize_t>(piece.size()));
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    ::close(fds[1]);
+  });
+  const std::vector<Line> lines = ReadAll(**source, 100);
+  writer.join();
+  EXPECT_THAT(Raws(lines), ElementsAre("a", "b"));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].offset, 3u);
 }
 
 TEST_F(FileSourceTest, AReadErrorThrowsWithTheInputName) {
