@@ -138,7 +138,8 @@ class Pipeline {
   /// the collector, and `write` gets each batch's bytes. Aggregate rows at the end go the
   /// same way. A pipeline has OnResult or EncodeResults, not both (Start throws).
   Pipeline& EncodeResults(ResultEncoder encode, EncodedWriter write);
-  /// As EncodeResults, for error items instead of OnError.
+  /// As EncodeResults, for error items instead of OnError. The encoder sees the whole raw
+  /// line as Error::excerpt (the batch still holds it), not just its first 256 bytes.
   Pipeline& EncodeErrors(ErrorEncoder encode, EncodedWriter write);
 
   /// Starts the workers and the collector. Push-mode input follows. Throws what a stage's

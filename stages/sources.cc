@@ -117,6 +117,7 @@ class FileSource final : public Source {
   const uint64_t total_bytes_;
   const int wake_fd_;  // an eventfd that Interrupt signals; -1 for a regular file
   std::atomic<bool> interrupted_{false};
+  bool stopped_ = false;  // a read saw the interrupt: the input ends with what was read
 
   std::vector<char> carry_;   // read, not yet a line, between Reads
   size_t scan_ = 0;           // in the batch being read: where the next line starts
@@ -150,7 +151,9 @@ SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
       EmitLines(batch, max_items);
       if (BatchFull(batch, max_items)) break;
     }
-    if (at_eof_) {
+    // At the end, or stopped (Interrupt): a last line without its newline is a line too,
+    // so that nothing read goes uncounted.
+    if (at_eof_ || stopped_) {
       if (in_long_line_) {
         FinishLongLine(batch);
       } else {
@@ -162,12 +165,7 @@ SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
     // A pipe that had no more to give at the last read: hand over what we have rather than
     // block, so that a live stream's lines are not held back until a batch fills.
     if (last_read_short_ && batch.size() > first_item) break;
-    if (!ReadMore(batch, max_items - batch.size())) {
-      // Stopped: the complete lines read so far are the last; an unfinished one is dropped.
-      batch.ShrinkText(scan_);
-      ended_ = true;
-      return SourceStatus::kEnd;
-    }
+    stopped_ = !ReadMore(batch, max_items - batch.size());
   }
   KeepCarry(batch);
   return SourceStatus::kMore;
