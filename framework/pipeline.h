@@ -139,7 +139,8 @@ class Pipeline {
   /// same way. A pipeline has OnResult or EncodeResults, not both (Start throws).
   Pipeline& EncodeResults(ResultEncoder encode, EncodedWriter write);
   /// As EncodeResults, for error items instead of OnError. The encoder sees the whole raw
-  /// line as Error::excerpt (the batch still holds it), not just its first 256 bytes.
+  /// line as Error::excerpt (the batch still holds it), not just its first 256 bytes; a
+  /// line the source cut (over its max_line_bytes) stays cut, with Error::raw_bytes.
   Pipeline& EncodeErrors(ErrorEncoder encode, EncodedWriter write);
 
   /// Starts the workers and the collector. Push-mode input follows. Throws what a stage's
