@@ -77,7 +77,8 @@ class Pipeline::Impl {
   RunReport Finish();
   RunReport Run(Source& source);
   void RequestStop();
-  bool AbandonIfRunning();
+  void AbandonIfRunning();
+  bool threads_left_running() const { return threads_left_running_; }
 
   PipelineOptions options_;
   detail::CollectorCallbacks callbacks_;
@@ -118,7 +119,7 @@ class Pipeline::Impl {
   void FlushPending();
   void CloseInputAndJoin();
   void Abandon();
-  bool JoinThreads();
+  void JoinThreads();
   RunReport MakeReport() const;
 
   std::vector<std::unique_ptr<StageSlot>> stages_;
@@ -161,7 +162,8 @@ class Pipeline::Impl {
   size_t pending_limit_ = QueueOptions{}.batch;  // records pending_ gets (batch_sizer_)
   uint64_t next_sequence_ = 0;
   uint64_t pushed_lines_ = 0;
-  bool started_ = false;   // Start was called (it may have thrown)
+  bool threads_left_running_ = false;  // a stall: JoinThreads detached the threads it found
+  bool started_ = false;               // Start was called (it may have thrown)
   bool running_ = false;   // Start got as far as starting threads: Finish has work to do
   bool finished_ = false;  // Finish ran, or the run was abandoned
 };
@@ -277,7 +279,7 @@ void Pipeline::Impl::OnStall(const std::string& stage, const std::string& messag
 // Stops the run where it is: reading ends, blocked threads wake, and what is in flight
 // or reaches the collector from now on is dropped.
 void Pipeline::Impl::Abandon() {
-  stop_requested_ = true;
+  RequestStop();  // a worker blocked in the source's Read wakes too
   for (auto& slot : stages_) {
     if (slot->input) slot->input->Abandon();
   }
@@ -411,14 +413,17 @@ void Pipeline::Impl::CloseInputAndJoin() {
   if (stall_) throw *stall_;
 }
 
-// Waits for every pipeline thread, or for a stall: then the stuck threads are detached
-// (they cannot be stopped) and false is returned.
-bool Pipeline::Impl::JoinThreads() {
+// Waits for every pipeline thread, or for a stall: then every thread not ended yet is
+// detached (a stuck one cannot be stopped), the stuck worker's and any other still
+// finishing its batch, in a callback maybe; the Impl must outlive them (Pipeline's
+// destructor keeps it).
+void Pipeline::Impl::JoinThreads() {
   std::unique_lock lock(threads_mutex_);
   thread_exited_.wait(lock, [this] { return threads_done_ == threads_.size() || stall_; });
   const bool stuck = stall_ && threads_done_ < threads_.size();
   lock.unlock();
   watchdog_.Stop();  // it reported the stall and ended: join it either way
+  threads_left_running_ = threads_left_running_ || stuck;
   for (std::thread& t : threads_) {
     if (stuck) {
       t.detach();
@@ -427,23 +432,21 @@ bool Pipeline::Impl::JoinThreads() {
     }
   }
   threads_.clear();
-  return !stuck;
 }
 
 // Destroyed mid-run (an exception in the caller, say): the run is abandoned, not drained,
-// so that no callback runs once this returns. False when stalled threads are still
-// running: the caller must then keep this Impl alive for them.
-bool Pipeline::Impl::AbandonIfRunning() {
-  if (!running_ || finished_) return true;
+// so that no callback runs once this returns (but see JoinThreads).
+void Pipeline::Impl::AbandonIfRunning() {
+  if (!running_ || finished_) return;
   finished_ = true;
   Abandon();
-  return JoinThreads();
+  JoinThreads();
 }
 
 RunReport Pipeline::Impl::Finish() {
   if (!started_) throw std::logic_error("Pipeline::Finish before Start");
-  if (finished_) throw std::logic_error("Pipeline::Finish called twice");
   if (!running_) throw std::logic_error("Pipeline::Finish after a failed Start");
+  if (finished_) throw std::logic_error("Pipeline::Finish called twice");
   FlushPending();
   finished_ = true;
   CloseInputAndJoin();
@@ -519,7 +522,8 @@ RunReport Pipeline::Impl::MakeReport() const {
 
 Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Pipeline::~Pipeline() {
-  if (impl_ && !impl_->AbandonIfRunning()) KeepStalledInternals();
+  impl_->AbandonIfRunning();
+  if (impl_->threads_left_running()) KeepStalledInternals();
 }
 
 Pipeline& Pipeline::Add(StageOptions options, std::unique_ptr<Stage> stage) {
@@ -553,7 +557,8 @@ void Pipeline::SetSourceName(std::string name) { impl_->SetSourceName(std::move(
 void Pipeline::Push(std::string_view line) { impl_->Push(line); }
 void Pipeline::Push(Record record) { impl_->Push(std::move(record)); }
 void Pipeline::Flush() { impl_->Flush(); }
-// After a stall, stuck threads still use the Impl: it moves here and lives on, reachable
+// After a stall, stuck threads still use the Impl: it moves here when the Pipeline is
+// destroyed (not before: other threads may still ask it for progress) and lives on, reachable
 // (so that leak checkers see it kept on purpose), until the process ends.
 void Pipeline::KeepStalledInternals() {
   static std::mutex mutex;
@@ -562,22 +567,8 @@ void Pipeline::KeepStalledInternals() {
   stalled->push_back(std::move(impl_));
 }
 
-RunReport Pipeline::Finish() {
-  try {
-    return impl_->Finish();
-  } catch (const StallError&) {
-    KeepStalledInternals();
-    throw;
-  }
-}
-RunReport Pipeline::Run(Source& source) {
-  try {
-    return impl_->Run(source);
-  } catch (const StallError&) {
-    KeepStalledInternals();
-    throw;
-  }
-}
+RunReport Pipeline::Finish() { return impl_->Finish(); }
+RunReport Pipeline::Run(Source& source) { return impl_->Run(source); }
 void Pipeline::RequestStop() { impl_->RequestStop(); }
 
 Progress Pipeline::progress() const {

@@ -110,14 +110,16 @@ int AutoWorkers();
 
 /// Lifecycle: Add and the callbacks, then Start, then Push/Flush, then Finish; or Run.
 /// Calls out of that order throw std::logic_error. Objects your callbacks and stages use
-/// must outlive the Pipeline (declare them before it).
+/// must stay alive until Finish or Run returns, or the Pipeline is destroyed (declaring them
+/// before it does that).
 class Pipeline {
  public:
   explicit Pipeline(PipelineOptions options = {});
   /// Destroying a started pipeline without Finish abandons the run (an exception in the
   /// caller, say): reading stops, what is in flight and what was pushed but not flushed is
   /// dropped, and no callback runs once the destructor returns; it waits for the workers
-  /// to end their current batch. Stuck workers (stall_timeout) are left as Finish leaves them.
+  /// to end their current batch. After a stall (stall_timeout) the workers are left
+  /// running, as Finish leaves them: one may still be finishing a batch's callbacks.
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -140,7 +142,8 @@ class Pipeline {
   Pipeline& EncodeResults(ResultEncoder encode, EncodedWriter write);
   /// As EncodeResults, for error items instead of OnError. The encoder sees the whole raw
   /// line as Error::excerpt (the batch still holds it), not just its first 256 bytes; a
-  /// line the source cut (over its max_line_bytes) stays cut, with Error::raw_bytes.
+  /// line the source cut (over its max_line_bytes) and a pushed record's JSON stay cut,
+  /// with Error::raw_bytes.
   Pipeline& EncodeErrors(ErrorEncoder encode, EncodedWriter write);
 
   /// Starts the workers and the collector. Push-mode input follows. Throws what a stage's

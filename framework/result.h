@@ -3,8 +3,9 @@
 //   sluice::Result<int> ParsePort(std::string_view s);
 //   sluice::Status Check() {
 //     SLUICE_ASSIGN_OR_RETURN(int port, ParsePort("80"));
-//     if (port == 0) return sluice::Error{.code = sluice::ErrorCode::kOutOfRange, .message = "port
-//     0"}; return sluice::Status::Ok();
+//     using sluice::ErrorCode;
+//     if (port == 0) return sluice::Error{.code = ErrorCode::kOutOfRange, .message = "port 0"};
+//     return sluice::Status::Ok();
 //   }
 #pragma once
 

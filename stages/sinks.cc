@@ -134,38 +134,56 @@ class CsvWriter final : public RecordWriter {
  public:
   explicit CsvWriter(OutputFile out) : out_(std::move(out)) {}
 
+  // Held as CSV text in the columns' order of discovery, reordered at Close.
   void Write(const Record& record) override {
     columns_.AddFieldsOf(record);
-    rows_.push_back({.first_cell = cell_ends_.size(), .columns = columns_.size()});
+    row_begins_.push_back(body_.size());
     for (size_t column = 0; column < columns_.size(); ++column) {
+      if (column > 0) body_ += ',';
       const Value* value = record.Find(columns_.id(column));
-      if (value != nullptr) {
-        if (const auto* text = std::get_if<std::string>(value)) {
-          AppendCsvField(*text, body_);
-        } else {
-          scratch_.clear();
-          AppendText(*value, scratch_);
-          AppendCsvField(scratch_, body_);
-        }
+      if (value == nullptr) continue;
+      if (const auto* text = std::get_if<std::string>(value)) {
+        AppendCsvField(*text, body_);
+      } else {
+        scratch_.clear();
+        AppendText(*value, scratch_);
+        AppendCsvField(scratch_, body_);
       }
-      cell_ends_.push_back(body_.size());
     }
   }
 
   Status Close() override {
-    if (!rows_.empty()) WriteAll();
+    if (!row_begins_.empty()) WriteAll();
     body_ = std::string();
-    cell_ends_ = {};
-    rows_ = {};
+    row_begins_ = {};
     return out_.Close();
   }
   uint64_t written() const override { return out_.written(); }
 
  private:
-  struct Row {
-    size_t first_cell;  // in cell_ends_
-    size_t columns;     // columns known when it was written; later ones are empty
-  };
+  // Splits a row this writer made back into its cells: a cell is quoted ("..." with ""
+  // for a quote) or holds no comma, so the first comma outside quotes ends it.
+  static void SplitRow(std::string_view row, std::vector<std::string_view>& cells) {
+    cells.clear();
+    size_t begin = 0;
+    while (true) {
+      size_t end = begin;
+      if (end < row.size() && row[end] == '"') {
+        for (++end; end < row.size(); ++end) {
+          if (row[end] != '"') continue;
+          if (end + 1 < row.size() && row[end + 1] == '"') {
+            ++end;  // a doubled quote
+          } else {
+            break;  // the closing one
+          }
+        }
+      }
+      end = std::min(row.find(',', end), row.size());
+      cells.push_back(row.substr(begin, end - begin));
+      if (end == row.size()) return;
+      begin = end + 1;
+    }
+  }
 
   void WriteAll() {
     const std::vector<size_t> order = columns_.Order();
@@ -175,13 +193,13 @@ class CsvWriter final : public RecordWriter {
       AppendCsvField(FieldNames::Name(columns_.id(order[k])), buffer);
     }
     buffer += '\n';
-    for (const Row& row : rows_) {
+    std::vector<std::string_view> cells;
+    for (size_t r = 0; r < row_begins_.size(); ++r) {
+      const size_t end = r + 1 < row_begins_.size() ? row_begins_[r + 1] : body_.size();
+      SplitRow(std::string_view(body_).substr(row_begins_[r], end - row_begins_[r]), cells);
       for (size_t k = 0; k < order.size(); ++k) {
         if (k > 0) out_.buffer() += ',';
-        if (order[k] >= row.columns) continue;
-        const size_t cell = row.first_cell + order[k];
-        const size_t begin = cell == 0 ? 0 : cell_ends_[cell - 1];
-        out_.buffer().append(body_, begin, cell_ends_[cell] - begin);
+        if (order[k] < cells.size()) out_.buffer() += cells[order[k]];  // else: a later column
       }
       out_.buffer() += '\n';
       out_.EndRecord();
@@ -190,9 +208,8 @@ class CsvWriter final : public RecordWriter {
 
   OutputFile out_;
   Columns columns_;
-  std::string body_;               // encoded cells, back to back
-  std::vector<size_t> cell_ends_;  // end of each cell's text in body_, row after row
-  std::vector<Row> rows_;
+  std::string body_;                // the rows, back to back, without line ends
+  std::vector<size_t> row_begins_;  // where each row starts in body_
   std::string scratch_;
 };
 

@@ -136,7 +136,15 @@ TEST(InterruptTest, SignalWhileAQuietPipeIsOpenDrainsWhatWasRead) {
   close(fds[0]);
   ASSERT_GT(pid, 0);
   ASSERT_EQ(write(fds[1], lines.data(), lines.size()), static_cast<ssize_t>(lines.size()));
-  std::this_thread::sleep_for(500ms);  // the lines are read; the pipe stays open and quiet
+  // The pipe stays open and quiet. Once the 100 lines reach the files (written out every
+  // 50 ms), they were read and the run's signal handler is in place.
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  while (CountLines(ReadFile(dir.File("out.jsonl"))) +
+                 CountLines(ReadFile(dir.File("dead.jsonl"))) <
+             100 &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(10ms);
+  }
   const auto begin = std::chrono::steady_clock::now();
   kill(pid, SIGINT);
   const int code = WaitAtMost(pid, 30s);

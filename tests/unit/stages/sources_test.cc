@@ -6,8 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -358,11 +361,24 @@ class StdinSwap {
   int saved_;
 };
 
+// A pipe in place of stdin for the test's duration; the test writes to writer().
+class PipedStdin {
+ public:
+  PipedStdin() : fds_(MakePipe()), swap_(fds_[0]) { ::close(fds_[0]); }
+  int writer() const { return fds_[1]; }
+
+ private:
+  static std::array<int, 2> MakePipe() {
+    std::array<int, 2> fds{-1, -1};
+    if (::pipe(fds.data()) != 0) ADD_FAILURE() << "pipe: " << std::strerror(errno);
+    return fds;
+  }
+  std::array<int, 2> fds_;
+  StdinSwap swap_;
+};
+
 TEST_F(FileSourceTest, ReadsStdinFromAPipeAndHandsOverLinesWithoutWaitingForAFullBatch) {
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  StdinSwap swap(fds[0]);
-  ::close(fds[0]);
+  PipedStdin piped;
   auto source = OpenFileSource({.path = "-"});
   ASSERT_TRUE(source.ok());
   EXPECT_EQ((*source)->name(), "stdin");
@@ -370,11 +386,11 @@ TEST_F(FileSourceTest, ReadsStdinFromAPipeAndHandsOverLinesWithoutWaitingForAFul
 
   std::promise<void> first_read_done;
   std::thread writer([&, done = first_read_done.get_future()] {
-    EXPECT_EQ(::write(fds[1], "a\nb\n", 4), 4);
+    EXPECT_EQ(::write(piped.writer(), "a\nb\n", 4), 4);
     // A Read that blocked for more input would make this wait time out (not hang).
     EXPECT_EQ(done.wait_for(std::chrono::seconds(10)), std::future_status::ready);
-    EXPECT_EQ(::write(fds[1], "c\nd", 3), 3);
-    ::close(fds[1]);
+    EXPECT_EQ(::write(piped.writer(), "c\nd", 3), 3);
+    ::close(piped.writer());
   });
   Batch first;
   EXPECT_EQ((*source)->Read(first, 100), SourceStatus::kMore);
@@ -395,9 +411,11 @@ TEST_F(FileSourceTest, InterruptWakesAReadBlockedOnAQuietFifo) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   // Opened read-write, the FIFO has a writer, so opening it to read does not block and a
   // read blocks on it until there is input.
-  const int writer = ::open(fifo.c_str(), O_RDWR);
+  int writer = ::open(fifo.c_str(), O_RDWR);  // -1 once the fallback below closed it
   ASSERT_GE(writer, 0);
-  ASSERT_EQ(::write(writer, "a\nb\n", 4), 4);
+  // The unfinished last line is read now, so that the second Read ends with it whether the
+  // interrupt comes before or while it waits.
+  ASSERT_EQ(::write(writer, "a\nb\npartial", 11), 11);
   auto source = OpenFileSource({.path = fifo});
   ASSERT_TRUE(source.ok());
   Batch first;
@@ -410,9 +428,11 @@ TEST_F(FileSourceTest, InterruptWakesAReadBlockedOnAQuietFifo) {
     (*source)->Interrupt();
     // Without the wake-up the Read would block for good: end its input so that the test
     // fails instead of hanging.
-    if (returned.wait_for(std::chrono::seconds(5)) != std::future_status::ready) ::close(writer);
+    if (returned.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+      ::close(writer);
+      writer = -1;
+    }
   });
-  ASSERT_EQ(::write(writer, "partial", 7), 7);  // ends the input as its last line
   const auto begin = std::chrono::steady_clock::now();
   Batch second;
   EXPECT_EQ((*source)->Read(second, 100), SourceStatus::kEnd);
@@ -422,7 +442,7 @@ TEST_F(FileSourceTest, InterruptWakesAReadBlockedOnAQuietFifo) {
   EXPECT_THAT(Raws(Collect(second)), ElementsAre("partial"));
   Batch after;
   EXPECT_EQ((*source)->Read(after, 100), SourceStatus::kEnd);
-  ::close(writer);
+  if (writer >= 0) ::close(writer);
 }
 
 // A UTF-8 byte order mark at the start is not part of line 1; offsets still count it.
@@ -447,20 +467,18 @@ TEST_F(FileSourceTest, SkipsAByteOrderMarkAtTheStartOnly) {
 
 // From a pipe, the mark may come in pieces.
 TEST_F(FileSourceTest, SkipsAByteOrderMarkThatArrivesInPieces) {
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  StdinSwap swap(fds[0]);
-  ::close(fds[0]);
+  PipedStdin piped;
   auto source = OpenFileSource({.path = "-"});
   ASSERT_TRUE(source.ok());
   std::thread writer([&] {
     for (const std::string_view piece : {"\xEF", "\xBB",
                                          "\xBF"
                                          "a\nb\n"}) {
-      EXPECT_EQ(::write(fds[1], piece.data(), piece.size()), static_cast<ssize_t>(piece.size()));
+      EXPECT_EQ(::write(piped.writer(), piece.data(), piece.size()),
+                static_cast<ssize_t>(piece.size()));
       std::this_thread::sleep_for(milliseconds(20));
     }
-    ::close(fds[1]);
+    ::close(piped.writer());
   });
   const std::vector<Line> lines = ReadAll(**source, 100);
   writer.join();
