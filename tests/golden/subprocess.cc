@@ -41,6 +41,20 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
+namespace {
+
+// Starts argv[0] with `actions`, which it destroys; posix_spawn's result (0 or an errno).
+int Spawn(const std::vector<std::string>& argv, posix_spawn_file_actions_t& actions, pid_t& pid) {
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  const int spawned = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return spawned;
+}
+
+}  // namespace
+
 ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOptions& options) {
   TempDir capture("proc");
   const std::string out_path = capture.File("stdout");
@@ -58,12 +72,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOpti
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
-  std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
   pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  const int spawned = Spawn(argv, actions, pid);
   if (spawned != 0) {
     throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(spawned));
   }
@@ -82,13 +92,8 @@ pid_t SpawnProcess(const std::vector<std::string>& argv, int stdin_fd) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
-  std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
   pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  return spawned == 0 ? pid : -1;
+  return Spawn(argv, actions, pid) == 0 ? pid : -1;
 }
 
 int WaitAtMost(pid_t pid, std::chrono::milliseconds limit) {
