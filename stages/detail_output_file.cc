@@ -110,24 +110,19 @@ void OutputFile::Flush() {
     buffered_records_ = 0;
     return;
   }
-  if (!WriteAll(buffer_)) return;
-  buffer_.clear();
-  written_ += buffered_records_;
-  buffered_records_ = 0;
-}
-
-bool OutputFile::WriteAll(std::string_view text) {
   size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+  while (done < buffer_.size()) {
+    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
     if (n >= 0) {
       done += static_cast<size_t>(n);
     } else if (errno != EINTR) {
       Fail(errno);
-      return false;
+      return;
     }
   }
-  return true;
+  buffer_.clear();
+  written_ += buffered_records_;
+  buffered_records_ = 0;
 }
 
 void OutputFile::Fail(int error_number) {

@@ -60,8 +60,6 @@ class OutputFile {
  private:
   OutputFile(int fd, bool owns_fd, std::string name);
   void Fail(int error_number);
-  // write(2)s all of `text`; false (and Fail) on an error.
-  bool WriteAll(std::string_view text);
   void Release() noexcept;
 
   int fd_ = -1;

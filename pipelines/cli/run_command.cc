@@ -28,8 +28,9 @@ namespace {
 // Without a dead-letter file, the first few error items are shown after the summary.
 constexpr size_t kShownErrors = 5;
 // How often streamed output (jsonl results, dead letters) is written out of its buffer.
-// Writing each batch as it came instead cost 10% on configs/clean_events.yaml (a write(2)
-// per 128 records, in each of two files), and a write per row for aggregate results.
+// Writing each batch as it came instead took configs/clean_events.yaml on a 2M-line log
+// from 0.605 to 0.69 s (a write(2) per 128 records, in each of two files), and made a
+// write per row for aggregate results.
 constexpr auto kFlushPeriod = std::chrono::milliseconds(50);
 
 void PrintConfigErrors(const ConfigErrors& errors) {
