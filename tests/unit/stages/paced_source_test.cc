@@ -1,0 +1,181 @@
+// PacedSource: a replay at the recorded pace, over a memory source and a file.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "framework/clock.h"
+#include "stages/sources.h"
+#include "unit/stages/source_test_util.h"
+
+namespace sluice {
+namespace {
+
+using source_test::Collect;
+using source_test::FileSourceTest;
+using source_test::Line;
+using source_test::Raws;
+using source_test::ReadAll;
+using std::chrono::milliseconds;
+using ::testing::ElementsAre;
+
+// Lines from memory; fails the lines listed in `failed` with kTooLarge.
+class MemorySource final : public Source {
+ public:
+  explicit MemorySource(std::vector<std::string> lines, std::vector<size_t> failed = {})
+      : lines_(std::move(lines)), failed_(std::move(failed)) {}
+  std::string_view name() const override { return "memory"; }
+  SourceStatus Read(Batch& batch, size_t max_items) override {
+    while (batch.size() < max_items && next_ < lines_.size()) {
+      Item& item = batch.AddLine(lines_[next_], next_ + 1, next_ * 10);
+      if (std::find(failed_.begin(), failed_.end(), next_) != failed_.end()) {
+        item.Fail(ErrorCode::kTooLarge, "too big");
+      }
+      ++next_;
+    }
+    return next_ < lines_.size() ? SourceStatus::kMore : SourceStatus::kEnd;
+  }
+  uint64_t bytes_read() const override { return 123; }
+
+ private:
+  std::vector<std::string> lines_;
+  std::vector<size_t> failed_;
+  size_t next_ = 0;
+};
+
+// Event time: the line up to its first space, as milliseconds; none when it is not a number.
+std::optional<int64_t> LeadingMillis(const Item& item) {
+  const std::string_view raw = item.raw.substr(0, item.raw.find(' '));
+  if (raw.empty() || raw.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return std::stoll(std::string(raw));
+}
+
+struct Release {
+  std::vector<std::string> lines;
+  milliseconds at;  // since the replay started
+  SourceStatus status;
+  bool operator==(const Release&) const = default;
+};
+void PrintTo(const Release& r, std::ostream* os) {
+  *os << "{" << ::testing::PrintToString(r.lines) << " at " << r.at.count() << "ms"
+      << (r.status == SourceStatus::kEnd ? " end}" : "}");
+}
+
+std::vector<Release> Replay(std::vector<std::string> lines, double speed, FakeClock& clock,
+                            size_t max_items = 100) {
+  auto paced = MakePacedSource(std::make_unique<MemorySource>(std::move(lines)), {.speed = speed},
+                               LeadingMillis, clock);
+  const auto start = clock.Now();
+  std::vector<Release> releases;
+  for (int reads = 0; reads < 1000; ++reads) {
+    Batch batch;
+    const SourceStatus status = paced->Read(batch, max_items);
+    releases.push_back({Raws(Collect(batch)),
+                        std::chrono::duration_cast<milliseconds>(clock.Now() - start), status});
+    if (status == SourceStatus::kEnd) break;
+  }
+  return releases;
+}
+
+TEST(PacedSourceTest, ReleasesAtRecordedPaceAtSpeedOne) {
+  FakeClock clock;
+  const auto releases = Replay({"1000", "1000 same", "1500", "3000"}, 1.0, clock);
+  EXPECT_THAT(releases,
+              ElementsAre(Release{{"1000", "1000 same"}, milliseconds(0), SourceStatus::kMore},
+                          Release{{"1500"}, milliseconds(500), SourceStatus::kMore},
+                          Release{{"3000"}, milliseconds(2000), SourceStatus::kEnd}));
+  EXPECT_EQ(clock.slept(), milliseconds(2000));
+}
+
+TEST(PacedSourceTest, SpeedSixtyCompressesAMinuteIntoASecond) {
+  FakeClock clock;
+  const auto releases = Replay({"0", "60000", "90000", "120000"}, 60.0, clock);
+  EXPECT_THAT(releases, ElementsAre(Release{{"0"}, milliseconds(0), SourceStatus::kMore},
+                                    Release{{"60000"}, milliseconds(1000), SourceStatus::kMore},
+                                    Release{{"90000"}, milliseconds(1500), SourceStatus::kMore},
+                                    Release{{"120000"}, milliseconds(2000), SourceStatus::kEnd}));
+  EXPECT_EQ(clock.slept(), milliseconds(2000));
+}
+
+TEST(PacedSourceTest, LateItemsPassAtOnceAndPacingNeverGoesBack) {
+  FakeClock clock;
+  const auto releases = Replay({"1000", "3000", "2000", "500", "4000"}, 1.0, clock);
+  EXPECT_THAT(releases,
+              ElementsAre(Release{{"1000"}, milliseconds(0), SourceStatus::kMore},
+                          Release{{"3000", "2000", "500"}, milliseconds(2000), SourceStatus::kMore},
+                          Release{{"4000"}, milliseconds(3000), SourceStatus::kEnd}));
+  EXPECT_EQ(clock.slept(), milliseconds(3000));
+}
+
+TEST(PacedSourceTest, UntimedItemsPassAtOnceAndTheFirstTimedItemAnchors) {
+  FakeClock clock;
+  const auto releases = Replay({"x", "5000", "y", "5100", "z"}, 2.0, clock);
+  EXPECT_THAT(releases,
+              ElementsAre(Release{{"x", "5000", "y"}, milliseconds(0), SourceStatus::kMore},
+                          Release{{"5100", "z"}, milliseconds(50), SourceStatus::kEnd}));
+  EXPECT_EQ(clock.slept(), milliseconds(50));
+}
+
+TEST(PacedSourceTest, MaxItemsCutsBatchesOfDueItems) {
+  FakeClock clock;
+  const auto releases = Replay({"1", "1", "1", "1", "1"}, 1.0, clock, 2);
+  ASSERT_EQ(releases.size(), 3u);
+  EXPECT_EQ(releases[0].lines.size(), 2u);
+  EXPECT_EQ(releases[1].lines.size(), 2u);
+  EXPECT_EQ(releases[2].lines.size(), 1u);
+  EXPECT_EQ(releases[2].status, SourceStatus::kEnd);
+  EXPECT_EQ(clock.slept(), milliseconds(0));
+}
+
+TEST(PacedSourceTest, FailedItemsPassAtOnceWithTheirErrorAndPosition) {
+  FakeClock clock;
+  auto paced =
+      MakePacedSource(std::make_unique<MemorySource>(
+                          std::vector<std::string>{"0", "9000 big", "100"}, std::vector<size_t>{1}),
+                      {.speed = 1.0}, LeadingMillis, clock);
+  EXPECT_EQ(paced->name(), "memory");
+  EXPECT_EQ(paced->bytes_read(), 123u);
+  Batch batch;
+  EXPECT_EQ(paced->Read(batch, 10), SourceStatus::kMore);
+  batch.Seal();
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch.items[1].raw, "9000 big");
+  EXPECT_EQ(batch.items[1].line, 2u);
+  EXPECT_EQ(batch.items[1].offset, 10u);
+  ASSERT_FALSE(batch.items[1].ok());
+  EXPECT_EQ(batch.items[1].error->code, ErrorCode::kTooLarge);
+  EXPECT_EQ(batch.items[1].error->message, "too big");
+  Batch last;
+  EXPECT_EQ(paced->Read(last, 10), SourceStatus::kEnd);
+  EXPECT_EQ(Raws(Collect(last)), std::vector<std::string>{"100"});
+  EXPECT_EQ(clock.slept(), milliseconds(100));
+}
+
+TEST_F(FileSourceTest, PacedFileReplayKeepsLineTextAndPositions) {
+  FakeClock clock;
+  auto paced = MakePacedSource(Open("10 a\n20 b\r\n\n40 d"), {.speed = 10.0}, LeadingMillis, clock);
+  const std::vector<Line> lines = ReadAll(*paced, 100);
+  EXPECT_THAT(Raws(lines), ElementsAre("10 a", "20 b", "", "40 d"));
+  EXPECT_EQ(lines[3].line, 4u);
+  EXPECT_EQ(lines[3].offset, 12u);
+  EXPECT_EQ(clock.slept(), milliseconds(3));
+}
+
+TEST(PacedSourceTest, RejectsANonPositiveSpeed) {
+  FakeClock clock;
+  EXPECT_THROW(MakePacedSource(std::make_unique<MemorySource>(std::vector<std::string>{}),
+                               {.speed = 0}, LeadingMillis, clock),
+               std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace sluice
