@@ -22,6 +22,7 @@
 //   };
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <span>
@@ -56,6 +57,15 @@ class StageWorker {
   virtual Verdict Process(Item& item) = 0;
 };
 
+/// What a stage needs the records that reach it to hold. The YAML checks use it to refuse
+/// pipelines that cannot work: a first stage that needs parsed fields (a YAML pipeline's
+/// records start as raw lines), and a second parser (it would replace the first one's record).
+enum class StageInput : uint8_t {
+  kAny,       // either, or unknown: the default
+  kRawLines,  // the raw line (Item::raw): it makes the record from it, replacing any fields
+  kRecords,   // fields a parser made
+};
+
 class Stage {
  public:
   virtual ~Stage() = default;
@@ -71,6 +81,9 @@ class Stage {
   /// its records flow on, and whatever comes after it (the output included) may read any
   /// field.
   virtual bool AbsorbsRecords() const { return false; }
+
+  /// What the records that reach this stage must hold. Default: kAny (no check).
+  virtual StageInput Input() const { return StageInput::kAny; }
 
   /// For stages that make records from raw text: the fields the later stages read.
   /// Called once before MakeWorker. Default: ignored.

@@ -230,12 +230,16 @@ ErrorsSpec ReadErrors(const ConfigNode& node, ConfigErrors& errors) {
 
 // Builds the stage once and throws it away, so that its own checks run at validate time.
 // Problems the checks here already reported (a factory may check keys too) are not repeated.
-// Records whether the stage absorbs its records (nothing may follow it).
+// Records whether the stage absorbs its records (nothing may follow it) and what they must
+// hold.
 void DryRunFactory(const StageType& type, StageSpec& stage, ConfigErrors& errors) {
   ConfigErrors factory_errors;
   try {
     std::unique_ptr<Stage> built = type.make(stage.node, factory_errors);
-    if (built) stage.absorbs_records = built->AbsorbsRecords();
+    if (built) {
+      stage.absorbs_records = built->AbsorbsRecords();
+      stage.input = built->Input();
+    }
     if (!built && factory_errors.empty()) {
       factory_errors.Add(stage.mark, "stage " + Quoted(stage.name) + " (type " + Quoted(type.name) +
                                          ") could not be built");
@@ -337,6 +341,30 @@ void CheckStageOrder(const std::vector<StageSpec>& stages, ConfigErrors& errors)
   }
 }
 
+// A YAML pipeline's records start as raw lines: the first stage must not need parsed fields,
+// and a second parser would throw the first one's record away (parsers replace the record).
+void CheckStageInputs(const std::vector<StageSpec>& stages, ConfigErrors& errors) {
+  const StageSpec* parser = nullptr;
+  for (const StageSpec& stage : stages) {
+    const ConfigNode* type_node = stage.node.Get("type");
+    const ConfigMark& mark = type_node ? type_node->mark() : stage.mark;
+    const std::string named = "stage " + Quoted(stage.name) + " (" + stage.type + ")";
+    if (&stage == &stages.front() && stage.input == StageInput::kRecords) {
+      errors.Add(mark, named +
+                           " reads parsed fields, but the first stage gets raw input lines: put "
+                           "a parser (parse_json, parse_csv, parse_kv or parse_regex) before it");
+    }
+    if (stage.input != StageInput::kRawLines) continue;
+    if (parser) {
+      errors.Add(mark, named + " parses the raw line again, replacing the record that " +
+                           Quoted(parser->name) + " (" + parser->type +
+                           ") made: a pipeline has one parser");
+    } else {
+      parser = &stage;
+    }
+  }
+}
+
 std::vector<StageSpec> ReadStages(const ConfigNode& node, const StageRegistry& registry,
                                   const QueueOptions& default_queue, ConfigErrors& errors) {
   std::vector<StageSpec> stages;
@@ -354,6 +382,7 @@ std::vector<StageSpec> ReadStages(const ConfigNode& node, const StageRegistry& r
     }
   }
   CheckStageOrder(stages, errors);
+  CheckStageInputs(stages, errors);
   return stages;
 }
 

@@ -70,6 +70,7 @@ struct StageSpec {
   ConfigNode node;                             // the whole stage map, for the stage's factory
   ConfigMark mark;                             // of the stage map
   bool absorbs_records = false;  // its stage ends every record (an aggregate): it is last
+  StageInput input = StageInput::kAny;  // what its records must hold (parsed or not)
 };
 
 enum class OutputType : uint8_t { kStdout, kFile };

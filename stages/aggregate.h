@@ -89,6 +89,7 @@ class AggregateStage final : public Stage {
   std::unique_ptr<StageWorker> MakeWorker() override;
   /// The group_by fields, the metric input fields and the window's time field.
   FieldNeeds Reads() const override;
+  StageInput Input() const override { return StageInput::kRecords; }
   /// Records end here (Verdict::kAbsorb); only the result rows go on.
   bool AbsorbsRecords() const override { return true; }
   /// Combines the workers' groups (which it empties) and returns the sorted rows.

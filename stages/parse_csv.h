@@ -75,6 +75,7 @@ class ParseCsvStage : public Stage {
 
   std::unique_ptr<StageWorker> MakeWorker() override;
   FieldNeeds Reads() const override { return FieldNeeds::None(); }
+  StageInput Input() const override { return StageInput::kRawLines; }
   /// Materialize only `needed.fields` unless `needed.all` (every row is still checked).
   void Project(const FieldNeeds& needed) override;
 

@@ -61,6 +61,7 @@ class ParseJsonStage : public Stage {
   std::unique_ptr<StageWorker> MakeWorker() override;
   /// Parse stages read no record fields (they make them).
   FieldNeeds Reads() const override { return FieldNeeds::None(); }
+  StageInput Input() const override { return StageInput::kRawLines; }
   /// Materialize only `needed.fields` unless `needed.all`.
   void Project(const FieldNeeds& needed) override;
 

@@ -70,6 +70,7 @@ class ParseKvStage : public Stage {
 
   std::unique_ptr<StageWorker> MakeWorker() override;
   FieldNeeds Reads() const override { return FieldNeeds::None(); }
+  StageInput Input() const override { return StageInput::kRawLines; }
   void Project(const FieldNeeds& needed) override;
 
   const ParseKvOptions& options() const { return options_; }

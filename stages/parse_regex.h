@@ -93,6 +93,7 @@ class ParseRegexStage : public Stage {
 
   std::unique_ptr<StageWorker> MakeWorker() override;
   FieldNeeds Reads() const override { return FieldNeeds::None(); }
+  StageInput Input() const override { return StageInput::kRawLines; }
   /// Only the named groups later stages read become fields.
   void Project(const FieldNeeds& needed) override;
 

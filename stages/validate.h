@@ -110,6 +110,7 @@ class ValidateStage final : public Stage {
 
   std::unique_ptr<StageWorker> MakeWorker() override;
   FieldNeeds Reads() const override;
+  StageInput Input() const override { return StageInput::kRecords; }
   const ValidateOptions& options() const { return options_; }
 
   struct Compiled;  // the rules with FieldIds, sets and regexes ready; shared with workers

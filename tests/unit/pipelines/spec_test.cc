@@ -92,24 +92,66 @@ TEST(SpecTest, ShippedConfigsValidateWithBuiltinStages) {
 TEST(SpecTest, EveryBuiltinStageTakesTheCommonKeys) {
   StageRegistry registry;
   RegisterBuiltinStages(registry);
-  const std::vector<std::string> stages = {
+  const std::vector<std::string> parsers = {
       "{type: parse_json",
       "{type: parse_csv, columns: [a]",
       "{type: parse_kv",
       "{type: parse_regex, pattern: '(?<a>x)'",
+  };
+  const std::vector<std::string> record_stages = {
       "{type: validate, rules: {a: {type: int}}",
       "{type: aggregate, group_by: a, metrics: {n: count}",
   };
-  for (const std::string& stage : stages) {
-    const std::string yaml = "source: { type: stdin }\nstages:\n  - " + stage +
-                             ", name: s, workers: 2, queue: {capacity: 4}, stall_timeout: 3s}\n";
-    ConfigErrors errors;
-    std::optional<PipelineSpec> spec = LoadPipelineSpecString(yaml, "p.yaml", registry, {}, errors);
-    ASSERT_TRUE(spec) << stage << ": " << errors.ToString();
-    EXPECT_EQ(spec->stages.at(0).workers, 2);
-    EXPECT_EQ(spec->stages.at(0).stall_timeout, std::chrono::seconds(3)) << stage;
+  for (const bool parser : {true, false}) {
+    for (const std::string& stage : parser ? parsers : record_stages) {
+      const std::string yaml = "source: { type: stdin }\nstages:\n" +
+                               std::string(parser ? "" : "  - {type: parse_json}\n") + "  - " +
+                               stage +
+                               ", name: s, workers: 2, queue: {capacity: 4}, stall_timeout: 3s}\n";
+      ConfigErrors errors;
+      std::optional<PipelineSpec> spec =
+          LoadPipelineSpecString(yaml, "p.yaml", registry, {}, errors);
+      ASSERT_TRUE(spec) << stage << ": " << errors.ToString();
+      const StageSpec& s = spec->stages.back();
+      EXPECT_EQ(s.workers, 2);
+      EXPECT_EQ(s.stall_timeout, std::chrono::seconds(3)) << stage;
+      EXPECT_EQ(s.input, parser ? StageInput::kRawLines : StageInput::kRecords) << stage;
+    }
   }
 }
+
+// A YAML pipeline's records start as raw lines: a first stage that reads parsed fields, or
+// a second parser, cannot work. Stages that say nothing (custom ones) are not checked.
+TEST(SpecTest, PipelinesThatCannotParseTheirLinesAreRefused) {
+  StageRegistry registry;
+  test::RegisterFakeStages(registry);  // for `require`, which keeps the default StageInput::kAny
+  RegisterBuiltinStages(registry);     // replaces the fake parse_json and aggregate
+  auto errors_of = [&](const std::string& stages) {
+    ConfigErrors errors;
+    (void)LoadPipelineSpecString("source: { type: stdin }\nstages:\n" + stages, "p.yaml", registry,
+                                 {}, errors);
+    std::vector<std::string> out;
+    for (const ConfigError& e : errors.all()) out.push_back(e.ToString());
+    return out;
+  };
+  EXPECT_THAT(errors_of("  - {name: check, type: validate, rules: {a: {type: int}}}\n"),
+              ElementsAre("p.yaml:3:25: stage 'check' (validate) reads parsed fields, but the "
+                          "first stage gets raw input lines: put a parser (parse_json, "
+                          "parse_csv, parse_kv or parse_regex) before it"));
+  EXPECT_THAT(errors_of("  - {name: json, type: parse_json}\n"
+                        "  - {name: check, type: validate, rules: {a: {type: int}}}\n"
+                        "  - {name: kv, type: parse_kv}\n"),
+              ElementsAre("p.yaml:5:22: stage 'kv' (parse_kv) parses the raw line again, "
+                          "replacing the record that 'json' (parse_json) made: a pipeline has "
+                          "one parser"));
+  // A custom stage may parse the lines itself, or filter them before the parser.
+  EXPECT_THAT(errors_of("  - {type: require, field: raw}\n"
+                        "  - {type: validate, rules: {a: {type: int}}}\n"),
+              IsEmpty());
+  EXPECT_THAT(errors_of("  - {type: require, field: raw}\n  - {type: parse_csv, columns: [a]}\n"),
+              IsEmpty());
+}
+
 TEST(SpecTest, FullConfigIsRead) {
   Parsed p = Parse(R"(pipeline: clickstream
 source:
