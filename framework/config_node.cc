@@ -210,6 +210,17 @@ std::optional<bool> ConfigNode::AsBool(ConfigErrors& errors) const {
 }
 
 std::optional<std::chrono::milliseconds> ConfigNode::AsDuration(ConfigErrors& errors) const {
+  return ReadDuration(/*off_allowed=*/false, errors);
+}
+
+std::optional<std::chrono::milliseconds> ConfigNode::AsDurationOrOff(ConfigErrors& errors) const {
+  return ReadDuration(/*off_allowed=*/true, errors);
+}
+
+std::optional<std::chrono::milliseconds> ConfigNode::ReadDuration(bool off_allowed,
+                                                                  ConfigErrors& errors) const {
+  if (off_allowed && kind_ == Kind::kScalar && scalar_ == "off")
+    return std::chrono::milliseconds(0);
   if (kind_ == Kind::kScalar) {
     double amount = 0;
     const char* begin = scalar_.data();
@@ -231,15 +242,15 @@ std::optional<std::chrono::milliseconds> ConfigNode::AsDuration(ConfigErrors& er
     if (ec == std::errc() && ms_per_unit > 0 && ms > 0 && ms < 1e15) {
       const int64_t whole_ms = std::llround(ms);
       if (whole_ms > 0) return std::chrono::milliseconds(whole_ms);
-      // 0 ms means "off" to the timeouts that take it: a positive value must not turn into that.
+      // 0 ms means "off" to the settings that take it: a positive value must not turn into that.
       errors.Add(mark_,
                  "duration " + Describe() +
                      " is under 1 ms after rounding to whole milliseconds; the least is 1ms");
       return std::nullopt;
     }
   }
-  errors.Add(mark_,
-             "expected a positive duration like 500ms, 30s, 1m, 2h or 1d, got " + Describe());
+  errors.Add(mark_, std::string("expected a positive duration like 500ms, 30s, 1m, 2h or 1d") +
+                        (off_allowed ? ", or off" : "") + ", got " + Describe());
   return std::nullopt;
 }
 

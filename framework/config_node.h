@@ -2,10 +2,14 @@
 // position, independent of YAML. pipelines/ builds it from YAML; stage factories read
 // their options from it and report every problem, with file:line:column, to ConfigErrors.
 //
-//   void ReadMyStage(const sluice::ConfigNode& stage, sluice::ConfigErrors& errors) {
-//     stage.CheckKeys({"name", "type", "workers", "field"}, errors);  // "did you mean"
-//     if (const sluice::ConfigNode* f = stage.Require("field", errors))
-//       std::optional<std::string> field = f->AsString(errors);
+//   // A stage's `retry: {attempts: 3, backoff: 2s}`. (The loader checks a stage's own
+//   // keys against its StageType::keys; a factory checks what lies under them.)
+//   void ReadRetry(const sluice::ConfigNode& retry, sluice::ConfigErrors& errors) {
+//     retry.CheckKeys({"attempts", "backoff"}, errors);  // "did you mean"
+//     if (const sluice::ConfigNode* a = retry.Require("attempts", errors))
+//       std::optional<int64_t> attempts = a->AsInt(errors);
+//     if (const sluice::ConfigNode* b = retry.Get("backoff"))
+//       std::optional<std::chrono::milliseconds> backoff = b->AsDurationOrOff(errors);
 //   }
 #pragma once
 
@@ -100,6 +104,8 @@ class ConfigNode {
   std::optional<bool> AsBool(ConfigErrors& errors) const;
   /// "250ms", "30s", "1m", "2h", "1d" (a bare number is seconds).
   std::optional<std::chrono::milliseconds> AsDuration(ConfigErrors& errors) const;
+  /// As AsDuration, or "off" for 0: for settings that can be switched off.
+  std::optional<std::chrono::milliseconds> AsDurationOrOff(ConfigErrors& errors) const;
   /// A list of scalars (a single scalar counts as a list of one).
   std::optional<std::vector<std::string>> AsStringList(ConfigErrors& errors) const;
 
@@ -107,6 +113,9 @@ class ConfigNode {
   std::string Describe() const;
 
  private:
+  std::optional<std::chrono::milliseconds> ReadDuration(bool off_allowed,
+                                                        ConfigErrors& errors) const;
+
   Kind kind_ = Kind::kNull;
   ConfigMark mark_;
   std::string key_;

@@ -2,8 +2,8 @@
 //
 // An Item is a Result<Record> plus where it came from: either a record that is ok so far,
 // or an Error that travels, untouched by later stages, to the collector. Queues carry
-// Batches of items (64-1024), never single items: one hand-off between threads costs
-// about as much as parsing a whole line.
+// Batches of items (up to QueueOptions::batch, 1024 by default), never single items: one
+// hand-off between threads costs about as much as parsing a whole line.
 //
 //   sluice::Batch batch;
 //   batch.AddLine(R"({"user":"ada"})", /*line_number=*/1, /*offset=*/0);

@@ -2,6 +2,12 @@
 
 namespace sluice {
 
+void StageType::CheckKeys(const ConfigNode& stage, ConfigErrors& errors) const {
+  std::vector<std::string> allowed(std::begin(kCommonStageKeys), std::end(kCommonStageKeys));
+  allowed.insert(allowed.end(), keys.begin(), keys.end());
+  stage.CheckKeys(allowed, errors);
+}
+
 void StageRegistry::Register(StageType type) {
   std::string name = type.name;
   types_.insert_or_assign(std::move(name), std::move(type));

@@ -39,6 +39,11 @@ struct StageType {
   std::string summary;            // one line for `sluice stages`
   std::vector<std::string> keys;  // stage-specific keys besides kCommonStageKeys
   StageFactory make;
+
+  /// Reports each key of `stage` (its map) that is neither in kCommonStageKeys nor in
+  /// `keys`, with "did you mean". The pipeline loader calls it before `make`, so a factory
+  /// need not check the stage's own keys.
+  void CheckKeys(const ConfigNode& stage, ConfigErrors& errors) const;
 };
 
 class StageRegistry {

@@ -6,7 +6,7 @@
 //   sluice::ApplyOverride(*root, "stages.parse.workers=4", errors);
 //   sluice::ApplyOverride(*root, "queue.capacity=64", errors);
 //   sluice::ApplyOverride(*root, "ordered=true", errors);
-//   sluice::ApplyOverride(*root, "stages.check.queue={capacity: 8, batch: 32}", errors);
+//   sluice::ApplyOverride(*root, "stages.parse.queue={capacity: 8, batch: 32}", errors);
 //   auto spec = sluice::ParsePipelineSpec(*root, registry, errors);
 //
 // PATH is dotted map keys from the root. Under `stages` the next part names a stage by its

@@ -59,19 +59,6 @@ std::optional<std::string> ReadNonEmptyString(const ConfigNode& node, std::strin
   return text;
 }
 
-// `batch_time: 2ms`, or `off` for batches of `batch` records whatever their cost.
-std::optional<std::chrono::microseconds> ReadBatchTime(const ConfigNode& node,
-                                                       ConfigErrors& errors) {
-  if (node.is_scalar() && node.scalar() == "off") return std::chrono::microseconds(0);
-  ConfigErrors duration_errors;
-  if (std::optional<std::chrono::milliseconds> time = node.AsDuration(duration_errors)) {
-    return *time;
-  }
-  errors.Add(node.mark(),
-             "batch_time: expected a duration like 1ms or 50ms, or off, got " + node.Describe());
-  return std::nullopt;
-}
-
 // `queue: { capacity, batch, batch_time }`; keys it leaves out keep `base`'s values.
 std::optional<QueueOptions> ReadQueue(const ConfigNode& node, QueueOptions base,
                                       ConfigErrors& errors) {
@@ -85,7 +72,8 @@ std::optional<QueueOptions> ReadQueue(const ConfigNode& node, QueueOptions base,
     if (auto v = ReadBoundedInt(*n, "batch", 1, kMaxQueueBatch, errors)) base.batch = *v;
   }
   if (const ConfigNode* n = node.Get("batch_time")) {
-    if (auto time = ReadBatchTime(*n, errors)) base.batch_time = *time;
+    // `off`: batches of `batch` records whatever their cost.
+    if (auto time = n->AsDurationOrOff(errors)) base.batch_time = *time;
   }
   if (errors.size() > before) return std::nullopt;
   return base;
@@ -274,18 +262,18 @@ std::optional<StageSpec> ReadStage(const ConfigNode& node, const StageRegistry& 
       if (!type) errors.Add(t->mark(), UnknownChoice("stage type", *name, registry.Names()));
     }
   }
-  std::vector<std::string> keys(std::begin(kCommonStageKeys), std::end(kCommonStageKeys));
   if (type) {
-    keys.insert(keys.end(), type->keys.begin(), type->keys.end());
+    type->CheckKeys(node, errors);
   } else {
     // An unknown type's own keys are unknown too: report only a key no type has (a
     // misspelt `workers`, say) rather than hide it behind the type's error.
+    StageType any_type;
     for (const std::string& name : registry.Names()) {
       const std::vector<std::string>& type_keys = registry.Find(name)->keys;
-      keys.insert(keys.end(), type_keys.begin(), type_keys.end());
+      any_type.keys.insert(any_type.keys.end(), type_keys.begin(), type_keys.end());
     }
+    any_type.CheckKeys(node, errors);
   }
-  node.CheckKeys(keys, errors);
   stage.name = stage.type;
   if (const ConfigNode* n = node.Get("name")) {
     if (auto name = ReadNonEmptyString(*n, "name", errors)) {
@@ -299,7 +287,7 @@ std::optional<StageSpec> ReadStage(const ConfigNode& node, const StageRegistry& 
   if (const ConfigNode* q = GetSection(node, "queue"))
     stage.queue = ReadQueue(*q, default_queue, errors);
   if (const ConfigNode* t = node.Get("stall_timeout")) {
-    if (auto timeout = t->AsDuration(errors)) stage.stall_timeout = *timeout;
+    if (auto timeout = t->AsDurationOrOff(errors)) stage.stall_timeout = *timeout;
   }
   if (type) DryRunFactory(*type, stage, errors);
   return stage;

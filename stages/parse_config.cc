@@ -2,13 +2,6 @@
 
 namespace sluice {
 
-void CheckStageKeys(const ConfigNode& stage, std::initializer_list<std::string_view> own,
-                    ConfigErrors& errors) {
-  std::vector<std::string> allowed(std::begin(kCommonStageKeys), std::end(kCommonStageKeys));
-  allowed.insert(allowed.end(), own.begin(), own.end());
-  stage.CheckKeys(allowed, errors);
-}
-
 std::optional<ValueTyping> ReadValueTyping(const ConfigNode& stage, std::string_view key,
                                            ValueTyping fallback, ConfigErrors& errors) {
   const ConfigNode* node = stage.Get(key);

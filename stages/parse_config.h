@@ -1,29 +1,22 @@
 // Config helpers shared by the parse stages' factories (parse_json, parse_csv, parse_kv,
-// parse_regex): key checks and the options they have in common. Every helper reports its
-// problems to ConfigErrors with the node's position and returns nullopt, so that a
-// factory reads every option and reports every problem at once.
+// parse_regex): the options they have in common. Every helper reports its problems to
+// ConfigErrors with the node's position and returns nullopt, so that a factory reads every
+// option and reports every problem at once. (The loader checks the stage's keys:
+// StageType::CheckKeys.)
 //
-//   sluice::CheckStageKeys(stage, {"pattern", "search", "types"}, errors);
 //   std::optional<sluice::ValueTyping> typing =
 //       sluice::ReadValueTyping(stage, "types", sluice::ValueTyping::kInfer, errors);
 #pragma once
 
-#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "framework/config_node.h"
-#include "framework/stage_registry.h"
 #include "stages/text_values.h"
 
 namespace sluice {
-
-/// Reports each key of `stage` that is neither in kCommonStageKeys nor in `own`, with
-/// "did you mean".
-void CheckStageKeys(const ConfigNode& stage, std::initializer_list<std::string_view> own,
-                    ConfigErrors& errors);
 
 /// `key` as ValueTyping ("infer" | "string"); `fallback` when absent; nullopt on error.
 std::optional<ValueTyping> ReadValueTyping(const ConfigNode& stage, std::string_view key,

@@ -323,7 +323,6 @@ namespace {
 
 std::unique_ptr<Stage> MakeParseCsv(const ConfigNode& stage, ConfigErrors& errors) {
   const size_t errors_before = errors.size();
-  CheckStageKeys(stage, {"columns", "header", "delimiter", "quote", "types"}, errors);
   ParseCsvOptions options;
   const ConfigNode* columns = stage.Get("columns");
   if (columns != nullptr) {

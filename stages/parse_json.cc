@@ -511,7 +511,6 @@ void RegisterParseJson(StageRegistry& registry) {
       .keys = {"max_depth"},
       .make = [](const ConfigNode& stage, ConfigErrors& errors) -> std::unique_ptr<Stage> {
         const size_t errors_before = errors.size();
-        CheckStageKeys(stage, {"max_depth"}, errors);
         ParseJsonOptions options;
         if (const ConfigNode* node = stage.Get("max_depth")) {
           if (std::optional<int64_t> depth = node->AsInt(errors)) {

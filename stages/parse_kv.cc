@@ -334,8 +334,6 @@ namespace {
 
 std::unique_ptr<Stage> MakeParseKv(const ConfigNode& stage, ConfigErrors& errors) {
   const size_t errors_before = errors.size();
-  CheckStageKeys(stage, {"as", "separators", "pair_delimiter", "key_field", "value_field", "types"},
-                 errors);
   ParseKvOptions options;
   if (const ConfigNode* node = stage.Get("as")) {
     if (std::optional<std::string> layout = node->AsString(errors)) {

@@ -353,7 +353,6 @@ namespace {
 
 std::unique_ptr<Stage> MakeParseRegex(const ConfigNode& stage, ConfigErrors& errors) {
   const size_t errors_before = errors.size();
-  CheckStageKeys(stage, {"pattern", "search", "types"}, errors);
   ParseRegexOptions options;
   std::optional<std::string> pattern;
   const ConfigNode* pattern_node = stage.Require("pattern", errors);

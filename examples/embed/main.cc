@@ -66,7 +66,8 @@ class RedactStage final : public sluice::Stage {
   std::string salt_;
 };
 
-// `type: redact` with keys `field` (required) and `salt`; every problem is positioned.
+// `type: redact` with keys `field` (required) and `salt`; every problem is positioned. The
+// loader checks the stage's keys (these and the ones every stage takes) before `make`.
 void RegisterRedact(sluice::StageRegistry& registry) {
   registry.Register({
       .name = "redact",
@@ -74,7 +75,6 @@ void RegisterRedact(sluice::StageRegistry& registry) {
       .keys = {"field", "salt"},
       .make = [](const sluice::ConfigNode& stage,
                  sluice::ConfigErrors& errors) -> std::unique_ptr<sluice::Stage> {
-        stage.CheckKeys({"name", "type", "workers", "queue", "field", "salt"}, errors);
         std::optional<std::string> field;
         if (const sluice::ConfigNode* f = stage.Require("field", errors))
           field = f->AsString(errors);

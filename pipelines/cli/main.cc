@@ -34,7 +34,7 @@ ExitCode ListStages(const StageRegistry& registry) {
     for (const std::string& key : type->keys) std::cout << ' ' << key;
     std::cout << '\n';
   }
-  std::cout << "Every stage also takes: name, type, workers (N or auto), queue.\n";
+  std::cout << "Every stage also takes: name, type, workers (N or auto), queue, stall_timeout.\n";
   return ExitCode::kOk;
 }
 

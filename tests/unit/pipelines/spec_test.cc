@@ -230,13 +230,23 @@ TEST(SpecTest, DefaultsForAMinimalConfig) {
   EXPECT_EQ(s.errors.max_error_ratio, 1.0);
 }
 
-TEST(SpecTest, BatchTimeIsADurationOrOff) {
+TEST(SpecTest, BatchTimeAndStallTimeoutAreDurationsOrOff) {
   Parsed p = Parse(
-      "source: { type: stdin }\nstages: [ { type: parse_json, queue: { batch_time: off } } ]\n"
+      "source: { type: stdin }\n"
+      "stages: [ { type: parse_json, queue: { batch_time: off }, stall_timeout: off } ]\n"
       "queue: { batch_time: 20ms }\n");
   ASSERT_TRUE(p.spec) << ::testing::PrintToString(p.errors);
   EXPECT_EQ(p.spec->queue.batch_time, std::chrono::milliseconds(20));
   EXPECT_EQ(p.spec->stages.at(0).queue->batch_time, std::chrono::microseconds(0));
+  EXPECT_EQ(p.spec->stages.at(0).stall_timeout, std::chrono::milliseconds(0));
+  // A config's watchdog can be switched off from the command line.
+  ConfigErrors errors;
+  const std::vector<std::string> sets = {"stages.parse_json.stall_timeout=off"};
+  std::optional<PipelineSpec> off_by_set = LoadPipelineSpecString(
+      "source: { type: stdin }\nstages: [ { type: parse_json, stall_timeout: 30s } ]\n", "p.yaml",
+      FakeRegistry(), sets, errors);
+  ASSERT_TRUE(off_by_set) << errors.ToString();
+  EXPECT_EQ(off_by_set->stages.at(0).stall_timeout, std::chrono::milliseconds(0));
   Parsed defaults = Parse("source: { type: stdin }\nstages: [ { type: parse_json } ]\n");
   ASSERT_TRUE(defaults.spec);
   EXPECT_EQ(defaults.spec->queue.batch_time, QueueOptions{}.batch_time);

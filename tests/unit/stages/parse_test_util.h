@@ -116,13 +116,17 @@ class StageConfig {
   int line_ = 2;
 };
 
-/// Builds a stage of `type` from `config` through `registry`. `errors` collects problems.
+/// Builds a stage of `type` from `config` through `registry`, its keys checked first as the
+/// pipeline loader checks them. `errors` collects problems; nullptr when there are any.
 inline std::unique_ptr<Stage> Build(const StageRegistry& registry, const StageConfig& config,
                                     ConfigErrors& errors) {
   const ConfigNode* type = config.node().Get("type");
   const StageType* stage_type = registry.Find(type->scalar());
   if (stage_type == nullptr) return nullptr;
-  return stage_type->make(config.node(), errors);
+  const size_t errors_before = errors.size();
+  stage_type->CheckKeys(config.node(), errors);
+  std::unique_ptr<Stage> stage = stage_type->make(config.node(), errors);
+  return errors.size() == errors_before ? std::move(stage) : nullptr;
 }
 
 /// Every error as "file:line:column: message", one per line.
