@@ -98,7 +98,8 @@ class FileSource final : public Source {
   // when Interrupt came first.
   bool ReadMore(Batch& batch, size_t lines_wanted);
   // Waits until the input has something for read(2) (data, its end or an error); false
-  // when Interrupt came first. Only for inputs that may block (wake_fd_ set).
+  // once Interrupt came and the input has nothing ready. Only for inputs that may block
+  // (wake_fd_ set).
   bool WaitForInput();
   size_t ReadSize(const Batch& batch, size_t lines_wanted) const;
   // Moves the text after scan_ into carry_ (at the end of a Read), and back into the
@@ -298,14 +299,16 @@ size_t FileSource::ReadSize(const Batch& batch, size_t lines_wanted) const {
 bool FileSource::WaitForInput() {
   pollfd fds[2] = {{.fd = fd_, .events = POLLIN, .revents = 0},
                    {.fd = wake_fd_, .events = POLLIN, .revents = 0}};
-  while (!interrupted_.load(std::memory_order_relaxed)) {
-    const int ready = ::poll(fds, 2, -1);
+  while (true) {
+    // Once interrupted, only look: input that is already there is still read, so that the
+    // stop does not cut the line it completes, but nothing more is waited for.
+    const int timeout_ms = interrupted_.load(std::memory_order_relaxed) ? 0 : -1;
+    const int ready = ::poll(fds, 2, timeout_ms);
     if (ready < 0 && errno == EINTR) continue;
-    // An interrupt wins over input that is also ready: the user asked to stop.
-    if (ready > 0 && fds[1].revents != 0) return false;
-    return true;  // ready, or poll failed: read(2) reports what is wrong
+    if (ready > 0 && fds[0].revents != 0) return true;  // input, its end or an error
+    if (ready >= 0) return false;                       // interrupted with nothing to read
+    return true;  // poll failed: read(2) reports what is wrong
   }
-  return false;
 }
 
 bool FileSource::ReadMore(Batch& batch, size_t lines_wanted) {

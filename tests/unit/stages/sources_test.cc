@@ -376,6 +376,32 @@ TEST_F(FileSourceTest, InterruptWakesAReadBlockedOnAQuietFifo) {
   if (writer >= 0) ::close(writer);
 }
 
+// On a busy pipe the rest of an unfinished line is usually there already: a stop must not
+// cut the line. Only a line whose rest has not arrived is read as it is.
+TEST_F(FileSourceTest, InterruptDoesNotCutALineWhoseRestIsAlreadyThere) {
+  const std::string fifo = (dir_ / "fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const int writer = ::open(fifo.c_str(), O_RDWR);
+  ASSERT_GE(writer, 0);
+  ASSERT_EQ(::write(writer, "a\nb\npar", 7), 7);
+  auto source = OpenFileSource({.path = fifo});
+  ASSERT_TRUE(source.ok());
+  Batch first;
+  EXPECT_EQ((*source)->Read(first, 100), SourceStatus::kMore);
+  EXPECT_THAT(Raws(Collect(first)), ElementsAre("a", "b"));
+
+  ASSERT_EQ(::write(writer, "tial\nnext", 10), 10);
+  (*source)->Interrupt();
+  Batch second;
+  (void)(*source)->Read(second, 100);
+  EXPECT_THAT(Raws(Collect(second)), ElementsAre("partial"));
+  // Nothing more is ready: the unfinished "next" is the input's last line.
+  Batch third;
+  EXPECT_EQ((*source)->Read(third, 100), SourceStatus::kEnd);
+  EXPECT_THAT(Raws(Collect(third)), ElementsAre("next"));
+  ::close(writer);
+}
+
 // A UTF-8 byte order mark at the start is not part of line 1; offsets still count it.
 TEST_F(FileSourceTest, SkipsAByteOrderMarkAtTheStartOnly) {
   const std::vector<Line> lines = ReadAll(*Open("\xEF\xBB\xBF{\"a\":1}\n\xEF\xBB\xBF"
