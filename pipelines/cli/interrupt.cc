@@ -60,7 +60,9 @@ void InterruptHandler::Loop() {
     if (signal > 0) {
       const char* name = signal == SIGINT ? "SIGINT" : "SIGTERM";
       if (interrupted_.exchange(true)) ExitNow(std::string("second ") + name + ": exiting now");
-      std::fprintf(stderr, "\nsluice: %s: stopping the input and draining (again to exit now)\n",
+      std::fprintf(stderr,
+                   "\nsluice: %s: stopping the input, then writing what was read (again to "
+                   "exit now)\n",
                    name);
       deadline = std::chrono::steady_clock::now() + shutdown_timeout_;
       pipeline_.RequestStop();

@@ -2,11 +2,14 @@
 //
 // The first signal stops the source; what was read drains through the stages, and the
 // output, dead letters and report are written as usual (the report says stopped_early and
-// still balances); the run then exits with 130. If draining takes longer than
-// shutdown_timeout, or a second signal comes, the process exits at once with 130.
+// still balances); the run then exits with 130. A signal that comes once the input has
+// ended only changes the exit code: what is being written is finished. If draining and
+// writing take longer than shutdown_timeout, or a second signal comes, the process exits
+// at once with 130.
 //
 //   InterruptHandler interrupts(pipeline, spec.shutdown_timeout);  // before any thread starts
 //   RunReport report = pipeline.Run(source);
+//   WriteOutputs(report);                        // still covered: a signal cannot cut it
 //   interrupts.Disarm();
 //   if (interrupts.interrupted()) return ExitCode::kInterrupted;
 //

@@ -181,9 +181,10 @@ ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
   sinks.Wire(*pipeline);
 
   RunReport report;
-  bool interrupted = false;
+  // Until the output, dead letters and report are written: a signal while they are being
+  // written must not kill the process halfway through them.
+  InterruptHandler interrupts(*pipeline, spec->shutdown_timeout);
   {
-    InterruptHandler interrupts(*pipeline, spec->shutdown_timeout);
     ProgressLine progress(*pipeline, !args.quiet && isatty(STDERR_FILENO) == 1);
     std::optional<PeriodicFlush> flush;  // stopped before the sinks close
     if (sinks.streams()) flush.emplace(kFlushPeriod, [&sinks] { sinks.FlushStreamed(); });
@@ -196,8 +197,6 @@ ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
       std::fflush(stderr);
       std::_Exit(ToInt(ExitCode::kStalled));
     }
-    interrupts.Disarm();
-    interrupted = interrupts.interrupted();
   }  // the progress line is erased before anything else reaches stderr
   ExitCode code = CloseSinks(sinks);
   report.results = sinks.results->written();  // what reached the output, not just the writer
@@ -220,7 +219,8 @@ ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
                  static_cast<unsigned long long>(report.totals.read), spec->errors.max_error_ratio);
     if (code == ExitCode::kOk) code = ExitCode::kErrorRatioExceeded;  // 4 outranks 3
   }
-  if (interrupted && code != ExitCode::kOutputFailure) code = ExitCode::kInterrupted;
+  interrupts.Disarm();
+  if (interrupts.interrupted() && code != ExitCode::kOutputFailure) code = ExitCode::kInterrupted;
   return code;
 }
 

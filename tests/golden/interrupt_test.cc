@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -159,6 +160,48 @@ TEST(InterruptTest, SignalWhileAQuietPipeIsOpenDrainsWhatWasRead) {
   const size_t dead = CountLines(ReadFile(dir.File("dead.jsonl")));
   EXPECT_EQ(ok, JsonNumber(report, "ok"));
   EXPECT_EQ(ok + dead, 100u);
+}
+
+// A signal that comes once the input has ended, while the output is being written, must
+// not kill the process halfway through it: the output and the report are finished, and
+// the exit code says a signal came.
+TEST(InterruptTest, SignalWhileTheOutputIsWrittenFinishesIt) {
+  ASSERT_EQ(chdir(SLUICE_SOURCE_DIR), 0);
+  TempDir dir("interrupt_write");
+  // CSV is written once the input has ended, and a FIFO holds only 64 KiB of its ~500 KB:
+  // its first bytes mean sluice is writing, and it stays blocked there until read.
+  const std::string fifo = dir.File("out.csv");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const int reader = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(reader, 0);
+  const pid_t pid =
+      Spawn({SLUICE_CLI_PATH, "run", "configs/clean_events.yaml", "--quiet", "--input",
+             "examples/data/clickstream.jsonl", "--output", fifo, "--format", "csv", "--report",
+             dir.File("report.json"), "--set", "errors.dead_letter=" + dir.File("dead.jsonl")});
+  ASSERT_GT(pid, 0);
+  std::string csv;
+  char chunk[65536];
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  while (csv.empty() && std::chrono::steady_clock::now() < give_up) {
+    const ssize_t got = read(reader, chunk, sizeof chunk);  // 0 or EAGAIN: not writing yet
+    if (got > 0) csv.append(chunk, static_cast<size_t>(got));
+    if (got <= 0) std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_FALSE(csv.empty()) << "sluice never wrote its output";
+  kill(pid, SIGINT);
+  std::this_thread::sleep_for(100ms);  // the signal is taken while the write is blocked
+  ASSERT_EQ(fcntl(reader, F_SETFL, 0), 0);
+  for (ssize_t got; (got = read(reader, chunk, sizeof chunk)) > 0;) {
+    csv.append(chunk, static_cast<size_t>(got));
+  }
+  close(reader);
+  EXPECT_EQ(Wait(pid), 130);
+  const std::string report = ReadFile(dir.File("report.json"));
+  ASSERT_FALSE(report.empty()) << "no report written";
+  EXPECT_THAT(report, testing::HasSubstr("\"balanced\": true"));
+  EXPECT_THAT(report, testing::HasSubstr("\"stopped_early\": false"));
+  EXPECT_EQ(JsonNumber(report, "read"), 5000u);
+  EXPECT_EQ(CountLines(csv), JsonNumber(report, "ok") + 1);  // the rows and the header
 }
 
 TEST(InterruptTest, SecondSignalExitsAtOnce) {
