@@ -51,6 +51,45 @@ OutputOptions ResolveOutput(const OutputSpec& spec, const CliArgs& args) {
   return options;
 }
 
+// Whether `a` and `b` name one regular file, or will once written (a device such as
+// /dev/null may take both).
+bool SameRegularFile(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (fs::exists(a, error) && fs::exists(b, error)) {
+    return fs::equivalent(a, b, error) && fs::is_regular_file(a, error);
+  }
+  return fs::weakly_canonical(a, error) == fs::weakly_canonical(b, error);
+}
+
+// Each file the run reads or writes must be its own: outputs are replaced when they open,
+// so one named twice would lose what the other wrote (the input: before it is read).
+// False after printing which two collide.
+bool FilesAreDistinct(const PipelineSpec& spec, const CliArgs& args, const OutputOptions& output) {
+  struct Named {
+    const char* role;
+    std::string path;
+  };
+  const std::string input =
+      args.input ? *args.input : (spec.source.type == SourceType::kStdin ? "" : spec.source.path);
+  const Named files[] = {{"the input", input},
+                         {"the output", output.path},
+                         {"the dead letters (errors.dead_letter)", spec.errors.dead_letter},
+                         {"the report (--report)", args.report.value_or("")}};
+  for (size_t i = 0; i < std::size(files); ++i) {
+    for (size_t j = i + 1; j < std::size(files); ++j) {
+      const Named& a = files[i];
+      const Named& b = files[j];
+      if (a.path.empty() || a.path == "-" || b.path.empty() || b.path == "-") continue;
+      if (!SameRegularFile(a.path, b.path)) continue;
+      std::cerr << "sluice: " << a.role << " and " << b.role << " are the same file, " << b.path
+                << ": each must have its own\n";
+      return false;
+    }
+  }
+  return true;
+}
+
 // Where the run's results and error items go.
 struct Sinks {
   std::unique_ptr<RecordWriter> results;
@@ -170,6 +209,7 @@ ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
     PrintConfigErrors(errors);
     return ExitCode::kUsage;
   }
+  if (!FilesAreDistinct(*spec, args, ResolveOutput(spec->output, args))) return ExitCode::kUsage;
   Result<std::unique_ptr<Source>> source =
       OpenSpecSource(*spec, registry, args.input, SystemClock::Instance());
   if (!source.ok()) {

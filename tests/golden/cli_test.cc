@@ -122,6 +122,46 @@ TEST(CliTest, MissingConfigOrInputFails) {
   EXPECT_THAT(input.err, HasSubstr("no_such_input.jsonl"));
 }
 
+// Outputs are replaced as they open: two of them on one file would lose one's contents
+// (with the input, before it is read). Symlinks and other spellings are the same file.
+TEST(CliTest, OneFileNamedForTwoPurposesIsRefusedBeforeAnythingIsWritten) {
+  TempDir dir("cli_same");
+  const std::string input = dir.File("in.jsonl");
+  const std::string line = R"({"ts":1,"user":"u","event":"view","latency_ms":1,"bytes":1})";
+  WriteFile(input, line + "\n");
+  ASSERT_EQ(symlink(input.c_str(), dir.File("link.jsonl").c_str()), 0);
+  const std::vector<std::string> run = {"run", "configs/clean_events.yaml", "--quiet", "--input",
+                                        input};
+  auto with = [&](std::vector<std::string> more) {
+    std::vector<std::string> args = run;
+    args.insert(args.end(), more.begin(), more.end());
+    return Sluice(args);
+  };
+  ProcessResult same = with({"--output", dir.File("out.jsonl"), "--set",
+                             "errors.dead_letter=" + dir.File("./out.jsonl")});
+  EXPECT_EQ(same.exit_code, 2);
+  EXPECT_THAT(same.err, HasSubstr("the output and the dead letters (errors.dead_letter) are the "
+                                  "same file"));
+  ProcessResult over_input = with({"--output", dir.File("link.jsonl")});
+  EXPECT_EQ(over_input.exit_code, 2);
+  EXPECT_THAT(over_input.err, HasSubstr("the input and the output are the same file"));
+  EXPECT_EQ(ReadFile(input), line + "\n");
+  ProcessResult report =
+      with({"--output", dir.File("out.jsonl"), "--set",
+            "errors.dead_letter=" + dir.File("dead.jsonl"), "--report", dir.File("dead.jsonl")});
+  EXPECT_EQ(report.exit_code, 2);
+  EXPECT_THAT(report.err, HasSubstr("the dead letters (errors.dead_letter) and the report "
+                                    "(--report) are the same file"));
+  ProcessResult apart =
+      with({"--output", dir.File("out.jsonl"), "--set",
+            "errors.dead_letter=" + dir.File("dead.jsonl"), "--report", dir.File("report.json")});
+  EXPECT_EQ(apart.exit_code, 0) << apart.err;
+  EXPECT_EQ(ReadFile(dir.File("out.jsonl")), line + "\n");
+  ProcessResult discarded =
+      with({"--output", "/dev/null", "--set", "errors.dead_letter=/dev/null"});
+  EXPECT_EQ(discarded.exit_code, 0) << discarded.err;
+}
+
 TEST(CliTest, ErrorRatioAboveTheLimitExitsThreeButStillWrites) {
   TempDir dir("cli");
   ProcessResult r =
