@@ -159,7 +159,7 @@ std::optional<int64_t> InRange(int64_t ms) {
 }
 
 std::optional<int64_t> FromInt(int64_t number) {
-  if (number > -kSecondsLimit && number < kSecondsLimit) return number * 1000;
+  if (number > -kSecondsLimit && number < kSecondsLimit) return InRange(number * 1000);
   return InRange(number);
 }
 

@@ -25,6 +25,10 @@ TEST(EventTimeTest, IntsBelow1e11AreSecondsAboveAreMilliseconds) {
   // The boundary: 99,999,999,999 is seconds (year 5138), 100,000,000,000 milliseconds (1973).
   EXPECT_THAT(EventTimeMs(Value{int64_t{99'999'999'999}}), Optional(int64_t{99'999'999'999'000}));
   EXPECT_THAT(EventTimeMs(Value{int64_t{100'000'000'000}}), Optional(int64_t{100'000'000'000}));
+  // Seconds before year 0000 are out of range, as milliseconds and RFC 3339 strings are.
+  EXPECT_THAT(EventTimeMs(Value{int64_t{-62'167'219'200}}), Optional(kMinEventTimeMs));
+  EXPECT_EQ(EventTimeMs(Value{int64_t{-62'167'219'201}}), std::nullopt);
+  EXPECT_EQ(EventTimeMs(Value{int64_t{-99'999'999'999}}), std::nullopt);
 }
 
 TEST(EventTimeTest, DoublesKeepMillisecondsTruncatedTowardsThePast) {
