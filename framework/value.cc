@@ -8,10 +8,15 @@
 namespace sluice {
 namespace {
 
+// The shortest form that reads back as the same double, and reads back as a double: a
+// whole number keeps a ".0" (1.0, -0.0), so that what sluice writes stays the type it was
+// (validate's `type: int` refuses 1.0).
 void AppendDouble(double d, std::string& out) {
   char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);  // shortest round-trip form
-  out.append(buf, ec == std::errc() ? end : buf);
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  if (ec != std::errc()) return;
+  out.append(buf, end);
+  if (std::string_view(buf, end - buf).find_first_of(".en") == std::string_view::npos) out += ".0";
 }
 
 }  // namespace

@@ -65,7 +65,8 @@ inline int CompareNumbers(const Value& a, const Value& b) {
   return std::isnan(x) ? (std::isnan(y) ? 0 : 1) : -1;
 }
 
-/// Appends `v` as a JSON value (strings quoted and escaped; doubles shortest round-trip).
+/// Appends `v` as a JSON value (strings quoted and escaped; doubles in their shortest
+/// round-trip form, a whole one with ".0": 76.0, 1e+21).
 void AppendJson(const Value& v, std::string& out);
 
 /// Length of the UTF-8 sequence starting at `text[i]`, or 0 when it is not well-formed

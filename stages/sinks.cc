@@ -9,7 +9,7 @@
 //          name (see Columns; a record lacking a field gets an empty cell). Rows are held
 //          until Close so that the header can name fields that appear late. Fields with
 //          ',', '"', CR or LF are quoted, '"' doubled (RFC 4180); lines end in "\n".
-//          Values as Value's AppendText: null is empty, doubles shortest round-trip.
+//          Values as Value's AppendText: null is empty, doubles as in JSON (76.0, 0.5).
 //   table  Held until Close, then printed aligned: a header row of field names (union,
 //          ordered as for csv), a row of dashes, one row per record; columns separated by
 //          two spaces, no trailing spaces. A column whose values are all numbers is

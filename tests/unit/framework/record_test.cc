@@ -77,6 +77,25 @@ TEST(ValueTest, JsonAndOrdering) {
   EXPECT_LT(CompareValues(Value{9.0}, Value{std::string("1")}), 0);
 }
 
+// Output keeps a number's type: a whole double reads back as a double, not an int.
+TEST(ValueTest, DoublesKeepTheirTypeInJsonAndText) {
+  auto json = [](const Value& v) {
+    std::string out;
+    AppendJson(v, out);
+    return out;
+  };
+  EXPECT_EQ(json(Value{76.0}), "76.0");
+  EXPECT_EQ(json(Value{-0.0}), "-0.0");
+  EXPECT_EQ(json(Value{100.0}), "100.0");
+  EXPECT_EQ(json(Value{1e21}), "1e+21");
+  EXPECT_EQ(json(Value{0.1}), "0.1");
+  EXPECT_EQ(json(Value{int64_t{76}}), "76");
+  EXPECT_EQ(json(Value{std::numeric_limits<double>::infinity()}), "null");
+  std::string text;
+  AppendText(Value{2.0}, text);
+  EXPECT_EQ(text, "2.0");
+}
+
 TEST(ValueTest, NumbersCompareExactlyAndNanSortsLast) {
   const Value two53_plus_1{int64_t{9007199254740993}};
   const Value two53_double{9007199254740992.0};

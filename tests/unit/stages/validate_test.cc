@@ -132,7 +132,7 @@ TEST(ValidateTest, WrongTypes) {
   EXPECT_EQ(out.message, "field 'bytes': expected int, got string \"abc\"");
   // "int" takes int values only, not even an integral double.
   EXPECT_EQ(RunWith(*stage, "bytes", Value{512.0}).message,
-            "field 'bytes': expected int, got double 512");
+            "field 'bytes': expected int, got double 512.0");
   EXPECT_EQ(RunWith(*stage, "user", Value{}).message, "field 'user': expected string, got null");
   EXPECT_EQ(RunWith(*stage, "latency_ms", Value{true}).message,
             "field 'latency_ms': expected number, got bool true");
@@ -188,7 +188,7 @@ TEST(ValidateTest, IntBoundsAtTheirEdges) {
   EXPECT_EQ(Check(stage, Rec({{"frac", int64_t{0}}})).message, "field 'frac': 0 is below min 0.5");
   EXPECT_EQ(Check(stage, Rec({{"frac", int64_t{3}}})).message, "field 'frac': 3 is above max 2.5");
   EXPECT_EQ(Check(stage, Rec({{"half", 12.0}})).message,
-            "field 'half': expected int, got double 12");
+            "field 'half': expected int, got double 12.0");
 }
 
 TEST(ValidateTest, OneOfStrings) {
