@@ -1,6 +1,8 @@
 #include "framework/config_node.h"
 
 #include <algorithm>
+#include <cstddef>
+#include <tuple>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -52,6 +54,15 @@ std::string ConfigError::ToString() const {
 
 void ConfigErrors::Add(const ConfigMark& mark, std::string message) {
   errors_.push_back({mark, std::move(message)});
+}
+
+void ConfigErrors::SortFrom(size_t first) {
+  if (first >= errors_.size()) return;
+  std::stable_sort(errors_.begin() + static_cast<std::ptrdiff_t>(first), errors_.end(),
+                   [](const ConfigError& a, const ConfigError& b) {
+                     return std::tie(a.mark.file, a.mark.line, a.mark.column) <
+                            std::tie(b.mark.file, b.mark.line, b.mark.column);
+                   });
 }
 
 std::string ConfigErrors::ToString() const {

@@ -45,6 +45,10 @@ class ConfigErrors {
   bool empty() const { return errors_.empty(); }
   size_t size() const { return errors_.size(); }
   const std::vector<ConfigError>& all() const { return errors_; }
+  /// Puts the errors from the `first`th on in file order (file, line, column), keeping
+  /// the order of errors at one position: checks run section by section, people read best
+  /// in file order.
+  void SortFrom(size_t first);
   /// One error per line.
   std::string ToString() const;
 

@@ -99,6 +99,7 @@ std::optional<PipelineSpec> CheckLoaded(std::optional<ConfigNode> root, size_t f
   ApplyOverrides(*root, overrides, errors);  // a failed one leaves the tree as it was
   const bool load_or_overrides_failed = errors.size() > first_error;
   std::optional<PipelineSpec> spec = ParsePipelineSpec(*root, registry, errors);
+  errors.SortFrom(first_error);  // the loader's problems among the checks'
   if (load_or_overrides_failed) return std::nullopt;
   return spec;
 }

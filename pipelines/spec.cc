@@ -6,7 +6,6 @@
 #include <exception>
 #include <filesystem>
 #include <map>
-#include <tuple>
 
 #include "pipelines/detail/quoted.h"
 
@@ -459,15 +458,9 @@ std::optional<PipelineSpec> ParseSpecUnsorted(const ConfigNode& root, const Stag
 
 std::optional<PipelineSpec> ParsePipelineSpec(const ConfigNode& root, const StageRegistry& registry,
                                               ConfigErrors& errors) {
-  // Checks run section by section; people read the problems best in file order.
-  ConfigErrors found;
-  std::optional<PipelineSpec> spec = ParseSpecUnsorted(root, registry, found);
-  std::vector<ConfigError> sorted = found.all();
-  std::stable_sort(sorted.begin(), sorted.end(), [](const ConfigError& a, const ConfigError& b) {
-    return std::tie(a.mark.file, a.mark.line, a.mark.column) <
-           std::tie(b.mark.file, b.mark.line, b.mark.column);
-  });
-  for (ConfigError& e : sorted) errors.Add(e.mark, std::move(e.message));
+  const size_t first_error = errors.size();
+  std::optional<PipelineSpec> spec = ParseSpecUnsorted(root, registry, errors);
+  errors.SortFrom(first_error);
   return spec;
 }
 

@@ -510,7 +510,7 @@ std::unique_ptr<Stage> MakeAggregateFromConfig(const ConfigNode& stage, ConfigEr
       errors.Add(metrics->mark(),
                  "metrics must be a non-empty map like { count: count, "
                  "p99_latency: { p99: latency_ms } }, got " +
-                     metrics->Describe());
+                     (metrics->is_map() ? "an empty one" : metrics->Describe()));
     }
     for (const ConfigNode& child :
          metrics->is_map() ? metrics->children() : std::vector<ConfigNode>{}) {

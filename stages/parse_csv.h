@@ -30,8 +30,9 @@
 //
 // Values: unquoted fields are typed by `types` (infer: "42" -> int, "" -> null, ...);
 // quoted fields are always strings ("" quoted is the empty string), which is how a CSV
-// file keeps "007" or "true" as text. No trimming: " 42" is the string " 42". A quote
-// inside an unquoted field is kept literally. Fields cannot span lines.
+// file keeps "42" or "true" as text (an unquoted 007 is text already: see text_values.h). No
+// trimming: " 42" is the string " 42". A quote inside an unquoted field is kept literally. Fields
+// cannot span lines.
 //
 // Errors (kInvalidInput): the shared line checks (line_checks.h); "expected N columns,
 // got M"; "unterminated quoted field starting at column N"; "unexpected character after

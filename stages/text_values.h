@@ -38,8 +38,9 @@ std::optional<ValueTyping> ValueTypingFromName(std::string_view name);
 
 /// Types `text` under `typing`. Inference is strict and never trims: an optional '-',
 /// digits -> int64 (digits beyond int64's range -> double); a JSON-style number with a
-/// fraction or exponent -> double (overflow to infinity stays a string); exactly "true" or
-/// "false" -> bool; "" -> null; anything else (" 42", "0x1F", "nan", "TRUE") -> string.
+/// fraction or exponent -> double (one out of double's range, 1e999 or 1e-400, stays a
+/// string); exactly "true" or "false" -> bool; "" -> null; anything else (" 42", "0x1F",
+/// "nan", "TRUE") -> string.
 Value InferValue(std::string_view text, ValueTyping typing);
 
 /// Turns field names read from the input into FieldIds without taking FieldNames' shared

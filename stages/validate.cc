@@ -430,7 +430,8 @@ std::optional<uint64_t> ReadLength(const ConfigNode& node, ConfigErrors& errors)
 std::vector<Value> ReadOneOf(const ConfigNode& node, FieldType type, ConfigErrors& errors) {
   std::vector<Value> values;
   if (!node.is_list() || node.children().empty()) {
-    errors.Add(node.mark(), "one_of must be a non-empty list, got " + node.Describe());
+    errors.Add(node.mark(), "one_of must be a non-empty list, got " +
+                                (node.is_list() ? "an empty one" : node.Describe()));
     return values;
   }
   for (const ConfigNode& item : node.children()) {
@@ -469,6 +470,7 @@ std::optional<FieldRule> ReadRule(const ConfigNode& node, ConfigErrors& errors) 
     return std::nullopt;
   }
   node.CheckKeys(kRuleKeys, errors);
+  const size_t errors_in_keys = errors.size();
   bool type_ok = true;
   if (const ConfigNode* type = node.Get("type")) {
     std::optional<FieldType> t = ReadType(*type, errors);
@@ -485,7 +487,8 @@ std::optional<FieldRule> ReadRule(const ConfigNode& node, ConfigErrors& errors) 
   if (const ConfigNode* pattern = node.Get("pattern")) rule.pattern = pattern->AsString(errors);
   const ConfigNode* one_of = node.Get("one_of");
   if (one_of && type_ok) rule.one_of = ReadOneOf(*one_of, rule.type, errors);
-  if (errors.size() != errors_before) return std::nullopt;
+  // The checks across keys need every value read; a misspelt key does not stop them.
+  if (errors.size() != errors_in_keys) return std::nullopt;
 
   ForEachRuleProblem(rule, [&](RulePart part, size_t index, const std::string& message) {
     static constexpr const char* kKeys[] = {"",           "min",        "max",    "one_of",

@@ -39,8 +39,9 @@
 //               backtracks, so avoid nested quantifiers like (a+)+, which take exponential
 //               time on some inputs.
 //
-// Rules are checked in declared order, each check of a rule in the order above; the
-// first failure is reported:
+// Rules are checked in declared order, and the checks of a rule in this order: presence
+// (required), type, min/max, min_length/max_length, one_of, pattern. The first failure is
+// reported:
 //   kMissingField  missing required field 'ts'
 //   kWrongType     field 'bytes': expected int, got string "abc"
 //   kOutOfRange    field 'bytes': 20000000 is above max 10000000

@@ -303,6 +303,12 @@ TEST(ValidateTest, TypeShorthandAndPresenceOnlyRules) {
 TEST(ValidateConfigTest, UnknownRuleKeyWithDidYouMean) {
   EXPECT_THAT(ConfigProblems("rules:\n  ts: { type: int, requird: true }\n"),
               ElementsAre("p.yaml:2:20: unknown key 'requird' (did you mean 'required'?)"));
+  // A misspelt key does not hide what the other keys get wrong together.
+  EXPECT_THAT(ConfigProblems("rules:\n  ts: { type: int, requird: true, min: 5, max: 1 }\n"),
+              ElementsAre("p.yaml:2:20: unknown key 'requird' (did you mean 'required'?)",
+                          "p.yaml:2:40: rule 'ts': min 5 is above max 1"));
+  EXPECT_THAT(ConfigProblems("rules:\n  e: { type: string, one_of: [] }\n"),
+              ElementsAre("p.yaml:2:30: one_of must be a non-empty list, got an empty one"));
 }
 
 TEST(ValidateConfigTest, BadTypeNames) {
