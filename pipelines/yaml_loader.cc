@@ -1,5 +1,6 @@
 #include "pipelines/yaml_loader.h"
 
+#include <sys/stat.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
@@ -7,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -424,8 +426,19 @@ std::optional<ConfigNode> ReadYamlFile(const std::string& path, ConfigErrors& er
     errors.Add({.file = path}, std::string("cannot open the config: ") + std::strerror(errno));
     return std::nullopt;
   }
-  // Read at most one byte past the limit, so that a huge file (or an endless pipe) is
-  // refused without being read whole.
+  auto too_large = [&] {
+    std::fclose(file);
+    errors.Add({.file = path, .line = 1, .column = 1},
+               "the config file is larger than the limit of " + SizeText(limits.max_file_bytes));
+    return std::nullopt;
+  };
+  // A regular file's size says it at once; other inputs (an endless pipe) are read at most
+  // one block past the limit, never whole.
+  struct stat status {};
+  if (::fstat(::fileno(file), &status) == 0 && S_ISREG(status.st_mode) &&
+      static_cast<uint64_t>(status.st_size) > limits.max_file_bytes) {
+    return too_large();
+  }
   std::string text;
   char buffer[1 << 16];
   int read_error = 0;
@@ -437,14 +450,10 @@ std::optional<ConfigNode> ReadYamlFile(const std::string& path, ConfigErrors& er
       break;
     }
   }
+  if (text.size() > limits.max_file_bytes) return too_large();
   std::fclose(file);
   if (read_error != 0) {
     errors.Add({.file = path}, std::string("cannot read the config: ") + std::strerror(read_error));
-    return std::nullopt;
-  }
-  if (text.size() > limits.max_file_bytes) {
-    errors.Add({.file = path, .line = 1, .column = 1},
-               "the config file is larger than the limit of " + SizeText(limits.max_file_bytes));
     return std::nullopt;
   }
   return ReadYamlString(text, path, errors, limits);

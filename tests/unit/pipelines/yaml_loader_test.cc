@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 namespace sluice {
 namespace {
@@ -349,6 +351,31 @@ TEST(YamlLoaderTest, HugeFileIsRefusedBeforeParsing) {
   // The same text in memory is refused by size too.
   EXPECT_THAT(OnlyError(Load(std::string((8u << 20) + 1, ' '))),
               HasSubstr("t.yaml:1:1: the config is 8388609 bytes, more than the limit of 8 MiB"));
+}
+
+// A pipe has no size to look at: it is read one block past the limit, then refused.
+TEST(YamlLoaderTest, AnEndlessPipeIsRefusedAfterTheLimit) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  struct sigaction ignore {
+  }, previous{};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(sigaction(SIGPIPE, &ignore, &previous), 0);  // the loader closes its end early
+  std::thread writer([fd = fds[1]] {
+    const std::string block(1 << 16, ' ');
+    while (write(fd, block.data(), block.size()) > 0) {
+    }
+    close(fd);
+  });
+  ConfigErrors errors;
+  Result<ConfigNode> root = LoadYamlFile("/dev/fd/" + std::to_string(fds[0]), errors);
+  close(fds[0]);  // the writer's next write fails: it ends
+  writer.join();
+  sigaction(SIGPIPE, &previous, nullptr);
+  ASSERT_FALSE(root.ok());
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors.all()[0].ToString(),
+              HasSubstr(":1:1: the config file is larger than the limit of 8 MiB"));
 }
 
 TEST(YamlLoaderTest, MissingFileIsAnError) {
