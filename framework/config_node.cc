@@ -1,11 +1,11 @@
 #include "framework/config_node.h"
 
 #include <algorithm>
-#include <cstddef>
-#include <tuple>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
+#include <tuple>
 #include <utility>
 
 namespace sluice {

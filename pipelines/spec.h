@@ -69,7 +69,7 @@ struct StageSpec {
   std::chrono::milliseconds stall_timeout{0};  // a worker stuck longer fails the run; 0: off
   ConfigNode node;                             // the whole stage map, for the stage's factory
   ConfigMark mark;                             // of the stage map
-  bool absorbs_records = false;  // its stage ends every record (an aggregate): it is last
+  bool absorbs_records = false;         // its stage ends every record (an aggregate): it is last
   StageInput input = StageInput::kAny;  // what its records must hold (parsed or not)
 };
 

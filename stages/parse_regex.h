@@ -1,12 +1,13 @@
 // parse_regex: lines matched by a regular expression with named groups -> a Record with
 // one field per named group.
 //
-// YAML (an access log line):
+// YAML (an access log line; a quoted value may go on over lines, each break read as a space):
 //   - name: parse
 //     type: parse_regex
-//     pattern: '(?<ip>\S+) \S+ (?<user>\S+) \[(?<ts>[^\]]+)\] "(?<request>[^"]*)" (?<status>\d+) (?<bytes>\d+|-)'
-//     search: false     # true: the pattern may match part of the line (default: the whole)
-//     types: infer      # infer | string (see text_values.h)
+//     pattern: '(?<ip>\S+) \S+ (?<user>\S+) \[(?<ts>[^\]]+)\] "(?<request>[^"]*)"
+//       (?<status>\d+) (?<bytes>\d+|-)'
+//     search: false  # true: the pattern may match part of the line (default: all of it)
+//     types: infer   # infer | string (see text_values.h)
 //
 // In code:
 //   auto stage = sluice::ParseRegexStage::Create({.pattern = R"((?<user>\w+) (?<ms>\d+))"});
