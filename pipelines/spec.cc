@@ -216,7 +216,8 @@ ErrorsSpec ReadErrors(const ConfigNode& node, ConfigErrors& errors) {
 }
 
 // Builds the stage once and throws it away, so that its own checks run at validate time.
-// Problems the checks here already reported (a factory may check keys too) are not repeated.
+// Problems the checks here already reported (a custom factory may check keys too) are not
+// repeated.
 // Records whether the stage absorbs its records (nothing may follow it) and what they must
 // hold.
 void DryRunFactory(const StageType& type, StageSpec& stage, ConfigErrors& errors) {

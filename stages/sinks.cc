@@ -9,7 +9,9 @@
 //          name (see Columns; a record lacking a field gets an empty cell). Rows are held
 //          until Close so that the header can name fields that appear late. Fields with
 //          ',', '"', CR or LF are quoted, '"' doubled (RFC 4180); lines end in "\n".
-//          Values as Value's AppendText: null is empty, doubles as in JSON (76.0, 0.5).
+//          Values as Value's AppendText: null is empty, doubles as in JSON (76.0, 0.5). A
+//          string that would read back as another type ("42", "true", "") is quoted, so
+//          that parse_csv reads the row back as it was.
 //   table  Held until Close, then printed aligned: a header row of field names (union,
 //          ordered as for csv), a row of dashes, one row per record; columns separated by
 //          two spaces, no trailing spaces. A column whose values are all numbers is
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "stages/detail_output_file.h"
+#include "stages/text_values.h"
 
 namespace sluice {
 namespace {
@@ -117,8 +120,18 @@ class JsonlWriter final : public RecordWriter {
 // ---------------------------------------------------------------------------------------
 // csv
 
-void AppendCsvField(std::string_view text, std::string& out) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+// Whether a string cell, unquoted, would be read back (parse_csv's `types: infer`) as
+// something else: "42", "true", "" (null).
+bool ReadsBackAsAnotherType(std::string_view text) {
+  const bool may = text.empty() || text.front() == '-' ||
+                   (text.front() >= '0' && text.front() <= '9') || text == "true" ||
+                   text == "false";
+  return may && !std::holds_alternative<std::string>(InferValue(text, ValueTyping::kInfer));
+}
+
+// `quote`: even when the text needs no quotes (a string that reads back as another type).
+void AppendCsvField(std::string_view text, bool quote, std::string& out) {
+  if (!quote && text.find_first_of(",\"\r\n") == std::string_view::npos) {
     out += text;
     return;
   }
@@ -143,11 +156,11 @@ class CsvWriter final : public RecordWriter {
       const Value* value = record.Find(columns_.id(column));
       if (value == nullptr) continue;
       if (const auto* text = std::get_if<std::string>(value)) {
-        AppendCsvField(*text, body_);
+        AppendCsvField(*text, ReadsBackAsAnotherType(*text), body_);
       } else {
         scratch_.clear();
         AppendText(*value, scratch_);
-        AppendCsvField(scratch_, body_);
+        AppendCsvField(scratch_, /*quote=*/false, body_);
       }
     }
   }
@@ -190,7 +203,7 @@ class CsvWriter final : public RecordWriter {
     std::string& buffer = out_.buffer();
     for (size_t k = 0; k < order.size(); ++k) {
       if (k > 0) buffer += ',';
-      AppendCsvField(FieldNames::Name(columns_.id(order[k])), buffer);
+      AppendCsvField(FieldNames::Name(columns_.id(order[k])), /*quote=*/false, buffer);
     }
     buffer += '\n';
     std::vector<std::string_view> cells;

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -94,6 +95,8 @@ class FileSource final : public Source {
   void FinishLongLine(Batch& batch);
   // Emits whatever follows the last newline at end of input.
   void EmitTail(Batch& batch);
+  // Ends the input when a stop finds the batch full (see the definition).
+  void EndOnAFullBatch(Batch& batch);
   // Reads more input after the batch's text (over it from scan_ on, while skipping); false
   // when Interrupt came first.
   bool ReadMore(Batch& batch, size_t lines_wanted);
@@ -146,14 +149,22 @@ SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
   const size_t first_item = batch.size();
   TakeCarry(batch);
   while (true) {
-    // While a long line is skipped, all that was read may belong to it: then read on.
+    // Once interrupted, Read ends here: the pipeline asks for no more batches.
+    const bool stopping = interrupted_.load(std::memory_order_relaxed);
+    // While a long line is skipped, all that was read may belong to it: then read on,
+    // unless stopping (an endless line would hold the stop).
     const bool still_in_long_line = in_long_line_ && !SkipLongLine(batch);
+    if (still_in_long_line && stopping) stopped_ = true;
     if (!still_in_long_line) {
       EmitLines(batch, max_items);
-      if (BatchFull(batch, max_items)) break;
+      if (BatchFull(batch, max_items)) {
+        if (!stopping) break;
+        EndOnAFullBatch(batch);
+        return SourceStatus::kEnd;
+      }
     }
-    // At the end, or stopped (Interrupt): a last line without its newline is a line too,
-    // so that nothing read goes uncounted.
+    // At the end, or stopped with the input waiting for more: a last line without its
+    // newline is a line too, so that nothing read goes uncounted.
     if (at_eof_ || stopped_) {
       if (in_long_line_) {
         FinishLongLine(batch);
@@ -164,8 +175,9 @@ SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
       return SourceStatus::kEnd;
     }
     // A pipe that had no more to give at the last read: hand over what we have rather than
-    // block, so that a live stream's lines are not held back until a batch fills.
-    if (last_read_short_ && batch.size() > first_item) break;
+    // block, so that a live stream's lines are not held back until a batch fills. When
+    // stopping, read on instead: what is already there, then the end (stopped_).
+    if (last_read_short_ && batch.size() > first_item && !stopping) break;
     stopped_ = !ReadMore(batch, max_items - batch.size());
   }
   KeepCarry(batch);
@@ -277,6 +289,21 @@ void FileSource::FinishLongLine(Batch& batch) {
   Item& item = batch.AddLine(long_excerpt_, next_line_++, long_offset_);
   item.Fail(ErrorCode::kTooLarge, TooLargeMessage(length, max_line_bytes_));
   item.error->raw_bytes = length;
+}
+
+// Stopping with a full batch and input still ready: the complete lines already read are
+// handed over too (a stop must not drop lines read from a pipe); an unfinished line is one
+// only if the input is waiting for the rest, otherwise the rest is there, unread.
+void FileSource::EndOnAFullBatch(Batch& batch) {
+  constexpr size_t kNoItemLimit = std::numeric_limits<size_t>::max();
+  EmitLines(batch, kNoItemLimit);
+  if (in_long_line_) {
+    FinishLongLine(batch);
+  } else if (pending(batch) > 0 && !BatchFull(batch, kNoItemLimit) && !WaitForInput()) {
+    EmitTail(batch);  // (interrupted, WaitForInput only looks: false when nothing is ready)
+  }
+  batch.ShrinkText(scan_);  // what is left (text over the batch's limit) stays unread
+  ended_ = true;
 }
 
 void FileSource::EmitTail(Batch& batch) {

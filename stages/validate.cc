@@ -470,7 +470,7 @@ std::optional<FieldRule> ReadRule(const ConfigNode& node, ConfigErrors& errors) 
     return std::nullopt;
   }
   node.CheckKeys(kRuleKeys, errors);
-  const size_t errors_in_keys = errors.size();
+  const size_t errors_after_key_check = errors.size();
   bool type_ok = true;
   if (const ConfigNode* type = node.Get("type")) {
     std::optional<FieldType> t = ReadType(*type, errors);
@@ -487,8 +487,12 @@ std::optional<FieldRule> ReadRule(const ConfigNode& node, ConfigErrors& errors) 
   if (const ConfigNode* pattern = node.Get("pattern")) rule.pattern = pattern->AsString(errors);
   const ConfigNode* one_of = node.Get("one_of");
   if (one_of && type_ok) rule.one_of = ReadOneOf(*one_of, rule.type, errors);
-  // The checks across keys need every value read; a misspelt key does not stop them.
-  if (errors.size() != errors_in_keys) return std::nullopt;
+  // The checks across keys need every value read. A misspelt key does not stop them, unless
+  // `type` is missing: the misspelt key may be it, and every type check would then be wrong.
+  const bool misspelt_key = errors_after_key_check != errors_before;
+  if (errors.size() != errors_after_key_check || (misspelt_key && !node.Get("type"))) {
+    return std::nullopt;
+  }
 
   ForEachRuleProblem(rule, [&](RulePart part, size_t index, const std::string& message) {
     static constexpr const char* kKeys[] = {"",           "min",        "max",    "one_of",

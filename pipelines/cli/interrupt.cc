@@ -67,7 +67,7 @@ void InterruptHandler::Loop() {
       deadline = std::chrono::steady_clock::now() + shutdown_timeout_;
       pipeline_.RequestStop();
     }
-    if (interrupted_.load() && std::chrono::steady_clock::now() > deadline) {
+    if (interrupted_.load() && !drained_.load() && std::chrono::steady_clock::now() > deadline) {
       ExitNow("still draining after shutdown_timeout (" +
               std::to_string(shutdown_timeout_.count()) + " ms): exiting now");
     }

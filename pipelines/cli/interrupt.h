@@ -2,13 +2,14 @@
 //
 // The first signal stops the source; what was read drains through the stages, and the
 // output, dead letters and report are written as usual (the report says stopped_early and
-// still balances); the run then exits with 130. A signal that comes once the input has
-// ended only changes the exit code: what is being written is finished. If draining and
-// writing take longer than shutdown_timeout, or a second signal comes, the process exits
-// at once with 130.
+// still balances); the run then exits with 130. If draining takes longer than
+// shutdown_timeout, or a second signal comes, the process exits at once with 130. Once the
+// run has drained, a signal only changes the exit code: what is being written is finished,
+// however long that takes (a second signal still exits at once).
 //
 //   InterruptHandler interrupts(pipeline, spec.shutdown_timeout);  // before any thread starts
 //   RunReport report = pipeline.Run(source);
+//   interrupts.Drained();                        // no deadline for the writing
 //   WriteOutputs(report);                        // still covered: a signal cannot cut it
 //   interrupts.Disarm();
 //   if (interrupts.interrupted()) return ExitCode::kInterrupted;
@@ -37,6 +38,8 @@ class InterruptHandler {
   InterruptHandler(const InterruptHandler&) = delete;
   InterruptHandler& operator=(const InterruptHandler&) = delete;
 
+  /// The run has drained (Run or Finish returned): shutdown_timeout no longer applies.
+  void Drained() { drained_.store(true); }
   /// The run is over: no more signals are taken, and no shutdown deadline applies.
   void Disarm();
   bool interrupted() const { return interrupted_.load(); }
@@ -49,6 +52,7 @@ class InterruptHandler {
   sigset_t signals_;
   sigset_t previous_mask_;
   std::atomic<bool> interrupted_{false};
+  std::atomic<bool> drained_{false};
   std::atomic<bool> disarmed_{false};
   std::thread thread_;
 };

@@ -52,14 +52,16 @@ OutputOptions ResolveOutput(const OutputSpec& spec, const CliArgs& args) {
 }
 
 // Whether `a` and `b` name one regular file, or will once written (a device such as
-// /dev/null may take both).
+// /dev/null may take both). A path that cannot be resolved is left to fail as it opens.
 bool SameRegularFile(const std::string& a, const std::string& b) {
   namespace fs = std::filesystem;
-  std::error_code error;
-  if (fs::exists(a, error) && fs::exists(b, error)) {
-    return fs::equivalent(a, b, error) && fs::is_regular_file(a, error);
+  std::error_code error_a, error_b;
+  if (fs::exists(a, error_a) && fs::exists(b, error_b)) {
+    return fs::equivalent(a, b, error_a) && fs::is_regular_file(a, error_a);
   }
-  return fs::weakly_canonical(a, error) == fs::weakly_canonical(b, error);
+  const fs::path resolved_a = fs::weakly_canonical(fs::absolute(a, error_a), error_a);
+  const fs::path resolved_b = fs::weakly_canonical(fs::absolute(b, error_b), error_b);
+  return !error_a && !error_b && resolved_a == resolved_b;
 }
 
 // Each file the run reads or writes must be its own: outputs are replaced when they open,
@@ -238,6 +240,7 @@ ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
       std::_Exit(ToInt(ExitCode::kStalled));
     }
   }  // the progress line is erased before anything else reaches stderr
+  interrupts.Drained();
   ExitCode code = CloseSinks(sinks);
   report.results = sinks.results->written();  // what reached the output, not just the writer
 

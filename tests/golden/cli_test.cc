@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -160,6 +161,18 @@ TEST(CliTest, OneFileNamedForTwoPurposesIsRefusedBeforeAnythingIsWritten) {
   ProcessResult discarded =
       with({"--output", "/dev/null", "--set", "errors.dead_letter=/dev/null"});
   EXPECT_EQ(discarded.exit_code, 0) << discarded.err;
+  // Files not made yet, named relative to the working directory and absolutely.
+  const std::string relative_path = std::filesystem::relative(dir.File("new.jsonl")).string();
+  ProcessResult relative = with({"--output", relative_path, "--report", dir.File("new.jsonl"),
+                                 "--set", "errors.dead_letter=/dev/null"});
+  EXPECT_EQ(relative.exit_code, 2) << relative_path;
+  EXPECT_THAT(relative.err, HasSubstr("the output and the report (--report) are the same file"));
+  // A path that cannot be resolved is no collision: it fails as it opens.
+  ASSERT_EQ(symlink("loop", dir.File("loop").c_str()), 0);
+  ProcessResult unresolvable =
+      with({"--output", dir.File("loop/a.jsonl"), "--report", dir.File("loop/b.json"), "--set",
+            "errors.dead_letter=/dev/null"});
+  EXPECT_EQ(unresolvable.exit_code, 4) << unresolvable.err;
 }
 
 TEST(CliTest, ErrorRatioAboveTheLimitExitsThreeButStillWrites) {

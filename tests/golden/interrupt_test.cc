@@ -224,6 +224,22 @@ TEST(InterruptTest, SecondSignalExitsAtOnce) {
 
 // Every run ends by disarming the handler and joining its thread; the thread used to sleep
 // out its 50 ms poll first, which every `sluice run` paid (53 ms for a one-line input).
+// shutdown_timeout bounds the drain only: once the run has drained, what is being written
+// takes as long as it takes. (Without Drained, this process would exit with 130 here.)
+TEST(InterruptTest, NoDeadlineOnceTheRunHasDrained) {
+  Pipeline pipeline;
+  cli::InterruptHandler handler(pipeline, std::chrono::milliseconds(20));
+  handler.Drained();
+  ASSERT_EQ(kill(getpid(), SIGINT), 0);  // blocked in this thread: the handler's thread takes it
+  const auto give_up = std::chrono::steady_clock::now() + 5s;
+  while (!handler.interrupted() && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_TRUE(handler.interrupted());
+  std::this_thread::sleep_for(200ms);  // ten deadlines
+  handler.Disarm();
+}
+
 TEST(InterruptTest, DisarmWakesTheSignalThreadAtOnce) {
   Pipeline pipeline;
   auto fastest = std::chrono::steady_clock::duration::max();

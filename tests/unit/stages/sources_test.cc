@@ -377,7 +377,8 @@ TEST_F(FileSourceTest, InterruptWakesAReadBlockedOnAQuietFifo) {
 }
 
 // On a busy pipe the rest of an unfinished line is usually there already: a stop must not
-// cut the line. Only a line whose rest has not arrived is read as it is.
+// cut the line. Once interrupted, Read ends the input: with what is ready, then a line whose
+// rest has not arrived as it is.
 TEST_F(FileSourceTest, InterruptDoesNotCutALineWhoseRestIsAlreadyThere) {
   const std::string fifo = (dir_ / "fifo").string();
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
@@ -393,12 +394,30 @@ TEST_F(FileSourceTest, InterruptDoesNotCutALineWhoseRestIsAlreadyThere) {
   ASSERT_EQ(::write(writer, "tial\nnext", 9), 9);
   (*source)->Interrupt();
   Batch second;
-  (void)(*source)->Read(second, 100);
-  EXPECT_THAT(Raws(Collect(second)), ElementsAre("partial"));
-  // Nothing more is ready: the unfinished "next" is the input's last line.
-  Batch third;
-  EXPECT_EQ((*source)->Read(third, 100), SourceStatus::kEnd);
-  EXPECT_THAT(Raws(Collect(third)), ElementsAre("next"));
+  EXPECT_EQ((*source)->Read(second, 100), SourceStatus::kEnd);
+  // Nothing more was ready: the unfinished "next" is the input's last line.
+  EXPECT_THAT(Raws(Collect(second)), ElementsAre("partial", "next"));
+  ::close(writer);
+}
+
+// A stop that finds the batch full hands over every complete line read so far, beyond the
+// batch's size: the pipeline reads no more, and a pipe cannot be read again.
+TEST_F(FileSourceTest, InterruptWithAFullBatchKeepsTheLinesAlreadyRead) {
+  const std::string fifo = (dir_ / "fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const int writer = ::open(fifo.c_str(), O_RDWR);
+  ASSERT_GE(writer, 0);
+  auto source = OpenFileSource({.path = fifo});
+  ASSERT_TRUE(source.ok());
+  ASSERT_EQ(::write(writer, "a\nb\nc\nd\npar", 11), 11);
+  (*source)->Interrupt();
+  Batch batch;
+  EXPECT_EQ((*source)->Read(batch, 2), SourceStatus::kEnd);
+  // "par" waits for its rest: it is the last line.
+  EXPECT_THAT(Raws(Collect(batch)), ElementsAre("a", "b", "c", "d", "par"));
+  Batch after;
+  EXPECT_EQ((*source)->Read(after, 2), SourceStatus::kEnd);
+  EXPECT_TRUE(after.empty());
   ::close(writer);
 }
 

@@ -307,6 +307,8 @@ TEST(ValidateConfigTest, UnknownRuleKeyWithDidYouMean) {
   EXPECT_THAT(ConfigProblems("rules:\n  ts: { type: int, requird: true, min: 5, max: 1 }\n"),
               ElementsAre("p.yaml:2:20: unknown key 'requird' (did you mean 'required'?)",
                           "p.yaml:2:40: rule 'ts': min 5 is above max 1"));
+  EXPECT_THAT(ConfigProblems("rules:\n  a: { tpye: string, max_length: 3 }\n"),
+              ElementsAre("p.yaml:2:8: unknown key 'tpye' (did you mean 'type'?)"));
   EXPECT_THAT(ConfigProblems("rules:\n  e: { type: string, one_of: [] }\n"),
               ElementsAre("p.yaml:2:30: one_of must be a non-empty list, got an empty one"));
 }
