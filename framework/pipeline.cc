@@ -86,6 +86,7 @@ class Pipeline::Impl {
   // from, also when SetSourceName changes the name while earlier batches are in flight.
   std::shared_ptr<const std::string> source_name_ = std::make_shared<const std::string>("push");
   std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> abandoned_{false};  // what is read from now on is dropped: read no more
   std::atomic<uint64_t> read_{0};
   std::atomic<uint64_t> bytes_read_{0};
   std::atomic<uint64_t> total_bytes_{0};
@@ -279,6 +280,7 @@ void Pipeline::Impl::OnStall(const std::string& stage, const std::string& messag
 // Stops the run where it is: reading ends, blocked threads wake, and what is in flight
 // or reaches the collector from now on is dropped.
 void Pipeline::Impl::Abandon() {
+  abandoned_.store(true, std::memory_order_relaxed);
   RequestStop();  // a worker blocked in the source's Read wakes too
   for (auto& slot : stages_) {
     if (slot->input) slot->input->Abandon();
@@ -352,13 +354,18 @@ bool Pipeline::Impl::ReadOnWorker(Batch& batch) {
 // Reads the source's next batch and numbers it; false at the end of the input, after a stop
 // request, or when Read threw (Finish rethrows that). One thread at a time.
 bool Pipeline::Impl::ReadBatch(Batch& batch) {
-  while (!reading_.ended && !stop_requested_.load(std::memory_order_relaxed)) {
+  while (!reading_.ended && !abandoned_.load(std::memory_order_relaxed)) {
+    // After a stop the source is read once more, and the input ends there: interrupted, it
+    // returns at once with what it took from the input and has not handed over yet (the
+    // lines a pipe gave after the last batch; a pipe cannot be read again).
+    const bool last_read = stop_requested_.load(std::memory_order_relaxed);
     // Wait for room before the batch gets its sequence number: a worker holding a number
     // the collector waits for must not wait itself.
     if (in_flight_) in_flight_->wait();
     batch = spare_batches_->Take();
     try {
-      reading_.ended = reading_.source->Read(batch, batch_sizer_->Next()) == SourceStatus::kEnd;
+      reading_.ended =
+          reading_.source->Read(batch, batch_sizer_->Next()) == SourceStatus::kEnd || last_read;
     } catch (...) {
       reading_.failure = std::current_exception();
       reading_.ended = true;  // what it added before throwing still goes through

@@ -172,8 +172,10 @@ class Pipeline {
   /// ends the run: what was read goes through the stages and reaches the callbacks, then
   /// Run rethrows, without running the stages' Finish (no aggregate rows) or a report.
   RunReport Run(Source& source);
-  /// Asks Run to stop reading (at the next batch; a paced source's wait is cut short);
-  /// what was read is drained and reported as usual, with stopped_early set. Thread-safe.
+  /// Asks Run to stop reading: the source is interrupted (Source::Interrupt) and read once
+  /// more, for what it took from the input and has not handed over; a paced source's wait
+  /// is cut short. What was read is drained and reported as usual, with stopped_early set.
+  /// Thread-safe.
   void RequestStop();
 
   Progress progress() const;

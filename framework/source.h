@@ -40,7 +40,10 @@ class Source {
   virtual uint64_t bytes_read() const { return 0; }
   virtual uint64_t total_bytes() const { return 0; }
   /// Asks a Read that may block for long (a paced replay waiting for the next event time)
-  /// to return soon with kEnd. Called from another thread (Pipeline::RequestStop).
+  /// to return soon with kEnd. Called from another thread (Pipeline::RequestStop), which
+  /// then reads once more, so that what the source took from its input and has not
+  /// handed over yet (lines a pipe gave, which cannot be read again) still goes through:
+  /// that last Read should not block.
   virtual void Interrupt() {}
 };
 

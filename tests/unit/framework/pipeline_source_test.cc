@@ -121,6 +121,47 @@ std::vector<int64_t> OneTo(int64_t n) {
   return values;
 }
 
+// A source that holds lines it took from its input, as a pipe's reader does: a stop that
+// comes between two reads must still get them (a pipe cannot be read again).
+class HoldingSource : public Source {
+ public:
+  explicit HoldingSource(Pipeline& pipeline) : pipeline_(pipeline) {}
+  std::string_view name() const override { return "holding"; }
+  SourceStatus Read(Batch& batch, size_t /*max_items*/) override {
+    ++reads_;
+    if (interrupted_) {
+      batch.AddLine("99", 99, 0);  // the line it held
+      return SourceStatus::kEnd;
+    }
+    batch.AddLine(std::to_string(reads_), reads_, 0);
+    if (reads_ == 3) pipeline_.RequestStop();  // as a signal between this read and the next
+    return SourceStatus::kMore;
+  }
+  void Interrupt() override { interrupted_ = true; }
+  int reads() const { return reads_; }
+
+ private:
+  Pipeline& pipeline_;
+  int reads_ = 0;
+  std::atomic<bool> interrupted_{false};
+};
+
+TEST(PipelineSourceTest, AStopReadsTheSourceOnceMoreForWhatItHolds) {
+  for (const int workers : {1, 2}) {
+    Pipeline pipeline({.queue = {.capacity = 2, .batch = 16}, .ordered = true});
+    pipeline.Add({.name = "parse", .workers = workers}, std::make_unique<ParseOnThreads>());
+    std::vector<int64_t> values;
+    const FieldId n = FieldNames::Intern("n");
+    pipeline.OnResult([&](const Record& r) { values.push_back(std::get<int64_t>(*r.Find(n))); });
+    HoldingSource source(pipeline);
+    const RunReport report = pipeline.Run(source);
+    EXPECT_TRUE(report.stopped_early);
+    EXPECT_EQ(source.reads(), 4) << workers << " workers";
+    EXPECT_EQ(values, (std::vector<int64_t>{1, 2, 3, 99})) << workers << " workers";
+    EXPECT_EQ(report.totals.read, 4u);
+  }
+}
+
 // Several first workers read the source themselves, one at a time, as oneTBB's serial input
 // filter runs: no thread of the source's own, and every line arrives once.
 TEST(PipelineSourceTest, SeveralFirstWorkersReadTheSourceInTurn) {
