@@ -149,7 +149,7 @@ SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
   const size_t first_item = batch.size();
   TakeCarry(batch);
   while (true) {
-    // Once interrupted, Read ends here: the pipeline asks for no more batches.
+    // Once interrupted, this Read ends the input: the pipeline asks for no more batches.
     const bool stopping = interrupted_.load(std::memory_order_relaxed);
     // While a long line is skipped, all that was read may belong to it: then read on,
     // unless stopping (an endless line would hold the stop).
@@ -298,11 +298,13 @@ void FileSource::EndOnAFullBatch(Batch& batch) {
   constexpr size_t kNoItemLimit = std::numeric_limits<size_t>::max();
   EmitLines(batch, kNoItemLimit);
   if (in_long_line_) {
-    FinishLongLine(batch);
-  } else if (pending(batch) > 0 && !BatchFull(batch, kNoItemLimit) && !WaitForInput()) {
-    EmitTail(batch);  // (interrupted, WaitForInput only looks: false when nothing is ready)
+    FinishLongLine(batch);  // its text was given back as it was skipped
+  } else {
+    if (pending(batch) > 0 && !BatchFull(batch, kNoItemLimit) && !WaitForInput()) {
+      EmitTail(batch);  // (interrupted, WaitForInput only looks: false when nothing is ready)
+    }
+    batch.ShrinkText(scan_);  // what is left (text over the batch's limit) stays unread
   }
-  batch.ShrinkText(scan_);  // what is left (text over the batch's limit) stays unread
   ended_ = true;
 }
 

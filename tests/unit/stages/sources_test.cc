@@ -421,6 +421,24 @@ TEST_F(FileSourceTest, InterruptWithAFullBatchKeepsTheLinesAlreadyRead) {
   ::close(writer);
 }
 
+TEST_F(FileSourceTest, InterruptWithAFullBatchEndsALongLineAsTooLarge) {
+  const std::string fifo = (dir_ / "fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const int writer = ::open(fifo.c_str(), O_RDWR);
+  ASSERT_GE(writer, 0);
+  auto source = OpenFileSource({.path = fifo, .max_line_bytes = 4});
+  ASSERT_TRUE(source.ok());
+  ASSERT_EQ(::write(writer, "a\nb\nc\nlonglongline", 18), 18);
+  (*source)->Interrupt();
+  Batch batch;
+  EXPECT_EQ((*source)->Read(batch, 2), SourceStatus::kEnd);
+  const std::vector<Line> lines = Collect(batch);
+  EXPECT_THAT(Raws(lines), ElementsAre("a", "b", "c", "longlongline"));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[3].code, ErrorCode::kTooLarge);
+  ::close(writer);
+}
+
 // A UTF-8 byte order mark at the start is not part of line 1; offsets still count it.
 TEST_F(FileSourceTest, SkipsAByteOrderMarkAtTheStartOnly) {
   const std::vector<Line> lines = ReadAll(*Open("\xEF\xBB\xBF{\"a\":1}\n\xEF\xBB\xBF"
