@@ -31,6 +31,9 @@ constexpr size_t kMinReadBytes = size_t{4} << 10;
 // A batch stops growing once it holds this much text, so that batches of long lines do
 // not pin (max_items x max_line_bytes) of memory per queue slot.
 constexpr size_t kMaxBatchTextBytes = size_t{8} << 20;
+// Once a stop came, how long a read waits for the rest of an unfinished line: a producer
+// writing in chunks delivers it within this, one that went quiet does not.
+constexpr int kStopGraceMs = 50;
 
 std::string TooLargeMessage(uint64_t length, size_t max_line_bytes) {
   return "line is " + std::to_string(length) + " bytes, over max_line_bytes " +
@@ -100,9 +103,9 @@ class FileSource final : public Source {
   // Reads more input after the batch's text (over it from scan_ on, while skipping); false
   // when Interrupt came first.
   bool ReadMore(Batch& batch, size_t lines_wanted);
-  // Waits until the input has something for read(2) (data, its end or an error); false
-  // once Interrupt came and the input has nothing ready. Only for inputs that may block
-  // (wake_fd_ set).
+  // Waits until the input has something for read(2) (data, its end or an error); once
+  // Interrupt came, kStopGraceMs at most, and false when nothing came. Only for inputs
+  // that may block (wake_fd_ set).
   bool WaitForInput();
   size_t ReadSize(const Batch& batch, size_t lines_wanted) const;
   // Moves the text after scan_ into carry_ (at the end of a Read), and back into the
@@ -163,6 +166,8 @@ SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
         return SourceStatus::kEnd;
       }
     }
+    // Stopping at a line's end: the input ends here.
+    if (stopping && !in_long_line_ && pending(batch) == 0) stopped_ = true;
     // At the end, or stopped with the input waiting for more: a last line without its
     // newline is a line too, so that nothing read goes uncounted.
     if (at_eof_ || stopped_) {
@@ -176,7 +181,7 @@ SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
     }
     // A pipe that had no more to give at the last read: hand over what we have rather than
     // block, so that a live stream's lines are not held back until a batch fills. When
-    // stopping, read on instead: what is already there, then the end (stopped_).
+    // stopping, read on instead, for the rest of the unfinished line.
     if (last_read_short_ && batch.size() > first_item && !stopping) break;
     stopped_ = !ReadMore(batch, max_items - batch.size());
   }
@@ -291,9 +296,9 @@ void FileSource::FinishLongLine(Batch& batch) {
   item.error->raw_bytes = length;
 }
 
-// Stopping with a full batch and input still ready: the complete lines already read are
-// handed over too (a stop must not drop lines read from a pipe); an unfinished line is one
-// only if the input is waiting for the rest, otherwise the rest is there, unread.
+// Stopping with a full batch: the complete lines already read are handed over too (a stop
+// must not drop lines read from a pipe); an unfinished line is one only if its rest does
+// not come within the grace, otherwise the input ends before it (unread, as what follows).
 void FileSource::EndOnAFullBatch(Batch& batch) {
   constexpr size_t kNoItemLimit = std::numeric_limits<size_t>::max();
   EmitLines(batch, kNoItemLimit);
@@ -301,7 +306,7 @@ void FileSource::EndOnAFullBatch(Batch& batch) {
     FinishLongLine(batch);  // its text was given back as it was skipped
   } else {
     if (pending(batch) > 0 && !BatchFull(batch, kNoItemLimit) && !WaitForInput()) {
-      EmitTail(batch);  // (interrupted, WaitForInput only looks: false when nothing is ready)
+      EmitTail(batch);  // the rest did not come within the grace
     }
     batch.ShrinkText(scan_);  // what is left (text over the batch's limit) stays unread
   }
@@ -329,14 +334,14 @@ bool FileSource::WaitForInput() {
   pollfd fds[2] = {{.fd = fd_, .events = POLLIN, .revents = 0},
                    {.fd = wake_fd_, .events = POLLIN, .revents = 0}};
   while (true) {
-    // Once interrupted, only look: input that is already there is still read, so that the
-    // stop does not cut the line it completes, but nothing more is waited for.
-    const int timeout_ms = interrupted_.load(std::memory_order_relaxed) ? 0 : -1;
-    const int ready = ::poll(fds, 2, timeout_ms);
+    // Once interrupted, wait kStopGraceMs at most (for the rest of a line being written),
+    // and for the input only: the eventfd stays readable.
+    const bool interrupted = interrupted_.load(std::memory_order_relaxed);
+    const int ready = ::poll(fds, interrupted ? 1 : 2, interrupted ? kStopGraceMs : -1);
     if (ready < 0 && errno == EINTR) continue;
-    if (ready > 0 && fds[0].revents != 0) return true;  // input, its end or an error
-    if (ready >= 0) return false;                       // interrupted with nothing to read
-    return true;  // poll failed: read(2) reports what is wrong
+    if (ready < 0 || fds[0].revents != 0) return true;  // input, its end, or an error to read
+    if (interrupted) return false;                      // nothing came within the grace
+    // Woken by Interrupt: go round, now with the grace.
   }
 }
 

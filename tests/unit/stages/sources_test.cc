@@ -409,12 +409,16 @@ TEST_F(FileSourceTest, InterruptWithAFullBatchKeepsTheLinesAlreadyRead) {
   ASSERT_GE(writer, 0);
   auto source = OpenFileSource({.path = fifo});
   ASSERT_TRUE(source.ok());
-  ASSERT_EQ(::write(writer, "a\nb\nc\nd\npar", 11), 11);
+  ASSERT_EQ(::write(writer, "a\nb\nc\nd\ne\nf\npar", 15), 15);
+  Batch first;
+  EXPECT_EQ((*source)->Read(first, 2), SourceStatus::kMore);
+  EXPECT_THAT(Raws(Collect(first)), ElementsAre("a", "b"));  // c..f and "par" read, held
+  ASSERT_EQ(::write(writer, "tial\n", 5), 5);
   (*source)->Interrupt();
-  Batch batch;
-  EXPECT_EQ((*source)->Read(batch, 2), SourceStatus::kEnd);
-  // "par" waits for its rest: it is the last line.
-  EXPECT_THAT(Raws(Collect(batch)), ElementsAre("a", "b", "c", "d", "par"));
+  Batch last;
+  EXPECT_EQ((*source)->Read(last, 2), SourceStatus::kEnd);
+  // "par"'s rest is there: the input ends before that line, unread like what follows.
+  EXPECT_THAT(Raws(Collect(last)), ElementsAre("c", "d", "e", "f"));
   Batch after;
   EXPECT_EQ((*source)->Read(after, 2), SourceStatus::kEnd);
   EXPECT_TRUE(after.empty());
@@ -429,13 +433,15 @@ TEST_F(FileSourceTest, InterruptWithAFullBatchEndsALongLineAsTooLarge) {
   auto source = OpenFileSource({.path = fifo, .max_line_bytes = 4});
   ASSERT_TRUE(source.ok());
   ASSERT_EQ(::write(writer, "a\nb\nc\nlonglongline", 18), 18);
+  Batch first;
+  EXPECT_EQ((*source)->Read(first, 2), SourceStatus::kMore);
   (*source)->Interrupt();
-  Batch batch;
-  EXPECT_EQ((*source)->Read(batch, 2), SourceStatus::kEnd);
-  const std::vector<Line> lines = Collect(batch);
-  EXPECT_THAT(Raws(lines), ElementsAre("a", "b", "c", "longlongline"));
-  ASSERT_EQ(lines.size(), 4u);
-  EXPECT_EQ(lines[3].code, ErrorCode::kTooLarge);
+  Batch last;
+  EXPECT_EQ((*source)->Read(last, 1), SourceStatus::kEnd);
+  const std::vector<Line> lines = Collect(last);
+  EXPECT_THAT(Raws(lines), ElementsAre("c", "longlongline"));  // the excerpt: all of it
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1].code, ErrorCode::kTooLarge);
   ::close(writer);
 }
 
