@@ -5,7 +5,9 @@
 //   EXPECT_THAT(Raws(ReadAll(*source, 100)), ElementsAre("a", "bb"));
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -90,6 +92,15 @@ class FileSourceTest : public ::testing::Test {
         OpenFileSource({.path = WriteFile("input.txt", content), .max_line_bytes = max_line_bytes});
     EXPECT_TRUE(source.ok());
     return std::move(*source);
+  }
+  /// A FIFO under the test directory, opened read-write into `writer`: it has a writer, so
+  /// opening it to read does not block, and reads wait for input as on a live pipe.
+  std::string MakeFifo(int& writer) {
+    std::string path = (dir_ / "fifo").string();
+    EXPECT_EQ(::mkfifo(path.c_str(), 0600), 0);
+    writer = ::open(path.c_str(), O_RDWR);
+    EXPECT_GE(writer, 0);
+    return path;
   }
 
   std::filesystem::path dir_;

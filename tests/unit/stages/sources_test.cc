@@ -338,11 +338,8 @@ TEST_F(FileSourceTest, ReadsStdinFromAPipeAndHandsOverLinesWithoutWaitingForAFul
 // A stop (SIGINT) while a pipe is quiet must not wait for the writer: Interrupt wakes the
 // blocked Read, which ends the input (the lines read before still went out).
 TEST_F(FileSourceTest, InterruptWakesAReadBlockedOnAQuietFifo) {
-  const std::string fifo = (dir_ / "fifo").string();
-  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  // Opened read-write, the FIFO has a writer, so opening it to read does not block and a
-  // read blocks on it until there is input.
-  int writer = ::open(fifo.c_str(), O_RDWR);  // -1 once the fallback below closed it
+  int writer = -1;  // -1 again once the fallback below closed it
+  const std::string fifo = MakeFifo(writer);
   ASSERT_GE(writer, 0);
   // The unfinished last line is read now, so that the second Read ends with it whether the
   // interrupt comes before or while it waits.
@@ -380,9 +377,8 @@ TEST_F(FileSourceTest, InterruptWakesAReadBlockedOnAQuietFifo) {
 // cut the line. Once interrupted, Read ends the input: with what is ready, then a line whose
 // rest has not arrived as it is.
 TEST_F(FileSourceTest, InterruptDoesNotCutALineWhoseRestIsAlreadyThere) {
-  const std::string fifo = (dir_ / "fifo").string();
-  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  const int writer = ::open(fifo.c_str(), O_RDWR);
+  int writer = -1;
+  const std::string fifo = MakeFifo(writer);
   ASSERT_GE(writer, 0);
   ASSERT_EQ(::write(writer, "a\nb\npar", 7), 7);
   auto source = OpenFileSource({.path = fifo});
@@ -403,9 +399,8 @@ TEST_F(FileSourceTest, InterruptDoesNotCutALineWhoseRestIsAlreadyThere) {
 // A stop that finds the batch full hands over every complete line read so far, beyond the
 // batch's size: the pipeline reads no more, and a pipe cannot be read again.
 TEST_F(FileSourceTest, InterruptWithAFullBatchKeepsTheLinesAlreadyRead) {
-  const std::string fifo = (dir_ / "fifo").string();
-  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  const int writer = ::open(fifo.c_str(), O_RDWR);
+  int writer = -1;
+  const std::string fifo = MakeFifo(writer);
   ASSERT_GE(writer, 0);
   auto source = OpenFileSource({.path = fifo});
   ASSERT_TRUE(source.ok());
@@ -426,9 +421,8 @@ TEST_F(FileSourceTest, InterruptWithAFullBatchKeepsTheLinesAlreadyRead) {
 }
 
 TEST_F(FileSourceTest, InterruptWithAFullBatchEndsALongLineAsTooLarge) {
-  const std::string fifo = (dir_ / "fifo").string();
-  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  const int writer = ::open(fifo.c_str(), O_RDWR);
+  int writer = -1;
+  const std::string fifo = MakeFifo(writer);
   ASSERT_GE(writer, 0);
   auto source = OpenFileSource({.path = fifo, .max_line_bytes = 4});
   ASSERT_TRUE(source.ok());
