@@ -120,15 +120,6 @@ class JsonlWriter final : public RecordWriter {
 // ---------------------------------------------------------------------------------------
 // csv
 
-// Whether a string cell, unquoted, would be read back (parse_csv's `types: infer`) as
-// something else: "42", "true", "" (null).
-bool ReadsBackAsAnotherType(std::string_view text) {
-  const bool may = text.empty() || text.front() == '-' ||
-                   (text.front() >= '0' && text.front() <= '9') || text == "true" ||
-                   text == "false";
-  return may && !std::holds_alternative<std::string>(InferValue(text, ValueTyping::kInfer));
-}
-
 // `quote`: even when the text needs no quotes (a string that reads back as another type).
 void AppendCsvField(std::string_view text, bool quote, std::string& out) {
   if (!quote && text.find_first_of(",\"\r\n") == std::string_view::npos) {
@@ -156,7 +147,8 @@ class CsvWriter final : public RecordWriter {
       const Value* value = record.Find(columns_.id(column));
       if (value == nullptr) continue;
       if (const auto* text = std::get_if<std::string>(value)) {
-        AppendCsvField(*text, ReadsBackAsAnotherType(*text), body_);
+        // A string that parse_csv would read back as another type ("42", "true", "") is quoted.
+        AppendCsvField(*text, /*quote=*/!InfersAsString(*text), body_);
       } else {
         scratch_.clear();
         AppendText(*value, scratch_);

@@ -1,7 +1,9 @@
 #include "stages/text_values.h"
 
 #include <charconv>
+#include <string>
 #include <system_error>
+#include <variant>
 
 namespace sluice {
 namespace {
@@ -75,6 +77,16 @@ Value InferValue(std::string_view text, ValueTyping typing) {
     return false;
   }
   return std::string(text);
+}
+
+bool InfersAsString(std::string_view text) {
+  if (text.empty() || text == "true" || text == "false") return false;
+  const char first = text.front();
+  if (first != '-' && !IsDigit(first)) return true;
+  const NumberShape shape = ShapeOf(text);
+  // A number out of double's range stays a string (rare: the copy is kept simple).
+  return shape == NumberShape::kNotANumber ||
+         std::holds_alternative<std::string>(InferNumber(text, shape));
 }
 
 std::optional<FieldId> FieldIdCache::Lookup(std::string_view name, size_t position, bool intern) {

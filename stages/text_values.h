@@ -43,6 +43,10 @@ std::optional<ValueTyping> ValueTypingFromName(std::string_view name);
 /// "nan", "TRUE") -> string.
 Value InferValue(std::string_view text, ValueTyping typing);
 
+/// Whether InferValue(text, kInfer) keeps `text` a string; without copying it. (A writer
+/// quotes the strings it does not keep, so that they read back as strings.)
+bool InfersAsString(std::string_view text);
+
 /// Turns field names read from the input into FieldIds without taking FieldNames' shared
 /// lock for every field: it remembers the names of the previous record by position (log
 /// lines usually repeat their keys in the same order) and up to kMaxNames names by value.

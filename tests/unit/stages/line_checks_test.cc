@@ -161,6 +161,22 @@ TEST(InferValueTest, StringTypingKeepsText) {
   EXPECT_EQ(InferValue("true", ValueTyping::kString), Value(std::string("true")));
 }
 
+// InfersAsString is InferValue's answer without the copy: the two must never disagree.
+TEST(InferValueTest, InfersAsStringAgreesWithInferValue) {
+  for (std::string_view text : {"42",     "-7",  "9223372036854775808",
+                                "1.5",    "1e3", "true",
+                                "false",  "",    "007",
+                                "+1",     "1.",  "1e999",
+                                "1e-400", "-",   "--1",
+                                "TRUE",   "nan", " 42",
+                                "abc",    "-x",  "0",
+                                "0.0"}) {
+    EXPECT_EQ(InfersAsString(text),
+              std::holds_alternative<std::string>(InferValue(text, ValueTyping::kInfer)))
+        << text;
+  }
+}
+
 TEST(ValueTypingTest, ParsesNames) {
   EXPECT_EQ(ValueTypingFromName("infer"), ValueTyping::kInfer);
   EXPECT_EQ(ValueTypingFromName("string"), ValueTyping::kString);
