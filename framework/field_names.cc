@@ -9,6 +9,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "framework/value.h"
+
 namespace sluice {
 namespace {
 
@@ -18,17 +20,22 @@ struct StringHash {
 };
 
 // Names live in a deque (stable addresses) so that Name() views stay valid for good.
-// Name() runs once per field of every record written out, on the workers that encode
-// output at once (Pipeline::EncodeResults) or at the collector. It reads without a lock,
-// through chunks of pointers to the names that Intern publishes (under the lock) before it
-// returns their ids, and that never move.
+// Name() and JsonName() run once per field of every record written out, on the workers
+// that encode output at once (Pipeline::EncodeResults) or at the collector. They read
+// without a lock, through chunks of pointers to the names that Intern publishes (under the
+// lock) before it returns their ids, and that never move.
 constexpr uint32_t kChunkSize = 4096;
 
+struct NameEntry {
+  std::string text;
+  std::string json;  // quoted and escaped once, not per record written
+};
+
 struct Table {
-  using Chunk = std::array<std::atomic<const std::string*>, kChunkSize>;
+  using Chunk = std::array<std::atomic<const NameEntry*>, kChunkSize>;
 
   std::shared_mutex mutex;
-  std::deque<std::string> names;
+  std::deque<NameEntry> names;
   std::unordered_map<std::string_view, FieldId, StringHash, std::equal_to<>> ids;
   std::array<std::atomic<Chunk*>, FieldNames::kMaxFields / kChunkSize> chunks{};
 };
@@ -36,6 +43,12 @@ struct Table {
 Table& GetTable() {
   static Table* table = new Table();  // never destroyed: ids outlive static destructors
   return *table;
+}
+
+const NameEntry* Lookup(FieldId id) {
+  if (id >= FieldNames::kMaxFields) return nullptr;
+  const Table::Chunk* chunk = GetTable().chunks[id / kChunkSize].load(std::memory_order_acquire);
+  return chunk ? (*chunk)[id % kChunkSize].load(std::memory_order_acquire) : nullptr;
 }
 
 }  // namespace
@@ -55,11 +68,12 @@ std::optional<FieldId> FieldNames::TryIntern(std::string_view name) {
   if (auto it = t.ids.find(name); it != t.ids.end()) return it->second;
   if (t.names.size() >= kMaxFields) return std::nullopt;
   const auto id = static_cast<FieldId>(t.names.size());
-  t.names.emplace_back(name);
-  t.ids.emplace(t.names.back(), id);
+  NameEntry& entry = t.names.emplace_back(NameEntry{.text = std::string(name), .json = {}});
+  AppendJsonString(name, entry.json);
+  t.ids.emplace(entry.text, id);
   std::atomic<Table::Chunk*>& chunk = t.chunks[id / kChunkSize];
   if (id % kChunkSize == 0) chunk.store(new Table::Chunk{}, std::memory_order_release);
-  (*chunk.load(std::memory_order_relaxed))[id % kChunkSize].store(&t.names.back(),
+  (*chunk.load(std::memory_order_relaxed))[id % kChunkSize].store(&entry,
                                                                   std::memory_order_release);
   return id;
 }
@@ -71,11 +85,13 @@ FieldId FieldNames::Intern(std::string_view name) {
 }
 
 std::string_view FieldNames::Name(FieldId id) {
-  if (id >= kMaxFields) return "?";
-  const Table::Chunk* chunk = GetTable().chunks[id / kChunkSize].load(std::memory_order_acquire);
-  const std::string* name =
-      chunk ? (*chunk)[id % kChunkSize].load(std::memory_order_acquire) : nullptr;
-  return name ? std::string_view(*name) : std::string_view("?");
+  const NameEntry* name = Lookup(id);
+  return name ? std::string_view(name->text) : std::string_view("?");
+}
+
+std::string_view FieldNames::JsonName(FieldId id) {
+  const NameEntry* name = Lookup(id);
+  return name ? std::string_view(name->json) : std::string_view(R"("?")");
 }
 
 }  // namespace sluice

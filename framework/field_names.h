@@ -28,6 +28,8 @@ class FieldNames {
   static std::optional<FieldId> Find(std::string_view name);
   /// The name of an interned id. Thread-safe; the view stays valid for the process.
   static std::string_view Name(FieldId id);
+  /// Name(id) as a JSON string, quoted and escaped (as AppendJsonString writes it).
+  static std::string_view JsonName(FieldId id);
 };
 
 }  // namespace sluice

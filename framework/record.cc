@@ -65,7 +65,7 @@ void Record::AppendJson(std::string& out) const {
   for (const Field& f : fields()) {
     if (!first) out.push_back(',');
     first = false;
-    AppendJsonString(FieldNames::Name(f.id), out);
+    out += FieldNames::JsonName(f.id);
     out.push_back(':');
     sluice::AppendJson(f.value, out);
   }

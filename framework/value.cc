@@ -8,10 +8,57 @@
 namespace sluice {
 namespace {
 
+void AppendInt(int64_t i, std::string& out) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, i).ptr);
+}
+
+// What to_chars writes for `d` when that is a decimal with at most 3 digits after the
+// point, made from an integer: logs' doubles are mostly such numbers (76.0, 22.3), and
+// to_chars' search for the shortest form costs about 600 instructions a number. False,
+// writing nothing, for any other number.
+bool AppendShortDecimal(double d, std::string& out) {
+  static constexpr double kScales[] = {1, 10, 100, 1000};
+  // Below 1e9 an integer near d * 1000 is exact, and a decimal that reads back as d is
+  // within 0.001 of d * 1000 of it (d's spacing is under 2^-23): the first scale whose
+  // nearest integer reads back gives the fewest digits, as to_chars' shortest form has.
+  if (!(std::fabs(d) < 1e9)) return false;  // NaN too
+  for (int decimals = 0; decimals < 4; ++decimals) {
+    const double scaled = std::fabs(d) * kScales[decimals];
+    const auto n = static_cast<uint64_t>(scaled + 0.5);
+    if (static_cast<double>(n) / kScales[decimals] != std::fabs(d)) continue;
+    char digits[24];
+    const auto length =
+        static_cast<int>(std::to_chars(digits, digits + sizeof digits, n).ptr - digits);
+    int significant = length;
+    while (significant > 1 && digits[significant - 1] == '0') --significant;
+    // to_chars takes the exponent form ("1e+06", "1e-04") when it is shorter; here the
+    // exponent has two digits.
+    const int fixed_length = decimals == 0 ? length : std::max(length - decimals, 1) + 1 + decimals;
+    if (fixed_length > significant + (significant > 1 ? 1 : 0) + 4) return false;
+    if (std::signbit(d)) out += '-';
+    if (decimals == 0) {
+      out.append(digits, static_cast<size_t>(length));
+      out += ".0";  // reads back as a double, not an int (see AppendDouble)
+    } else if (length > decimals) {
+      out.append(digits, static_cast<size_t>(length - decimals));
+      out += '.';
+      out.append(digits + length - decimals, static_cast<size_t>(decimals));
+    } else {
+      out += "0.";
+      out.append(static_cast<size_t>(decimals - length), '0');
+      out.append(digits, static_cast<size_t>(length));
+    }
+    return true;
+  }
+  return false;
+}
+
 // The shortest form that reads back as the same double, and reads back as a double: a
 // whole number keeps a ".0" (1.0, -0.0), so that what sluice writes stays the type it was
 // (validate's `type: int` refuses 1.0).
 void AppendDouble(double d, std::string& out) {
+  if (AppendShortDecimal(d, out)) return;
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
   if (ec != std::errc()) return;
@@ -86,21 +133,24 @@ void AppendJsonString(std::string_view text, std::string& out) {
     escape['\t'] = 't';
     return escape;
   }();
-  // Written through a pointer, not appended a run and an escape at a time: a JSON line has
-  // a quote every few bytes, and runs that write every record or error out spend much of
-  // their output time here (docs/benchmark-history.md). Room for the string as it is first: most
-  // names and values need no escape.
-  size_t start = out.size();
-  out.resize(start + text.size() + 2);
+  // Most names and values need no escape: found by a scan that writes nothing, they are
+  // copied whole.
+  size_t i = 0;
+  while (i < text.size() && kEscape[static_cast<unsigned char>(text[i])] == 0) ++i;
+  if (i == text.size()) {
+    out += '"';
+    out += text;
+    out += '"';
+    return;
+  }
+  // The rest is written through a pointer, not appended a run and an escape at a time: a
+  // JSON line has a quote every few bytes (docs/benchmark-history.md). Room for the worst
+  // case of the rest first: 6 bytes a byte.
+  const size_t start = out.size();
+  out.resize(start + 1 + i + 6 * (text.size() - i) + 1);
   char* p = out.data() + start;
   *p++ = '"';
-  size_t i = 0;
-  while (i < text.size() && kEscape[static_cast<unsigned char>(text[i])] == 0) *p++ = text[i++];
-  if (i < text.size()) {  // room for the worst case of the rest: 6 bytes a byte
-    start = static_cast<size_t>(p - out.data());
-    out.resize(start + 6 * (text.size() - i) + 1);
-    p = out.data() + start;
-  }
+  p = std::copy_n(text.data(), i, p);
   for (; i < text.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
     const char escape = kEscape[c];
@@ -127,7 +177,7 @@ void AppendJson(const Value& v, std::string& out) {
   switch (TypeOf(v)) {
     case ValueType::kNull: out += "null"; break;
     case ValueType::kBool: out += std::get<bool>(v) ? "true" : "false"; break;
-    case ValueType::kInt: out += std::to_string(std::get<int64_t>(v)); break;
+    case ValueType::kInt: AppendInt(std::get<int64_t>(v), out); break;
     case ValueType::kDouble: {
       const double d = std::get<double>(v);
       if (std::isfinite(d)) {

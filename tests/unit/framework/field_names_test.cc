@@ -6,6 +6,8 @@
 #include <thread>
 #include <vector>
 
+#include "framework/value.h"
+
 namespace sluice {
 namespace {
 
@@ -20,6 +22,16 @@ TEST(FieldNamesTest, OneIdPerNameAndItsNameBack) {
   EXPECT_EQ(FieldNames::Find("field_names_test.never"), std::nullopt);
   EXPECT_EQ(FieldNames::Name(a), "field_names_test.a");
   EXPECT_EQ(FieldNames::Name(b), "field_names_test.b");
+}
+
+TEST(FieldNamesTest, JsonNameIsTheNameQuotedAndEscaped) {
+  const std::string name = "field_names_test.\"q\"\\\t\x01";
+  std::string expected;
+  AppendJsonString(name, expected);
+  EXPECT_EQ(FieldNames::JsonName(FieldNames::Intern(name)), expected);
+  EXPECT_EQ(FieldNames::JsonName(FieldNames::Intern("field_names_test.plain")),
+            R"("field_names_test.plain")");
+  EXPECT_EQ(FieldNames::JsonName(FieldNames::kMaxFields), R"("?")");
 }
 
 TEST(FieldNamesTest, IdsNotInternedReadAsQuestionMark) {

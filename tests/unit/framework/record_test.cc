@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <charconv>
+#include <cmath>
 #include <limits>
+#include <random>
 #include <string>
 #include <string_view>
 
@@ -90,10 +94,56 @@ TEST(ValueTest, DoublesKeepTheirTypeInJsonAndText) {
   EXPECT_EQ(json(Value{1e21}), "1e+21");
   EXPECT_EQ(json(Value{0.1}), "0.1");
   EXPECT_EQ(json(Value{int64_t{76}}), "76");
+  EXPECT_EQ(json(Value{std::numeric_limits<int64_t>::min()}), "-9223372036854775808");
   EXPECT_EQ(json(Value{std::numeric_limits<double>::infinity()}), "null");
   std::string text;
   AppendText(Value{2.0}, text);
   EXPECT_EQ(text, "2.0");
+}
+
+// What AppendDouble wrote before its short-decimal path: to_chars' shortest form, with
+// ".0" on a whole number.
+std::string ToCharsDouble(double d) {
+  char buf[32];
+  std::string out(buf, std::to_chars(buf, buf + sizeof buf, d).ptr);
+  if (out.find_first_of(".en") == std::string::npos) out += ".0";
+  return out;
+}
+
+TEST(ValueTest, DoublesPrintAsToCharsPrintsThem) {
+  const auto json = [](double d) {
+    std::string out;
+    AppendJson(Value{d}, out);
+    return out;
+  };
+  int wrong = 0;
+  const auto check = [&](double d) {
+    if (json(d) != ToCharsDouble(d) && ++wrong <= 10) {
+      ADD_FAILURE() << "as JSON: " << json(d) << ", to_chars: " << ToCharsDouble(d);
+    }
+  };
+  // Every decimal of up to 5 digits, with 0 to 5 digits after the point: the short path
+  // takes those with up to 3, and must fall back for the rest and for the exponent forms
+  // (1e+05, 1e-04).
+  constexpr double kScales[] = {1, 10, 100, 1000, 10000, 100000};
+  for (int n = -100000; n <= 100000; ++n) {
+    for (double scale : kScales) check(n / scale);
+  }
+  // Larger magnitudes, the edges of the short path, and numbers read from text.
+  for (double d : {1e9, std::nextafter(1e9, 0.0), 999999999.999, 999999999.9995, 123456789.125, 1e8,
+                   1e15, 1e21, 5e-4, 1e-3, std::nextafter(1e-3, 1.0), 0.1 + 0.2, 2.5e-7, 1.0 / 3,
+                   std::numeric_limits<double>::min(), std::numeric_limits<double>::denorm_min(),
+                   std::numeric_limits<double>::max(), -0.0, 4503599627370497.0}) {
+    check(d);
+    check(-d);
+  }
+  std::mt19937_64 random(7);
+  for (int i = 0; i < 100000; ++i) {
+    const double d = std::bit_cast<double>(random());
+    if (std::isfinite(d)) check(d);
+    check(static_cast<double>(static_cast<int64_t>(random() % 2000000000) - 1000000000) / 1000);
+  }
+  EXPECT_EQ(wrong, 0);
 }
 
 TEST(ValueTest, NumbersCompareExactlyAndNanSortsLast) {
