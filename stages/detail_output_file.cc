@@ -1,6 +1,7 @@
 #include "stages/detail_output_file.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,6 +50,17 @@ int OpenEmpty(const std::string& path) {
   return ::open(path.c_str(), kFlags | O_TRUNC, 0644);
 }
 
+bool IsPipeOrSocket(int fd) {
+  struct stat info {};
+  return ::fstat(fd, &info) == 0 && (S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode));
+}
+
+// A pipe's write end polls as an error once no reader is left; a socket as hung up.
+bool ReaderGone(int fd) {
+  pollfd poll_fd{.fd = fd, .events = POLLOUT, .revents = 0};
+  return ::poll(&poll_fd, 1, 0) == 1 && (poll_fd.revents & (POLLERR | POLLHUP)) != 0;
+}
+
 }  // namespace
 
 Result<OutputFile> OutputFile::Open(const std::string& path) {
@@ -68,7 +80,7 @@ Result<OutputFile> OutputFile::Open(const std::string& path) {
 }
 
 OutputFile::OutputFile(int fd, bool owns_fd, std::string name)
-    : fd_(fd), owns_fd_(owns_fd), name_(std::move(name)) {
+    : fd_(fd), owns_fd_(owns_fd), pipe_(IsPipeOrSocket(fd)), name_(std::move(name)) {
   buffer_.reserve(kFlushBytes + kFlushBytes / 4);
 }
 
@@ -76,6 +88,7 @@ OutputFile::OutputFile(OutputFile&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       owns_fd_(std::exchange(other.owns_fd_, false)),
       closed_(std::exchange(other.closed_, true)),
+      pipe_(other.pipe_),
       name_(std::move(other.name_)),
       buffer_(std::move(other.buffer_)),
       buffered_records_(std::exchange(other.buffered_records_, 0)),
@@ -88,6 +101,7 @@ OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
     fd_ = std::exchange(other.fd_, -1);
     owns_fd_ = std::exchange(other.owns_fd_, false);
     closed_ = std::exchange(other.closed_, true);
+    pipe_ = other.pipe_;
     name_ = std::move(other.name_);
     buffer_ = std::move(other.buffer_);
     buffered_records_ = std::exchange(other.buffered_records_, 0);
@@ -105,6 +119,11 @@ void OutputFile::Release() noexcept {
 }
 
 void OutputFile::Flush() {
+  WriteBuffer();
+  if (pipe_ && failure_errno_ == 0 && ReaderGone(fd_)) Fail(EPIPE);
+}
+
+void OutputFile::WriteBuffer() {
   if (failure_errno_ != 0 || fd_ < 0) {
     buffer_.clear();  // the output is already broken: drop, never count
     buffered_records_ = 0;
@@ -134,7 +153,8 @@ void OutputFile::Fail(int error_number) {
 Status OutputFile::Close() {
   if (!closed_) {
     closed_ = true;
-    Flush();
+    WriteBuffer();  // no reader check: once all is written, a reader that
+                    // stopped early (`| head`) is no failure
     if (owns_fd_ && ::close(fd_) != 0 && failure_errno_ == 0 && errno != EINTR) {
       failure_errno_ = errno;  // NFS and the like report delayed write errors here
     }

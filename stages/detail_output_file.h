@@ -38,20 +38,24 @@ class OutputFile {
   /// Counts one record as buffered and flushes once the buffer is large.
   void EndRecord() {
     ++buffered_records_;
-    if (buffer_.size() >= kFlushBytes) Flush();
+    if (buffer_.size() >= kFlushBytes) WriteBuffer();
   }
   /// Appends `records` records' text at once (encoded elsewhere), flushing when large.
   void Append(std::string_view text, uint64_t records) {
     buffer_ += text;
     buffered_records_ += records;
-    if (buffer_.size() >= kFlushBytes) Flush();
+    if (buffer_.size() >= kFlushBytes) WriteBuffer();
   }
   /// Writes the buffer out. After a failure, further output is dropped (and not counted).
+  /// On a pipe or socket whose reader has gone, fails as the next write would (EPIPE),
+  /// also with nothing to write: `| head` has exited while the input is quiet.
   void Flush();
   /// Flushes, closes the file (never stdout), and reports the first failure, if any.
   /// Later calls return the same status.
   Status Close();
 
+  /// A write failed (or the reader has gone): what comes after is dropped.
+  bool failed() const { return failure_errno_ != 0; }
   /// Records whose bytes were written without error.
   uint64_t written() const { return written_; }
   /// "stdout" or the path, for messages.
@@ -59,12 +63,14 @@ class OutputFile {
 
  private:
   OutputFile(int fd, bool owns_fd, std::string name);
+  void WriteBuffer();
   void Fail(int error_number);
   void Release() noexcept;
 
   int fd_ = -1;
   bool owns_fd_ = false;
   bool closed_ = false;
+  bool pipe_ = false;  // a pipe or socket, whose reader may go away
   std::string name_;
   std::string buffer_;
   uint64_t buffered_records_ = 0;

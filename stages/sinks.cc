@@ -110,6 +110,7 @@ class JsonlWriter final : public RecordWriter {
     out_.Append(bytes, records);
   }
   void Flush() override { out_.Flush(); }
+  bool failed() const override { return out_.failed(); }
   Status Close() override { return out_.Close(); }
   uint64_t written() const override { return out_.written(); }
 
@@ -396,6 +397,7 @@ class JsonlDeadLetterWriter final : public DeadLetterWriter {
     out_.Append(bytes, errors);
   }
   void Flush() override { out_.Flush(); }
+  bool failed() const override { return out_.failed(); }
   Status Close() override { return out_.Close(); }
   uint64_t written() const override { return out_.written(); }
 

@@ -50,6 +50,9 @@ class RecordWriter {
   /// Writes out what a streaming format (jsonl) holds in its buffer; formats that need
   /// every record first (table, csv) write nothing before Close.
   virtual void Flush() {}
+  /// A write failed (a full disk, a closed pipe; Flush also notices a pipe's reader gone):
+  /// the rest of the output is dropped, and Close reports why.
+  virtual bool failed() const { return false; }
   /// Flushes (the table format prints its aligned table here). Reports write failures
   /// (a full disk, a closed pipe) that happened at any point.
   virtual Status Close() = 0;
@@ -71,6 +74,8 @@ class DeadLetterWriter {
   virtual void WriteEncoded(std::string_view bytes, uint64_t errors) = 0;
   /// Writes out what is buffered.
   virtual void Flush() {}
+  /// As RecordWriter::failed.
+  virtual bool failed() const { return false; }
   virtual Status Close() = 0;
   virtual uint64_t written() const = 0;
 };

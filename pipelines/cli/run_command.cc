@@ -99,6 +99,17 @@ struct Sinks {
   std::vector<Error> shown_errors;                 // without dead letters: the first few
   // Guards the streamed writers (jsonl results, dead letters) against FlushStreamed.
   std::mutex streamed_mutex;
+  Pipeline* wired = nullptr;
+  bool stop_requested = false;  // under streamed_mutex
+
+  // A streamed writer that failed drops the rest of its output: stop reading, as SIGINT
+  // does, instead of running on for nothing (a paced replay or a quiet input piped into
+  // `head` would wait for their next line). Under streamed_mutex.
+  void StopIfBroken() {
+    if (stop_requested || !(results->failed() || (dead_letters && dead_letters->failed()))) return;
+    stop_requested = true;
+    wired->RequestStop();
+  }
 
   bool streams() const { return results->encoder() != nullptr || dead_letters != nullptr; }
   // From another thread: writes out what the streamed writers buffer.
@@ -106,14 +117,17 @@ struct Sinks {
     std::lock_guard lock(streamed_mutex);
     if (results->encoder()) results->Flush();
     if (dead_letters) dead_letters->Flush();
+    StopIfBroken();
   }
 
   // JSONL results and dead letters are encoded on the workers, in parallel.
   void Wire(Pipeline& pipeline) {
+    wired = &pipeline;
     if (RecordEncoder encoder = results->encoder()) {
       pipeline.EncodeResults(encoder, [this](std::string_view bytes, uint64_t records) {
         std::lock_guard lock(streamed_mutex);
         results->WriteEncoded(bytes, records);
+        StopIfBroken();
       });
     } else {
       pipeline.OnResult([this](const Record& record) { results->Write(record); });
@@ -123,6 +137,7 @@ struct Sinks {
                             [this](std::string_view bytes, uint64_t errors) {
                               std::lock_guard lock(streamed_mutex);
                               dead_letters->WriteEncoded(bytes, errors);
+                              StopIfBroken();
                             });
     } else {
       pipeline.OnError([this](const Error& error) {

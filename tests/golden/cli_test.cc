@@ -245,6 +245,31 @@ TEST(CliTest, ClosedPipeIsAnOutputFailureNotASignal) {
   EXPECT_THAT(r.err, HasSubstr("Broken pipe"));
 }
 
+// A closed output stops the input, as SIGINT does: `sluice run ... | head` ends once head
+// has, also while the input is quiet (and nothing more is written that would fail).
+TEST(CliTest, AClosedOutputPipeStopsAQuietInput) {
+  const std::string sample = ReadFile("examples/data/clean_events.jsonl");
+  for (const size_t lines : {0, 3}) {
+    SCOPED_TRACE(std::to_string(lines) + " lines before the input goes quiet");
+    int input[2], output[2];
+    ASSERT_EQ(pipe2(input, O_CLOEXEC), 0);
+    ASSERT_EQ(pipe2(output, O_CLOEXEC), 0);
+    close(output[0]);  // the reader has gone, as head has once it has its lines
+    const pid_t pid = SpawnProcess({SLUICE_CLI_PATH, "run", "configs/clean_events.yaml", "--quiet",
+                                    "--input", "-", "--output", "-", "--set", "errors={}"},
+                                   input[0], output[1]);
+    close(input[0]);
+    close(output[1]);
+    ASSERT_GT(pid, 0);
+    size_t end = 0;
+    for (size_t line = 0; line < lines; ++line) end = sample.find('\n', end) + 1;
+    ASSERT_EQ(write(input[1], sample.data(), end), static_cast<ssize_t>(end));
+    // The input stays open and quiet: only the closed output can end the run.
+    EXPECT_EQ(WaitAtMost(pid, std::chrono::seconds(10)), 4);
+    close(input[1]);
+  }
+}
+
 // jsonl results and dead letters are streamed: with an input that pauses, what was read
 // is in the files before the input ends (it used to wait in a 64 KiB buffer until then).
 TEST(CliTest, JsonlOutputAndDeadLettersAreStreamedWhileTheInputPauses) {

@@ -88,10 +88,12 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOpti
   return result;
 }
 
-pid_t SpawnProcess(const std::vector<std::string>& argv, int stdin_fd) {
+pid_t SpawnProcess(const std::vector<std::string>& argv, int stdin_fd,
+                   std::optional<int> stdout_fd) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
+  if (stdout_fd) posix_spawn_file_actions_adddup2(&actions, *stdout_fd, STDOUT_FILENO);
   pid_t pid = 0;
   return Spawn(argv, actions, pid) == 0 ? pid : -1;
 }

@@ -32,9 +32,11 @@ struct ProcessResult {
 /// Runs argv[0] (a path) with `argv`; throws std::runtime_error when it cannot start.
 ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
-/// Starts argv[0] (a path) with `argv`, its stdin read from `stdin_fd` (stdout and stderr
-/// inherited); -1 when it cannot start. For tests that act while the process runs.
-pid_t SpawnProcess(const std::vector<std::string>& argv, int stdin_fd);
+/// Starts argv[0] (a path) with `argv`, its stdin read from `stdin_fd` and its stdout
+/// written to `stdout_fd` when given (else inherited, as stderr is); -1 when it cannot
+/// start. For tests that act while the process runs.
+pid_t SpawnProcess(const std::vector<std::string>& argv, int stdin_fd,
+                   std::optional<int> stdout_fd = std::nullopt);
 
 /// Waits up to `limit` for `pid` and returns its exit code (128 + N when killed by signal
 /// N); after `limit` kills it and returns -1.

@@ -279,6 +279,36 @@ TEST_F(SinksTest, AClosedPipeFailsCloseWithBrokenPipe) {
   std::signal(SIGPIPE, previous);
 }
 
+// Flush notices a pipe's reader gone with nothing to write (a quiet input piped into
+// `head`), so that the run can stop; Close alone does not: once all is written, a reader
+// that stopped early is no failure.
+TEST_F(SinksTest, FlushNoticesAPipesReaderGoneAndCloseAloneDoesNot) {
+  for (const bool flush : {true, false}) {
+    SCOPED_TRACE(flush ? "flushed" : "closed only");
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    auto writer =
+        OpenOutput({.path = "/dev/fd/" + std::to_string(fds[1]), .format = OutputFormat::kJsonl});
+    auto dead = OpenDeadLetters("/dev/fd/" + std::to_string(fds[1]));
+    ::close(fds[1]);
+    ASSERT_THAT(writer, IsOk());
+    ASSERT_THAT(dead, IsOk());
+    EXPECT_FALSE((*writer)->failed());
+    ::close(fds[0]);
+    if (flush) {
+      (*writer)->Flush();
+      (*dead)->Flush();
+    }
+    EXPECT_EQ((*writer)->failed(), flush);
+    EXPECT_EQ((*dead)->failed(), flush);
+    if (flush) {
+      EXPECT_THAT((*writer)->Close(), IsErrorWithMessage(HasSubstr("Broken pipe")));
+    } else {
+      EXPECT_THAT((*writer)->Close(), IsOk());
+    }
+  }
+}
+
 TEST_F(SinksTest, AnUnwritablePathIsAnOpenError) {
   std::filesystem::create_directories(dir_);
   std::ofstream(Path("plain_file")) << "x";
