@@ -402,6 +402,7 @@ class PacedSource final : public Source {
   std::optional<Clock::TimePoint> DueTime(const Item& item);
   void Release(Item& item, Batch& out);
   bool PendingLeft() const { return next_pending_ < pending_.size(); }
+  bool Stopping() const { return interrupted_.load(std::memory_order_relaxed); }
   SourceStatus StatusAfter() const {
     return inner_ended_ && !PendingLeft() ? SourceStatus::kEnd : SourceStatus::kMore;
   }
@@ -424,7 +425,10 @@ class PacedSource final : public Source {
 
 SourceStatus PacedSource::Read(Batch& batch, size_t max_items) {
   const size_t first_item = batch.size();
-  while (batch.size() < max_items) {
+  // Once interrupted, the items held (read from the input, not due yet) go at once, past
+  // max_items if need be: the pipeline reads only once more, and a pipe cannot be read
+  // again.
+  while (batch.size() < max_items || (Stopping() && PendingLeft())) {
     if (!PendingLeft()) {
       if (inner_ended_) return SourceStatus::kEnd;
       // The inner read may block (a pipe): never hold due items back for it.
@@ -436,13 +440,12 @@ SourceStatus PacedSource::Read(Batch& batch, size_t max_items) {
       continue;
     }
     Item& item = pending_.items[next_pending_];
-    if (const std::optional<Clock::TimePoint> due = DueTime(item);
+    if (const std::optional<Clock::TimePoint> due = Stopping() ? std::nullopt : DueTime(item);
         due.has_value() && *due > clock_.Now()) {
       if (batch.size() > first_item) return SourceStatus::kMore;  // cut the batch short
-      while (clock_.Now() < *due && !interrupted_.load(std::memory_order_relaxed)) {
+      while (clock_.Now() < *due && !Stopping()) {
         clock_.SleepUntil(std::min(*due, clock_.Now() + kMaxSleepSlice));
       }
-      if (interrupted_.load(std::memory_order_relaxed)) return SourceStatus::kEnd;
     }
     Release(item, batch);
     ++next_pending_;

@@ -84,6 +84,7 @@ TEST(InterruptTest, SignalAtRandomPointsDrainsWritesAndBalances) {
   std::mt19937 random(20261122);
   std::uniform_int_distribution<int> delay_ms(20, 1000);
   int interrupted_runs = 0;
+  int cut_short = 0;  // stopped before the last line was read
   for (int run = 0; run < 20; ++run) {
     TempDir dir("interrupt");
     const int delay = delay_ms(random);
@@ -101,7 +102,10 @@ TEST(InterruptTest, SignalAtRandomPointsDrainsWritesAndBalances) {
     if (code == 130) {
       ++interrupted_runs;
       EXPECT_THAT(report, testing::HasSubstr("\"stopped_early\": true"));
-      EXPECT_LT(read, 5000u);
+      // The replay reads a batch ahead of the pace; a stop hands over what it holds, so a
+      // late one may have read every line.
+      EXPECT_LE(read, 5000u);
+      if (read < 5000u) ++cut_short;
     } else {
       EXPECT_EQ(code, 0) << "finished before the signal, or failed";
       EXPECT_EQ(read, 5000u);
@@ -110,6 +114,7 @@ TEST(InterruptTest, SignalAtRandomPointsDrainsWritesAndBalances) {
     EXPECT_EQ(CountedRows(ReadFile(dir.File("out.jsonl"))), ok);
   }
   EXPECT_GE(interrupted_runs, 15) << "most signals should land mid-replay";
+  EXPECT_GE(cut_short, 10) << "most stops should end the input before its last line";
 }
 
 size_t CountLines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }

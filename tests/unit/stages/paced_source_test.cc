@@ -136,6 +136,24 @@ TEST(PacedSourceTest, MaxItemsCutsBatchesOfDueItems) {
   EXPECT_EQ(clock.slept(), milliseconds(0));
 }
 
+// A stop ends the pacing: the items read and not due yet are handed over at once, all of
+// them, not lost (the pipeline reads only once more).
+TEST(PacedSourceTest, InterruptedItHandsOverWhatItHoldsAtOnce) {
+  FakeClock clock;
+  auto paced = MakePacedSource(
+      std::make_unique<MemorySource>(std::vector<std::string>{"0 a", "1000 b", "2000 c", "3000 d"}),
+      {.speed = 1}, LeadingMillis, clock);
+  const auto start = clock.Now();
+  Batch first;
+  EXPECT_EQ(paced->Read(first, 100), SourceStatus::kMore);
+  EXPECT_THAT(Raws(Collect(first)), ElementsAre("0 a"));  // "1000 b" is due in a second
+  paced->Interrupt();
+  Batch rest;
+  EXPECT_EQ(paced->Read(rest, /*max_items=*/2), SourceStatus::kEnd);
+  EXPECT_THAT(Raws(Collect(rest)), ElementsAre("1000 b", "2000 c", "3000 d"));
+  EXPECT_EQ(clock.Now(), start);  // without waiting for them
+}
+
 TEST(PacedSourceTest, FailedItemsPassAtOnceWithTheirErrorAndPosition) {
   FakeClock clock;
   auto paced =
