@@ -163,15 +163,26 @@ std::optional<int64_t> FromInt(int64_t number) {
   return InRange(number);
 }
 
+// Half the gap between |x| and the next double up: how far a decimal read into x may be.
+double HalfUlp(double x) {
+  const double magnitude = std::fabs(x);
+  return (std::nextafter(magnitude, HUGE_VAL) - magnitude) / 2;
+}
+
 std::optional<int64_t> FromDouble(double number) {
   if (!std::isfinite(number)) return std::nullopt;
-  const double ms = std::fabs(number) < static_cast<double>(kSecondsLimit) ? number * 1000 : number;
+  const bool seconds = std::fabs(number) < static_cast<double>(kSecondsLimit);
+  const double ms = seconds ? number * 1000 : number;
   if (ms < static_cast<double>(kMinEventTimeMs) || ms >= static_cast<double>(kMaxEventTimeMs) + 1) {
     return std::nullopt;
   }
+  // Towards the past, so that a time just before a window's end stays in that window. But
+  // seconds with 3 decimals are whole milliseconds that binary holds only nearly, and the
+  // product may land just under them (1700000000.123 * 1000 = 1700000000122.9998): within
+  // what reading the decimal and multiplying can be off by, the nearest one is meant.
   const double nearest = std::nearbyint(ms);
-  const double whole = std::fabs(ms - nearest) <= 1e-3 ? nearest : std::floor(ms);
-  return InRange(static_cast<int64_t>(whole));
+  const bool meant = seconds && std::fabs(ms - nearest) <= 1000 * HalfUlp(number) + HalfUlp(ms);
+  return InRange(static_cast<int64_t>(meant ? nearest : std::floor(ms)));
 }
 
 // A decimal integer string ("1704067200", "-5"); nullopt when `text` is not one.

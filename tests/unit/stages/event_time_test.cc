@@ -38,10 +38,23 @@ TEST(EventTimeTest, DoublesKeepMillisecondsTruncatedTowardsThePast) {
   EXPECT_THAT(EventTimeMs(Value{-1.5}), Optional(int64_t{-1500}));
   EXPECT_THAT(EventTimeMs(Value{-0.0001}), Optional(int64_t{-1}));
   // Decimal fractions that binary cannot hold still land on the written millisecond.
-  for (int ms = 0; ms < 1000; ++ms) {
-    const double seconds = 1700000000 + ms / 1000.0;
-    ASSERT_THAT(EventTimeMs(Value{seconds}), Optional(int64_t{1700000000000} + ms)) << ms;
+  for (const int64_t whole : {int64_t{1700000000}, int64_t{0}, int64_t{-1700000000}, int64_t{59}}) {
+    for (int ms = 0; ms < 1000; ++ms) {
+      const double seconds =
+          std::stod(std::to_string(whole) + "." + std::to_string(1000 + ms).substr(1));
+      const int64_t expected = whole * 1000 + (whole < 0 ? -ms : ms);
+      ASSERT_THAT(EventTimeMs(Value{seconds}), Optional(expected))
+          << whole << " s + " << ms << " ms";
+    }
   }
+  // Times just before a millisecond, and so before a window's end, stay before it: only
+  // what reading a decimal can be off by is taken for the next millisecond.
+  EXPECT_THAT(EventTimeMs(Value{1700000039.999999}), Optional(int64_t{1700000039999}));
+  EXPECT_THAT(EventTimeMs(Value{1700000039.9999994}), Optional(int64_t{1700000039999}));
+  EXPECT_THAT(EventTimeMs(Value{59.999999}), Optional(int64_t{59999}));
+  EXPECT_THAT(EventTimeMs(Value{59.9999999999}), Optional(int64_t{59999}));
+  EXPECT_THAT(EventTimeMs(Value{-1e-9}), Optional(int64_t{-1}));
+  EXPECT_THAT(EventTimeMs(Value{1700000039999.9995}), Optional(int64_t{1700000039999}));  // ms
 }
 
 TEST(EventTimeTest, IntegerStringsAreEpochNumbers) {
