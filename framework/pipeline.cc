@@ -41,14 +41,22 @@ int AutoWorkers() { return static_cast<int>(std::max(1u, std::thread::hardware_c
 
 class Pipeline::Impl {
  public:
-  explicit Impl(PipelineOptions options) : options_(std::move(options)) {}
+  explicit Impl(PipelineOptions options) : options_(std::move(options)) {
+    CheckQueueOptions(options_.queue);
+  }
 
   void CheckNotStarted(const char* call) const {
     if (started_) throw std::logic_error(std::string("Pipeline::") + call + " after Start");
   }
+  static void CheckQueueOptions(const QueueOptions& queue) {
+    if (queue.capacity < 1) throw std::invalid_argument("queue capacity must be >= 1");
+    if (queue.batch < 1) throw std::invalid_argument("queue batch must be >= 1");
+    if (queue.batch_time.count() < 0) throw std::invalid_argument("queue batch_time must be >= 0");
+  }
   void Add(StageOptions options, std::unique_ptr<Stage> stage) {
     CheckNotStarted("Add");
     if (options.workers < 1) throw std::invalid_argument("stage workers must be >= 1");
+    if (options.queue) CheckQueueOptions(*options.queue);
     if (!stage) throw std::invalid_argument("Pipeline::Add: null stage");
     auto& slot = stages_.emplace_back(std::make_unique<StageSlot>());
     slot->options = std::move(options);
@@ -57,22 +65,24 @@ class Pipeline::Impl {
 
   void Start();
   void SetSourceName(std::string name) {
-    if (running_ && !finished_) FlushPending();  // what was pushed so far keeps the old name
+    if (finished_) throw std::logic_error("Pipeline::SetSourceName after Finish");
+    if (running_) FlushPending();  // what was pushed so far keeps the old name
     source_name_ = std::make_shared<const std::string>(std::move(name));
+    pushed_lines_ = 0;  // a new input's lines count from 1 (a CSV header is its line 1)
   }
   void Push(std::string_view line) {
     CheckTakingInput("Push");
     pending_.AddLine(line, ++pushed_lines_, 0);
-    if (pending_.size() >= pending_limit_) FlushPending();
+    if (pending_.size() >= pending_limit_) HandOverPushed();
   }
   void Push(Record&& record) {  // by reference: a record moved once less per push
     CheckTakingInput("Push");
     pending_.AddRecord(std::move(record));
-    if (pending_.size() >= pending_limit_) FlushPending();
+    if (pending_.size() >= pending_limit_) HandOverPushed();
   }
   void Flush() {
     CheckTakingInput("Flush");
-    FlushPending();
+    HandOverPushed();
   }
   RunReport Finish();
   RunReport Run(Source& source);
@@ -118,6 +128,7 @@ class Pipeline::Impl {
   bool ReadOnWorker(Batch& batch);
   bool ReadBatch(Batch& batch);
   void FlushPending();
+  void HandOverPushed();
   void CloseInputAndJoin();
   void Abandon();
   void JoinThreads();
@@ -157,6 +168,7 @@ class Pipeline::Impl {
     bool by_workers = false;     // the first group's workers read it, else Run's thread
     std::mutex turn;             // whose turn it is to read, when the workers do
     bool ended = false;          // guarded by `turn` as the ones below
+    bool stopped_early = false;  // a stop came before the input ended
     std::exception_ptr failure;  // what Read threw
   } reading_;
   Batch pending_;
@@ -366,6 +378,7 @@ bool Pipeline::Impl::ReadBatch(Batch& batch) {
     try {
       reading_.ended =
           reading_.source->Read(batch, batch_sizer_->Next()) == SourceStatus::kEnd || last_read;
+      reading_.stopped_early = reading_.ended && stop_requested_.load(std::memory_order_relaxed);
     } catch (...) {
       reading_.failure = std::current_exception();
       reading_.ended = true;  // what it added before throwing still goes through
@@ -411,6 +424,16 @@ void Pipeline::Impl::FlushPending() {
   Enter(std::move(pending_));
   pending_ = spare_batches_->Take();
   pending_limit_ = batch_sizer_->Next();
+}
+
+// FlushPending for Push and Flush: after a stall (the only abandon before Finish), what
+// is pushed would be dropped, so the push fails instead.
+void Pipeline::Impl::HandOverPushed() {
+  if (abandoned_.load(std::memory_order_relaxed)) {
+    std::lock_guard lock(threads_mutex_);
+    if (stall_) throw *stall_;
+  }
+  FlushPending();
 }
 
 // Throws StallError after a stall; Pipeline then keeps this Impl for the stuck threads.
@@ -481,7 +504,7 @@ RunReport Pipeline::Impl::Run(Source& source) {
     while (ReadBatch(batch)) Enter(std::move(batch));
   }
   RunReport report = Finish();  // rethrows a failed Read once what was read has drained
-  report.stopped_early = stop_requested_.load();  // a stop came before the input's end
+  report.stopped_early = reading_.stopped_early;  // not a stop that came while draining
   return report;
 }
 

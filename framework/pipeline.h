@@ -50,6 +50,8 @@ struct QueueOptions {
   // workers (100 us records in batches of 1024 are 100 ms each: a long tail). Measured
   // as the pipeline runs; zero: every batch gets `batch` records.
   std::chrono::microseconds batch_time{1000};
+  // Pipeline's constructor and Add throw std::invalid_argument for a capacity or batch
+  // under 1 or a negative batch_time.
 };
 
 struct StageOptions {
@@ -61,7 +63,8 @@ struct StageOptions {
   /// only; on a later stage only `capacity` does (the YAML loader refuses the others there).
   std::optional<QueueOptions> queue = std::nullopt;
   /// A worker busy on one batch for longer than this fails the run with StallError
-  /// instead of hanging it. Zero: no watchdog.
+  /// instead of hanging it. Zero: no watchdog. It watches the stage's own work, not the
+  /// callbacks, encoders and writers at the end.
   std::chrono::milliseconds stall_timeout{0};
 };
 
@@ -131,6 +134,8 @@ class Pipeline {
   /// an aggregate at the end. Never called concurrently. Before Start only, as the three
   /// below. A callback that throws stops all callbacks (results and errors still count)
   /// and Finish rethrows its exception once the run has drained, with no report.
+  /// Callbacks run on the pipeline's threads: they must not call Push, Flush,
+  /// SetSourceName, Finish or Run (a Push would wait for room that only they make).
   Pipeline& OnResult(std::function<void(const Record&)> callback);
   /// Called for each error item, with its stage, position and excerpt. Never concurrently
   /// with itself or OnResult.
@@ -150,10 +155,13 @@ class Pipeline {
   /// Project or MakeWorker throws; the pipeline is then unusable (destroy it).
   void Start();
   /// Input name used in error positions for the items pushed after it ("push" by
-  /// default): to feed several files, set each one's name before pushing its lines. From
-  /// the pushing thread; while running it first flushes what was pushed under the old name.
+  /// default): to feed several files, set each one's name before pushing its lines; each
+  /// one's lines count from 1. From the pushing thread; while running it first flushes
+  /// what was pushed under the old name.
   void SetSourceName(std::string name);
-  /// Feeds one raw line (for a parse stage). From one thread; blocks when the queue is full.
+  /// Feeds one raw line (for a parse stage), numbered for error positions (1, 2, ...).
+  /// From one thread; blocks when the queue is full. Throws StallError once a stall
+  /// (stall_timeout) has stopped the run, as Flush does: it takes nothing more.
   void Push(std::string_view line);
   /// Feeds one record that needs no parsing.
   void Push(Record record);
@@ -174,8 +182,9 @@ class Pipeline {
   RunReport Run(Source& source);
   /// Asks Run to stop reading: the source is interrupted (Source::Interrupt) and read once
   /// more, for what it took from the input and has not handed over; a paced source's wait
-  /// is cut short. What was read is drained and reported as usual, with stopped_early set.
-  /// Thread-safe.
+  /// is cut short. What was read is drained and reported as usual, with stopped_early set
+  /// (unless the input had ended already). Thread-safe. For Run only: pushed input ends
+  /// where the pushing thread calls Finish.
   void RequestStop();
 
   Progress progress() const;

@@ -51,6 +51,20 @@ class EndlessSource : public Source {
   uint64_t line_ = 0;
 };
 
+// `count` numbered lines, all in the first Read.
+class VectorLines : public Source {
+ public:
+  explicit VectorLines(int count) : count_(count) {}
+  std::string_view name() const override { return "lines"; }
+  SourceStatus Read(Batch& batch, size_t /*max_items*/) override {
+    for (int i = 1; i <= count_; ++i) batch.AddLine(std::to_string(i), i, 0);
+    return SourceStatus::kEnd;
+  }
+
+ private:
+  int count_;
+};
+
 // Throws std::runtime_error on every 100th record and std::bad_alloc on every 100th + 50.
 class Faulty : public Stage {
  public:
@@ -96,8 +110,9 @@ TEST(PipelineFaultsTest, StuckStageFailsTheRunNamingItInsteadOfHanging) {
                 std::make_unique<HangOn>(release));
   pipeline->Start();
   const auto begin = std::chrono::steady_clock::now();
-  for (int i = 0; i < 100; ++i) pipeline->Push(i == 10 ? "hang" : std::to_string(i));
   try {
+    // Push throws once the watchdog has seen the stall (blocked on a full queue), or Finish.
+    for (int i = 0; i < 100; ++i) pipeline->Push(i == 10 ? "hang" : std::to_string(i));
     pipeline->Finish();
     FAIL() << "Finish returned despite a stuck stage";
   } catch (const StallError& e) {
@@ -127,6 +142,18 @@ TEST(PipelineFaultsTest, RequestStopDrainsWhatWasReadAndStillBalances) {
   EXPECT_EQ(report.totals.ok, report.totals.read);
   EXPECT_EQ(results, report.totals.read);
   EXPECT_TRUE(report.balanced());
+}
+
+// A stop that comes once the input has ended, while the run drains, cut nothing short.
+TEST(PipelineFaultsTest, AStopAfterTheInputEndedIsNotAnEarlyStop) {
+  Pipeline pipeline({.queue = {.capacity = 4, .batch = 64}});
+  std::atomic<bool> release{true};
+  pipeline.Add({.name = "pass", .workers = 1}, std::make_unique<HangOn>(&release));
+  pipeline.OnResult([&](const Record&) { pipeline.RequestStop(); });
+  VectorLines source(100);  // read whole in the first Read
+  RunReport report = pipeline.Run(source);
+  EXPECT_FALSE(report.stopped_early);
+  EXPECT_EQ(report.totals.read, 100u);
 }
 
 // A sink that blocks holds the whole pipeline back: the source stops within what the
