@@ -242,6 +242,12 @@ Result<std::shared_ptr<const Engines>> Compile(const TranslatedPattern& translat
   return std::shared_ptr<const Engines>(std::move(engines));
 }
 
+// Whether a group's edge at byte `at` of a valid UTF-8 line falls inside a character: a
+// byte-wise match may split one, and the field would then not be valid UTF-8.
+bool InsideCharacter(std::string_view text, size_t at) {
+  return at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80;
+}
+
 class RegexWorker : public StageWorker {
  public:
   RegexWorker(std::shared_ptr<const Engines> engines, bool search, ValueTyping types,
@@ -283,6 +289,15 @@ class RegexWorker : public StageWorker {
     for (size_t k = 0; k < groups_.size(); ++k) {
       const std::csub_match& group = match_[groups_[k]];
       if (!group.matched) continue;  // an optional group that took no part
+      const auto from = static_cast<size_t>(group.first - begin);
+      for (const size_t edge : {from, from + static_cast<size_t>(group.length())}) {
+        if (InsideCharacter(text, edge)) {
+          return item.Fail(ErrorCode::kInvalidInput,
+                           "group '" + std::string(FieldNames::Name(ids_[k])) +
+                               "' cuts a UTF-8 character at column " + std::to_string(edge + 1) +
+                               " (the pattern matches bytes: '.' is one byte)");
+        }
+      }
       item.record.Append(ids_[k],
                          InferValue(std::string_view(group.first, group.length()), types_));
     }

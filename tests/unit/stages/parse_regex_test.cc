@@ -191,6 +191,23 @@ TEST(ParseRegexTest, SharedLineChecksAndPushedRecords) {
   EXPECT_EQ(batch.items[0].record, record);
 }
 
+// std::regex matches bytes: a group that would end or start inside a character fails the
+// line rather than make a field that is not valid UTF-8.
+TEST(ParseRegexTest, AGroupThatCutsACharacterFailsTheLine) {
+  auto stage = Make({.pattern = R"((?<a>.)(?<b>.*))"});
+  auto out = ParseLines(*stage, {"\xC3\xA9x", "x\xC3\xA9", "\xE2\x82\xAC"});
+  EXPECT_EQ(out.message(0),
+            "group 'a' cuts a UTF-8 character at column 2 (the pattern matches bytes: '.' is one "
+            "byte)");
+  ASSERT_EQ(out.verdicts[1], Verdict::kPass) << out.message(1);
+  EXPECT_EQ(FieldOf(out.item(1), "b"), Str("\xC3\xA9"));
+  EXPECT_EQ(out.verdicts[2], Verdict::kError);
+  auto whole = Make({.pattern = R"((?<a>[^x]+)x)"});  // takes whole characters: fine
+  auto ok = ParseLines(*whole, {"\xC3\xA9x"});
+  ASSERT_EQ(ok.verdicts[0], Verdict::kPass) << ok.message(0);
+  EXPECT_EQ(FieldOf(ok.item(0), "a"), Str("\xC3\xA9"));
+}
+
 TEST(ParseRegexTest, ProjectionKeepsOnlyNeededGroups) {
   auto stage = Make({.pattern = R"((?<a>\w+) (?<b>\w+) (?<c>\w+))"});
   stage->Project(FieldNeeds::Only({"c"}));
