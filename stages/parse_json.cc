@@ -240,7 +240,8 @@ size_t JsonWorker::CurrentColumn() {
 Verdict JsonWorker::FailSyntax(Item& item, error_code error, size_t column) {
   std::string reason = Reason(error, max_depth_);
   if (error == simdjson::TAPE_ERROR || error == simdjson::INCOMPLETE_ARRAY_OR_OBJECT ||
-      error == simdjson::OUT_OF_BOUNDS || error == simdjson::UNESCAPED_CHARS) {
+      error == simdjson::OUT_OF_BOUNDS || error == simdjson::UNESCAPED_CHARS ||
+      error == simdjson::STRING_ERROR) {
     const std::string_view line(line_begin_, static_cast<size_t>(line_end_ - line_begin_));
     if (std::optional<detail::JsonStructureProblem> problem =
             detail::FindJsonStructureProblem(line)) {

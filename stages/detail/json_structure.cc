@@ -1,5 +1,7 @@
 #include "stages/detail/json_structure.h"
 
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace sluice::detail {
@@ -8,6 +10,45 @@ namespace {
 bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 std::string Kind(char opener) { return opener == '{' ? "object" : "array"; }
+
+// The code unit of the \u escape at line[at] (its backslash); nullopt without 4 hex digits.
+std::optional<unsigned> CodeUnitAt(std::string_view line, size_t at) {
+  if (at + 6 > line.size() || line[at] != '\\' || line[at + 1] != 'u') return std::nullopt;
+  unsigned unit = 0;
+  for (size_t k = at + 2; k < at + 6; ++k) {
+    const char c = line[k];
+    const int digit = c >= '0' && c <= '9'   ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                             : -1;
+    if (digit < 0) return std::nullopt;
+    unit = unit * 16 + static_cast<unsigned>(digit);
+  }
+  return unit;
+}
+
+// What is wrong with the escape whose backslash is at line[at], if anything; `length` gets
+// how many bytes it spans.
+std::optional<std::string> BadEscape(std::string_view line, size_t at, size_t& length) {
+  length = 2;
+  if (at + 1 == line.size()) return std::nullopt;  // the string is unterminated
+  const char kind = line[at + 1];
+  if (kind != 'u') {
+    if (std::string_view("\"\\/bfnrt").find(kind) != std::string_view::npos) return std::nullopt;
+    return "invalid escape '\\" + std::string(1, kind) + "' in a string";
+  }
+  const std::optional<unsigned> unit = CodeUnitAt(line, at);
+  if (!unit) return std::string("\\u must be followed by 4 hex digits");
+  length = 6;
+  if (*unit >= 0xDC00 && *unit <= 0xDFFF) return std::string("\\u escape of a lone low surrogate");
+  if (*unit < 0xD800 || *unit > 0xDBFF) return std::nullopt;
+  const std::optional<unsigned> low = CodeUnitAt(line, at + 6);
+  if (!low || *low < 0xDC00 || *low > 0xDFFF) {
+    return std::string("\\u escape of a high surrogate without a low one after it");
+  }
+  length = 12;
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -30,7 +71,11 @@ std::optional<JsonStructureProblem> FindJsonStructureProblem(std::string_view li
         const auto byte = static_cast<unsigned char>(line[i]);
         if (byte == '"') break;
         if (byte == '\\') {
-          ++i;  // the escaped byte; past the end, the string is unterminated
+          size_t length = 0;
+          if (std::optional<std::string> bad = BadEscape(line, i, length)) {
+            return JsonStructureProblem{i + 1, std::move(*bad)};
+          }
+          i += length - 1;  // past the end, the string is unterminated
         } else if (byte < 0x20) {
           return JsonStructureProblem{i + 1, "control character inside a string must be escaped"};
         }

@@ -17,8 +17,8 @@ struct JsonStructureProblem {
 };
 
 /// Scans a line that starts (after spaces) with '{': strings are skipped, brackets
-/// matched. Finds an unterminated string, a raw control character in a string, a closing
-/// bracket of the wrong kind, content after the object, and a line
+/// matched. Finds an unterminated string, a raw control character or a bad escape in a
+/// string, a closing bracket of the wrong kind, content after the object, and a line
 /// that ends inside an object or array. nullopt when the brackets are sound (the problem
 /// is elsewhere) or the line does not start with '{'. Runs on failed lines only.
 std::optional<JsonStructureProblem> FindJsonStructureProblem(std::string_view line);

@@ -34,5 +34,17 @@ TEST(JsonStructureTest, FindsWhereTheLineBreaks) {
   EXPECT_EQ(Problem(R"({"a":1}})"), "8: unexpected content after the JSON object");
 }
 
+// simdjson reports a bad escape where the string ends; this points at its backslash.
+TEST(JsonStructureTest, FindsBadEscapesAtTheirBackslash) {
+  EXPECT_EQ(Problem(R"({"a":"abc\qdef","b":1})"), "10: invalid escape '\\q' in a string");
+  EXPECT_EQ(Problem(R"({"a\q":1})"), "4: invalid escape '\\q' in a string");  // in a key
+  EXPECT_EQ(Problem(R"({"a":"\u12","b":1})"), "7: \\u must be followed by 4 hex digits");
+  EXPECT_EQ(Problem(R"({"a":"\ud800xyz","b":1})"),
+            "7: \\u escape of a high surrogate without a low one after it");
+  EXPECT_EQ(Problem(R"({"a":"\udc00"})"), "7: \\u escape of a lone low surrogate");
+  // Sound escapes, a surrogate pair among them, pass.
+  EXPECT_EQ(Problem(R"({"a":"\"\\\/\b\f\n\r\t\u00e9\uD83D\uDE00"})"), "none");
+}
+
 }  // namespace
 }  // namespace sluice::detail
