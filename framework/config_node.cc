@@ -259,6 +259,10 @@ std::optional<std::chrono::milliseconds> ConfigNode::ReadDuration(bool off_allow
                      " is under 1 ms after rounding to whole milliseconds; the least is 1ms");
       return std::nullopt;
     }
+    if (ec == std::errc() && ms_per_unit > 0 && ms >= 1e15) {
+      errors.Add(mark_, "duration " + Describe() + " is too long; the most is 11574d (1e15 ms)");
+      return std::nullopt;
+    }
   }
   errors.Add(mark_, std::string("expected a positive duration like 500ms, 30s, 1m, 2h or 1d") +
                         (off_allowed ? ", or off" : "") + ", got " + Describe());

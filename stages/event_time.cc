@@ -185,13 +185,19 @@ std::optional<int64_t> FromDouble(double number) {
   return InRange(static_cast<int64_t>(meant ? nearest : std::floor(ms)));
 }
 
-// A decimal integer string ("1704067200", "-5"); nullopt when `text` is not one.
+// A sign and digits, whether or not they fit int64 ("99999999999999999999999").
+bool LooksLikeInteger(std::string_view text) {
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) text.remove_prefix(1);
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// A decimal integer string that fits int64 ("1704067200", "-5", "+5"); else nullopt.
 std::optional<int64_t> IntegerText(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  const char* begin = text.data() + (text[0] == '+' ? 1 : 0);
+  if (!LooksLikeInteger(text)) return std::nullopt;
+  if (text[0] == '+') text.remove_prefix(1);
   int64_t number = 0;
-  const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), number);
-  if (ec != std::errc() || end != text.data() + text.size() || begin == end) return std::nullopt;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc()) return std::nullopt;  // out of range
   return number;
 }
 
@@ -232,7 +238,7 @@ Result<int64_t> ReadEventTimeMs(const Value& value) {
       return WrongType(detail::DescribeValue(value) + " is not an epoch time in years 0000..9999");
     case ValueType::kString: {
       const std::string& text = std::get<std::string>(value);
-      if (IntegerText(text)) {
+      if (LooksLikeInteger(text)) {
         return WrongType(Quoted(text) + " is not an epoch time in years 0000..9999");
       }
       std::string why;

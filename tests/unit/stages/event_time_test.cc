@@ -103,6 +103,9 @@ TEST(EventTimeTest, ReasonsPointAtTheProblem) {
               HasSubstr("expected digits after '.' at character 21"));
   EXPECT_THAT(why(Str("yesterday")), HasSubstr("expected 4-digit year at character 1"));
   EXPECT_THAT(why(Str("99999999999999999")), HasSubstr("not an epoch time in years 0000..9999"));
+  EXPECT_EQ(why(Str("99999999999999999999999")),  // beyond int64 too: still a number
+            "\"99999999999999999999999\" is not an epoch time in years 0000..9999");
+  EXPECT_THAT(why(Str("+-5")), HasSubstr("is not an RFC 3339 time"));
   EXPECT_EQ(why(Value{true}), "expected an epoch time or an RFC 3339 string, got bool true");
   EXPECT_EQ(why(Value{}), "expected an epoch time or an RFC 3339 string, got null");
   EXPECT_EQ(why(Value{std::nan("")}), "double NaN is not an epoch time in years 0000..9999");
