@@ -478,8 +478,8 @@ std::optional<AggregateWindow> ReadWindow(const ConfigNode& node, ConfigErrors& 
   return window;
 }
 
-// group_by: a field or a list of fields, each once.
-std::vector<std::string> ReadGroupBy(const ConfigNode& node, ConfigErrors& errors) {
+// group_by: a field or a list of fields, each once, none named as the window's row field.
+std::vector<std::string> ReadGroupBy(const ConfigNode& node, bool windowed, ConfigErrors& errors) {
   std::vector<std::string> fields;
   if (node.is_null()) return fields;
   std::optional<std::vector<std::string>> names = node.AsStringList(errors);
@@ -491,6 +491,10 @@ std::vector<std::string> ReadGroupBy(const ConfigNode& node, ConfigErrors& error
       errors.Add(mark, "group_by field name is empty");
     } else if (std::find(fields.begin(), fields.end(), name) != fields.end()) {
       errors.Add(mark, "group_by lists '" + name + "' twice");
+    } else if (windowed && name == "window_start") {
+      errors.Add(mark,
+                 "group_by field 'window_start' has the name of a row field; rows need "
+                 "distinct field names");
     } else {
       fields.push_back(name);
     }
@@ -502,7 +506,7 @@ std::unique_ptr<Stage> MakeAggregateFromConfig(const ConfigNode& stage, ConfigEr
   const size_t errors_before = errors.size();
   AggregateOptions options;
   if (const ConfigNode* group_by = stage.Get("group_by")) {
-    options.group_by = ReadGroupBy(*group_by, errors);
+    options.group_by = ReadGroupBy(*group_by, stage.Get("window") != nullptr, errors);
   }
   if (const ConfigNode* window = stage.Get("window")) options.window = ReadWindow(*window, errors);
   if (const ConfigNode* metrics = stage.Require("metrics", errors)) {

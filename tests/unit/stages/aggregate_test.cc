@@ -520,6 +520,11 @@ TEST(AggregateConfigTest, MetricsAreRequired) {
       ConfigProblems(
           "window: { time_field: ts, tumbling: 1m }\nmetrics: { window_start: count }\n"),
       ElementsAre(HasSubstr("p.yaml:2:12: metric 'window_start' has the name of a row field")));
+  // At the group_by entry itself (where a --set put it), not at the stage.
+  EXPECT_THAT(ConfigProblems("window: { time_field: ts, tumbling: 1m }\n"
+                             "group_by: [event, window_start]\nmetrics: { n: count }\n"),
+              ElementsAre("p.yaml:2:19: group_by field 'window_start' has the name of a row "
+                          "field; rows need distinct field names"));
 }
 
 TEST(AggregateOptionsTest, BuiltInCode) {
