@@ -216,7 +216,14 @@ class AggregateWorker final : public StageWorker {
         return item.Fail(ErrorCode::kWrongType,
                          "field '" + s.time_field + "': " + ReadEventTimeMs(*time).error().message);
       }
-      window_start_ = WindowStart(*ms, s.width_ms);
+      const int64_t start = WindowStart(*ms, s.width_ms);
+      if (start < kMinEventTimeMs) {  // a window over a time early in year 0000
+        return item.Fail(ErrorCode::kOutOfRange,
+                         "field '" + s.time_field + "': " + FormatRfc3339Utc(*ms) +
+                             " falls in a window that starts before year 0000, which RFC 3339 "
+                             "cannot write");
+      }
+      window_start_ = start;
       key_[k++] = &window_start_;
     }
     for (FieldId id : s.group_ids) {
