@@ -25,7 +25,7 @@ bool AppendShortDecimal(double d, std::string& out) {
   if (!(std::fabs(d) < 1e9)) return false;  // NaN too
   for (int decimals = 0; decimals < 4; ++decimals) {
     const double scaled = std::fabs(d) * kScales[decimals];
-    const auto n = static_cast<uint64_t>(scaled + 0.5);
+    const auto n = static_cast<uint64_t>(std::nearbyint(scaled));
     if (static_cast<double>(n) / kScales[decimals] != std::fabs(d)) continue;
     char digits[24];
     const auto length =
