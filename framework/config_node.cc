@@ -260,7 +260,7 @@ std::optional<std::chrono::milliseconds> ConfigNode::ReadDuration(bool off_allow
       return std::nullopt;
     }
     if (ec == std::errc() && ms_per_unit > 0 && ms >= 1e15) {
-      errors.Add(mark_, "duration " + Describe() + " is too long; the most is 11574d (1e15 ms)");
+      errors.Add(mark_, "duration " + Describe() + " is too long: under 1e15 ms (31,000 years)");
       return std::nullopt;
     }
   }

@@ -43,7 +43,7 @@ struct RunReport {
   uint64_t bytes_read = 0;
   uint64_t results = 0;  // rows delivered to the output (records, or aggregate rows)
   double wall_seconds = 0;
-  bool stopped_early = false;  // the source was stopped before its end (RequestStop)
+  bool stopped_early = false;  // RequestStop came before the source's end
   std::vector<StageReport> stages;
   /// Errors by the stage that raised them ("source" for the reader), then by code name.
   std::map<std::string, std::map<std::string, uint64_t>> errors_by_stage;

@@ -66,23 +66,26 @@ class Pipeline::Impl {
   void Start();
   void SetSourceName(std::string name) {
     if (finished_) throw std::logic_error("Pipeline::SetSourceName after Finish");
-    if (running_) FlushPending();  // what was pushed so far keeps the old name
+    if (running_) {
+      CheckTakingInput("SetSourceName");
+      FlushPending();  // what was pushed so far keeps the old name
+    }
     source_name_ = std::make_shared<const std::string>(std::move(name));
     pushed_lines_ = 0;  // a new input's lines count from 1 (a CSV header is its line 1)
   }
   void Push(std::string_view line) {
     CheckTakingInput("Push");
     pending_.AddLine(line, ++pushed_lines_, 0);
-    if (pending_.size() >= pending_limit_) HandOverPushed();
+    if (pending_.size() >= pending_limit_) FlushPending();
   }
   void Push(Record&& record) {  // by reference: a record moved once less per push
     CheckTakingInput("Push");
     pending_.AddRecord(std::move(record));
-    if (pending_.size() >= pending_limit_) HandOverPushed();
+    if (pending_.size() >= pending_limit_) FlushPending();
   }
   void Flush() {
     CheckTakingInput("Flush");
-    HandOverPushed();
+    FlushPending();
   }
   RunReport Finish();
   RunReport Run(Source& source);
@@ -109,11 +112,14 @@ class Pipeline::Impl {
   QueueOptions EdgeOptions(size_t stage_index) const {
     return stages_[stage_index]->options.queue.value_or(options_.queue);
   }
-  void CheckTakingInput(const char* call) const {
-    if (!running_ || finished_) [[unlikely]] {
-      throw std::logic_error(std::string("Pipeline::") + call + " outside Start..Finish");
+  // Push, Flush and SetSourceName while running: after a stall (the only abandon before
+  // Finish) what is pushed would be dropped, so the call fails instead.
+  void CheckTakingInput(const char* call) {
+    if (!running_ || finished_ || abandoned_.load(std::memory_order_relaxed)) [[unlikely]] {
+      RefuseInput(call);
     }
   }
+  [[noreturn]] void RefuseInput(const char* call);
   void CheckStages() const;
   void ProjectFields();
   void FormGroups();
@@ -128,7 +134,6 @@ class Pipeline::Impl {
   bool ReadOnWorker(Batch& batch);
   bool ReadBatch(Batch& batch);
   void FlushPending();
-  void HandOverPushed();
   void CloseInputAndJoin();
   void Abandon();
   void JoinThreads();
@@ -218,8 +223,8 @@ void Pipeline::Impl::Start() {
   started_ = true;  // from here a throw (a stage's Project or MakeWorker) leaves it unusable
   started_at_ = SteadyClock::now();
   started_at_nanos_ = started_at_.time_since_epoch().count();
-  const QueueOptions& entry = EdgeOptions(0);  // batches are sized where records enter
-  const size_t max_batch = static_cast<size_t>(std::max(1, entry.batch));
+  const QueueOptions& entry = EdgeOptions(0);               // batches are sized where records enter
+  const auto max_batch = static_cast<size_t>(entry.batch);  // >= 1: CheckQueueOptions
 
   ProjectFields();
 
@@ -235,12 +240,12 @@ void Pipeline::Impl::Start() {
   int producers = 1;  // the source feeds the first queue
   size_t max_in_flight = 1;
   for (const StageGroup& group : groups_) {
-    const size_t capacity = static_cast<size_t>(std::max(1, EdgeOptions(group.first).capacity));
+    const auto capacity = static_cast<size_t>(EdgeOptions(group.first).capacity);
     stages_[group.first]->input = std::make_unique<Queue>(capacity, producers);
     max_in_flight += capacity + group.workers;
     producers = group.workers;
   }
-  const size_t collector_capacity = static_cast<size_t>(std::max(1, options_.queue.capacity));
+  const auto collector_capacity = static_cast<size_t>(options_.queue.capacity);
   max_in_flight += collector_capacity;
   if (options_.ordered) {
     in_flight_ = std::make_unique<moodycamel::LightweightSemaphore>(
@@ -426,14 +431,12 @@ void Pipeline::Impl::FlushPending() {
   pending_limit_ = batch_sizer_->Next();
 }
 
-// FlushPending for Push and Flush: after a stall (the only abandon before Finish), what
-// is pushed would be dropped, so the push fails instead.
-void Pipeline::Impl::HandOverPushed() {
-  if (abandoned_.load(std::memory_order_relaxed)) {
+void Pipeline::Impl::RefuseInput(const char* call) {
+  if (running_ && !finished_) {
     std::lock_guard lock(threads_mutex_);
     if (stall_) throw *stall_;
   }
-  FlushPending();
+  throw std::logic_error(std::string("Pipeline::") + call + " outside Start..Finish");
 }
 
 // Throws StallError after a stall; Pipeline then keeps this Impl for the stuck threads.

@@ -157,16 +157,18 @@ class Pipeline {
   /// Input name used in error positions for the items pushed after it ("push" by
   /// default): to feed several files, set each one's name before pushing its lines; each
   /// one's lines count from 1. From the pushing thread; while running it first flushes
-  /// what was pushed under the old name.
+  /// what was pushed under the old name. After Finish it throws std::logic_error.
   void SetSourceName(std::string name);
   /// Feeds one raw line (for a parse stage), numbered for error positions (1, 2, ...).
-  /// From one thread; blocks when the queue is full. Throws StallError once a stall
-  /// (stall_timeout) has stopped the run, as Flush does: it takes nothing more.
+  /// From one thread; blocks when the queue is full. Once a stall (stall_timeout) has
+  /// stopped the run it takes nothing more: it throws the StallError, as Flush and
+  /// SetSourceName do.
   void Push(std::string_view line);
   /// Feeds one record that needs no parsing.
   void Push(Record record);
   /// Hands on what was pushed so far without waiting for a full batch (`batch` records):
   /// call it when the input pauses and the records should not wait. From the pushing thread.
+  /// Throws StallError after a stall, as Push does.
   void Flush();
   /// Flushes, closes the input, waits for every stage to drain, runs the stages' Finish in
   /// order (their rows go to OnResult, past any later stage), and returns the account. A

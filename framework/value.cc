@@ -19,9 +19,10 @@ void AppendInt(int64_t i, std::string& out) {
 // writing nothing, for any other number.
 bool AppendShortDecimal(double d, std::string& out) {
   static constexpr double kScales[] = {1, 10, 100, 1000};
-  // Below 1e9 an integer near d * 1000 is exact, and a decimal that reads back as d is
-  // within 0.001 of d * 1000 of it (d's spacing is under 2^-23): the first scale whose
-  // nearest integer reads back gives the fewest digits, as to_chars' shortest form has.
+  // Below 1e9, d's spacing is under 2^-23: a decimal n / 10^k that reads back as d has
+  // |n - d * 10^k| <= 10^k * spacing / 2 < 0.5, so n is the integer nearest d * 10^k, the
+  // only candidate at that scale; the first scale with one that reads back gives the
+  // fewest digits, as to_chars' shortest form has.
   if (!(std::fabs(d) < 1e9)) return false;  // NaN too
   for (int decimals = 0; decimals < 4; ++decimals) {
     const double scaled = std::fabs(d) * kScales[decimals];

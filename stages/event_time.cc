@@ -178,8 +178,9 @@ std::optional<int64_t> FromDouble(double number) {
   }
   // Towards the past, so that a time just before a window's end stays in that window. But
   // seconds with 3 decimals are whole milliseconds that binary holds only nearly, and the
-  // product may land just under them (1700000000.123 * 1000 = 1700000000122.9998): within
-  // what reading the decimal and multiplying can be off by, the nearest one is meant.
+  // product may land beside them (1.001 * 1000 = 1000.9999999999999, -2.007 * 1000 =
+  // -2007.0000000000002): within what reading the decimal and multiplying can be off by,
+  // the nearest one is meant.
   const double nearest = std::nearbyint(ms);
   const bool meant = seconds && std::fabs(ms - nearest) <= 1000 * HalfUlp(number) + HalfUlp(ms);
   return InRange(static_cast<int64_t>(meant ? nearest : std::floor(ms)));

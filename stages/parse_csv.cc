@@ -156,7 +156,8 @@ class CsvWorker : public StageWorker {
   Verdict SkipHeaderRow(std::string_view text, Item& item);
   Verdict ReadHeaderRow(std::string_view text, Item& item);
   bool AwaitHeader(Item& item);
-  void Publish(const std::vector<FieldId>& ids, std::string failure);
+  bool Publish(const std::vector<FieldId>& ids, std::string failure);
+  bool MatchesPublished(const std::vector<FieldId>& ids);
 
   const ParseCsvOptions options_;
   const FieldNeeds needed_;
@@ -242,19 +243,23 @@ Verdict CsvWorker::ReadHeaderRow(std::string_view text, Item& item) {
     }
   }
   if (failure.empty()) {
-    Publish(ids, "");
-    return Verdict::kFilter;
+    if (Publish(ids, "") || MatchesPublished(ids)) return Verdict::kFilter;
+    // Line 1 of a later input (Pipeline::SetSourceName): its rows are named by the first.
+    return item.Fail(ErrorCode::kInvalidInput,
+                     "header row: the names differ from the first input's, which name every "
+                     "input's rows (one parse_csv stage reads one header)");
   }
   Publish({}, "line 1: " + failure);
   return item.Fail(code, "header row: " + failure);
 }
 
 /// Fills the slot with the column `ids` (or with `failure` when ids is empty) and wakes
-/// the workers waiting for it.
-void CsvWorker::Publish(const std::vector<FieldId>& ids, std::string failure) {
+/// the workers waiting for it. False when the slot was filled already (a later input's
+/// line 1).
+bool CsvWorker::Publish(const std::vector<FieldId>& ids, std::string failure) {
   {
     std::lock_guard lock(slot_->mutex);
-    if (slot_->state != CsvHeaderSlot::State::kPending) return;  // line 1 came twice
+    if (slot_->state != CsvHeaderSlot::State::kPending) return false;
     if (!ids.empty()) {
       slot_->ids = ids;
       slot_->state = CsvHeaderSlot::State::kReady;
@@ -265,6 +270,12 @@ void CsvWorker::Publish(const std::vector<FieldId>& ids, std::string failure) {
   }
   slot_->changed.notify_all();
   if (!ids.empty()) Adopt(ids);
+  return true;
+}
+
+bool CsvWorker::MatchesPublished(const std::vector<FieldId>& ids) {
+  std::lock_guard lock(slot_->mutex);
+  return slot_->state == CsvHeaderSlot::State::kReady && slot_->ids == ids;
 }
 
 /// Waits, when it can help, for the worker that has line 1. False: item failed.

@@ -250,13 +250,15 @@ bool InsideCharacter(std::string_view text, size_t at) {
 
 class RegexWorker : public StageWorker {
  public:
+  struct NamedGroup {
+    size_t number;  // in the translated pattern
+    FieldId id;
+    bool kept;  // a field a later stage reads (projection)
+  };
+
   RegexWorker(std::shared_ptr<const Engines> engines, bool search, ValueTyping types,
-              std::vector<size_t> groups, std::vector<FieldId> ids)
-      : engines_(std::move(engines)),
-        search_(search),
-        types_(types),
-        groups_(std::move(groups)),
-        ids_(std::move(ids)) {}
+              std::vector<NamedGroup> groups)
+      : engines_(std::move(engines)), search_(search), types_(types), groups_(std::move(groups)) {}
 
   Verdict Process(Item& item) override {
     std::string_view text;
@@ -286,20 +288,23 @@ class RegexWorker : public StageWorker {
     }
     if (!matched) return item.Fail(ErrorCode::kInvalidInput, "line does not match pattern");
     item.record.Reserve(groups_.size());
-    for (size_t k = 0; k < groups_.size(); ++k) {
-      const std::csub_match& group = match_[groups_[k]];
+    // Every named group is checked, kept or not, so that projection changes no verdict.
+    for (const NamedGroup& named : groups_) {
+      const std::csub_match& group = match_[named.number];
       if (!group.matched) continue;  // an optional group that took no part
       const auto from = static_cast<size_t>(group.first - begin);
       for (const size_t edge : {from, from + static_cast<size_t>(group.length())}) {
         if (InsideCharacter(text, edge)) {
           return item.Fail(ErrorCode::kInvalidInput,
-                           "group '" + std::string(FieldNames::Name(ids_[k])) +
+                           "group '" + std::string(FieldNames::Name(named.id)) +
                                "' cuts a UTF-8 character at column " + std::to_string(edge + 1) +
                                " (the pattern matches bytes: '.' is one byte)");
         }
       }
-      item.record.Append(ids_[k],
-                         InferValue(std::string_view(group.first, group.length()), types_));
+      if (named.kept) {
+        item.record.Append(named.id,
+                           InferValue(std::string_view(group.first, group.length()), types_));
+      }
     }
     return Verdict::kPass;
   }
@@ -308,8 +313,7 @@ class RegexWorker : public StageWorker {
   const std::shared_ptr<const Engines> engines_;
   const bool search_;
   const ValueTyping types_;
-  const std::vector<size_t> groups_;  // group numbers of the kept named groups
-  const std::vector<FieldId> ids_;
+  const std::vector<NamedGroup> groups_;
   std::cmatch match_;  // reused: no allocation per line
 };
 
@@ -349,17 +353,14 @@ void ParseRegexStage::Init(TranslatedPattern translated,
 }
 
 std::unique_ptr<StageWorker> ParseRegexStage::MakeWorker() {
-  std::vector<size_t> groups;
-  std::vector<FieldId> ids;
+  std::vector<RegexWorker::NamedGroup> groups;
   for (size_t k = 0; k < ids_.size(); ++k) {
     const bool kept = needed_.all || std::find(needed_.fields.begin(), needed_.fields.end(),
                                                ids_[k]) != needed_.fields.end();
-    if (!kept) continue;
-    groups.push_back(translated_.group_numbers[k]);
-    ids.push_back(ids_[k]);
+    groups.push_back({.number = translated_.group_numbers[k], .id = ids_[k], .kept = kept});
   }
-  return std::make_unique<RegexWorker>(engines_, options_.search, options_.types, std::move(groups),
-                                       std::move(ids));
+  return std::make_unique<RegexWorker>(engines_, options_.search, options_.types,
+                                       std::move(groups));
 }
 
 void ParseRegexStage::Project(const FieldNeeds& needed) { needed_ = needed; }

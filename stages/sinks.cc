@@ -289,8 +289,7 @@ class TableWriter final : public RecordWriter {
     if (!closed_) {
       closed_ = true;
       if (rows_.empty()) {
-        out_.buffer() += "(no results)\n";
-        out_.Flush();
+        out_.buffer() += "(no results)\n";  // written by Close
       } else {
         WriteAll();
       }

@@ -99,8 +99,8 @@ struct Sinks {
   std::vector<Error> shown_errors;                 // without dead letters: the first few
   // Guards the streamed writers (jsonl results, dead letters) against FlushStreamed.
   std::mutex streamed_mutex;
-  Pipeline* wired = nullptr;
-  bool stop_requested = false;  // under streamed_mutex
+  Pipeline* pipeline = nullptr;  // the one Wire wired, for StopIfBroken
+  bool stop_requested = false;   // under streamed_mutex
 
   // A streamed writer that failed drops the rest of its output: stop reading, as SIGINT
   // does, instead of running on for nothing (a paced replay or a quiet input piped into
@@ -108,7 +108,7 @@ struct Sinks {
   void StopIfBroken() {
     if (stop_requested || !(results->failed() || (dead_letters && dead_letters->failed()))) return;
     stop_requested = true;
-    wired->RequestStop();
+    pipeline->RequestStop();
   }
 
   bool streams() const { return results->encoder() != nullptr || dead_letters != nullptr; }
@@ -122,7 +122,7 @@ struct Sinks {
 
   // JSONL results and dead letters are encoded on the workers, in parallel.
   void Wire(Pipeline& pipeline) {
-    wired = &pipeline;
+    this->pipeline = &pipeline;
     if (RecordEncoder encoder = results->encoder()) {
       pipeline.EncodeResults(encoder, [this](std::string_view bytes, uint64_t records) {
         std::lock_guard lock(streamed_mutex);

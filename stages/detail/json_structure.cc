@@ -1,8 +1,11 @@
 #include "stages/detail/json_structure.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "framework/value.h"
 
 namespace sluice::detail {
 namespace {
@@ -35,7 +38,9 @@ std::optional<std::string> BadEscape(std::string_view line, size_t at, size_t& l
   const char kind = line[at + 1];
   if (kind != 'u') {
     if (std::string_view("\"\\/bfnrt").find(kind) != std::string_view::npos) return std::nullopt;
-    return "invalid escape '\\" + std::string(1, kind) + "' in a string";
+    // The whole character after the backslash (the line is valid UTF-8), not its first byte.
+    const size_t character = std::max<size_t>(Utf8SequenceLength(line, at + 1), 1);
+    return "invalid escape '\\" + std::string(line.substr(at + 1, character)) + "' in a string";
   }
   const std::optional<unsigned> unit = CodeUnitAt(line, at);
   if (!unit) return std::string("\\u must be followed by 4 hex digits");

@@ -47,6 +47,10 @@ TEST(EventTimeTest, DoublesKeepMillisecondsTruncatedTowardsThePast) {
           << whole << " s + " << ms << " ms";
     }
   }
+  // Products that land beside the millisecond meant (floor alone would miss these).
+  EXPECT_THAT(EventTimeMs(Value{1.001}), Optional(int64_t{1001}));
+  EXPECT_THAT(EventTimeMs(Value{1092843870.001}), Optional(int64_t{1092843870001}));
+  EXPECT_THAT(EventTimeMs(Value{-2.007}), Optional(int64_t{-2007}));
   // Times just before a millisecond, and so before a window's end, stay before it: only
   // what reading a decimal can be off by is taken for the next millisecond.
   EXPECT_THAT(EventTimeMs(Value{1700000039.999999}), Optional(int64_t{1700000039999}));

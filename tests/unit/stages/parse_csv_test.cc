@@ -217,6 +217,34 @@ TEST(ParseCsvTest, HeaderFromLineOneThroughPipelineWithManyWorkers) {
   }
 }
 
+// Several inputs pushed one after another (SetSourceName): each one's line 1 is its
+// header. One that repeats the first is dropped; one that differs fails, visibly, since
+// the first header names every input's rows.
+TEST(ParseCsvTest, EachPushedInputsHeaderIsDroppedOrFailsWhenItDiffers) {
+  Pipeline pipeline({.name = "csv", .ordered = true});
+  pipeline.Add({.name = "parse"}, std::make_unique<ParseCsvStage>(ParseCsvOptions{}));
+  std::vector<std::string> results, errors;
+  pipeline.OnResult([&](const Record& record) { results.push_back(record.ToJson()); });
+  pipeline.OnError([&](const Error& error) {
+    errors.push_back(error.source + ":" + std::to_string(error.line) + ": " + error.message);
+  });
+  pipeline.Start();
+  for (const auto& [file, lines] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"a.csv", {"user,n", "ada,1"}},
+           {"b.csv", {"user,n", "bob,2"}},
+           {"c.csv", {"n,user", "3,cy"}}}) {
+    pipeline.SetSourceName(file);
+    for (const std::string& line : lines) pipeline.Push(line);
+  }
+  const RunReport report = pipeline.Finish();
+  EXPECT_THAT(results, ElementsAre(R"({"user":"ada","n":1})", R"({"user":"bob","n":2})",
+                                   R"({"user":3,"n":"cy"})"));
+  EXPECT_THAT(errors, ElementsAre("c.csv:1: header row: the names differ from the first "
+                                  "input's, which name every input's rows (one parse_csv stage "
+                                  "reads one header)"));
+  EXPECT_EQ(report.totals.filtered, 2u);  // a.csv's and b.csv's headers
+}
+
 TEST(ParseCsvTest, ProjectionKeepsOnlyNeededColumns) {
   ParseCsvStage stage(Columns({"a", "b", "c"}));
   stage.Project(FieldNeeds::Only({"c", "a"}));

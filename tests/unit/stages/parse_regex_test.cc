@@ -206,6 +206,10 @@ TEST(ParseRegexTest, AGroupThatCutsACharacterFailsTheLine) {
   auto ok = ParseLines(*whole, {"\xC3\xA9x"});
   ASSERT_EQ(ok.verdicts[0], Verdict::kPass) << ok.message(0);
   EXPECT_EQ(FieldOf(ok.item(0), "a"), Str("\xC3\xA9"));
+  // A group no later stage reads is checked too: projection changes no verdict.
+  auto projected = Make({.pattern = R"((?<a>.)(?<b>.*))"});
+  projected->Project(FieldNeeds::Only({"b"}));
+  EXPECT_EQ(ParseLines(*projected, {"\xC3\xA9x"}).message(0), out.message(0));
 }
 
 TEST(ParseRegexTest, ProjectionKeepsOnlyNeededGroups) {
