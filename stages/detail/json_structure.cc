@@ -1,6 +1,5 @@
 #include "stages/detail/json_structure.h"
 
-#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,8 +37,10 @@ std::optional<std::string> BadEscape(std::string_view line, size_t at, size_t& l
   const char kind = line[at + 1];
   if (kind != 'u') {
     if (std::string_view("\"\\/bfnrt").find(kind) != std::string_view::npos) return std::nullopt;
-    // The whole character after the backslash (the line is valid UTF-8), not its first byte.
-    const size_t character = std::max<size_t>(Utf8SequenceLength(line, at + 1), 1);
+    // The whole character after the backslash, not its first byte; parse_json leaves
+    // UTF-8 to simdjson, so the line may be invalid here, and a message must stay valid.
+    const size_t character = Utf8SequenceLength(line, at + 1);
+    if (character == 0) return std::string("invalid escape: '\\' before a byte that is not UTF-8");
     return "invalid escape '\\" + std::string(line.substr(at + 1, character)) + "' in a string";
   }
   const std::optional<unsigned> unit = CodeUnitAt(line, at);

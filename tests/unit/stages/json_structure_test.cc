@@ -39,6 +39,8 @@ TEST(JsonStructureTest, FindsBadEscapesAtTheirBackslash) {
   EXPECT_EQ(Problem(R"({"a":"abc\qdef","b":1})"), "10: invalid escape '\\q' in a string");
   EXPECT_EQ(Problem(R"({"a\q":1})"), "4: invalid escape '\\q' in a string");  // in a key
   EXPECT_EQ(Problem("{\"a\":\"\\\xC3\xA9\"}"), "7: invalid escape '\\\xC3\xA9' in a string");
+  EXPECT_EQ(Problem("{\"a\":\"\\\xFF\"}"),  // not UTF-8: the message must stay valid
+            "7: invalid escape: '\\' before a byte that is not UTF-8");
   EXPECT_EQ(Problem(R"({"a":"\u12","b":1})"), "7: \\u must be followed by 4 hex digits");
   EXPECT_EQ(Problem(R"({"a":"\ud800xyz","b":1})"),
             "7: \\u escape of a high surrogate without a low one after it");
