@@ -223,8 +223,9 @@ void Pipeline::Impl::Start() {
   started_ = true;  // from here a throw (a stage's Project or MakeWorker) leaves it unusable
   started_at_ = SteadyClock::now();
   started_at_nanos_ = started_at_.time_since_epoch().count();
-  const QueueOptions& entry = EdgeOptions(0);               // batches are sized where records enter
-  const auto max_batch = static_cast<size_t>(entry.batch);  // >= 1: CheckQueueOptions
+  // Batches are sized where records enter; CheckQueueOptions made `batch` >= 1.
+  const QueueOptions& entry = EdgeOptions(0);
+  const auto max_batch = static_cast<size_t>(entry.batch);
 
   ProjectFields();
 
