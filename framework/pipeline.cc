@@ -53,9 +53,19 @@ class Pipeline::Impl {
     if (queue.batch < 1) throw std::invalid_argument("queue batch must be >= 1");
     if (queue.batch_time.count() < 0) throw std::invalid_argument("queue batch_time must be >= 0");
   }
+  // The report keys errors and metrics by stage name: an empty or repeated one would
+  // merge stages there (the YAML loader refuses both too).
+  void CheckStageName(const std::string& name) const {
+    if (name.empty()) throw std::invalid_argument("stage name must not be empty");
+    for (const auto& slot : stages_) {
+      if (slot->options.name == name)
+        throw std::invalid_argument("stage name '" + name + "' is used twice");
+    }
+  }
   void Add(StageOptions options, std::unique_ptr<Stage> stage) {
     CheckNotStarted("Add");
     if (options.workers < 1) throw std::invalid_argument("stage workers must be >= 1");
+    CheckStageName(options.name);
     if (options.queue) CheckQueueOptions(*options.queue);
     if (!stage) throw std::invalid_argument("Pipeline::Add: null stage");
     auto& slot = stages_.emplace_back(std::make_unique<StageSlot>());
@@ -76,6 +86,7 @@ class Pipeline::Impl {
   void Push(std::string_view line) {
     CheckTakingInput("Push");
     pending_.AddLine(line, ++pushed_lines_, 0);
+    pushed_bytes_ += line.size() + 1;  // as a file's bytes: the line and its end
     if (pending_.size() >= pending_limit_) FlushPending();
   }
   void Push(Record&& record) {  // by reference: a record moved once less per push
@@ -180,6 +191,7 @@ class Pipeline::Impl {
   size_t pending_limit_ = QueueOptions{}.batch;  // records pending_ gets (batch_sizer_)
   uint64_t next_sequence_ = 0;
   uint64_t pushed_lines_ = 0;
+  uint64_t pushed_bytes_ = 0;  // published to bytes_read_ per batch
   bool threads_left_running_ = false;  // a stall: JoinThreads detached the threads it found
   bool started_ = false;               // Start was called (it may have thrown)
   bool running_ = false;   // Start got as far as starting threads: Finish has work to do
@@ -427,6 +439,7 @@ void Pipeline::Impl::FlushPending() {
   if (pending_.empty()) return;
   if (in_flight_) in_flight_->wait();
   Number(pending_);
+  bytes_read_.store(pushed_bytes_, std::memory_order_relaxed);
   Enter(std::move(pending_));
   pending_ = spare_batches_->Take();
   pending_limit_ = batch_sizer_->Next();

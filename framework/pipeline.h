@@ -128,7 +128,9 @@ class Pipeline {
   Pipeline& operator=(const Pipeline&) = delete;
 
   /// Appends a stage. Before Start only. A stage that absorbs its records (an aggregate)
-  /// must be the last: Start throws otherwise.
+  /// must be the last: Start throws otherwise. Throws std::invalid_argument for workers
+  /// under 1, a null stage, or a name that is empty or already taken (the report keys
+  /// errors and metrics by it).
   Pipeline& Add(StageOptions options, std::unique_ptr<Stage> stage);
   /// Called for each result: a record that came through every stage, or a result row of
   /// an aggregate at the end. Never called concurrently. Before Start only, as the three

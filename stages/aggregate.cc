@@ -395,7 +395,11 @@ std::optional<KindAndQuantile> ParseKind(std::string_view text) {
   }
   if (text.size() < 2 || text[0] != 'p') return std::nullopt;
   const std::string_view digits = text.substr(1);
-  if (digits.find_first_not_of("0123456789.") != std::string_view::npos) return std::nullopt;
+  // Digits with an optional inner point: from_chars alone would take "p.5" and "p5.".
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (digits.find_first_not_of("0123456789.") != std::string_view::npos ||
+      !is_digit(digits.front()) || !is_digit(digits.back()))
+    return std::nullopt;
   double percent = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), percent);
   if (ec != std::errc() || end != digits.data() + digits.size() || percent > 100)

@@ -127,6 +127,15 @@ TEST(PipelineLifecycleTest, QueueOptionsThatCannotWorkAreRefused) {
   EXPECT_NO_THROW(Pipeline({.queue = {.capacity = 1, .batch = 1, .batch_time = 0ms}}));
 }
 
+// The report keys errors and metrics by stage name: two stages must not share one.
+TEST(PipelineLifecycleTest, EmptyOrRepeatedStageNamesAreRefused) {
+  Pipeline pipeline;
+  EXPECT_THROW(pipeline.Add({.name = ""}, std::make_unique<Check>()), std::invalid_argument);
+  pipeline.Add({.name = "check"}, std::make_unique<Check>());
+  EXPECT_THROW(pipeline.Add({.name = "check"}, std::make_unique<Check>()), std::invalid_argument);
+  EXPECT_NO_THROW(pipeline.Add({.name = "check2"}, std::make_unique<Check>()));
+}
+
 TEST(PipelineLifecycleTest, CallbacksSetAfterStartThrowInsteadOfBeingIgnored) {
   Pipeline pipeline;
   pipeline.Add({.name = "check"}, std::make_unique<Check>());
@@ -241,6 +250,7 @@ TEST(PipelineLifecycleTest, SetSourceNameWhileRunningNamesEachRecordsOwnInput) {
     const RunReport report = pipeline.Finish();
     EXPECT_EQ(report.totals.errors, 900u);
     EXPECT_EQ(report.source, "c.log");
+    EXPECT_EQ(report.bytes_read, 900u * std::string("bad a.log\n").size());  // as a file's
     ASSERT_EQ(lines_by_source.size(), 3u);
     // Each file's lines count from 1, as its positions must (and a CSV header is line 1).
     for (auto& [source, lines] : lines_by_source) {

@@ -525,6 +525,13 @@ metrics:
           HasSubstr("p.yaml:11:6: metric 'm': unknown metric 'median'")));
 }
 
+TEST(AggregateConfigTest, PercentilesAreDigitsWithAnInnerPoint) {
+  EXPECT_THAT(ConfigProblems("metrics: { a: { p.5: v }, b: { p5.: v }, c: { p: v } }\n"),
+              ElementsAre(HasSubstr("unknown metric 'p.5'"), HasSubstr("unknown metric 'p5.'"),
+                          HasSubstr("unknown metric 'p'")));
+  EXPECT_NE(FromYaml("metrics: { a: { p0.5: v } }\n"), nullptr);
+}
+
 TEST(AggregateConfigTest, MetricsAreRequired) {
   EXPECT_THAT(ConfigProblems("group_by: event\n"),
               ElementsAre("p.yaml:1:1: missing required key 'metrics'"));
