@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 
@@ -53,12 +54,16 @@ ReplayResult RunSluiceReplay(const ReplaySetup& setup, const std::string& log,
   const std::string out = setup.data_dir + "/sluice_" + tag + ".jsonl";
   const std::string report = setup.data_dir + "/sluice_" + tag + ".report.json";
   const std::string err = setup.data_dir + "/sluice_" + tag + ".stderr";
+  const std::string dead_letters = setup.data_dir + "/sluice_" + tag + ".errors.jsonl";
   const ProcessResult run =
       RunProcess({setup.sluice, "run", setup.config, "--input", log, "--format", "jsonl",
                   "--output", out, "--quiet", "--report", report, "--set",
-                  "errors.dead_letter=" + setup.data_dir + "/sluice_" + tag + ".errors.jsonl",
-                  "--set", "errors.max_error_ratio=1"},
+                  "errors.dead_letter=" + dead_letters, "--set", "errors.max_error_ratio=1"},
                  "", err);
+  // Gone before the page cache writes them back (341 MB at 50% bad lines): that write-back
+  // would take CPU from the runs after it, and a run writing over the file pays to
+  // truncate it first.
+  std::filesystem::remove(dead_letters);
   if (run.exit_code != 0) {
     throw std::runtime_error("sluice run exited with " + std::to_string(run.exit_code) + ": " +
                              ReadFile(err));

@@ -153,7 +153,10 @@ void ApplyOverride(ConfigNode& root, std::string_view assignment, ConfigErrors& 
   ConfigNode value = IsPlainYamlNull(value_text)
                          ? ConfigNode::Null(applier.mark())
                          : ConfigNode::Scalar(std::string(value_text), applier.mark());
-  if (value_text.starts_with('{') || value_text.starts_with('[')) {
+  // Flow collections and quoted scalars read as YAML: `quote=""` is the empty string, as
+  // `quote: ""` is in the file (an empty VALUE is null).
+  if (!value_text.empty() &&
+      std::string_view("{[\"'").find(value_text.front()) != std::string_view::npos) {
     Result<ConfigNode> parsed = LoadYamlString(value_text, applier.mark().file, errors);
     if (!parsed.ok()) return;
     value = std::move(parsed).value();

@@ -44,8 +44,9 @@ struct StopBuilding {};
 // billion-laughs expansions stop at the budget; an alias to a still-open anchor is a cycle.
 class TreeBuilder final : public YAML::EventHandler {
  public:
-  TreeBuilder(const std::string& file, const YamlLimits& limits, ConfigErrors& errors)
-      : file_(file), limits_(limits), errors_(errors), first_error_(errors.size()) {}
+  TreeBuilder(std::string_view text, const std::string& file, const YamlLimits& limits,
+              ConfigErrors& errors)
+      : text_(text), file_(file), limits_(limits), errors_(errors), first_error_(errors.size()) {}
 
   /// The tree, once the document parsed; nullopt after reporting problems to `errors`.
   std::optional<ConfigNode> TakeRoot() {
@@ -72,6 +73,8 @@ class TreeBuilder final : public YAML::EventHandler {
                 const std::string& value) override {
     const Size size{.nodes = 1, .bytes = value.size()};
     Charge(size, mark);
+    if (tag == "!" && detail::QuoteLeftOpen(text_, mark.line, mark.column))
+      Fail(mark, "this quote is never closed: the rest of the file would be its text");
     // yaml-cpp tags plain scalars "?" and quoted ones "!": only plain ones can be null.
     const bool plain_null = tag == "?" && IsPlainYamlNull(value);
     ConfigNode node = plain_null ? ConfigNode::Null(ToMark(file_, mark))
@@ -304,6 +307,7 @@ class TreeBuilder final : public YAML::EventHandler {
     }
   }
 
+  std::string_view text_;  // what yaml-cpp parses, for the quote check
   const std::string& file_;
   const YamlLimits& limits_;
   ConfigErrors& errors_;
@@ -352,7 +356,7 @@ class DocumentProbe final : public YAML::EventHandler {
 std::optional<ConfigNode> ParseScreened(std::string_view text, const std::string& file,
                                         const YamlLimits& limits, ConfigErrors& errors) {
   std::istringstream in{std::string(text)};
-  TreeBuilder builder(file, limits, errors);
+  TreeBuilder builder(text, file, limits, errors);
   try {
     YAML::Parser parser(in);
     if (!parser.HandleNextDocument(builder)) {

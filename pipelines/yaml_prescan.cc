@@ -212,6 +212,27 @@ class NestingScanner {
 
 }  // namespace
 
+bool QuoteLeftOpen(std::string_view text, int line, int column) {
+  size_t at = 0;
+  for (int l = 0; l < line && at != std::string_view::npos; ++l) {
+    at = text.find('\n', at);
+    if (at != std::string_view::npos) ++at;
+  }
+  if (at == std::string_view::npos || column < 0) return false;
+  at += static_cast<size_t>(column);
+  if (at >= text.size() || (text[at] != '"' && text[at] != '\'')) return false;
+  const char quote = text[at];
+  for (size_t i = at + 1; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;  // an escape: the next byte cannot close the scalar
+    } else if (text[i] == quote) {
+      if (quote == '"' || i + 1 == text.size() || text[i + 1] != '\'') return false;
+      ++i;  // '' inside single quotes is a quote
+    }
+  }
+  return true;
+}
+
 std::optional<ConfigError> ScreenYamlText(std::string_view text, const std::string& file,
                                           int max_depth) {
   if (std::optional<ConfigError> bad = CheckEncoding(text, file)) return bad;

@@ -1,5 +1,6 @@
 #include "stages/aggregate_metrics.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -11,7 +12,7 @@ namespace sluice {
 namespace {
 
 using detail::IntegralValue;
-constexpr double kTwo63 = 9223372036854775808.0;
+constexpr double kTwo53 = 9007199254740992.0;
 
 template <class T>
 void AppendBytes(const T& value, std::string& out) {
@@ -40,6 +41,41 @@ bool AddToSameType(T x, Value& min, Value& max) {
   return true;
 }
 
+// Writes `value` as exactly `width` digits, zeros first.
+char* WriteDigits(uint64_t value, int width, char* out) {
+  for (int i = width - 1; i >= 0; --i, value /= 10) out[i] = static_cast<char>('0' + value % 10);
+  return out + width;
+}
+
+// `units` / 1e9, rounded once to the nearest double. Dividing the double of `units` is
+// that only while `units` converts exactly (below 2^53); beyond, it would round twice
+// (4611833847.0 alone summed to 4611833847.000001), so the exact decimal text is read.
+double UnitsToDouble(__int128 units) {
+  constexpr auto kExactInDouble = static_cast<__int128>(kTwo53);
+  if (units > -kExactInDouble && units < kExactInDouble) {
+    return static_cast<double>(units) / SumAccumulator::kDoubleScale;
+  }
+  constexpr uint64_t kBillion = 1'000'000'000, kTen18 = kBillion * kBillion;
+  const unsigned __int128 magnitude =
+      units < 0 ? -static_cast<unsigned __int128>(units) : static_cast<unsigned __int128>(units);
+  const unsigned __int128 whole = magnitude / kBillion;  // under 2^127 / 1e9 < 1e30
+  const auto high = static_cast<uint64_t>(whole / kTen18);
+  const auto low = static_cast<uint64_t>(whole % kTen18);
+  char text[64];  // sign, 30 digits, point, 9 digits
+  char* end = text;
+  if (units < 0) *end++ = '-';
+  if (high > 0) {
+    end = WriteDigits(low, 18, std::to_chars(end, text + sizeof text, high).ptr);
+  } else {
+    end = std::to_chars(end, text + sizeof text, low).ptr;
+  }
+  *end++ = '.';
+  end = WriteDigits(static_cast<uint64_t>(magnitude % kBillion), 9, end);
+  double value = 0;
+  std::from_chars(text, end, value);  // rounds once, to nearest
+  return value;
+}
+
 }  // namespace
 
 std::string_view MetricKindName(MetricKind kind) {
@@ -58,12 +94,18 @@ std::string_view MetricKindName(MetricKind kind) {
 // ---- SumAccumulator ---------------------------------------------------------------------
 
 void SumAccumulator::Add(double value) {
-  const double units = std::nearbyint(value * kDoubleScale);
-  // Most values fit int64 units (|x| < 9.2e9); converting through int64 is one
-  // instruction, where double -> __int128 is a library call.
-  fixed_ += std::fabs(units) < kTwo63 ? static_cast<__int128>(static_cast<int64_t>(units))
-                                      : static_cast<__int128>(units);
   saw_double_ = true;
+  // Below 2^53 units the product holds every unit; converting through int64 is one
+  // instruction, where double -> __int128 is a library call.
+  if (std::fabs(value) < kTwo53 / kDoubleScale) {
+    fixed_ += static_cast<int64_t>(std::nearbyint(value * kDoubleScale));
+    return;
+  }
+  // Beyond, value * 1e9 would round to 53 bits (4611833847.0 became 4611833847.000001):
+  // the whole part scales exactly in integers, and the fraction on its own (both exact).
+  const double whole = std::trunc(value);
+  fixed_ += static_cast<__int128>(static_cast<int64_t>(whole)) * 1'000'000'000 +
+            static_cast<int64_t>(std::nearbyint((value - whole) * kDoubleScale));
 }
 
 void SumAccumulator::Merge(const SumAccumulator& other) {
@@ -75,11 +117,11 @@ void SumAccumulator::Merge(const SumAccumulator& other) {
 double SumAccumulator::Total() const {
   if (!saw_double_) return static_cast<double>(ints_);
   // One exact integer of 1e-9 units when it fits, so that the result is rounded once
-  // (while below 2^53 units) rather than once per part.
+  // rather than once per part.
   __int128 units = 0;
   if (!__builtin_mul_overflow(ints_, static_cast<__int128>(1'000'000'000), &units) &&
       !__builtin_add_overflow(units, fixed_, &units)) {
-    return static_cast<double>(units) / kDoubleScale;
+    return UnitsToDouble(units);
   }
   return static_cast<double>(ints_) + static_cast<double>(fixed_) / kDoubleScale;
 }

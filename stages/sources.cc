@@ -34,6 +34,7 @@ constexpr size_t kMaxBatchTextBytes = size_t{8} << 20;
 // Once a stop came, how long a read waits for the rest of an unfinished line: a producer
 // writing in chunks delivers it within this, one that went quiet does not.
 constexpr int kStopGraceMs = 50;
+constexpr size_t kNoItemLimit = std::numeric_limits<size_t>::max();
 
 std::string TooLargeMessage(uint64_t length, size_t max_line_bytes) {
   return "line is " + std::to_string(length) + " bytes, over max_line_bytes " +
@@ -98,11 +99,11 @@ class FileSource final : public Source {
   void FinishLongLine(Batch& batch);
   // Emits whatever follows the last newline at end of input.
   void EmitTail(Batch& batch);
-  // Ends the input when a stop finds the batch full (see the definition).
-  void EndOnAFullBatch(Batch& batch);
-  // Reads more input after the batch's text (over it from scan_ on, while skipping); false
-  // when Interrupt came first.
-  bool ReadMore(Batch& batch, size_t lines_wanted);
+  // Ends the input where a stop came (see the definition).
+  void EndAtStop(Batch& batch);
+  // Reads up to `bytes` more input after the batch's text (over it from scan_ on, while
+  // skipping); false when Interrupt came first.
+  bool ReadMore(Batch& batch, size_t bytes);
   // Waits until the input has something for read(2) (data, its end or an error); once
   // Interrupt came, kStopGraceMs at most, and false when nothing came. Only for inputs
   // that may block (wake_fd_ set).
@@ -113,7 +114,7 @@ class FileSource final : public Source {
   void KeepCarry(Batch& batch);
   void TakeCarry(Batch& batch);
   bool BatchFull(const Batch& batch, size_t max_items) const {
-    return batch.size() >= max_items || scan_ >= kMaxBatchTextBytes;
+    return batch.size() >= max_items || (scan_ >= kMaxBatchTextBytes && !taking_all_);
   }
   size_t pending(const Batch& batch) const { return batch.text_bytes() - scan_; }
 
@@ -124,7 +125,7 @@ class FileSource final : public Source {
   const uint64_t total_bytes_;
   const int wake_fd_;  // an eventfd that Interrupt signals; -1 for a regular file
   std::atomic<bool> interrupted_{false};
-  bool stopped_ = false;  // a read saw the interrupt: the input ends with what was read
+  bool taking_all_ = false;  // stopping: the batch takes every line read, past its limits
 
   std::vector<char> carry_;   // read, not yet a line, between Reads
   size_t scan_ = 0;           // in the batch being read: where the next line starts
@@ -153,24 +154,16 @@ SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
   TakeCarry(batch);
   while (true) {
     // Once interrupted, this Read ends the input: the pipeline asks for no more batches.
-    const bool stopping = interrupted_.load(std::memory_order_relaxed);
-    // While a long line is skipped, all that was read may belong to it: then read on,
-    // unless stopping (an endless line would hold the stop).
-    const bool still_in_long_line = in_long_line_ && !SkipLongLine(batch);
-    if (still_in_long_line && stopping) stopped_ = true;
-    if (!still_in_long_line) {
-      EmitLines(batch, max_items);
-      if (BatchFull(batch, max_items)) {
-        if (!stopping) break;
-        EndOnAFullBatch(batch);
-        return SourceStatus::kEnd;
-      }
+    if (interrupted_.load(std::memory_order_relaxed)) {
+      EndAtStop(batch);
+      return SourceStatus::kEnd;
     }
-    // Stopping at a line's end: the input ends here.
-    if (stopping && !in_long_line_ && pending(batch) == 0) stopped_ = true;
-    // At the end, or stopped with the input waiting for more: a last line without its
-    // newline is a line too, so that nothing read goes uncounted.
-    if (at_eof_ || stopped_) {
+    // While a long line is skipped, all that was read may belong to it: then read on.
+    if (!in_long_line_ || SkipLongLine(batch)) {
+      EmitLines(batch, max_items);
+      if (BatchFull(batch, max_items)) break;
+    }
+    if (at_eof_) {  // a last line without its newline is a line too
       if (in_long_line_) {
         FinishLongLine(batch);
       } else {
@@ -180,13 +173,38 @@ SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
       return SourceStatus::kEnd;
     }
     // A pipe that had no more to give at the last read: hand over what we have rather than
-    // block, so that a live stream's lines are not held back until a batch fills. When
-    // stopping, read on instead, for the rest of the unfinished line.
-    if (last_read_short_ && batch.size() > first_item && !stopping) break;
-    stopped_ = !ReadMore(batch, max_items - batch.size());
+    // block, so that a live stream's lines are not held back until a batch fills.
+    if (last_read_short_ && batch.size() > first_item) break;
+    // False when interrupted: the loop ends the input.
+    ReadMore(batch, ReadSize(batch, max_items - batch.size()));
   }
   KeepCarry(batch);
   return SourceStatus::kMore;
+}
+
+// A stop ends the input at the end of the line being read, and nothing read is dropped (a
+// pipe's text cannot be read again): every complete line read so far is handed over,
+// however full the batch. The line being read is finished first, its rest read a byte at
+// a time so that nothing after its end is taken from the input (a FIFO's next reader gets
+// whole lines). Each byte is waited for kStopGraceMs at most: a line whose rest does not
+// come is taken as it is (so that no line is cut where a producer's write happened to end).
+void FileSource::EndAtStop(Batch& batch) {
+  ended_ = true;
+  taking_all_ = true;
+  if (!in_long_line_ || SkipLongLine(batch)) EmitLines(batch, kNoItemLimit);
+  while (!in_long_line_ && pending(batch) > 0 && !at_eof_ && ReadMore(batch, 1)) {
+    const bool line_ended = batch.text_data()[batch.text_bytes() - 1] == '\n';
+    if (line_ended || pending(batch) > max_line_bytes_ + 1) {
+      EmitLines(batch, kNoItemLimit);  // the line, or the start of a long one
+      break;
+    }
+  }
+  // A long line is reported as long as read so far: an endless one would hold the stop.
+  if (in_long_line_) {
+    FinishLongLine(batch);
+  } else {
+    EmitTail(batch);
+  }
 }
 
 void FileSource::TakeCarry(Batch& batch) {
@@ -296,23 +314,6 @@ void FileSource::FinishLongLine(Batch& batch) {
   item.error->raw_bytes = length;
 }
 
-// Stopping with a full batch: the complete lines already read are handed over too (a stop
-// must not drop lines read from a pipe); an unfinished line is one only if its rest does
-// not come within the grace, otherwise the input ends before it (unread, as what follows).
-void FileSource::EndOnAFullBatch(Batch& batch) {
-  constexpr size_t kNoItemLimit = std::numeric_limits<size_t>::max();
-  EmitLines(batch, kNoItemLimit);
-  if (in_long_line_) {
-    FinishLongLine(batch);  // its text was given back as it was skipped
-  } else {
-    if (pending(batch) > 0 && !BatchFull(batch, kNoItemLimit) && !WaitForInput()) {
-      EmitTail(batch);  // the rest did not come within the grace
-    }
-    batch.ShrinkText(scan_);  // what is left (text over the batch's limit) stays unread
-  }
-  ended_ = true;
-}
-
 void FileSource::EmitTail(Batch& batch) {
   if (pending(batch) == 0) return;  // the input ended with a newline (or was empty)
   const size_t length = pending(batch);
@@ -345,9 +346,8 @@ bool FileSource::WaitForInput() {
   }
 }
 
-bool FileSource::ReadMore(Batch& batch, size_t lines_wanted) {
+bool FileSource::ReadMore(Batch& batch, size_t want) {
   if (wake_fd_ >= 0 && !WaitForInput()) return false;
-  const size_t want = ReadSize(batch, lines_wanted);
   const size_t filled = batch.text_bytes();
   char* into = batch.GrowText(want);
   while (true) {

@@ -65,6 +65,27 @@ TEST(OverridesTest, EmptyAndNullValuesAreNullAsInTheFile) {
               ElementsAre("--set ordered=null: expected true or false, got nothing (null)"));
 }
 
+// A quoted VALUE reads as a YAML quoted scalar, so that what `quote: ""` or
+// `delimiter: "\t"` say in the file can be said on the command line too.
+TEST(OverridesTest, QuotedValuesAreYamlStrings) {
+  ConfigNode root = ConfigNode::Null();
+  ConfigErrors errors;
+  const std::vector<std::string> sets = {"a=\"\"",    "b=''",    "c=\"\\t\"",
+                                         "d='it''s'", "e=\"~\"", "f=plain \"quotes\" inside"};
+  ApplyOverrides(root, sets, errors);
+  EXPECT_TRUE(errors.empty()) << errors.ToString();
+  ASSERT_TRUE(root.is_map());
+  for (const char* key : {"a", "b", "c", "d", "e", "f"}) ASSERT_TRUE(root.Get(key)->is_scalar());
+  EXPECT_EQ(root.Get("a")->scalar(), "");
+  EXPECT_EQ(root.Get("b")->scalar(), "");
+  EXPECT_EQ(root.Get("c")->scalar(), "\t");
+  EXPECT_EQ(root.Get("d")->scalar(), "it's");
+  EXPECT_EQ(root.Get("e")->scalar(), "~");  // quoted: a string, not null
+  EXPECT_EQ(root.Get("f")->scalar(), "plain \"quotes\" inside");
+  ApplyOverride(root, "g=\"open", errors);
+  EXPECT_THAT(errors.ToString(), ::testing::StartsWith("--set g=\"open:1:"));  // unclosed
+}
+
 TEST(OverridesTest, CreatesMissingKeysUnderAStage) {
   Outcome o = WithSets({"stages.check.queue.capacity=8", "stages.parse.queue.batch=16"});
   ASSERT_TRUE(o.spec) << ::testing::PrintToString(o.errors);

@@ -200,6 +200,27 @@ TEST(YamlLoaderTest, SyntaxErrorHasPosition) {
               MatchesRegex("t\\.yaml:2:[0-9]+: invalid YAML: .+"));
 }
 
+// yaml-cpp ends an unclosed quoted scalar at the end of the text: a stray quote would
+// silently turn the rest of the config into one string.
+TEST(YamlLoaderTest, AQuoteNeverClosedIsAnErrorAtTheQuote) {
+  const std::string expected = "t.yaml:3:11: this quote is never closed: the rest of the file "
+                               "would be its text";
+  EXPECT_EQ(OnlyError(Load("stages:\n  - type: x\n    name: \"parse\n  - type: y\n")), expected);
+  EXPECT_EQ(OnlyError(Load("stages:\n  - type: x\n    name: 'parse\n  - type: y\n")), expected);
+  EXPECT_EQ(OnlyError(Load("a: b\nc: \"ends in an escaped quote\\\"\n")),
+            "t.yaml:2:4: this quote is never closed: the rest of the file would be its text");
+  EXPECT_EQ(OnlyError(Load("a: 'ends in an escaped quote''\n")),
+            "t.yaml:1:4: this quote is never closed: the rest of the file would be its text");
+  // Closed ones, escapes and all, over several lines too.
+  Loaded l = Load("a: 'it''s'\nb: \"x\\\\\"\nc: 'two\n  lines'\nd: \"q\\\"q\"\ne: ''\n");
+  ASSERT_TRUE(l.root) << l.errors.ToString();
+  EXPECT_EQ(l.root->Get("a")->scalar(), "it's");
+  EXPECT_EQ(l.root->Get("b")->scalar(), "x\\");
+  EXPECT_EQ(l.root->Get("c")->scalar(), "two lines");
+  EXPECT_EQ(l.root->Get("d")->scalar(), "q\"q");
+  EXPECT_EQ(l.root->Get("e")->scalar(), "");
+}
+
 TEST(YamlLoaderTest, UnknownAliasIsAnError) {
   EXPECT_THAT(OnlyError(Load("a: *nowhere\n")),
               MatchesRegex("t\\.yaml:1:[0-9]+: invalid YAML: .*anchor.*"));

@@ -297,6 +297,35 @@ TEST(AggregateTest, DoubleSumsAreExactInFixedPoint) {
   EXPECT_EQ(Get(rows[0], "m"), Value{0.1});
 }
 
+// Past 2^53 units (a total of about 9e6) converting the units to a double rounds once
+// already: dividing that by 1e9 rounded a second time (4611833847.0 came out
+// 4611833847.000001).
+TEST(AggregateTest, LargeDoubleSumsAreRoundedOnce) {
+  auto stage = FromYaml("group_by: [g]\nmetrics: { s: { sum: v }, m: { mean: v } }\n");
+  const auto rec = [](int64_t g, Value v) { return Rec({{"g", Value{g}}, {"v", v}}); };
+  std::vector<Record> records = {rec(0, Value{4611833847.0}), rec(1, Value{-4611833847.0}),
+                                 rec(3, Value{int64_t{5'000'000'000}}), rec(3, Value{0.5})};
+  for (int i = 0; i < 9; ++i) records.push_back(rec(2, Value{1e17}));
+  for (int i = 0; i < 100; ++i) records.push_back(rec(4, Value{123456789.125}));
+  // Whole numbers as doubles (byte counts written `123.0`): their exact sum is an integer.
+  std::mt19937_64 random(7);
+  int64_t exact = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const auto v = static_cast<int64_t>(random() % 10'000'000'000);
+    exact += v;
+    records.push_back(rec(5, Value{static_cast<double>(v)}));
+  }
+  std::vector<Record> rows = AggregateOnOneWorker(*stage, records);
+  ASSERT_EQ(rows.size(), 6u);
+  EXPECT_EQ(Get(rows[0], "s"), Value{4611833847.0});
+  EXPECT_EQ(Get(rows[1], "s"), Value{-4611833847.0});
+  EXPECT_EQ(Get(rows[2], "s"), Value{9e17});
+  EXPECT_EQ(Get(rows[2], "m"), Value{1e17});
+  EXPECT_EQ(Get(rows[3], "s"), Value{5000000000.5});
+  EXPECT_EQ(Get(rows[4], "s"), Value{12345678912.5});
+  EXPECT_EQ(Get(rows[5], "s"), Value{static_cast<double>(exact)});
+}
+
 TEST(AggregateTest, GroupsCompareLikeCompareValuesAndComeOutSorted) {
   auto stage =
       FromYaml("group_by: [k]\nmetrics: { n: count, lo: { min: v }, d: { distinct: v } }\n");

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -101,6 +102,15 @@ class FileSourceTest : public ::testing::Test {
     writer = ::open(path.c_str(), O_RDWR);
     EXPECT_GE(writer, 0);
     return path;
+  }
+
+  // What a pipe still holds (its writer opened with O_RDWR reads it too); waits for none.
+  static std::string ReadWhatIsLeft(int fd) {
+    pollfd ready{.fd = fd, .events = POLLIN, .revents = 0};
+    if (::poll(&ready, 1, 0) != 1) return "";
+    char text[4096];
+    const ssize_t got = ::read(fd, text, sizeof text);
+    return got > 0 ? std::string(text, static_cast<size_t>(got)) : "";
   }
 
   std::filesystem::path dir_;

@@ -391,8 +391,11 @@ TEST_F(FileSourceTest, InterruptDoesNotCutALineWhoseRestIsAlreadyThere) {
   (*source)->Interrupt();
   Batch second;
   EXPECT_EQ((*source)->Read(second, 100), SourceStatus::kEnd);
-  // Nothing more was ready: the unfinished "next" is the input's last line.
-  EXPECT_THAT(Raws(Collect(second)), ElementsAre("partial", "next"));
+  // The input ends after the line being read; what follows stays in the pipe, for its next
+  // reader (the writer's descriptor reads it too).
+  EXPECT_THAT(Raws(Collect(second)), ElementsAre("partial"));
+  EXPECT_EQ((*source)->bytes_read(), 12u);
+  EXPECT_EQ(ReadWhatIsLeft(writer), "next");
   ::close(writer);
 }
 
@@ -412,11 +415,37 @@ TEST_F(FileSourceTest, InterruptWithAFullBatchKeepsTheLinesAlreadyRead) {
   (*source)->Interrupt();
   Batch last;
   EXPECT_EQ((*source)->Read(last, 2), SourceStatus::kEnd);
-  // "par"'s rest is there: the input ends before that line, unread like what follows.
-  EXPECT_THAT(Raws(Collect(last)), ElementsAre("c", "d", "e", "f"));
+  // "par" was being read when the stop came: it is finished.
+  EXPECT_THAT(Raws(Collect(last)), ElementsAre("c", "d", "e", "f", "partial"));
   Batch after;
   EXPECT_EQ((*source)->Read(after, 2), SourceStatus::kEnd);
   EXPECT_TRUE(after.empty());
+  ::close(writer);
+}
+
+// A busy producer: the rest of the line being read comes after the stop, within the grace.
+// It is waited for, and nothing after it is read.
+TEST_F(FileSourceTest, InterruptWithAFullBatchWaitsForTheRestOfTheLineBeingRead) {
+  int writer = -1;
+  const std::string fifo = MakeFifo(writer);
+  ASSERT_GE(writer, 0);
+  auto source = OpenFileSource({.path = fifo});
+  ASSERT_TRUE(source.ok());
+  ASSERT_EQ(::write(writer, "a\nb\nc\npar", 9), 9);
+  Batch first;
+  EXPECT_EQ((*source)->Read(first, 2), SourceStatus::kMore);
+  EXPECT_THAT(Raws(Collect(first)), ElementsAre("a", "b"));
+  (*source)->Interrupt();
+  std::thread producer([writer] {
+    std::this_thread::sleep_for(milliseconds(20));
+    EXPECT_EQ(::write(writer, "tial\nmo", 7), 7);
+  });
+  Batch last;
+  EXPECT_EQ((*source)->Read(last, 2), SourceStatus::kEnd);
+  producer.join();
+  EXPECT_THAT(Raws(Collect(last)), ElementsAre("c", "partial"));
+  EXPECT_EQ((*source)->bytes_read(), 14u);
+  EXPECT_EQ(ReadWhatIsLeft(writer), "mo");
   ::close(writer);
 }
 
