@@ -61,6 +61,7 @@ class FileSource final : public Source {
         name_(std::move(name)),
         max_line_bytes_(max_line_bytes),
         total_bytes_(total_bytes),
+        may_block_(may_block),
         // Without an eventfd (out of descriptors, say), reads still work, uninterruptibly.
         wake_fd_(may_block ? ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) : -1) {}
   ~FileSource() override {
@@ -106,7 +107,7 @@ class FileSource final : public Source {
   bool ReadMore(Batch& batch, size_t bytes);
   // Waits until the input has something for read(2) (data, its end or an error); once
   // Interrupt came, kStopGraceMs at most, and false when nothing came. Only for inputs
-  // that may block (wake_fd_ set).
+  // that may block.
   bool WaitForInput();
   size_t ReadSize(const Batch& batch, size_t lines_wanted) const;
   // Moves the text after scan_ into carry_ (at the end of a Read), and back into the
@@ -123,6 +124,9 @@ class FileSource final : public Source {
   const std::string name_;
   const size_t max_line_bytes_;
   const uint64_t total_bytes_;
+  // Reads may wait (not a regular file): each is polled for first. A FIFO opened before its
+  // writer would otherwise read its end at once.
+  const bool may_block_;
   const int wake_fd_;  // an eventfd that Interrupt signals; -1 for a regular file
   std::atomic<bool> interrupted_{false};
   bool taking_all_ = false;  // stopping: the batch takes every line read, past its limits
@@ -338,7 +342,8 @@ bool FileSource::WaitForInput() {
     // Once interrupted, wait kStopGraceMs at most (for the rest of a line being written),
     // and for the input only: the eventfd stays readable.
     const bool interrupted = interrupted_.load(std::memory_order_relaxed);
-    const int ready = ::poll(fds, interrupted ? 1 : 2, interrupted ? kStopGraceMs : -1);
+    const int ready =
+        ::poll(fds, interrupted || wake_fd_ < 0 ? 1 : 2, interrupted ? kStopGraceMs : -1);
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0 || fds[0].revents != 0) return true;  // input, its end, or an error to read
     if (interrupted) return false;                      // nothing came within the grace
@@ -347,7 +352,7 @@ bool FileSource::WaitForInput() {
 }
 
 bool FileSource::ReadMore(Batch& batch, size_t want) {
-  if (wake_fd_ >= 0 && !WaitForInput()) return false;
+  if (may_block_ && !WaitForInput()) return false;
   const size_t filled = batch.text_bytes();
   char* into = batch.GrowText(want);
   while (true) {
@@ -490,12 +495,16 @@ Result<std::unique_ptr<Source>> OpenFileSource(const FileSourceOptions& options)
   }
   const bool is_stdin = options.path == "-";
   const std::string name = is_stdin ? "stdin" : options.path;
-  const int fd = is_stdin ? STDIN_FILENO : ::open(options.path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Not blocking in open(2): a FIFO waits there for a writer, where no stop can reach it.
+  // Reads block again; the first one's poll waits for the writer instead.
+  const int fd =
+      is_stdin ? STDIN_FILENO : ::open(options.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     return Error{.code = ErrorCode::kInvalidInput,
                  .message = "cannot open " + name + ": " + std::strerror(errno),
                  .source = name};
   }
+  if (!is_stdin) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   struct stat info {};
   uint64_t total_bytes = 0;
   bool may_block = true;  // a pipe, FIFO, terminal, socket: reads may wait for input

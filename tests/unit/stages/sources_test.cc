@@ -373,6 +373,41 @@ TEST_F(FileSourceTest, InterruptWakesAReadBlockedOnAQuietFifo) {
   if (writer >= 0) ::close(writer);
 }
 
+// Opening a FIFO waits for no writer (a stop could not reach open(2)); the first Read
+// does, interruptibly, and reads what a writer that came later sends.
+TEST_F(FileSourceTest, AFifoWithoutAWriterYetOpensAtOnceAndItsReadWaits) {
+  const std::string fifo = (dir_ / "quiet").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto opened = std::async(std::launch::async, [&] { return OpenFileSource({.path = fifo}); });
+  if (opened.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    ::close(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK));  // release it, then fail
+    FAIL() << "opening the FIFO waited for a writer";
+  }
+  auto source = opened.get();
+  ASSERT_TRUE(source.ok());
+  std::thread writer([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    const int fd = ::open(fifo.c_str(), O_WRONLY);
+    EXPECT_EQ(::write(fd, "a\nb\n", 4), 4);
+    ::close(fd);
+  });
+  EXPECT_THAT(Raws(ReadAll(**source, 100)), ElementsAre("a", "b"));  // not an end at once
+  writer.join();
+
+  const std::string quiet = (dir_ / "never").string();
+  ASSERT_EQ(::mkfifo(quiet.c_str(), 0600), 0);
+  auto waiting = OpenFileSource({.path = quiet});
+  ASSERT_TRUE(waiting.ok());
+  std::thread interrupter([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    (*waiting)->Interrupt();
+  });
+  Batch batch;
+  EXPECT_EQ((*waiting)->Read(batch, 100), SourceStatus::kEnd);
+  EXPECT_TRUE(batch.empty());
+  interrupter.join();
+}
+
 // On a busy pipe the rest of an unfinished line is usually there already: a stop must not
 // cut the line. Once interrupted, Read ends the input: with what is ready, then a line whose
 // rest has not arrived as it is.
