@@ -92,7 +92,7 @@ int ReplayBreakdownMain(const std::string& config, const std::string& input) {
     std::vector<std::unique_ptr<StageWorker>> workers;
     workers.push_back(std::move(phase->worker));
     const int64_t begin = ThreadCpuNanos();
-    phase->stage->Finish(workers);
+    phase->stage->Finish(workers, [](Record&&) {});
     finish_nanos += ThreadCpuNanos() - begin;
   }
   const int64_t hand_begin = ThreadCpuNanos();

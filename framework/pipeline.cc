@@ -499,7 +499,7 @@ RunReport Pipeline::Impl::Finish() {
   CloseInputAndJoin();
   if (reading_.failure) std::rethrow_exception(reading_.failure);  // what was read is through
   for (auto& slot : stages_) {
-    for (const Record& row : slot->stage->Finish(slot->workers)) collector_->DeliverResult(row);
+    slot->stage->Finish(slot->workers, [this](Record&& row) { collector_->DeliverResult(row); });
   }
   if (collector_->failure()) std::rethrow_exception(collector_->failure());
   return MakeReport();

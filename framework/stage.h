@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <span>
@@ -47,6 +48,9 @@ struct FieldNeeds {
   void Add(FieldId id);  // no-op when all
   void Merge(const FieldNeeds& other);
 };
+
+/// Takes the result rows a stage's Finish makes, one at a time.
+using RowSink = std::function<void(Record&& row)>;
 
 /// Per-worker state and logic. Called from one thread only.
 class StageWorker {
@@ -89,11 +93,12 @@ class Stage {
   /// Called once before MakeWorker. Default: ignored.
   virtual void Project(const FieldNeeds& needed) { (void)needed; }
 
-  /// Called once after every worker has drained its input, with all the workers.
-  /// Returns result rows (aggregates: combined and finalized, in output order). Default: none.
-  virtual std::vector<Record> Finish(std::span<const std::unique_ptr<StageWorker>> workers) {
+  /// Called once after every worker has drained its input, with all the workers. Hands
+  /// its result rows (aggregates: combined and finalized) to `emit` in output order, one at
+  /// a time, so that a million groups' rows are never all held at once. Default: none.
+  virtual void Finish(std::span<const std::unique_ptr<StageWorker>> workers, const RowSink& emit) {
     (void)workers;
-    return {};
+    (void)emit;
   }
 };
 

@@ -12,7 +12,8 @@ void StringSet::Merge(const StringSet& other) {
 }
 
 void StringSet::Grow() {
-  const size_t size = std::max<size_t>(16, slots_.size() * 2);
+  // Small to start: an aggregate keeps a set per group, and most groups see few values.
+  const size_t size = std::max<size_t>(4, slots_.size() * 2);
   const std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(size));
   const size_t mask = slots_.size() - 1;
   for (const Slot& slot : old) {

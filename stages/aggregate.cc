@@ -339,14 +339,15 @@ FieldNeeds AggregateStage::Reads() const {
   return needs;
 }
 
-std::vector<Record> AggregateStage::Finish(std::span<const std::unique_ptr<StageWorker>> workers) {
+void AggregateStage::Finish(std::span<const std::unique_ptr<StageWorker>> workers,
+                            const RowSink& emit) {
   std::vector<GroupTable> tables;
   for (const std::unique_ptr<StageWorker>& worker : workers) {
     auto* ours = dynamic_cast<AggregateWorker*>(worker.get());
     if (ours == nullptr) throw std::logic_error("aggregate: Finish got a worker it did not make");
     tables.push_back(ours->TakeTable());
   }
-  if (tables.empty()) return {};
+  if (tables.empty()) return;
   // Merge into the largest table: fewer groups to move. The result does not depend on it.
   auto largest = std::max_element(tables.begin(), tables.end(),
                                   [](const auto& a, const auto& b) { return a.size() < b.size(); });
@@ -362,11 +363,9 @@ std::vector<Record> AggregateStage::Finish(std::span<const std::unique_ptr<Stage
             [&](size_t a, size_t b) { return KeyLess(groups[a], groups[b]); });
 
   const Shared& s = *shared_;
-  std::vector<Record> rows;
-  rows.reserve(groups.size());
   for (size_t index : order) {
     Group& group = groups[index];
-    Record& row = rows.emplace_back();
+    Record row;
     row.Reserve(group.key.size() + s.plan.metrics().size());
     size_t k = 0;
     if (s.windowed) {
@@ -374,8 +373,9 @@ std::vector<Record> AggregateStage::Finish(std::span<const std::unique_ptr<Stage
     }
     for (FieldId id : s.group_ids) row.Append(id, std::move(group.key[k++]));
     group.metrics.AppendResults(s.plan, row);
+    const Group released = std::move(group);  // its key and accumulators go now, not at the end
+    emit(std::move(row));
   }
-  return rows;
 }
 
 // ---- Config -------------------------------------------------------------------------

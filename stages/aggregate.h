@@ -92,8 +92,8 @@ class AggregateStage final : public Stage {
   StageInput Input() const override { return StageInput::kRecords; }
   /// Records end here (Verdict::kAbsorb); only the result rows go on.
   bool AbsorbsRecords() const override { return true; }
-  /// Combines the workers' groups (which it empties) and returns the sorted rows.
-  std::vector<Record> Finish(std::span<const std::unique_ptr<StageWorker>> workers) override;
+  /// Combines the workers' groups (which it empties) and emits the rows, sorted.
+  void Finish(std::span<const std::unique_ptr<StageWorker>> workers, const RowSink& emit) override;
 
   const AggregateOptions& options() const { return options_; }
 

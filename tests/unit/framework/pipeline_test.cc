@@ -76,7 +76,7 @@ class SumAll : public Stage {
   std::unique_ptr<StageWorker> MakeWorker() override { return std::make_unique<Worker>(); }
   FieldNeeds Reads() const override { return FieldNeeds::Only({"n"}); }
   bool AbsorbsRecords() const override { return true; }
-  std::vector<Record> Finish(std::span<const std::unique_ptr<StageWorker>> workers) override {
+  void Finish(std::span<const std::unique_ptr<StageWorker>> workers, const RowSink& emit) override {
     Record row;
     int64_t sum = 0, count = 0;
     for (const auto& w : workers) {
@@ -85,7 +85,7 @@ class SumAll : public Stage {
     }
     row.Set(FieldNames::Intern("sum"), sum);
     row.Set(FieldNames::Intern("count"), count);
-    return {row};
+    emit(std::move(row));
   }
 };
 

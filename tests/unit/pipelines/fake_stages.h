@@ -116,12 +116,12 @@ class FakeCount : public Stage {
   std::unique_ptr<StageWorker> MakeWorker() override { return std::make_unique<Worker>(); }
   FieldNeeds Reads() const override { return FieldNeeds::None(); }
   bool AbsorbsRecords() const override { return true; }
-  std::vector<Record> Finish(std::span<const std::unique_ptr<StageWorker>> workers) override {
+  void Finish(std::span<const std::unique_ptr<StageWorker>> workers, const RowSink& emit) override {
     int64_t total = 0;
     for (const auto& w : workers) total += static_cast<const Worker&>(*w).count;
     Record row;
     row.Set(FieldNames::Intern("count"), total);
-    return {row};
+    emit(std::move(row));
   }
 };
 

@@ -73,6 +73,13 @@ Record Event(const char* event, const char* user, int64_t bytes, double latency)
               {"latency_ms", latency}});
 }
 
+// The rows Finish emits, in order.
+std::vector<Record> FinishRows(Stage& stage, std::span<const std::unique_ptr<StageWorker>> pool) {
+  std::vector<Record> rows;
+  stage.Finish(pool, [&rows](Record&& row) { rows.push_back(std::move(row)); });
+  return rows;
+}
+
 // Feeds records[i] to worker assignment[i] and finishes; every record must be absorbed.
 std::vector<Record> Aggregate(Stage& stage, const std::vector<Record>& records,
                               const std::vector<size_t>& assignment, size_t workers) {
@@ -84,7 +91,7 @@ std::vector<Record> Aggregate(Stage& stage, const std::vector<Record>& records,
     const Verdict verdict = pool[assignment[i]]->Process(item);
     EXPECT_EQ(verdict, Verdict::kAbsorb) << (item.error ? item.error->message : "");
   }
-  return stage.Finish(pool);
+  return FinishRows(stage, pool);
 }
 
 std::vector<Record> AggregateOnOneWorker(Stage& stage, const std::vector<Record>& records) {
@@ -261,7 +268,7 @@ TEST(AggregateTest, BadRecordsFailBeforeTouchingAnyGroup) {
   EXPECT_EQ(Process(*worker, rec(t, Value{int64_t{5}}, Value{1e300})).verdict, Verdict::kAbsorb);
   std::vector<std::unique_ptr<StageWorker>> pool;
   pool.push_back(std::move(worker));
-  std::vector<Record> rows = stage->Finish(pool);
+  std::vector<Record> rows = FinishRows(*stage, pool);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(Get(rows[0], "n"), Value{int64_t{1}});
   EXPECT_EQ(Get(rows[0], "total"), Value{int64_t{5}});
@@ -504,8 +511,8 @@ TEST(AggregateTest, FinishEmptiesTheWorkers) {
   Item item;
   item.record = Rec({{"x", int64_t{1}}});
   EXPECT_EQ(pool[0]->Process(item), Verdict::kAbsorb);
-  EXPECT_EQ(stage->Finish(pool).size(), 1u);
-  EXPECT_THAT(stage->Finish(pool), IsEmpty());
+  EXPECT_EQ(FinishRows(*stage, pool).size(), 1u);
+  EXPECT_THAT(FinishRows(*stage, pool), IsEmpty());
 }
 
 TEST(AggregateConfigTest, PercentilesParse) {
