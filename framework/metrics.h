@@ -41,7 +41,7 @@ struct RunReport {
   std::string source;
   RunTotals totals;
   uint64_t bytes_read = 0;  // the source's; a pushed line counts its size + 1 (its end)
-  uint64_t results = 0;  // rows delivered to the output (records, or aggregate rows)
+  uint64_t results = 0;     // rows delivered to the output (records, or aggregate rows)
   double wall_seconds = 0;
   bool stopped_early = false;  // RequestStop came before the source's end
   std::vector<StageReport> stages;

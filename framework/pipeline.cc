@@ -191,7 +191,7 @@ class Pipeline::Impl {
   size_t pending_limit_ = QueueOptions{}.batch;  // records pending_ gets (batch_sizer_)
   uint64_t next_sequence_ = 0;
   uint64_t pushed_lines_ = 0;
-  uint64_t pushed_bytes_ = 0;  // published to bytes_read_ per batch
+  uint64_t pushed_bytes_ = 0;          // published to bytes_read_ per batch
   bool threads_left_running_ = false;  // a stall: JoinThreads detached the threads it found
   bool started_ = false;               // Start was called (it may have thrown)
   bool running_ = false;   // Start got as far as starting threads: Finish has work to do

@@ -65,17 +65,21 @@ bool SameRegularFile(const std::string& a, const std::string& b) {
 }
 
 // Each file the run reads or writes must be its own: outputs are replaced when they open,
-// so one named twice would lose what the other wrote (the input: before it is read).
-// False after printing which two collide.
+// so one named twice would lose what the other wrote (the input: before it is read). That
+// holds for the shell's redirections too: `--input in.jsonl >> in.jsonl` would read its own
+// output for ever, as `cat` refuses to. False after printing which two collide.
 bool FilesAreDistinct(const PipelineSpec& spec, const CliArgs& args, const OutputOptions& output) {
   struct Named {
     const char* role;
-    std::string path;
+    std::string path;  // "/dev/stdin" or "/dev/stdout" for the standard streams
+  };
+  const auto or_stream = [](const std::string& path, const char* stream) {
+    return path.empty() || path == "-" ? std::string(stream) : path;
   };
   const std::string input =
       args.input ? *args.input : (spec.source.type == SourceType::kStdin ? "" : spec.source.path);
-  const Named files[] = {{"the input", input},
-                         {"the output", output.path},
+  const Named files[] = {{"the input", or_stream(input, "/dev/stdin")},
+                         {"the output", or_stream(output.path, "/dev/stdout")},
                          {"the dead letters (errors.dead_letter)", spec.errors.dead_letter},
                          {"the report (--report)", args.report.value_or("")}};
   for (size_t i = 0; i < std::size(files); ++i) {
@@ -84,8 +88,11 @@ bool FilesAreDistinct(const PipelineSpec& spec, const CliArgs& args, const Outpu
       const Named& b = files[j];
       if (a.path.empty() || a.path == "-" || b.path.empty() || b.path == "-") continue;
       if (!SameRegularFile(a.path, b.path)) continue;
-      std::cerr << "sluice: " << a.role << " and " << b.role << " are the same file, " << b.path
-                << ": each must have its own\n";
+      std::cerr << "sluice: " << a.role << " and " << b.role << " are the same file, "
+                << (b.path.starts_with("/dev/std") ? a.path : b.path) << ": each must have its own"
+                << (a.path.starts_with("/dev/std") || b.path.starts_with("/dev/std")
+                        ? " (a shell redirection names a file too)\n"
+                        : "\n");
       return false;
     }
   }

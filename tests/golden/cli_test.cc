@@ -147,6 +147,27 @@ TEST(CliTest, OneFileNamedForTwoPurposesIsRefusedBeforeAnythingIsWritten) {
   EXPECT_EQ(over_input.exit_code, 2);
   EXPECT_THAT(over_input.err, HasSubstr("the input and the output are the same file"));
   EXPECT_EQ(ReadFile(input), line + "\n");
+  // The shell's redirections name files too: `--input in.jsonl >> in.jsonl` would read its
+  // own output for ever, and `--output in.jsonl < in.jsonl` empty its input first.
+  const int append = ::open(input.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  ASSERT_GE(append, 0);
+  ProcessResult appended =
+      Sluice({"run", "configs/clean_events.yaml", "--quiet", "--input", input, "--output", "-"},
+             {.stdout_fd = append});
+  ::close(append);
+  EXPECT_EQ(appended.exit_code, 2);
+  EXPECT_THAT(appended.err, HasSubstr("the input and the output are the same file, " + input));
+  ProcessResult redirected =
+      Sluice({"run", "configs/clean_events.yaml", "--quiet", "--input", "-", "--output", input},
+             {.stdin_path = input});
+  EXPECT_EQ(redirected.exit_code, 2);
+  EXPECT_THAT(redirected.err, HasSubstr("the input and the output are the same file"));
+  EXPECT_EQ(ReadFile(input), line + "\n");
+  ProcessResult piped =
+      Sluice({"run", "configs/clean_events.yaml", "--quiet", "--input", "-", "--output", "-"},
+             {.stdin_path = input});
+  EXPECT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_EQ(piped.out, line + "\n");
   ProcessResult report =
       with({"--output", dir.File("out.jsonl"), "--set",
             "errors.dead_letter=" + dir.File("dead.jsonl"), "--report", dir.File("dead.jsonl")});

@@ -203,8 +203,9 @@ TEST(YamlLoaderTest, SyntaxErrorHasPosition) {
 // yaml-cpp ends an unclosed quoted scalar at the end of the text: a stray quote would
 // silently turn the rest of the config into one string.
 TEST(YamlLoaderTest, AQuoteNeverClosedIsAnErrorAtTheQuote) {
-  const std::string expected = "t.yaml:3:11: this quote is never closed: the rest of the file "
-                               "would be its text";
+  const std::string expected =
+      "t.yaml:3:11: this quote is never closed: the rest of the file "
+      "would be its text";
   EXPECT_EQ(OnlyError(Load("stages:\n  - type: x\n    name: \"parse\n  - type: y\n")), expected);
   EXPECT_EQ(OnlyError(Load("stages:\n  - type: x\n    name: 'parse\n  - type: y\n")), expected);
   EXPECT_EQ(OnlyError(Load("a: b\nc: \"ends in an escaped quote\\\"\n")),
