@@ -154,9 +154,13 @@ void ApplyOverride(ConfigNode& root, std::string_view assignment, ConfigErrors& 
                          ? ConfigNode::Null(applier.mark())
                          : ConfigNode::Scalar(std::string(value_text), applier.mark());
   // Flow collections and quoted scalars read as YAML: `quote=""` is the empty string, as
-  // `quote: ""` is in the file (an empty VALUE is null).
-  if (!value_text.empty() &&
-      std::string_view("{[\"'").find(value_text.front()) != std::string_view::npos) {
+  // `quote: ""` is in the file (an empty VALUE is null). A lone quote stays one character
+  // (`quote='`), as a value that only starts with a quote stays its text.
+  const bool flow = value_text.starts_with('{') || value_text.starts_with('[');
+  const bool quoted = value_text.size() >= 2 &&
+                      (value_text.front() == '"' || value_text.front() == '\'') &&
+                      value_text.back() == value_text.front();
+  if (flow || quoted) {
     Result<ConfigNode> parsed = LoadYamlString(value_text, applier.mark().file, errors);
     if (!parsed.ok()) return;
     value = std::move(parsed).value();

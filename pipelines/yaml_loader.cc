@@ -46,7 +46,14 @@ class TreeBuilder final : public YAML::EventHandler {
  public:
   TreeBuilder(std::string_view text, const std::string& file, const YamlLimits& limits,
               ConfigErrors& errors)
-      : text_(text), file_(file), limits_(limits), errors_(errors), first_error_(errors.size()) {}
+      : text_(text), file_(file), limits_(limits), errors_(errors), first_error_(errors.size()) {
+    for (size_t at = 0; at != std::string_view::npos; at = text.find('\n', at)) {
+      if (!line_starts_.empty()) ++at;  // past the newline
+      line_starts_.push_back(at);
+    }
+    // yaml-cpp does not count a byte order mark in the first line's columns.
+    if (text.starts_with("\xEF\xBB\xBF")) line_starts_.front() = 3;
+  }
 
   /// The tree, once the document parsed; nullopt after reporting problems to `errors`.
   std::optional<ConfigNode> TakeRoot() {
@@ -73,7 +80,7 @@ class TreeBuilder final : public YAML::EventHandler {
                 const std::string& value) override {
     const Size size{.nodes = 1, .bytes = value.size()};
     Charge(size, mark);
-    if (tag == "!" && detail::QuoteLeftOpen(text_, mark.line, mark.column))
+    if (tag == "!" && detail::QuoteLeftOpen(text_, OffsetOf(mark)))
       Fail(mark, "this quote is never closed: the rest of the file would be its text");
     // yaml-cpp tags plain scalars "?" and quoted ones "!": only plain ones can be null.
     const bool plain_null = tag == "?" && IsPlainYamlNull(value);
@@ -177,6 +184,13 @@ class TreeBuilder final : public YAML::EventHandler {
   }
 
   int Depth() const { return static_cast<int>(stack_.size()); }
+
+  // The byte of text_ a mark points at; past the end when the mark is not in it.
+  size_t OffsetOf(const YAML::Mark& mark) const {
+    if (mark.line < 0 || mark.column < 0 || static_cast<size_t>(mark.line) >= line_starts_.size())
+      return text_.size();
+    return line_starts_[static_cast<size_t>(mark.line)] + static_cast<size_t>(mark.column);
+  }
 
   [[noreturn]] void Fail(const ConfigMark& mark, std::string message) {
     errors_.Add(mark, std::move(message));
@@ -307,7 +321,8 @@ class TreeBuilder final : public YAML::EventHandler {
     }
   }
 
-  std::string_view text_;  // what yaml-cpp parses, for the quote check
+  std::string_view text_;            // what yaml-cpp parses, for the quote check
+  std::vector<size_t> line_starts_;  // of text_'s lines, by 0-based line
   const std::string& file_;
   const YamlLimits& limits_;
   ConfigErrors& errors_;

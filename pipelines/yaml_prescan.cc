@@ -212,14 +212,7 @@ class NestingScanner {
 
 }  // namespace
 
-bool QuoteLeftOpen(std::string_view text, int line, int column) {
-  size_t at = 0;
-  for (int l = 0; l < line && at != std::string_view::npos; ++l) {
-    at = text.find('\n', at);
-    if (at != std::string_view::npos) ++at;
-  }
-  if (at == std::string_view::npos || column < 0) return false;
-  at += static_cast<size_t>(column);
+bool QuoteLeftOpen(std::string_view text, size_t at) {
   if (at >= text.size() || (text[at] != '"' && text[at] != '\'')) return false;
   const char quote = text[at];
   for (size_t i = at + 1; i < text.size(); ++i) {

@@ -23,10 +23,9 @@ namespace sluice::detail {
 std::optional<ConfigError> ScreenYamlText(std::string_view text, const std::string& file,
                                           int max_depth);
 
-/// True when the quoted scalar whose opening quote is at 0-based `line` and `column` (a
-/// yaml-cpp mark) is never closed: yaml-cpp ends such a scalar at the end of the text
-/// without a word, so a stray quote would swallow the rest of the config. False where the
-/// mark is not at a quote.
-bool QuoteLeftOpen(std::string_view text, int line, int column);
+/// True when the quoted scalar whose opening quote is at byte `offset` of `text` is never
+/// closed: yaml-cpp ends such a scalar at the end of the text without a word, so a stray
+/// quote would swallow the rest of the config. False where `offset` is not at a quote.
+bool QuoteLeftOpen(std::string_view text, size_t offset);
 
 }  // namespace sluice::detail

@@ -105,6 +105,12 @@ bool SameGroupValue(const Value& stored, const Value& value) {
   return stored == value;
 }
 
+// Frees what `value` holds now, leaving it empty (moved from).
+template <class T>
+void Release(T& value) {
+  const T released = std::move(value);
+}
+
 struct Group {
   uint64_t hash = 0;
   std::vector<Value> key;  // canonical: [window start,] group_by values
@@ -373,8 +379,8 @@ void AggregateStage::Finish(std::span<const std::unique_ptr<StageWorker>> worker
     }
     for (FieldId id : s.group_ids) row.Append(id, std::move(group.key[k++]));
     group.metrics.AppendResults(s.plan, row);
-    const Group released = std::move(group);  // its key and accumulators go now, not at the end
     emit(std::move(row));
+    Release(group);  // its key and accumulators go now, not after the last row
   }
 }
 

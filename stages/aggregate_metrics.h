@@ -94,7 +94,7 @@ class SumAccumulator {
  private:
   double Total() const;
   __int128 ints_ = 0;
-  __int128 fixed_ = 0;  // sum of nearbyint(x * 1e9) over the doubles
+  __int128 fixed_ = 0;  // the doubles' sum in units of 1e-9, each rounded to a unit
   bool saw_double_ = false;
 };
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -31,9 +32,6 @@ constexpr size_t kMinReadBytes = size_t{4} << 10;
 // A batch stops growing once it holds this much text, so that batches of long lines do
 // not pin (max_items x max_line_bytes) of memory per queue slot.
 constexpr size_t kMaxBatchTextBytes = size_t{8} << 20;
-// Once a stop came, how long a read waits for the rest of an unfinished line: a producer
-// writing in chunks delivers it within this, one that went quiet does not.
-constexpr int kStopGraceMs = 50;
 constexpr size_t kNoItemLimit = std::numeric_limits<size_t>::max();
 
 std::string TooLargeMessage(uint64_t length, size_t max_line_bytes) {
@@ -54,12 +52,14 @@ std::string TooLargeMessage(uint64_t length, size_t max_line_bytes) {
 // file never blocks for long, and reads it without the extra system call.
 class FileSource final : public Source {
  public:
-  FileSource(int fd, bool owns_fd, std::string name, size_t max_line_bytes, uint64_t total_bytes,
-             bool may_block)
+  FileSource(int fd, bool owns_fd, std::string name, const FileSourceOptions& options,
+             uint64_t total_bytes, bool may_block)
       : fd_(fd),
         owns_fd_(owns_fd),
         name_(std::move(name)),
-        max_line_bytes_(max_line_bytes),
+        max_line_bytes_(options.max_line_bytes),
+        stop_grace_ms_(static_cast<int>(options.stop_grace.count())),
+        stop_limit_(options.stop_limit),
         total_bytes_(total_bytes),
         may_block_(may_block),
         // Without an eventfd (out of descriptors, say), reads still work, uninterruptibly.
@@ -102,13 +102,13 @@ class FileSource final : public Source {
   void EmitTail(Batch& batch);
   // Ends the input where a stop came (see the definition).
   void EndAtStop(Batch& batch);
-  // Reads up to `bytes` more input after the batch's text (over it from scan_ on, while
-  // skipping); false when Interrupt came first.
-  bool ReadMore(Batch& batch, size_t bytes);
-  // Waits until the input has something for read(2) (data, its end or an error); once
-  // Interrupt came, kStopGraceMs at most, and false when nothing came. Only for inputs
-  // that may block.
-  bool WaitForInput();
+  // Reads up to `want` more bytes after the batch's text (over it from scan_ on, while
+  // skipping); false when Interrupt came first (see WaitForInput).
+  bool ReadMore(Batch& batch, size_t want, bool with_grace = false);
+  // Waits until the input has something for read(2) (data, its end or an error); false
+  // once Interrupt came: at once, or `with_grace`, when nothing came within stop_grace.
+  // Only for inputs that may block.
+  bool WaitForInput(bool with_grace);
   size_t ReadSize(const Batch& batch, size_t lines_wanted) const;
   // Moves the text after scan_ into carry_ (at the end of a Read), and back into the
   // batch (at the start of the next).
@@ -123,6 +123,8 @@ class FileSource final : public Source {
   const bool owns_fd_;
   const std::string name_;
   const size_t max_line_bytes_;
+  const int stop_grace_ms_;                     // FileSourceOptions::stop_grace
+  const std::chrono::milliseconds stop_limit_;  // FileSourceOptions::stop_limit
   const uint64_t total_bytes_;
   // Reads may wait (not a regular file): each is polled for first. A FIFO opened before its
   // writer would otherwise read its end at once.
@@ -188,15 +190,17 @@ SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
 
 // A stop ends the input at the end of the line being read, and nothing read is dropped (a
 // pipe's text cannot be read again): every complete line read so far is handed over,
-// however full the batch. The line being read is finished first, its rest read a byte at
-// a time so that nothing after its end is taken from the input (a FIFO's next reader gets
-// whole lines). Each byte is waited for kStopGraceMs at most: a line whose rest does not
-// come is taken as it is (so that no line is cut where a producer's write happened to end).
+// however full the batch. The line being read is finished first (so that no line is cut
+// where a producer's write happened to end), its rest read a byte at a time so that
+// nothing after its end is taken from the input (a FIFO's next reader gets whole lines).
+// It is taken as it is when its rest pauses for stop_grace, or takes over stop_limit.
 void FileSource::EndAtStop(Batch& batch) {
   ended_ = true;
   taking_all_ = true;
   if (!in_long_line_ || SkipLongLine(batch)) EmitLines(batch, kNoItemLimit);
-  while (!in_long_line_ && pending(batch) > 0 && !at_eof_ && ReadMore(batch, 1)) {
+  const auto deadline = std::chrono::steady_clock::now() + stop_limit_;
+  while (!in_long_line_ && pending(batch) > 0 && !at_eof_ &&
+         std::chrono::steady_clock::now() < deadline && ReadMore(batch, 1, /*with_grace=*/true)) {
     const bool line_ended = batch.text_data()[batch.text_bytes() - 1] == '\n';
     if (line_ended || pending(batch) > max_line_bytes_ + 1) {
       EmitLines(batch, kNoItemLimit);  // the line, or the start of a long one
@@ -335,24 +339,26 @@ size_t FileSource::ReadSize(const Batch& batch, size_t lines_wanted) const {
   return std::clamp(std::max(guess, pending(batch)), kMinReadBytes, kReadBlockBytes);
 }
 
-bool FileSource::WaitForInput() {
+bool FileSource::WaitForInput(bool with_grace) {
   pollfd fds[2] = {{.fd = fd_, .events = POLLIN, .revents = 0},
                    {.fd = wake_fd_, .events = POLLIN, .revents = 0}};
   while (true) {
-    // Once interrupted, wait kStopGraceMs at most (for the rest of a line being written),
-    // and for the input only: the eventfd stays readable.
+    // Once interrupted, wait for the input only (the eventfd stays readable), and only
+    // with the grace: what comes after a stop is not read, but for a line's rest.
     const bool interrupted = interrupted_.load(std::memory_order_relaxed);
+    if (interrupted && !with_grace) return false;
     const int ready =
-        ::poll(fds, interrupted || wake_fd_ < 0 ? 1 : 2, interrupted ? kStopGraceMs : -1);
+        ::poll(fds, interrupted || wake_fd_ < 0 ? 1 : 2, interrupted ? stop_grace_ms_ : -1);
     if (ready < 0 && errno == EINTR) continue;
+    if (!interrupted && fds[1].revents != 0 && !with_grace) return false;  // the stop came first
     if (ready < 0 || fds[0].revents != 0) return true;  // input, its end, or an error to read
     if (interrupted) return false;                      // nothing came within the grace
-    // Woken by Interrupt: go round, now with the grace.
+    // Woken by Interrupt: go round.
   }
 }
 
-bool FileSource::ReadMore(Batch& batch, size_t want) {
-  if (may_block_ && !WaitForInput()) return false;
+bool FileSource::ReadMore(Batch& batch, size_t want, bool with_grace) {
+  if (may_block_ && !WaitForInput(with_grace)) return false;
   const size_t filled = batch.text_bytes();
   char* into = batch.GrowText(want);
   while (true) {
@@ -504,7 +510,14 @@ Result<std::unique_ptr<Source>> OpenFileSource(const FileSourceOptions& options)
                  .message = "cannot open " + name + ": " + std::strerror(errno),
                  .source = name};
   }
-  if (!is_stdin) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  const int flags = is_stdin ? 0 : ::fcntl(fd, F_GETFL);
+  if (flags < 0 || (!is_stdin && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)) {
+    const int error = errno;
+    ::close(fd);
+    return Error{.code = ErrorCode::kInvalidInput,
+                 .message = "cannot read " + name + ": " + std::strerror(error),
+                 .source = name};
+  }
   struct stat info {};
   uint64_t total_bytes = 0;
   bool may_block = true;  // a pipe, FIFO, terminal, socket: reads may wait for input
@@ -524,8 +537,8 @@ Result<std::unique_ptr<Source>> OpenFileSource(const FileSourceOptions& options)
       ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     }
   }
-  return std::unique_ptr<Source>(std::make_unique<FileSource>(
-      fd, !is_stdin, name, options.max_line_bytes, total_bytes, may_block));
+  return std::unique_ptr<Source>(
+      std::make_unique<FileSource>(fd, !is_stdin, name, options, total_bytes, may_block));
 }
 
 std::unique_ptr<Source> MakePacedSource(std::unique_ptr<Source> inner, ReplayOptions options,

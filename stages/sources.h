@@ -9,6 +9,7 @@
 //                                        sluice::SystemClock::Instance());
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -25,6 +26,11 @@ namespace sluice {
 struct FileSourceOptions {
   std::string path;                         // "-" reads stdin
   size_t max_line_bytes = size_t{1} << 20;  // longer lines become kTooLarge error items
+  // Once Interrupt came, the line being read is finished: its rest may pause this long (a
+  // producer writing in chunks delivers within it, one that went quiet does not) and take
+  // this long in all, before the line is taken as it is.
+  std::chrono::milliseconds stop_grace{50};
+  std::chrono::milliseconds stop_limit{1000};
 };
 
 /// Opens a file (or stdin) of newline-separated records. Handles CRLF, a missing final

@@ -212,6 +212,13 @@ TEST(YamlLoaderTest, AQuoteNeverClosedIsAnErrorAtTheQuote) {
             "t.yaml:2:4: this quote is never closed: the rest of the file would be its text");
   EXPECT_EQ(OnlyError(Load("a: 'ends in an escaped quote''\n")),
             "t.yaml:1:4: this quote is never closed: the rest of the file would be its text");
+  // yaml-cpp's first-line columns do not count a byte order mark.
+  EXPECT_EQ(OnlyError(Load("\xEF\xBB\xBF"
+                           "a: 'open\n")),
+            "t.yaml:1:4: this quote is never closed: the rest of the file would be its text");
+  EXPECT_TRUE(Load("\xEF\xBB\xBF"
+                   "a: 'x'\nb: \"y\"\n")
+                  .root);
   // Closed ones, escapes and all, over several lines too.
   Loaded l = Load("a: 'it''s'\nb: \"x\\\\\"\nc: 'two\n  lines'\nd: \"q\\\"q\"\ne: ''\n");
   ASSERT_TRUE(l.root) << l.errors.ToString();

@@ -312,6 +312,11 @@ TEST(AggregateTest, LargeDoubleSumsAreRoundedOnce) {
   const auto rec = [](int64_t g, Value v) { return Rec({{"g", Value{g}}, {"v", v}}); };
   std::vector<Record> records = {rec(0, Value{4611833847.0}), rec(1, Value{-4611833847.0}),
                                  rec(3, Value{int64_t{5'000'000'000}}), rec(3, Value{0.5})};
+  // Totals past 1e18: an int and a fraction, read back in one rounding from their digits.
+  records.push_back(rec(6, Value{int64_t{2797675826803946418}}));
+  records.push_back(rec(6, Value{0.464680097}));
+  records.push_back(rec(7, Value{int64_t{-3019400064291694735}}));
+  records.push_back(rec(7, Value{-0.532374341}));
   for (int i = 0; i < 9; ++i) records.push_back(rec(2, Value{1e17}));
   for (int i = 0; i < 100; ++i) records.push_back(rec(4, Value{123456789.125}));
   // Whole numbers as doubles (byte counts written `123.0`): their exact sum is an integer.
@@ -323,7 +328,7 @@ TEST(AggregateTest, LargeDoubleSumsAreRoundedOnce) {
     records.push_back(rec(5, Value{static_cast<double>(v)}));
   }
   std::vector<Record> rows = AggregateOnOneWorker(*stage, records);
-  ASSERT_EQ(rows.size(), 6u);
+  ASSERT_EQ(rows.size(), 8u);
   EXPECT_EQ(Get(rows[0], "s"), Value{4611833847.0});
   EXPECT_EQ(Get(rows[1], "s"), Value{-4611833847.0});
   EXPECT_EQ(Get(rows[2], "s"), Value{9e17});
@@ -331,6 +336,8 @@ TEST(AggregateTest, LargeDoubleSumsAreRoundedOnce) {
   EXPECT_EQ(Get(rows[3], "s"), Value{5000000000.5});
   EXPECT_EQ(Get(rows[4], "s"), Value{12345678912.5});
   EXPECT_EQ(Get(rows[5], "s"), Value{static_cast<double>(exact)});
+  EXPECT_EQ(Get(rows[6], "s"), Value{2797675826803946418.464680097});  // not ...6e+18
+  EXPECT_EQ(Get(rows[7], "s"), Value{-3019400064291694735.532374341});
 }
 
 TEST(AggregateTest, GroupsCompareLikeCompareValuesAndComeOutSorted) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -34,6 +35,7 @@ using source_test::ReadAll;
 using std::chrono::milliseconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 using testing_matchers::IsErrorWithMessage;
 
 TEST_F(FileSourceTest, SplitsCrlfLinesAndKeepsALastLineWithoutNewline) {
@@ -464,7 +466,7 @@ TEST_F(FileSourceTest, InterruptWithAFullBatchWaitsForTheRestOfTheLineBeingRead)
   int writer = -1;
   const std::string fifo = MakeFifo(writer);
   ASSERT_GE(writer, 0);
-  auto source = OpenFileSource({.path = fifo});
+  auto source = OpenFileSource({.path = fifo, .stop_grace = std::chrono::seconds(5)});
   ASSERT_TRUE(source.ok());
   ASSERT_EQ(::write(writer, "a\nb\nc\npar", 9), 9);
   Batch first;
@@ -473,14 +475,72 @@ TEST_F(FileSourceTest, InterruptWithAFullBatchWaitsForTheRestOfTheLineBeingRead)
   (*source)->Interrupt();
   std::thread producer([writer] {
     std::this_thread::sleep_for(milliseconds(20));
-    EXPECT_EQ(::write(writer, "tial\nmo", 7), 7);
+    EXPECT_EQ(::write(writer, "tial\nnext\nmore\n", 15), 15);
   });
   Batch last;
   EXPECT_EQ((*source)->Read(last, 2), SourceStatus::kEnd);
   producer.join();
   EXPECT_THAT(Raws(Collect(last)), ElementsAre("c", "partial"));
   EXPECT_EQ((*source)->bytes_read(), 14u);
-  EXPECT_EQ(ReadWhatIsLeft(writer), "mo");
+  EXPECT_EQ(ReadWhatIsLeft(writer), "next\nmore\n");
+  ::close(writer);
+}
+
+// What a pipe sends after a stop came is not read, also when the stop wakes a Read waiting
+// at a line's end.
+TEST_F(FileSourceTest, InterruptReadsNothingThatComesAfterIt) {
+  int writer = -1;
+  const std::string fifo = MakeFifo(writer);
+  ASSERT_GE(writer, 0);
+  auto source = OpenFileSource({.path = fifo, .stop_grace = std::chrono::seconds(5)});
+  ASSERT_TRUE(source.ok());
+  ASSERT_EQ(::write(writer, "a\n", 2), 2);
+  Batch first;
+  EXPECT_EQ((*source)->Read(first, 100), SourceStatus::kMore);
+  EXPECT_THAT(Raws(Collect(first)), ElementsAre("a"));
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(milliseconds(50));  // the Read below waits by then
+    (*source)->Interrupt();
+    EXPECT_EQ(::write(writer, "after\n", 6), 6);
+  });
+  Batch second;
+  EXPECT_EQ((*source)->Read(second, 100), SourceStatus::kEnd);
+  stopper.join();
+  EXPECT_TRUE(second.empty());
+  EXPECT_EQ(ReadWhatIsLeft(writer), "after\n");
+  ::close(writer);
+}
+
+// A rest that keeps trickling in holds the stop for stop_limit at most.
+TEST_F(FileSourceTest, InterruptTakesALineAsItIsOnceItsRestTakesTooLong) {
+  int writer = -1;
+  const std::string fifo = MakeFifo(writer);
+  ASSERT_GE(writer, 0);
+  auto source = OpenFileSource({.path = fifo, .stop_limit = milliseconds(100)});
+  ASSERT_TRUE(source.ok());
+  ASSERT_EQ(::write(writer, "a\npar", 5), 5);
+  Batch first;
+  EXPECT_EQ((*source)->Read(first, 100), SourceStatus::kMore);
+  EXPECT_THAT(Raws(Collect(first)), ElementsAre("a"));
+  std::atomic<bool> done{false};
+  std::thread producer([&] {
+    while (!done.load()) {
+      EXPECT_EQ(::write(writer, "t", 1), 1);
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+  });
+  (*source)->Interrupt();
+  const auto begin = std::chrono::steady_clock::now();
+  Batch last;
+  EXPECT_EQ((*source)->Read(last, 100), SourceStatus::kEnd);
+  const auto took = std::chrono::steady_clock::now() - begin;
+  done.store(true);
+  producer.join();
+  const std::vector<Line> lines = Collect(last);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0].raw, StartsWith("part"));
+  EXPECT_GE(took, milliseconds(100));
+  EXPECT_LT(took, std::chrono::seconds(2));
   ::close(writer);
 }
 
