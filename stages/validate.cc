@@ -1,5 +1,6 @@
 #include "stages/validate.h"
 
+#include <algorithm>
 #include <functional>
 #include <regex>
 #include <stdexcept>
@@ -111,11 +112,15 @@ enum class Shape : uint8_t {
   kOther,
 };
 
+// Numbers by value, ints and doubles alike (1 and 1.0 are equal).
+bool NumberLess(const Value& a, const Value& b) { return CompareNumbers(a, b) < 0; }
+
 // One rule, ready for per-record checks.
 struct CompiledRule {
   FieldId id = 0;
   FieldRule rule;
   StringSet strings = {};                       // one_of of a string field
+  std::vector<Value> numbers = {};              // one_of of a number field, ascending
   detail::ShortStringIndex short_strings = {};  // the same, for kShortStringOneOf
   bool allow_true = false;                      // one_of of a bool field
   bool allow_false = false;
@@ -166,7 +171,10 @@ CompiledRule Compile(const FieldRule& rule) {
     if (const auto* s = std::get_if<std::string>(&allowed)) compiled.strings.Insert(*s);
     if (const auto* b = std::get_if<bool>(&allowed))
       (*b ? compiled.allow_true : compiled.allow_false) = true;
+    if (std::holds_alternative<int64_t>(allowed) || std::holds_alternative<double>(allowed))
+      compiled.numbers.push_back(allowed);
   }
+  std::sort(compiled.numbers.begin(), compiled.numbers.end(), NumberLess);
   compiled.one_of_text = OneOfText(rule.one_of);
   if (rule.pattern)
     compiled.regex.emplace(*rule.pattern, std::regex::ECMAScript | std::regex::optimize);
@@ -246,11 +254,11 @@ std::optional<Failure> CheckString(const CompiledRule& c, const std::string& tex
   return std::nullopt;
 }
 
+// `allowed` ascending by NumberLess: a binary search, as a one_of of thousands of codes
+// checked each by each cost 24 times a string one_of's hash lookup.
 bool InNumberSet(const std::vector<Value>& allowed, const Value& value) {
-  for (const Value& a : allowed) {
-    if (CompareNumbers(a, value) == 0) return true;
-  }
-  return false;
+  const auto at = std::lower_bound(allowed.begin(), allowed.end(), value, NumberLess);
+  return at != allowed.end() && CompareNumbers(*at, value) == 0;
 }
 
 // True when `value` (nullptr when absent) passes rule `c` for sure: Check would find
@@ -287,7 +295,7 @@ std::optional<Failure> Check(const CompiledRule& c, const Value* value) {
     case FieldType::kInt:
     case FieldType::kNumber: {
       if (auto failure = CheckBounds(c, *value)) return failure;
-      if (!c.rule.one_of.empty() && !InNumberSet(c.rule.one_of, *value)) break;
+      if (!c.rule.one_of.empty() && !InNumberSet(c.numbers, *value)) break;
       return std::nullopt;
     }
     case FieldType::kString: return CheckString(c, std::get<std::string>(*value));

@@ -237,6 +237,17 @@ TEST(ValidateTest, OneOfNumbersCompareNumerically) {
   EXPECT_EQ(Check(*stage, Rec({{"flag", false}})).message,
             "field 'flag': false is not one of true");
   EXPECT_EQ(Check(*stage, Rec({{"n", int64_t{3}}})).code, ErrorCode::kNotAllowed);
+  // A long list, in no order, is searched as a sorted one.
+  std::string codes;
+  for (int i = 999; i >= 0; i -= 3) codes += std::to_string(i) + ", ";
+  auto many = FromYaml("rules:\n  c: { type: number, one_of: [" + codes + "-7.5, 1e18] }\n");
+  for (const Value& v : {Value{int64_t{999}}, Value{0.0}, Value{-7.5}, Value{1e18}, Value{501.0}}) {
+    EXPECT_EQ(Check(*many, Rec({{"c", v}})).verdict, Verdict::kPass) << ::testing::PrintToString(v);
+  }
+  for (const Value& v : {Value{int64_t{998}}, Value{0.5}, Value{-7.0}, Value{int64_t{1000}}}) {
+    EXPECT_EQ(Check(*many, Rec({{"c", v}})).code, ErrorCode::kNotAllowed)
+        << ::testing::PrintToString(v);
+  }
 }
 
 TEST(ValidateTest, LengthsCountUtf8CharactersAndPatternsSearch) {
