@@ -143,9 +143,12 @@ class CsvWriter final : public RecordWriter {
   void Write(const Record& record) override {
     columns_.AddFieldsOf(record);
     row_begins_.push_back(body_.size());
+    // Each field's value by column: a Find per column costs columns x fields a record.
+    values_.assign(columns_.size(), nullptr);
+    for (const Field& field : record.fields()) values_[columns_.IndexOf(field.id)] = &field.value;
     for (size_t column = 0; column < columns_.size(); ++column) {
       if (column > 0) body_ += ',';
-      const Value* value = record.Find(columns_.id(column));
+      const Value* value = values_[column];
       if (value == nullptr) continue;
       if (const auto* text = std::get_if<std::string>(value)) {
         // A string that parse_csv would read back as another type ("42", "true", "") is quoted.
@@ -214,8 +217,9 @@ class CsvWriter final : public RecordWriter {
 
   OutputFile out_;
   Columns columns_;
-  std::string body_;                // the rows, back to back, without line ends
-  std::vector<size_t> row_begins_;  // where each row starts in body_
+  std::string body_;                  // the rows, back to back, without line ends
+  std::vector<size_t> row_begins_;    // where each row starts in body_
+  std::vector<const Value*> values_;  // the record being written, by column
   std::string scratch_;
 };
 
