@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "stages/detail/regex_repeats.h"
 #include "stages/line_checks.h"
 #include "stages/parse_config.h"
 
@@ -63,6 +64,7 @@ class PatternTranslator {
           .code = ErrorCode::kInvalidInput,
           .message = "pattern has no named group; name the parts to keep with (?<name>...)"};
     }
+    out_.overlapping_repeats = detail::OverlappingRepeats(out_.regex);
     return std::move(out_);
   }
 
@@ -212,7 +214,7 @@ namespace detail {
 struct RegexEngines {
   std::regex backtracking;
   std::optional<std::regex> linear;
-  bool linear_always = false;  // nested quantifiers: never risk exponential backtracking
+  bool linear_always = false;  // never risk exponential or polynomial backtracking
 };
 }  // namespace detail
 
@@ -233,7 +235,10 @@ Result<std::shared_ptr<const Engines>> Compile(const TranslatedPattern& translat
   if (!translated.has_backreferences) {
     try {
       engines->linear.emplace(translated.regex, flags | std::regex_constants::__polynomial);
-      engines->linear_always = translated.nested_quantifiers;
+      // Exponential or polynomial backtracking: the linear engine is about 1.5x slower on
+      // ordinary lines, and takes no risk.
+      engines->linear_always =
+          translated.nested_quantifiers || translated.overlapping_repeats >= 2;
     } catch (const std::regex_error&) {
       engines->linear.reset();  // long lines will fail with kTooLarge instead
     }

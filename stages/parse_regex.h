@@ -58,6 +58,9 @@ struct TranslatedPattern {
   /// A group holding a quantifier or '|' is itself repeated ((x+)*, (a|ab)+): the
   /// backtracking engine may take exponential time on such patterns.
   bool nested_quantifiers = false;
+  /// Repeats that can run into each other, as in (.*),(.*) (detail::OverlappingRepeats):
+  /// with two or more, backtracking may take polynomial time, n^k.
+  int overlapping_repeats = 0;
 };
 
 /// Whether a pattern must name at least one group (parse_regex keeps only named groups;

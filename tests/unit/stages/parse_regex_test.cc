@@ -81,6 +81,29 @@ TEST(TranslatePatternTest, FlagsNestedQuantifiers) {
   EXPECT_FALSE(nested(R"((?<x>\(a\))*)"));
 }
 
+// Repeats that can take the literal after them: with two, a failing line costs n^k steps
+// on the backtracking engine ((.*),(.*),(.*),(.*),(.*); took 42 s on 300 bytes of commas).
+TEST(TranslatePatternTest, CountsRepeatsThatCanRunIntoEachOther) {
+  auto overlapping = [](std::string_view pattern) {
+    auto translated = TranslatePattern(pattern, NamedGroups::kOptional);
+    EXPECT_THAT(translated, IsOk()) << pattern;
+    return translated.ok() ? translated->overlapping_repeats : -1;
+  };
+  EXPECT_EQ(overlapping(R"((?<a>.*),(?<b>.*),(?<c>.*);)"), 3);
+  EXPECT_EQ(overlapping(R"((?<a>[^;]*),(?<b>[^;]*),(?<c>[^;]*);)"), 2);  // the last stops at ;
+  EXPECT_EQ(overlapping(R"(.+?x.{2,}y)"), 2);                            // lazy, and {n,}
+  EXPECT_EQ(overlapping(R"(.*\s.*)"), 2);            // '.' counts before anything
+  EXPECT_EQ(overlapping(R"(\S+\S+)"), 0);            // a class before a class: not counted
+  EXPECT_EQ(overlapping(R"([^a-c]*b[^a-c]*d)"), 1);  // d is outside a-c
+  EXPECT_EQ(overlapping(R"(\w+\.\w+)"), 0);
+  EXPECT_EQ(overlapping(R"(.{2}x.?y)"), 0);  // bounded
+  // An access log's usual pattern: every repeat stops at the byte after it.
+  EXPECT_EQ(
+      overlapping(R"re((?<ip>\S+) \S+ \S+ \[(?<time>[^\]]+)\] "(?<method>\S+) (?<path>[^ "]*) )re"
+                  R"re([^"]*" (?<status>\d+) (?<bytes>\d+) "(?<ref>[^"]*)" "(?<agent>[^"]*)")re"),
+      0);
+}
+
 TEST(TranslatePatternTest, ReportsErrorsWithPosition) {
   EXPECT_THAT(TranslatePattern("(?<1x>a)"), IsErrorWithMessage(HasSubstr("bad group name")));
   EXPECT_THAT(TranslatePattern("(?<1x>a)"), IsErrorWithMessage(HasSubstr("at character 4")));
