@@ -90,17 +90,46 @@ double QuantileSketch::max() const {
 }
 
 void QuantileSketch::Store::Add(int32_t bucket, uint64_t count) {
-  Cover(bucket, bucket);
-  counts_[static_cast<size_t>(bucket - first_)] += count;
   total_ += count;
+  if (dense_) {
+    Cover(bucket, bucket);
+    counts_[static_cast<size_t>(bucket - first_)] += count;
+    return;
+  }
+  AddUsed(bucket, count);
+}
+
+void QuantileSketch::Store::AddUsed(int32_t bucket, uint64_t count) {
+  const auto at = std::lower_bound(used_.begin(), used_.end(), bucket,
+                                   [](const Used& u, int32_t b) { return u.bucket < b; });
+  if (at != used_.end() && at->bucket == bucket) {
+    at->count += count;
+    return;
+  }
+  used_.insert(at, Used{bucket, count});
+  if (used_.size() > kMaxUsedBuckets) MakeDense();
+}
+
+// From the buckets used to a dense span: the same counts, so the same quantiles.
+void QuantileSketch::Store::MakeDense() {
+  dense_ = true;
+  Cover(used_.front().bucket, used_.back().bucket);
+  for (const Used& u : used_) counts_[static_cast<size_t>(u.bucket - first_)] += u.count;
+  used_ = {};
 }
 
 void QuantileSketch::Store::Merge(const Store& other) {
   if (other.total_ == 0) return;
+  if (!other.dense_) {
+    for (const Used& u : other.used_) Add(u.bucket, u.count);
+    return;
+  }
+  if (!dense_ && total_ > 0) MakeDense();
+  dense_ = true;
+  total_ += other.total_;
   Cover(other.first_, other.first_ + static_cast<int32_t>(other.counts_.size()) - 1);
   const size_t shift = static_cast<size_t>(other.first_ - first_);
   for (size_t i = 0; i < other.counts_.size(); ++i) counts_[shift + i] += other.counts_[i];
-  total_ += other.total_;
 }
 
 // Makes counts_ span buckets low..high. Grows by at least half the current size on the
@@ -124,6 +153,13 @@ void QuantileSketch::Store::Cover(int32_t low, int32_t high) {
 
 int32_t QuantileSketch::Store::BucketOfRank(uint64_t rank) const {
   uint64_t seen = 0;
+  if (!dense_) {
+    for (const Used& u : used_) {
+      seen += u.count;
+      if (seen > rank) return u.bucket;
+    }
+    return used_.empty() ? 0 : used_.back().bucket;  // unreachable for rank < total
+  }
   for (size_t i = 0; i < counts_.size(); ++i) {
     seen += counts_[i];
     if (seen > rank) return first_ + static_cast<int32_t>(i);
@@ -133,6 +169,13 @@ int32_t QuantileSketch::Store::BucketOfRank(uint64_t rank) const {
 
 int32_t QuantileSketch::Store::BucketOfRankDescending(uint64_t rank) const {
   uint64_t seen = 0;
+  if (!dense_) {
+    for (auto u = used_.rbegin(); u != used_.rend(); ++u) {
+      seen += u->count;
+      if (seen > rank) return u->bucket;
+    }
+    return used_.empty() ? 0 : used_.front().bucket;
+  }
   for (size_t i = counts_.size(); i-- > 0;) {
     seen += counts_[i];
     if (seen > rank) return first_ + static_cast<int32_t>(i);

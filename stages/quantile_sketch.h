@@ -18,11 +18,13 @@
 // Add and Merge calls depends only on the multiset of values added: merging partial
 // sketches in any grouping and order gives bit-identical quantiles.
 //
-// Memory: 8 bytes per bucket over the span of magnitudes seen, per sign: about 116
-// buckets per factor of 10 (log(10) / log(gamma)), plus up to 50% slack from growth.
-// Latencies from 1 microsecond to 1 hour in milliseconds span 9.6 decades: about 1,100
-// buckets, 9 KiB. The worst case (magnitudes from the smallest subnormal to the largest
-// double) is about 73,000 buckets per sign, 580 KiB. Add ignores NaN and infinities.
+// Memory: while a sign's values fall in at most 32 buckets, 16 bytes per bucket used (an
+// aggregate keeps a sketch per group, and most groups see few values). Beyond, 8 bytes
+// per bucket over the span of magnitudes seen: about 116 buckets per factor of 10
+// (log(10) / log(gamma)), plus up to 50% slack from growth. Latencies from 1 microsecond
+// to 1 hour in milliseconds span 9.6 decades: about 1,100 buckets, 9 KiB. The worst case
+// (magnitudes from the smallest subnormal to the largest double) is about 73,000 buckets
+// per sign, 580 KiB. Add ignores NaN and infinities.
 #pragma once
 
 #include <cstddef>
@@ -57,20 +59,30 @@ class QuantileSketch {
   static double BucketValue(int32_t bucket);
 
  private:
-  // Counts of consecutive buckets, starting at bucket first_.
+  // Counts by bucket: the buckets used, while they are few; then consecutive buckets,
+  // starting at bucket first_.
   class Store {
    public:
     void Add(int32_t bucket, uint64_t count);
     void Merge(const Store& other);
     uint64_t total() const { return total_; }
-    size_t size() const { return counts_.size(); }
+    size_t size() const { return dense_ ? counts_.size() : used_.size(); }
     /// The bucket holding the value of 0-based `rank` in ascending bucket order.
     int32_t BucketOfRank(uint64_t rank) const;
     /// As BucketOfRank, walking from the highest bucket down.
     int32_t BucketOfRankDescending(uint64_t rank) const;
 
    private:
+    static constexpr size_t kMaxUsedBuckets = 32;
+    struct Used {
+      int32_t bucket;
+      uint64_t count;
+    };
+    void AddUsed(int32_t bucket, uint64_t count);  // while !dense_
+    void MakeDense();
     void Cover(int32_t low, int32_t high);
+    std::vector<Used> used_;  // ascending by bucket, until dense_
+    bool dense_ = false;
     std::vector<uint64_t> counts_;
     int32_t first_ = 0;
     uint64_t total_ = 0;

@@ -136,6 +136,46 @@ TEST(QuantileSketchTest, MergeIsIndependentOfPartitionAndOrder) {
   }
 }
 
+// An aggregate keeps a sketch per group: one with a few values keeps just their buckets,
+// however far apart (1e-300 and 1e300 spanned 580 KiB dense).
+TEST(QuantileSketchTest, FewValuesKeepOnlyTheBucketsTheyUse) {
+  QuantileSketch sketch;
+  sketch.Add(1e-300);
+  sketch.Add(1e300);
+  sketch.Add(-5.0);
+  EXPECT_EQ(sketch.bucket_count(), 3u);
+  EXPECT_LE(std::fabs(sketch.Quantile(0.5) - 1e-300), 0.01 * 1e-300);  // the middle rank
+  EXPECT_EQ(sketch.Quantile(1.0), 1e300);
+}
+
+// Small sketches (buckets listed) and large ones (a dense span) merged in every mix give
+// the quantiles of one sketch fed everything.
+TEST(QuantileSketchTest, SmallAndLargeSketchesMergeAlike) {
+  std::mt19937_64 random(11);
+  std::lognormal_distribution<double> latency(3, 2);
+  for (const size_t small : {1u, 5u, 31u, 33u, 200u}) {
+    std::vector<double> values;
+    for (size_t i = 0; i < 2000; ++i)
+      values.push_back(i % 9 == 0 ? -latency(random) : latency(random));
+    QuantileSketch whole;
+    for (double v : values) whole.Add(v);
+    // Parts of `small` values each, merged both ways round.
+    std::vector<QuantileSketch> parts;
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i % small == 0) parts.emplace_back();
+      parts.back().Add(values[i]);
+    }
+    QuantileSketch forward, backward;
+    for (const QuantileSketch& part : parts) forward.Merge(part);
+    for (auto part = parts.rbegin(); part != parts.rend(); ++part) backward.Merge(*part);
+    for (int permille = 0; permille <= 1000; ++permille) {
+      const double q = permille / 1000.0;
+      ASSERT_EQ(forward.Quantile(q), whole.Quantile(q)) << "small=" << small << " q=" << q;
+      ASSERT_EQ(backward.Quantile(q), whole.Quantile(q)) << "small=" << small << " q=" << q;
+    }
+  }
+}
+
 TEST(QuantileSketchTest, GrowthStaysLinearForMonotoneStreams) {
   QuantileSketch sketch;
   // Ever smaller values grow the store at the front; slack keeps that O(n) overall.
