@@ -133,8 +133,11 @@ class FileSource final : public Source {
   std::atomic<bool> interrupted_{false};
   bool taking_all_ = false;  // stopping: the batch takes every line read, past its limits
 
-  std::vector<char> carry_;   // read, not yet a line, between Reads
-  size_t scan_ = 0;           // in the batch being read: where the next line starts
+  std::vector<char> carry_;  // read, not yet a line, between Reads
+  size_t scan_ = 0;          // in the batch being read: where the next line starts
+  // Bytes from scan_ on known to hold no newline: an unfinished line is not searched again
+  // from its start after each read (a 90 MB line took 1.45 s, 90 lines of 1 MB 0.26 s).
+  size_t searched_ = 0;
   uint64_t scan_offset_ = 0;  // input offset of that byte
   uint64_t line_bytes_ = 0;   // bytes of the lines emitted so far, newlines included,
   uint64_t lines_ = 0;        // and how many: what a line takes on average
@@ -231,13 +234,16 @@ void FileSource::EmitLines(Batch& batch, size_t max_items) {
   if (!checked_for_bom_ && !SkipByteOrderMark(batch)) return;
   while (!BatchFull(batch, max_items) && scan_ < batch.text_bytes()) {
     const char* start = batch.text_data() + scan_;
-    const auto* newline = static_cast<const char*>(std::memchr(start, '\n', pending(batch)));
+    const auto* newline =
+        static_cast<const char*>(std::memchr(start + searched_, '\n', pending(batch) - searched_));
     if (newline == nullptr) {
+      searched_ = pending(batch);
       // An unfinished line: if it already cannot fit (even allowing for a '\r' whose '\n'
       // has not arrived yet), stop buffering it.
       if (pending(batch) > max_line_bytes_ + 1) StartLongLine(batch);
       return;
     }
+    searched_ = 0;
     const size_t length = static_cast<size_t>(newline - start);
     EmitLine(batch, length);
     scan_ += length + 1;
@@ -277,6 +283,7 @@ void FileSource::EmitLine(Batch& batch, size_t length) {
 
 void FileSource::StartLongLine(Batch& batch) {
   in_long_line_ = true;
+  searched_ = 0;  // what is skipped goes; the text after it is new
   const char* start = batch.text_data() + scan_;
   long_excerpt_.assign(start, std::min(pending(batch), Error::kMaxExcerptBytes));
   long_offset_ = scan_offset_;
