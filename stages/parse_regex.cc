@@ -237,8 +237,7 @@ Result<std::shared_ptr<const Engines>> Compile(const TranslatedPattern& translat
       engines->linear.emplace(translated.regex, flags | std::regex_constants::__polynomial);
       // Exponential or polynomial backtracking: the linear engine is about 1.5x slower on
       // ordinary lines, and takes no risk.
-      engines->linear_always =
-          translated.nested_quantifiers || translated.overlapping_repeats >= 2;
+      engines->linear_always = translated.nested_quantifiers || translated.overlapping_repeats >= 2;
     } catch (const std::regex_error&) {
       engines->linear.reset();  // long lines will fail with kTooLarge instead
     }
