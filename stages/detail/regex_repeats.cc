@@ -21,7 +21,7 @@ char EscapedByte(char e) {
     case 'r': return '\r';
     case 'f': return '\f';
     case 'v': return '\v';
-    default: return IsWord(e) ? 0 : e;  // \. \[ \\ ...: the byte itself
+    default: return IsWord(e) ? '\0' : e;  // \. \[ \\ ...: the byte itself
   }
 }
 
