@@ -222,7 +222,7 @@ namespace {
 
 using Engines = detail::RegexEngines;
 
-Result<std::shared_ptr<const Engines>> Compile(const TranslatedPattern& translated) {
+Result<std::shared_ptr<const Engines>> Compile(const TranslatedPattern& translated, bool search) {
   const auto flags = std::regex::ECMAScript | std::regex::optimize;
   auto engines = std::make_shared<Engines>();
   try {
@@ -236,8 +236,10 @@ Result<std::shared_ptr<const Engines>> Compile(const TranslatedPattern& translat
     try {
       engines->linear.emplace(translated.regex, flags | std::regex_constants::__polynomial);
       // Exponential or polynomial backtracking: the linear engine is about 1.5x slower on
-      // ordinary lines, and takes no risk.
-      engines->linear_always = translated.nested_quantifiers || translated.overlapping_repeats >= 2;
+      // ordinary lines, and takes no risk. A search tries every start, a factor n more:
+      // there one repeat that runs on is enough.
+      engines->linear_always =
+          translated.nested_quantifiers || translated.overlapping_repeats >= (search ? 1 : 2);
     } catch (const std::regex_error&) {
       engines->linear.reset();  // long lines will fail with kTooLarge instead
     }
@@ -329,7 +331,8 @@ Result<TranslatedPattern> TranslatePattern(std::string_view pattern, NamedGroups
 
 Result<std::unique_ptr<ParseRegexStage>> ParseRegexStage::Create(ParseRegexOptions options) {
   SLUICE_ASSIGN_OR_RETURN(TranslatedPattern translated, TranslatePattern(options.pattern));
-  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const Engines> engines, Compile(translated));
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<const Engines> engines,
+                          Compile(translated, options.search));
   std::unique_ptr<ParseRegexStage> stage(new ParseRegexStage(Uncompiled{}, std::move(options)));
   stage->Init(std::move(translated), std::move(engines));
   return stage;
@@ -341,7 +344,7 @@ ParseRegexStage::ParseRegexStage(Uncompiled, ParseRegexOptions options)
 ParseRegexStage::ParseRegexStage(ParseRegexOptions options) : options_(std::move(options)) {
   Result<TranslatedPattern> translated = TranslatePattern(options_.pattern);
   if (!translated.ok()) throw std::invalid_argument("parse_regex: " + translated.error().message);
-  Result<std::shared_ptr<const Engines>> engines = Compile(*translated);
+  Result<std::shared_ptr<const Engines>> engines = Compile(*translated, options_.search);
   if (!engines.ok()) throw std::invalid_argument("parse_regex: " + engines.error().message);
   Init(std::move(*translated), std::move(*engines));
 }

@@ -1,9 +1,13 @@
 #include "stages/detail/regex_repeats.h"
 
+#include <bitset>
 #include <string>
 
 namespace sluice::detail {
 namespace {
+
+// A large bound is a star on lines of at most 1024 bytes.
+constexpr int kUnboundedFrom = 16;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsWord(char c) {
@@ -12,68 +16,47 @@ bool IsWord(char c) {
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
-
-// The byte an escape stands for, or 0 for a class (\d) or an assertion (\b).
-char EscapedByte(char e) {
-  switch (e) {
-    case 't': return '\t';
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 'f': return '\f';
-    case 'v': return '\v';
-    default: return IsWord(e) ? '\0' : e;  // \. \[ \\ ...: the byte itself
-  }
+int HexValue(char c) {
+  if (IsDigit(c)) return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
-// A broad atom: what it matches, as far as the check needs.
-struct Atom {
-  enum class Kind { kNarrow, kAny, kNotIn, kEscapeClass } kind = Kind::kNarrow;
-  std::string excluded;  // kNotIn: the bytes a negated class lists
-  char escape = 0;       // kEscapeClass: d D s S w W
+// The bytes one atom matches; none: no one-byte atom (a group, an assertion).
+using ByteSet = std::bitset<256>;
 
-  bool Matches(char c) const {
-    switch (kind) {
-      case Kind::kAny: return c != '\n' && c != '\r';
-      case Kind::kNotIn: return excluded.find(c) == std::string::npos;
-      case Kind::kEscapeClass:
-        switch (escape) {
-          case 'd': return IsDigit(c);
-          case 'D': return !IsDigit(c);
-          case 's': return IsSpace(c);
-          case 'S': return !IsSpace(c);
-          case 'w': return IsWord(c);
-          default: return !IsWord(c);  // W
-        }
-      case Kind::kNarrow: return false;
-    }
-    return false;
-  }
-};
+ByteSet AllBytes() { return ByteSet().set(); }
+ByteSet Only(unsigned char byte) { return ByteSet().set(byte); }
+ByteSet Where(bool (*test)(char), bool negated) {
+  ByteSet set;
+  for (int b = 0; b < 256; ++b) set[static_cast<size_t>(b)] = test(static_cast<char>(b)) != negated;
+  return set;
+}
 
 class Scanner {
  public:
   explicit Scanner(std::string_view pattern) : p_(pattern) {}
 
   int Run() {
-    Atom atom;
+    ByteSet atom;  // the one-byte atom just read, if the last token was one
     while (i_ < p_.size()) {
       const char c = p_[i_];
       if (c == '*' || c == '+' || c == '{') {
-        if (Unbounded() && atom.kind != Atom::Kind::kNarrow && Overlaps(atom)) ++count_;
-        atom = {};
-        continue;
-      }
-      atom = {};
-      if (c == '\\' && i_ + 1 < p_.size()) {
-        const char e = p_[i_ + 1];
-        if (std::string_view("dDsSwW").find(e) != std::string_view::npos) {
-          atom = {.kind = Atom::Kind::kEscapeClass, .excluded = {}, .escape = e};
-        }
-        i_ += 2;
+        if (Unbounded() && atom.any() && RunsIntoWhatFollows(atom)) ++count_;
+        atom.reset();
       } else if (c == '[') {
         atom = Class();
+      } else if (c == '.') {
+        atom = AllBytes() & ~Only('\n') & ~Only('\r');
+        ++i_;
+      } else if (c == '\\') {
+        atom = Escape();
+      } else if (std::string_view("()|^$?").find(c) != std::string_view::npos) {
+        atom.reset();
+        ++i_;
       } else {
-        if (c == '.') atom.kind = Atom::Kind::kAny;
+        atom = Only(static_cast<unsigned char>(c));
         ++i_;
       }
     }
@@ -81,67 +64,139 @@ class Scanner {
   }
 
  private:
-  // At a quantifier: steps over it (and a lazy '?'); whether it has no upper bound.
+  // At a quantifier: steps over it (and a lazy '?'); whether its upper bound is absent or
+  // large. A brace that is no repeat count ({,} {a}) is a literal: false.
   bool Unbounded() {
     bool unbounded = true;
     if (p_[i_] == '{') {
-      const size_t close = p_.find('}', i_);
-      if (close == std::string_view::npos) {
+      size_t at = i_ + 1;
+      while (at < p_.size() && IsDigit(p_[at])) ++at;
+      if (at == i_ + 1 || at >= p_.size() || (p_[at] != ',' && p_[at] != '}')) {
         ++i_;
         return false;
       }
-      unbounded = p_.substr(i_, close - i_).ends_with(',');
-      i_ = close;
+      unbounded = false;
+      if (p_[at] == ',') {
+        const size_t upper = ++at;
+        while (at < p_.size() && IsDigit(p_[at])) ++at;
+        if (at >= p_.size() || p_[at] != '}') {
+          ++i_;
+          return false;
+        }
+        // More than 2 digits is 100 or more; else the number itself.
+        unbounded = at == upper || at - upper > 2 ||
+                    std::stoi(std::string(p_.substr(upper, at - upper))) >= kUnboundedFrom;
+      }
+      i_ = at;  // the '}'
     }
     ++i_;
     if (i_ < p_.size() && p_[i_] == '?') ++i_;
     return unbounded;
   }
 
-  // Whether the repeat of `atom` just stepped over can take the byte that follows it.
-  bool Overlaps(const Atom& atom) const {
+  // Whether the repeat just stepped over may take what the pattern requires next: anything
+  // but one required literal byte outside `atom`.
+  bool RunsIntoWhatFollows(const ByteSet& atom) const {
     size_t at = i_;
     while (at < p_.size() && p_[at] == ')') ++at;
-    char next = 0;
-    if (at < p_.size() && p_[at] == '\\' && at + 1 < p_.size()) {
-      next = EscapedByte(p_[at + 1]);
-    } else if (at < p_.size() &&
-               std::string_view(".[()|^$*+?{").find(p_[at]) == std::string_view::npos) {
-      next = p_[at];
+    if (at >= p_.size()) return true;
+    Scanner next(p_);
+    next.i_ = at;
+    ByteSet literal;
+    if (p_[at] == '\\') {
+      literal = next.Escape();
+    } else if (std::string_view(".[()|^$*+?{").find(p_[at]) == std::string_view::npos) {
+      literal = Only(static_cast<unsigned char>(p_[at]));
+      next.i_ = at + 1;
     }
-    if (next == 0) return atom.kind == Atom::Kind::kAny;  // no plain literal: only '.' counts
-    return atom.Matches(next);
+    if (literal.count() != 1) return true;  // a class, a group, an assertion
+    const bool optional = next.i_ < p_.size() && (p_[next.i_] == '?' || p_[next.i_] == '*' ||
+                                                  p_.substr(next.i_, 2) == "{0");
+    return optional || (atom & literal).any();
   }
 
-  // At '[': reads the class; a negated one is a broad atom.
-  Atom Class() {
-    Atom atom;
+  // At '\': the bytes the escape matches (one for an escaped byte), or none for an
+  // assertion or a back-reference. Steps over it.
+  ByteSet Escape() {
+    if (i_ + 1 >= p_.size()) {
+      ++i_;
+      return {};
+    }
+    const char e = p_[i_ + 1];
+    i_ += 2;
+    switch (e) {
+      case 'd': return Where(IsDigit, false);
+      case 'D': return Where(IsDigit, true);
+      case 's': return Where(IsSpace, false);
+      case 'S': return Where(IsSpace, true);
+      case 'w': return Where(IsWord, false);
+      case 'W': return Where(IsWord, true);
+      case 't': return Only('\t');
+      case 'n': return Only('\n');
+      case 'r': return Only('\r');
+      case 'f': return Only('\f');
+      case 'v': return Only('\v');
+      case '0': return Only('\0');
+      case 'c':
+        if (i_ < p_.size()) return Only(static_cast<unsigned char>(p_[i_++] & 0x1F));
+        return {};
+      case 'x':
+        if (i_ + 1 < p_.size() && HexValue(p_[i_]) >= 0 && HexValue(p_[i_ + 1]) >= 0) {
+          const int byte = HexValue(p_[i_]) * 16 + HexValue(p_[i_ + 1]);
+          i_ += 2;
+          return Only(static_cast<unsigned char>(byte));
+        }
+        return AllBytes();
+      case 'u': return AllBytes();  // a code point: any of its bytes, as far as this goes
+      default:
+        if (IsWord(e)) return {};  // \b, \B, a back-reference
+        return Only(static_cast<unsigned char>(e));
+    }
+  }
+
+  // At '[': the bytes the class matches; all of them where an element cannot be read
+  // byte by byte. Steps over it.
+  ByteSet Class() {
     ++i_;
     const bool negated = i_ < p_.size() && p_[i_] == '^';
     if (negated) ++i_;
-    std::string listed;
+    ByteSet listed;
+    bool unreadable = false;
     while (i_ < p_.size() && p_[i_] != ']') {
-      char c = p_[i_];
-      if (c == '\\' && i_ + 1 < p_.size()) {
-        c = EscapedByte(p_[i_ + 1]);
-        i_ += 2;
-        if (c == 0) continue;  // \d inside a class: not listed byte by byte
-      } else {
+      const ByteSet low = ClassElement();
+      if (i_ + 1 < p_.size() && p_[i_] == '-' && p_[i_ + 1] != ']') {  // a range
         ++i_;
-      }
-      if (i_ + 1 < p_.size() && p_[i_] == '-' && p_[i_ + 1] != ']') {  // a range c-d
-        const char last = p_[i_ + 1];
-        for (int b = static_cast<unsigned char>(c); b <= static_cast<unsigned char>(last); ++b) {
-          listed += static_cast<char>(b);
+        const ByteSet high = ClassElement();
+        if (low.count() != 1 || high.count() != 1) {
+          unreadable = true;
+          continue;
         }
-        i_ += 2;
+        for (size_t b = FirstOf(low); b <= FirstOf(high); ++b) listed.set(b);
         continue;
       }
-      listed += c;
+      if (low.none()) unreadable = true;
+      listed |= low;
     }
     ++i_;  // the ']'
-    if (negated) atom = {.kind = Atom::Kind::kNotIn, .excluded = std::move(listed), .escape = 0};
-    return atom;
+    if (unreadable) return AllBytes();
+    return negated ? ~listed : listed;
+  }
+
+  // One element of a class: a byte, or an escape (\b is a backspace there).
+  ByteSet ClassElement() {
+    if (p_[i_] != '\\') return Only(static_cast<unsigned char>(p_[i_++]));
+    if (i_ + 1 < p_.size() && p_[i_ + 1] == 'b') {
+      i_ += 2;
+      return Only('\b');
+    }
+    return Escape();
+  }
+
+  static size_t FirstOf(const ByteSet& set) {
+    for (size_t b = 0; b < set.size(); ++b) {
+      if (set[b]) return b;
+    }
+    return 0;
   }
 
   std::string_view p_;
