@@ -74,6 +74,8 @@ class Record {
   }
 
   std::span<const Field> fields() const { return {data(), size_}; }
+  /// The value of the field at `position` (< size()), to change in place.
+  Value& ValueAt(size_t position) { return data()[position].value; }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 

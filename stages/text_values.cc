@@ -112,4 +112,20 @@ std::optional<FieldId> FieldIdCache::Lookup(std::string_view name, size_t positi
   return id;
 }
 
+Value& FieldDeduper::Repeated(Record& record, FieldId id) {
+  constexpr size_t kScannedFields = 32;
+  if (record.size() <= kScannedFields) return *record.Find(id);
+  if (indexed_stamp_ != stamp_) {
+    indexed_stamp_ = stamp_;
+    indexed_ = 0;
+  }
+  if (positions_.size() < stamps_.size()) positions_.resize(stamps_.size());
+  // Fields are only ever appended to the record being built: index the new ones.
+  const std::span<const Field> fields = record.fields();
+  for (; indexed_ < fields.size(); ++indexed_) {
+    positions_[fields[indexed_].id] = static_cast<uint32_t>(indexed_);
+  }
+  return record.ValueAt(positions_[id]);
+}
+
 }  // namespace sluice

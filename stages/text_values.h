@@ -78,7 +78,8 @@ class FieldIdCache {
 
 /// Builds a record from input whose field names may repeat (JSON objects, key=value
 /// lines): the last value wins, at the position of the first. O(1) per field through a
-/// FieldId-indexed stamp table. One per worker; not thread-safe.
+/// FieldId-indexed stamp table (and, for a repeat in a record of many fields, a
+/// FieldId-indexed table of positions). One per worker; not thread-safe.
 ///
 ///   deduper.StartRecord();
 ///   deduper.Set(record, id, std::move(value));
@@ -89,21 +90,31 @@ class FieldDeduper {
     if (++stamp_ == 0) {  // wrapped: forget every old stamp
       std::fill(stamps_.begin(), stamps_.end(), 0);
       stamp_ = 1;
+      indexed_stamp_ = 0;
     }
   }
   /// Field `id`'s value in `record`: the one set earlier in this record, or a new null
   /// one, for the caller to fill in place. Lasts until the next Slot.
   Value& Slot(Record& record, FieldId id) {
     if (id >= stamps_.size()) stamps_.resize(static_cast<size_t>(id) + 1, 0);
-    if (stamps_[id] == stamp_) return *record.Find(id);
+    if (stamps_[id] == stamp_) return Repeated(record, id);
     stamps_[id] = stamp_;
     return record.Append(id);
   }
   void Set(Record& record, FieldId id, Value&& value) { Slot(record, id) = std::move(value); }
 
  private:
+  // A key already set in this record: found by a scan while the record is small, else
+  // through positions_, so that a line repeating thousands of keys is not quadratic.
+  // Out of line: most records repeat no key.
+  [[gnu::cold]] Value& Repeated(Record& record, FieldId id);
+
   std::vector<uint32_t> stamps_;  // FieldId -> stamp of the record it was last set in
   uint32_t stamp_ = 0;
+  // FieldId -> position in the record stamped indexed_stamp_, for its first indexed_ fields.
+  std::vector<uint32_t> positions_;
+  uint32_t indexed_stamp_ = 0;
+  size_t indexed_ = 0;
 };
 
 }  // namespace sluice

@@ -4,8 +4,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "stages/text_values.h"
 
@@ -225,6 +227,33 @@ TEST(FieldDeduperTest, LastValueWinsAtFirstPosition) {
   deduper.StartRecord();
   deduper.Set(next, a, int64_t{9});
   EXPECT_EQ(next.size(), 1u);
+}
+
+TEST(FieldDeduperTest, ManyRepeatedKeysKeepTheirFirstPositionsAndLastValues) {
+  // Past 32 fields a repeat is found through an index of positions: the same rules hold,
+  // and the next record does not see the last one's positions.
+  FieldDeduper deduper;
+  std::vector<FieldId> names;
+  for (int i = 0; i < 300; ++i)
+    names.push_back(FieldNames::Intern("dedupe_many_" + std::to_string(i)));
+  for (unsigned seed = 1; seed <= 3; ++seed) {
+    std::mt19937 random(seed);
+    Record record;
+    deduper.StartRecord();
+    std::vector<FieldId> first_order;
+    std::map<FieldId, int64_t> last_value;
+    for (int64_t step = 0; step < 2000; ++step) {
+      const FieldId id = names[random() % (100 * seed)];
+      if (!last_value.contains(id)) first_order.push_back(id);
+      last_value[id] = step;
+      deduper.Set(record, id, int64_t{step});
+    }
+    ASSERT_EQ(record.size(), first_order.size());
+    for (size_t position = 0; position < first_order.size(); ++position) {
+      EXPECT_EQ(record.fields()[position].id, first_order[position]) << position;
+      EXPECT_EQ(record.fields()[position].value, Value(last_value[first_order[position]]));
+    }
+  }
 }
 
 }  // namespace
