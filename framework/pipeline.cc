@@ -173,6 +173,10 @@ class Pipeline::Impl {
     void Set(Source* source) {
       std::lock_guard lock(impl_.source_mutex_);
       impl_.running_source_ = source;
+      // A stop asked for before Run: its one read must not wait for input either.
+      if (source != nullptr && impl_.stop_requested_.load(std::memory_order_relaxed)) {
+        source->Interrupt();
+      }
     }
     Impl& impl_;
   };

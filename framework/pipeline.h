@@ -187,8 +187,9 @@ class Pipeline {
   /// Asks Run to stop reading: the source is interrupted (Source::Interrupt) and read once
   /// more, for what it took from the input and has not handed over; a paced source's wait
   /// is cut short. What was read is drained and reported as usual, with stopped_early set
-  /// (unless the input had ended already). Thread-safe. For Run only: pushed input ends
-  /// where the pushing thread calls Finish.
+  /// (unless the input had ended already). Before Run, it makes Run read only what the
+  /// source holds already. Thread-safe. For Run only: pushed input ends where the pushing
+  /// thread calls Finish.
   void RequestStop();
 
   Progress progress() const;

@@ -162,6 +162,23 @@ TEST(PipelineSourceTest, AStopReadsTheSourceOnceMoreForWhatItHolds) {
   }
 }
 
+TEST(PipelineSourceTest, AStopBeforeRunInterruptsTheSourceBeforeItsOneRead) {
+  for (const int workers : {1, 2}) {
+    Pipeline pipeline({.queue = {.capacity = 2, .batch = 16}});
+    pipeline.Add({.name = "parse", .workers = workers}, std::make_unique<ParseOnThreads>());
+    std::vector<int64_t> values;
+    const FieldId n = FieldNames::Intern("n");
+    pipeline.OnResult([&](const Record& r) { values.push_back(std::get<int64_t>(*r.Find(n))); });
+    HoldingSource source(pipeline);
+    pipeline.RequestStop();  // a pipe's reader would otherwise wait for a line
+    const RunReport report = pipeline.Run(source);
+    EXPECT_TRUE(report.stopped_early);
+    EXPECT_EQ(source.reads(), 1) << workers << " workers";
+    EXPECT_EQ(values, (std::vector<int64_t>{99})) << workers << " workers";
+    EXPECT_EQ(report.totals.read, 1u);
+  }
+}
+
 // Several first workers read the source themselves, one at a time, as oneTBB's serial input
 // filter runs: no thread of the source's own, and every line arrives once.
 TEST(PipelineSourceTest, SeveralFirstWorkersReadTheSourceInTurn) {
