@@ -172,7 +172,7 @@ void RunReplay(Table& table, const ReplaySetup& setup) {
 // get paths of one length: how long the CLI's arguments are moves where its allocations
 // land, and with it a run's time, by up to a tenth on this machine (BENCHMARKS.md, 6).
 std::string LinkedAs(const ReplaySetup& setup, const std::string& log, const std::string& tag) {
-  const std::string link = setup.data_dir + "/replay_" + tag + ".jsonl";
+  std::string link = setup.data_dir + "/replay_" + tag + ".jsonl";
   std::filesystem::remove(link);
   std::filesystem::create_symlink(std::filesystem::absolute(log), link);
   return link;
