@@ -1,9 +1,15 @@
 #include "framework/string_set.h"
 
 #include <algorithm>
+#include <random>
 #include <utility>
 
 namespace sluice {
+
+uint64_t string_set_detail::RandomSeed() {
+  std::random_device device;
+  return uint64_t{device()} << 32 ^ device();
+}
 
 void StringSet::Merge(const StringSet& other) {
   for (const Slot& slot : other.slots_) {

@@ -28,6 +28,8 @@ inline uint32_t Load4(const char* p) {
   std::memcpy(&v, p, sizeof v);
   return v;
 }
+uint64_t RandomSeed();  // from std::random_device
+
 // The 128-bit product of a and b, folded to 64 bits (wyhash's mixing step).
 inline uint64_t MultiplyFold(uint64_t a, uint64_t b) {
   const unsigned __int128 product = static_cast<unsigned __int128>(a) * b;
@@ -35,14 +37,22 @@ inline uint64_t MultiplyFold(uint64_t a, uint64_t b) {
 }
 }  // namespace string_set_detail
 
-/// A fast hash of `bytes` for in-memory tables (not stable across versions, not
-/// cryptographic). Inline: keys on hot paths are a few bytes, where std::hash's out-of-line
-/// murmur call cost more than the lookup around it.
+/// A random number drawn once per process, mixed into the hashes of the tables that input
+/// fills (distinct values, group keys): without it, input built to collide (hash flooding)
+/// made them quadratic. The same for every table of the process, so that tables merge.
+inline uint64_t HashSeed() {
+  static const uint64_t seed = string_set_detail::RandomSeed();
+  return seed;
+}
+
+/// A fast hash of `bytes` for in-memory tables (seeded by HashSeed: not stable across runs,
+/// not cryptographic). Inline: keys on hot paths are a few bytes, where std::hash's
+/// out-of-line murmur call cost more than the lookup around it.
 inline uint64_t HashBytes(std::string_view bytes) {
   using namespace string_set_detail;
   const char* p = bytes.data();
   size_t n = bytes.size();
-  uint64_t state = 0x2d358dccaa6c78a5ULL ^ (n * 0x9e3779b97f4a7c15ULL);
+  uint64_t state = HashSeed() ^ 0x2d358dccaa6c78a5ULL ^ (n * 0x9e3779b97f4a7c15ULL);
   for (; n > 16; p += 16, n -= 16) {
     state = MultiplyFold(Load8(p) ^ 0xa0761d6478bd642fULL, Load8(p + 8) ^ state);
   }
@@ -142,7 +152,9 @@ class StringSet {
   static Probe ProbeOf(std::string_view key) {
     if (key.size() <= kPackedBytes) {
       const uint64_t word = PackBytes(key);
-      return {string_set_detail::MultiplyFold(word ^ key.size(), 0x9e3779b97f4a7c15ULL), word};
+      return {
+          string_set_detail::MultiplyFold(word ^ key.size() ^ HashSeed(), 0x9e3779b97f4a7c15ULL),
+          word};
     }
     const uint64_t hash = HashBytes(key);
     return {hash, hash};

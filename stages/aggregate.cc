@@ -73,7 +73,7 @@ uint64_t HashOf(const Value& value) {
 }
 
 uint64_t HashKey(std::span<const Value* const> key) {
-  uint64_t hash = 0x243f6a8885a308d3ULL;
+  uint64_t hash = HashSeed() ^ 0x243f6a8885a308d3ULL;  // Mix alone can be inverted
   for (const Value* value : key) hash = Mix(hash * 31 + HashOf(*value));
   return hash;
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <set>
 #include <string>
 #include <unordered_set>
@@ -103,6 +104,22 @@ TEST(StringSetTest, HashSpreadsShortSimilarKeysOverTheLowBits) {
   std::set<uint64_t> buckets;
   for (int i = 0; i < 4096; ++i) buckets.insert(HashBytes("u" + std::to_string(i)) & 4095);
   EXPECT_GT(buckets.size(), 2400u);  // a random function fills about 2589 of 4096
+}
+
+TEST(StringSetTest, KeysBuiltToCollideWithoutTheSeedSpreadOut) {
+  // Unseeded, a key whose bytes 8..15 equal the length's starting state zeroes the first
+  // product, so bytes 0..7 no longer mattered: 1000 such keys had one hash (hash flooding).
+  constexpr size_t kLength = 40;
+  const uint64_t unseeded_state = 0x2d358dccaa6c78a5ULL ^ (kLength * 0x9e3779b97f4a7c15ULL);
+  std::set<uint64_t> hashes;
+  for (uint64_t i = 0; i < 1000; ++i) {
+    std::string key(kLength, 'z');
+    std::memcpy(key.data(), &i, sizeof i);
+    std::memcpy(key.data() + 8, &unseeded_state, sizeof unseeded_state);
+    hashes.insert(HashBytes(key));
+  }
+  EXPECT_EQ(hashes.size(), 1000u);
+  EXPECT_EQ(HashSeed(), HashSeed());  // one seed for the whole process
 }
 
 TEST(StringSetTest, SameBytesComparesEveryByte) {
