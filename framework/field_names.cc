@@ -9,14 +9,15 @@
 #include <string>
 #include <unordered_map>
 
+#include "framework/string_set.h"
 #include "framework/value.h"
 
 namespace sluice {
 namespace {
 
-struct StringHash {
+struct StringHash {  // seeded (HashBytes): names come from the input
   using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  size_t operator()(std::string_view s) const { return HashBytes(s); }
 };
 
 // Names live in a deque (stable addresses) so that Name() views stay valid for good.

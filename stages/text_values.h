@@ -23,6 +23,7 @@
 
 #include "framework/field_names.h"
 #include "framework/record.h"
+#include "framework/string_set.h"
 #include "framework/value.h"
 
 namespace sluice {
@@ -68,9 +69,9 @@ class FieldIdCache {
  private:
   std::optional<FieldId> Lookup(std::string_view name, size_t position, bool intern);
 
-  struct NameHash {
+  struct NameHash {  // seeded (HashBytes): names come from the input
     using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    size_t operator()(std::string_view s) const { return HashBytes(s); }
   };
   std::vector<std::pair<std::string, FieldId>> by_position_;
   std::unordered_map<std::string, FieldId, NameHash, std::equal_to<>> by_name_;
