@@ -279,13 +279,18 @@ class TableWriter final : public RecordWriter {
  public:
   explicit TableWriter(OutputFile out) : out_(std::move(out)) {}
 
+  /// A column is as wide as its widest cell up to this; a longer cell sticks out of its
+  /// column in its own row, so that one long value does not pad every row to its width.
+  static constexpr size_t kMaxPaddedWidth = 100;
+
   void Write(const Record& record) override {
     columns_.AddFieldsOf(record);
     kinds_.resize(columns_.size());
-    std::vector<std::string>& cells = rows_.emplace_back(columns_.size());
+    Row& row = rows_.emplace_back();
     for (const Field& field : record.fields()) {
       const size_t column = columns_.IndexOf(field.id);
-      cells[column] = FormatCell(field.value, kinds_[column]);
+      AppendCell(field.value, kinds_[column], row.text);
+      row.cells.push_back({.column = column, .end = row.text.size()});
     }
   }
 
@@ -310,63 +315,89 @@ class TableWriter final : public RecordWriter {
     bool right_aligned() const { return has_number && !has_other; }
   };
 
-  static std::string FormatCell(const Value& value, ColumnKind& kind) {
-    std::string cell;
+  // A row's formatted cells, one after another in `text`: only the columns it has, so that
+  // rows of sparse records do not hold a string for every column seen.
+  struct Row {
+    struct Cell {
+      size_t column;  // of discovery
+      size_t end;     // in text; the cell starts where the one before ends
+    };
+    std::string text;
+    std::vector<Cell> cells;
+  };
+
+  static void AppendCell(const Value& value, ColumnKind& kind, std::string& out) {
     switch (TypeOf(value)) {
       case ValueType::kNull: break;
       case ValueType::kInt:
         kind.has_number = true;
-        cell = std::to_string(std::get<int64_t>(value));
+        out += std::to_string(std::get<int64_t>(value));
         break;
       case ValueType::kDouble:
         kind.has_number = true;
-        cell = FormatTableDouble(std::get<double>(value));
+        out += FormatTableDouble(std::get<double>(value));
         break;
       case ValueType::kBool:
         kind.has_other = true;
-        cell = std::get<bool>(value) ? "true" : "false";
+        out += std::get<bool>(value) ? "true" : "false";
         break;
       case ValueType::kString:
         kind.has_other = true;
-        AppendTableText(std::get<std::string>(value), cell);
+        AppendTableText(std::get<std::string>(value), out);
         break;
     }
-    return cell;
+  }
+
+  // Calls visit(column, cell) for each of the row's cells.
+  template <class Visit>
+  static void ForEachCell(const Row& row, Visit visit) {
+    size_t begin = 0;
+    for (const Row::Cell& cell : row.cells) {
+      visit(cell.column, std::string_view(row.text).substr(begin, cell.end - begin));
+      begin = cell.end;
+    }
   }
 
   void WriteAll() {
     order_ = columns_.Order();
     std::vector<std::string> header(columns_.size());
-    std::vector<std::string> dashes(columns_.size());
     std::vector<size_t> widths(columns_.size());
     for (size_t column = 0; column < columns_.size(); ++column) {
       AppendTableText(FieldNames::Name(columns_.id(column)), header[column]);
-      widths[column] = DisplayWidth(header[column]);
+      widths[column] = std::min(DisplayWidth(header[column]), kMaxPaddedWidth);
     }
-    for (const auto& cells : rows_) {
-      for (size_t column = 0; column < cells.size(); ++column) {
-        widths[column] = std::max(widths[column], DisplayWidth(cells[column]));
-      }
+    for (const Row& row : rows_) {
+      ForEachCell(row, [&widths](size_t column, std::string_view cell) {
+        widths[column] = std::max(widths[column], std::min(DisplayWidth(cell), kMaxPaddedWidth));
+      });
     }
+    std::vector<std::string> dashes(columns_.size());
     for (size_t column = 0; column < columns_.size(); ++column) {
       dashes[column].assign(widths[column], '-');
     }
-    WriteLine(header, widths);
-    WriteLine(dashes, widths);
-    for (const auto& cells : rows_) {
+    std::vector<std::string_view> cells(columns_.size());
+    const auto write_line = [&](const std::vector<std::string>& line) {
+      cells.assign(line.begin(), line.end());
+      WriteLine(cells, widths);
+    };
+    write_line(header);
+    write_line(dashes);
+    for (const Row& row : rows_) {
+      cells.assign(columns_.size(), std::string_view());
+      ForEachCell(row, [&cells](size_t column, std::string_view cell) { cells[column] = cell; });
       WriteLine(cells, widths);
       out_.EndRecord();
     }
   }
 
-  void WriteLine(const std::vector<std::string>& cells, const std::vector<size_t>& widths) {
+  // `cells` by column of discovery ("" where the row has none).
+  void WriteLine(const std::vector<std::string_view>& cells, const std::vector<size_t>& widths) {
     std::string& out = out_.buffer();
     const size_t line_start = out.size();
     for (size_t k = 0; k < order_.size(); ++k) {
       const size_t column = order_[k];
-      const std::string_view cell =
-          column < cells.size() ? std::string_view(cells[column]) : std::string_view();
-      const size_t padding = widths[column] - DisplayWidth(cell);
+      const std::string_view cell = cells[column];
+      const size_t padding = widths[column] - std::min(DisplayWidth(cell), widths[column]);
       if (k > 0) out += "  ";
       if (kinds_[column].right_aligned()) out.append(padding, ' ');
       out += cell;
@@ -379,9 +410,7 @@ class TableWriter final : public RecordWriter {
   OutputFile out_;
   Columns columns_;
   std::vector<ColumnKind> kinds_;
-  // Formatted cells by column of discovery; rows written before a column appeared are
-  // shorter.
-  std::vector<std::vector<std::string>> rows_;
+  std::vector<Row> rows_;
   std::vector<size_t> order_;  // the columns in output order (Columns::Order)
   bool closed_ = false;
 };

@@ -193,6 +193,35 @@ TEST_F(SinksTest, TableAlignsColumnsAndRightAlignsNumbers) {
             "vü\\tx     12345          late\n");
 }
 
+TEST_F(SinksTest, ATableCellPastTheWidthCapSticksOutOfItsColumnInItsRowOnly) {
+  // A column is padded to its widest cell up to 100 characters: one long value must not
+  // pad every row (a 500 KB value over 100k rows made a 50 GB table).
+  const std::string long_value(150, 'x');
+  const std::string wide_value(90, 'y');
+  const std::string text =
+      WriteAll(OutputFormat::kTable, {MakeRecord({{"a", std::string("short")}, {"n", int64_t{1}}}),
+                                      MakeRecord({{"a", long_value}, {"n", int64_t{2}}}),
+                                      MakeRecord({{"a", wide_value}, {"n", int64_t{3}}})});
+  const std::string column_a_width(100, ' ');
+  EXPECT_EQ(text, "a" + column_a_width.substr(1) + "  n\n" + std::string(100, '-') + "  -\n" +
+                      "short" + column_a_width.substr(5) + "  1\n" + long_value + "  2\n" +
+                      wide_value + column_a_width.substr(90) + "  3\n");
+}
+
+TEST_F(SinksTest, TableRowsOfDisjointFieldsFillOnlyTheirOwnColumns) {
+  const std::string text =
+      WriteAll(OutputFormat::kTable,
+               {MakeRecord({{"a", int64_t{1}}, {"b", int64_t{2}}}), MakeRecord({{"c", int64_t{3}}}),
+                MakeRecord({{"d", std::string("x")}, {"a", int64_t{4}}})});
+  // Columns in order of their mean position in the records: c and d (0), a (0.5), b (1).
+  EXPECT_EQ(text,
+            "c  d  a  b\n"
+            "-  -  -  -\n"
+            "      1  2\n"
+            "3\n"
+            "   x  4\n");
+}
+
 TEST_F(SinksTest, TableFormatsDoublesWithSixSignificantDigits) {
   const double values[] = {3.14159265,
                            1234567.89,
