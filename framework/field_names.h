@@ -17,7 +17,8 @@ using FieldId = uint32_t;
 class FieldNames {
  public:
   /// Most distinct names the table holds; Intern fails beyond it (hostile inputs with
-  /// endless distinct keys must not grow memory without bound).
+  /// endless distinct keys must not grow memory without bound). The table lives as long as
+  /// the process, for every pipeline in it: names are never removed.
   static constexpr uint32_t kMaxFields = 1 << 20;
 
   /// The id of `name`, adding it if new. Thread-safe. nullopt when the table is full.
