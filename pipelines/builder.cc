@@ -157,14 +157,31 @@ Result<std::unique_ptr<Source>> OpenSpecSource(const PipelineSpec& spec,
                          std::move(event_time_ms), clock);
 }
 
-Result<std::unique_ptr<Pipeline>> LoadPipeline(const std::string& yaml_path,
-                                               const StageRegistry& registry) {
-  ConfigErrors errors;
-  std::optional<PipelineSpec> spec = LoadPipelineSpec(yaml_path, registry, {}, errors);
+namespace {
+
+Result<std::unique_ptr<Pipeline>> BuildOrJoinErrors(const std::optional<PipelineSpec>& spec,
+                                                    const StageRegistry& registry,
+                                                    ConfigErrors& errors) {
   std::unique_ptr<Pipeline> pipeline;
   if (spec) pipeline = BuildPipeline(*spec, registry, errors);
   if (!pipeline) return JoinedError(errors);
   return pipeline;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Pipeline>> LoadPipeline(const std::string& yaml_path,
+                                               const StageRegistry& registry) {
+  ConfigErrors errors;
+  return BuildOrJoinErrors(LoadPipelineSpec(yaml_path, registry, {}, errors), registry, errors);
+}
+
+Result<std::unique_ptr<Pipeline>> LoadPipelineString(std::string_view yaml,
+                                                     const std::string& file_name,
+                                                     const StageRegistry& registry) {
+  ConfigErrors errors;
+  return BuildOrJoinErrors(LoadPipelineSpecString(yaml, file_name, registry, {}, errors), registry,
+                           errors);
 }
 
 ConfigErrors ValidateConfigFile(const std::string& path, const StageRegistry& registry,

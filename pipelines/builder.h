@@ -4,7 +4,7 @@
 //   sluice::StageRegistry registry;
 //   sluice::RegisterBuiltinStages(registry);
 //
-//   // Embedders: one call, errors joined into one message.
+//   // Embedders: one call, errors joined into one message (LoadPipelineString for text).
 //   auto pipeline = sluice::LoadPipeline("configs/clickstream.yaml", registry);
 //   if (!pipeline.ok()) { std::cerr << pipeline.error().message; return 2; }
 //   (*pipeline)->OnResult([](const sluice::Record& r) { ... });
@@ -77,6 +77,15 @@ Result<std::unique_ptr<Source>> OpenSpecSource(const PipelineSpec& spec,
 /// too, call LoadPipelineSpec and BuildPipeline and read them from the spec.
 Result<std::unique_ptr<Pipeline>> LoadPipeline(const std::string& yaml_path,
                                                const StageRegistry& registry);
+/// As LoadPipeline for YAML text in memory (a config embedded in the service, or read from
+/// its own configuration store); `file_name` names it in the error marks.
+///
+///   auto pipeline = sluice::LoadPipelineString(
+///       "stages: [ { type: parse_json }, { type: validate, rules: { user: {required: true} } } ]",
+///       "inline.yaml", registry);
+Result<std::unique_ptr<Pipeline>> LoadPipelineString(std::string_view yaml,
+                                                     const std::string& file_name,
+                                                     const StageRegistry& registry);
 
 /// Everything `sluice validate` reports for `path` with `overrides` applied: load, checks,
 /// and the stage factories' dry runs. Empty when the config is good.

@@ -424,9 +424,7 @@ std::optional<PipelineSpec> ParseSpecUnsorted(const ConfigNode& root, const Stag
   spec.file = root.mark().file;
   if (!root.is_map()) {
     errors.Add(root.mark(),
-               "a pipeline config must be a map with at least 'source' and "
-               "'stages', got " +
-                   root.Describe());
+               "a pipeline config must be a map with at least 'stages', got " + root.Describe());
     return std::nullopt;
   }
   root.CheckKeys(
@@ -445,7 +443,12 @@ std::optional<PipelineSpec> ParseSpecUnsorted(const ConfigNode& root, const Stag
   if (const ConfigNode* t = root.Get("shutdown_timeout")) {
     if (auto timeout = t->AsDuration(errors)) spec.shutdown_timeout = *timeout;
   }
-  if (const ConfigNode* s = root.Require("source", errors)) spec.source = ReadSource(*s, errors);
+  if (const ConfigNode* s = root.Get("source")) {
+    spec.source = ReadSource(*s, errors);
+  } else {  // as most line tools read: embedders and `--input` need none
+    spec.source.type = SourceType::kStdin;
+    spec.source.mark = root.mark();
+  }
   if (const ConfigNode* s = root.Require("stages", errors)) {
     spec.stages = ReadStages(*s, registry, spec.queue, errors);
   }

@@ -222,6 +222,20 @@ TEST(BuilderTest, LoadPipelineAndValidateConfigFile) {
   EXPECT_EQ(ValidateConfigFile(bad.path(), registry).size(), 2u);
 }
 
+TEST(BuilderTest, LoadPipelineStringNeedsNoFileAndNoSource) {
+  const StageRegistry registry = FakeRegistry();
+  Result<std::unique_ptr<Pipeline>> pipeline =
+      LoadPipelineString("stages: [ { type: parse_json } ]\n", "inline.yaml", registry);
+  ASSERT_THAT(pipeline, IsOk());
+  EXPECT_NE(pipeline->get(), nullptr);
+
+  Result<std::unique_ptr<Pipeline>> failed = LoadPipelineString(
+      "stages:\n  - type: parse_json\n    wrokers: 2\n", "inline.yaml", registry);
+  ASSERT_THAT(failed, IsErrorWithCode(ErrorCode::kInvalidInput));
+  EXPECT_EQ(failed.error().message,
+            "inline.yaml:3:5: unknown key 'wrokers' (did you mean 'workers'?)");
+}
+
 // A problem the YAML loader reads past (a duplicate key) does not hide the others.
 TEST(BuilderTest, ADuplicateKeyIsReportedWithEveryOtherProblem) {
   const std::string yaml =

@@ -213,7 +213,7 @@ errors: { dead_letter: out/errors.jsonl, max_error_ratio: 0.25 }
 }
 
 TEST(SpecTest, DefaultsForAMinimalConfig) {
-  Parsed p = Parse("source: { type: stdin }\nstages: [ { type: parse_json } ]\n");
+  Parsed p = Parse("stages: [ { type: parse_json } ]\n");  // no source: stdin
   ASSERT_TRUE(p.spec) << ::testing::PrintToString(p.errors);
   const PipelineSpec& s = *p.spec;
   EXPECT_EQ(s.name, "p");  // the file's stem
