@@ -153,8 +153,10 @@ Result<std::unique_ptr<Source>> OpenSpecSource(const PipelineSpec& spec,
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, OpenFileSource(options));
   if (!spec.source.replay) return source;
   SLUICE_ASSIGN_OR_RETURN(EventTimeFn event_time_ms, MakeEventTimeFn(spec, registry));
-  return MakePacedSource(std::move(source), {.speed = spec.source.replay->speed},
-                         std::move(event_time_ms), clock);
+  return MakePacedSource(
+      std::move(source),
+      {.speed = spec.source.replay->speed, .max_gap = spec.source.replay->max_gap},
+      std::move(event_time_ms), clock);
 }
 
 namespace {

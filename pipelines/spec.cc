@@ -101,7 +101,7 @@ void ReadWorkers(const ConfigNode& node, StageSpec& stage, ConfigErrors& errors)
 }
 
 void ReadReplay(const ConfigNode& node, SourceSpec& source, ConfigErrors& errors) {
-  node.CheckKeys({"time_field", "speed"}, errors);
+  node.CheckKeys({"time_field", "speed", "max_gap"}, errors);
   if (!node.is_map()) return;
   ReplaySpec replay;
   if (const ConfigNode* f = node.Require("time_field", errors)) {
@@ -118,6 +118,9 @@ void ReadReplay(const ConfigNode& node, SourceSpec& source, ConfigErrors& errors
         replay.speed = *speed;
       }
     }
+  }
+  if (const ConfigNode* g = node.Get("max_gap")) {
+    if (auto gap = g->AsDurationOrOff(errors)) replay.max_gap = *gap;
   }
   source.replay = std::move(replay);
 }

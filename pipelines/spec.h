@@ -48,8 +48,9 @@ inline constexpr int64_t kMaxLineBytesLimit = int64_t{1} << 30;
 enum class SourceType : uint8_t { kFile, kStdin };
 
 struct ReplaySpec {
-  std::string time_field;  // the field holding each record's event time
-  double speed = 1.0;      // > 0; 60 replays sixty times faster than recorded
+  std::string time_field;                // the field holding each record's event time
+  double speed = 1.0;                    // > 0; 60 replays sixty times faster than recorded
+  std::chrono::milliseconds max_gap{0};  // event time one jump forward counts for; 0: all
 };
 
 struct SourceSpec {

@@ -395,6 +395,7 @@ class PacedSource final : public Source {
               Clock& clock)
       : inner_(std::move(inner)),
         speed_(options.speed),
+        max_gap_ms_(static_cast<double>(options.max_gap.count())),
         event_time_ms_(std::move(event_time_ms)),
         clock_(clock) {
     if (!(speed_ > 0)) {
@@ -427,6 +428,7 @@ class PacedSource final : public Source {
 
   std::unique_ptr<Source> inner_;
   const double speed_;
+  const double max_gap_ms_;  // 0: no limit
   const EventTimeFn event_time_ms_;
   Clock& clock_;
 
@@ -439,6 +441,7 @@ class PacedSource final : public Source {
   int64_t first_event_ms_ = 0;
   Clock::TimePoint first_wall_{};
   int64_t latest_event_ms_ = 0;  // latest event time released; pacing never goes back
+  double skipped_ms_ = 0;        // event time cut from jumps past max_gap
 };
 
 SourceStatus PacedSource::Read(Batch& batch, size_t max_items) {
@@ -481,10 +484,15 @@ std::optional<Clock::TimePoint> PacedSource::DueTime(const Item& item) {
     first_wall_ = clock_.Now();
     return std::nullopt;
   }
-  latest_event_ms_ = std::max(latest_event_ms_, *event_ms);
-  // Doubles: event spans up to centuries at any speed, without integer overflow.
-  const double wait_ns =
-      std::min(static_cast<double>(latest_event_ms_ - first_event_ms_) * 1e6 / speed_, 1e18);
+  if (*event_ms > latest_event_ms_) {
+    // Doubles: event spans up to centuries at any speed, without integer overflow.
+    const double gap = static_cast<double>(*event_ms) - static_cast<double>(latest_event_ms_);
+    if (max_gap_ms_ > 0 && gap > max_gap_ms_) skipped_ms_ += gap - max_gap_ms_;
+    latest_event_ms_ = *event_ms;
+  }
+  const double span_ms =
+      static_cast<double>(latest_event_ms_) - static_cast<double>(first_event_ms_) - skipped_ms_;
+  const double wait_ns = std::min(span_ms * 1e6 / speed_, 1e18);
   return first_wall_ + std::chrono::duration_cast<Clock::Duration>(
                            std::chrono::duration<double, std::nano>(wait_ns));
 }

@@ -40,6 +40,9 @@ Result<std::unique_ptr<Source>> OpenFileSource(const FileSourceOptions& options)
 
 struct ReplayOptions {
   double speed = 1.0;  // 60 = sixty times the recorded pace
+  // The most event time one jump forward counts for (a quiet night, a clock that ran
+  // ahead); 0: no limit.
+  std::chrono::milliseconds max_gap{0};
 };
 
 /// Reads an item's event time in epoch milliseconds; nullopt when it has none (such

@@ -158,7 +158,7 @@ source:
   type: file
   path: data/clicks.jsonl
   max_line_bytes: 64KiB
-  replay: { time_field: ts, speed: 60 }
+  replay: { time_field: ts, speed: 60, max_gap: 10s }
 stages:
   - name: parse
     type: parse_json
@@ -186,6 +186,7 @@ errors: { dead_letter: out/errors.jsonl, max_error_ratio: 0.25 }
   ASSERT_TRUE(s.source.replay);
   EXPECT_EQ(s.source.replay->time_field, "ts");
   EXPECT_EQ(s.source.replay->speed, 60);
+  EXPECT_EQ(s.source.replay->max_gap, std::chrono::seconds(10));
   ASSERT_EQ(s.stages.size(), 3u);
   EXPECT_EQ(s.stages[0].name, "parse");
   EXPECT_EQ(s.stages[0].workers, 2);

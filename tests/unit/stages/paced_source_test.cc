@@ -70,9 +70,9 @@ void PrintTo(const Release& r, std::ostream* os) {
       << (r.status == SourceStatus::kEnd ? " end}" : "}");
 }
 
-std::vector<Release> Replay(std::vector<std::string> lines, double speed, FakeClock& clock,
+std::vector<Release> Replay(std::vector<std::string> lines, ReplayOptions options, FakeClock& clock,
                             size_t max_items = 100) {
-  auto paced = MakePacedSource(std::make_unique<MemorySource>(std::move(lines)), {.speed = speed},
+  auto paced = MakePacedSource(std::make_unique<MemorySource>(std::move(lines)), options,
                                LeadingMillis, clock);
   const auto start = clock.Now();
   std::vector<Release> releases;
@@ -88,7 +88,7 @@ std::vector<Release> Replay(std::vector<std::string> lines, double speed, FakeCl
 
 TEST(PacedSourceTest, ReleasesAtRecordedPaceAtSpeedOne) {
   FakeClock clock;
-  const auto releases = Replay({"1000", "1000 same", "1500", "3000"}, 1.0, clock);
+  const auto releases = Replay({"1000", "1000 same", "1500", "3000"}, {.speed = 1.0}, clock);
   EXPECT_THAT(releases,
               ElementsAre(Release{{"1000", "1000 same"}, milliseconds(0), SourceStatus::kMore},
                           Release{{"1500"}, milliseconds(500), SourceStatus::kMore},
@@ -98,7 +98,7 @@ TEST(PacedSourceTest, ReleasesAtRecordedPaceAtSpeedOne) {
 
 TEST(PacedSourceTest, SpeedSixtyCompressesAMinuteIntoASecond) {
   FakeClock clock;
-  const auto releases = Replay({"0", "60000", "90000", "120000"}, 60.0, clock);
+  const auto releases = Replay({"0", "60000", "90000", "120000"}, {.speed = 60.0}, clock);
   EXPECT_THAT(releases, ElementsAre(Release{{"0"}, milliseconds(0), SourceStatus::kMore},
                                     Release{{"60000"}, milliseconds(1000), SourceStatus::kMore},
                                     Release{{"90000"}, milliseconds(1500), SourceStatus::kMore},
@@ -106,9 +106,21 @@ TEST(PacedSourceTest, SpeedSixtyCompressesAMinuteIntoASecond) {
   EXPECT_EQ(clock.slept(), milliseconds(2000));
 }
 
+TEST(PacedSourceTest, MaxGapCutsAJumpForwardToIt) {
+  // A line a day ahead (a quiet night, or a clock that ran ahead) waits 5 s, not a day.
+  FakeClock clock;
+  const auto releases = Replay({"1000", "2000", "86402000", "86403000"},
+                               {.speed = 1.0, .max_gap = milliseconds(5000)}, clock);
+  EXPECT_THAT(releases, ElementsAre(Release{{"1000"}, milliseconds(0), SourceStatus::kMore},
+                                    Release{{"2000"}, milliseconds(1000), SourceStatus::kMore},
+                                    Release{{"86402000"}, milliseconds(6000), SourceStatus::kMore},
+                                    Release{{"86403000"}, milliseconds(7000), SourceStatus::kEnd}));
+  EXPECT_EQ(clock.slept(), milliseconds(7000));
+}
+
 TEST(PacedSourceTest, LateItemsPassAtOnceAndPacingNeverGoesBack) {
   FakeClock clock;
-  const auto releases = Replay({"1000", "3000", "2000", "500", "4000"}, 1.0, clock);
+  const auto releases = Replay({"1000", "3000", "2000", "500", "4000"}, {.speed = 1.0}, clock);
   EXPECT_THAT(releases,
               ElementsAre(Release{{"1000"}, milliseconds(0), SourceStatus::kMore},
                           Release{{"3000", "2000", "500"}, milliseconds(2000), SourceStatus::kMore},
@@ -118,7 +130,7 @@ TEST(PacedSourceTest, LateItemsPassAtOnceAndPacingNeverGoesBack) {
 
 TEST(PacedSourceTest, UntimedItemsPassAtOnceAndTheFirstTimedItemAnchors) {
   FakeClock clock;
-  const auto releases = Replay({"x", "5000", "y", "5100", "z"}, 2.0, clock);
+  const auto releases = Replay({"x", "5000", "y", "5100", "z"}, {.speed = 2.0}, clock);
   EXPECT_THAT(releases,
               ElementsAre(Release{{"x", "5000", "y"}, milliseconds(0), SourceStatus::kMore},
                           Release{{"5100", "z"}, milliseconds(50), SourceStatus::kEnd}));
@@ -127,7 +139,7 @@ TEST(PacedSourceTest, UntimedItemsPassAtOnceAndTheFirstTimedItemAnchors) {
 
 TEST(PacedSourceTest, MaxItemsCutsBatchesOfDueItems) {
   FakeClock clock;
-  const auto releases = Replay({"1", "1", "1", "1", "1"}, 1.0, clock, 2);
+  const auto releases = Replay({"1", "1", "1", "1", "1"}, {.speed = 1.0}, clock, 2);
   ASSERT_EQ(releases.size(), 3u);
   EXPECT_EQ(releases[0].lines.size(), 2u);
   EXPECT_EQ(releases[1].lines.size(), 2u);
