@@ -249,6 +249,15 @@ Verdict JsonWorker::FailSyntax(Item& item, error_code error, size_t column) {
       reason = std::move(problem->reason);
     }
   }
+  if (error == simdjson::NUMBER_ERROR && column != 0) {
+    const std::string_view rest(line_begin_ + column - 1,
+                                static_cast<size_t>(line_end_ - line_begin_) - (column - 1));
+    const size_t length = detail::JsonNumberLength(rest);
+    if (length != 0 && (length == rest.size() || std::string_view(",}] \t\r").find(rest[length]) !=
+                                                     std::string_view::npos)) {
+      reason = "number out of range (beyond the largest double, about 1.8e308)";
+    }
+  }
   std::string message = "invalid JSON";
   if (column != 0) message += " at column " + std::to_string(column);
   message += ": " + reason;

@@ -106,4 +106,26 @@ std::optional<JsonStructureProblem> FindJsonStructureProblem(std::string_view li
                                                    std::to_string(open.back() + 1)};
 }
 
+size_t JsonNumberLength(std::string_view text) {
+  size_t at = 0;
+  const auto digits = [&] {
+    const size_t start = at;
+    while (at < text.size() && text[at] >= '0' && text[at] <= '9') ++at;
+    return at - start;
+  };
+  if (at < text.size() && text[at] == '-') ++at;
+  const size_t whole = digits();
+  if (whole == 0 || (whole > 1 && text[at - whole] == '0')) return 0;  // none, or 01
+  if (at < text.size() && text[at] == '.') {
+    ++at;
+    if (digits() == 0) return 0;
+  }
+  if (at < text.size() && (text[at] == 'e' || text[at] == 'E')) {
+    ++at;
+    if (at < text.size() && (text[at] == '+' || text[at] == '-')) ++at;
+    if (digits() == 0) return 0;
+  }
+  return at;
+}
+
 }  // namespace sluice::detail

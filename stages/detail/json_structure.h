@@ -23,4 +23,9 @@ struct JsonStructureProblem {
 /// is elsewhere) or the line does not start with '{'. Runs on failed lines only.
 std::optional<JsonStructureProblem> FindJsonStructureProblem(std::string_view line);
 
+/// Bytes of the JSON number that `text` starts with (RFC 8259's grammar, whatever its
+/// magnitude); 0 when it starts with none. Tells a number too large for a double, which
+/// simdjson refuses as it refuses a malformed one, from a malformed one.
+size_t JsonNumberLength(std::string_view text);
+
 }  // namespace sluice::detail

@@ -18,6 +18,7 @@ using parse_test::ParseLines;
 using parse_test::StageConfig;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 Value Str(std::string s) { return Value(std::move(s)); }
@@ -230,6 +231,21 @@ TEST(ParseJsonTest, ReportsSyntaxErrorsWithReasonAndColumn) {
   EXPECT_THAT(out.message(3), HasSubstr("unterminated string"));
   EXPECT_EQ(out.message(6), "invalid JSON at column 8: invalid escape '\\q' in a string");
   EXPECT_THAT(out.message(8), HasSubstr("at column 11"));
+}
+
+TEST(ParseJsonTest, ANumberBeyondTheDoublesIsOutOfRangeNotInvalid) {
+  ParseJsonStage stage;
+  const std::vector<std::string> lines = {R"({"a":1e309})", "{\"a\":" + std::string(309, '9') + "}",
+                                          R"({"a":-2.5E+400,"b":1})", R"({"a":1e999x})",
+                                          R"({"a":01})"};
+  auto out = ParseLines(stage, lines);
+  const std::string out_of_range =
+      "invalid JSON at column 6: number out of range (beyond the largest double, about 1.8e308)";
+  EXPECT_EQ(out.message(0), out_of_range);
+  EXPECT_EQ(out.message(1), out_of_range);
+  EXPECT_EQ(out.message(2), out_of_range);
+  EXPECT_THAT(out.message(3), Not(HasSubstr("out of range")));  // not a number as a whole
+  EXPECT_EQ(out.message(4), "invalid JSON at column 6: invalid number");
 }
 
 TEST(ParseJsonTest, SharedLineChecks) {
