@@ -82,11 +82,13 @@ class Pipeline::Impl {
     }
     source_name_ = std::make_shared<const std::string>(std::move(name));
     pushed_lines_ = 0;  // a new input's lines count from 1 (a CSV header is its line 1)
+    pushed_offset_ = 0;
   }
   void Push(std::string_view line) {
     CheckTakingInput("Push");
-    pending_.AddLine(line, ++pushed_lines_, 0);
-    pushed_bytes_ += line.size() + 1;  // as a file's bytes: the line and its end
+    pending_.AddLine(line, ++pushed_lines_, pushed_offset_);
+    pushed_offset_ += line.size() + 1;  // as in a file: the line and its end
+    pushed_bytes_ += line.size() + 1;
     if (pending_.size() >= pending_limit_) FlushPending();
   }
   void Push(Record&& record) {  // by reference: a record moved once less per push
@@ -196,6 +198,7 @@ class Pipeline::Impl {
   uint64_t next_sequence_ = 0;
   uint64_t pushed_lines_ = 0;
   uint64_t pushed_bytes_ = 0;          // published to bytes_read_ per batch
+  uint64_t pushed_offset_ = 0;         // of the next pushed line in its input (SetSourceName)
   bool threads_left_running_ = false;  // a stall: JoinThreads detached the threads it found
   bool started_ = false;               // Start was called (it may have thrown)
   bool running_ = false;   // Start got as far as starting threads: Finish has work to do

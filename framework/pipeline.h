@@ -161,7 +161,8 @@ class Pipeline {
   /// one's lines count from 1. From the pushing thread; while running it first flushes
   /// what was pushed under the old name. After Finish it throws std::logic_error.
   void SetSourceName(std::string name);
-  /// Feeds one raw line (for a parse stage), numbered for error positions (1, 2, ...).
+  /// Feeds one raw line (for a parse stage), numbered for error positions (1, 2, ...), its
+  /// offset the one it would have in a file of the lines pushed (each line and its end).
   /// From one thread; blocks when the queue is full. Once a stall (stall_timeout) has
   /// stopped the run it takes nothing more: it throws the StallError, as Flush and
   /// SetSourceName do.

@@ -241,7 +241,11 @@ TEST(PipelineLifecycleTest, SetSourceNameWhileRunningNamesEachRecordsOwnInput) {
     Pipeline pipeline({.queue = {.capacity = 4, .batch = 64}});
     pipeline.Add({.name = "check", .workers = workers}, std::make_unique<Check>(20us));
     std::map<std::string, std::vector<uint64_t>> lines_by_source;
-    pipeline.OnError([&](const Error& e) { lines_by_source[e.source].push_back(e.line); });
+    pipeline.OnError([&](const Error& e) {
+      lines_by_source[e.source].push_back(e.line);
+      // As in a file of the lines pushed under this name: 10 bytes a line with its end.
+      EXPECT_EQ(e.offset, (e.line - 1) * 10) << e.source << ":" << e.line;
+    });
     pipeline.Start();
     for (const std::string file : {"a.log", "b.log", "c.log"}) {
       pipeline.SetSourceName(file);
