@@ -106,16 +106,28 @@ class TreeBuilder final : public YAML::EventHandler {
   }
 
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value) override {
-    Open(ConfigNode::List(ToMark(file_, mark)), mark, anchor);
+                       YAML::EmitterStyle::value style) override {
+    Open(ConfigNode::List(ToMark(file_, mark)), mark, anchor, style == YAML::EmitterStyle::Flow);
   }
   void OnSequenceEnd() override { Close(); }
 
   void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value) override {
-    Open(ConfigNode::Map(ToMark(file_, mark)), mark, anchor);
+                  YAML::EmitterStyle::value style) override {
+    Open(ConfigNode::Map(ToMark(file_, mark)), mark, anchor, style == YAML::EmitterStyle::Flow);
   }
   void OnMapEnd() override { Close(); }
+
+  /// The innermost `{` or `[` still open, if any: where yaml-cpp's "end of map flow not
+  /// found" belongs (it marks where it gave up, often the end of the file).
+  std::optional<ConfigError> UnclosedFlow() const {
+    for (auto frame = stack_.rbegin(); frame != stack_.rend(); ++frame) {
+      if (!frame->flow) continue;
+      const char* bracket = frame->node.is_map() ? "'{'" : "'['";
+      return ConfigError{frame->node.mark(),
+                         std::string("invalid YAML: this ") + bracket + " is never closed"};
+    }
+    return std::nullopt;
+  }
 
  private:
   struct Size {
@@ -132,6 +144,7 @@ class TreeBuilder final : public YAML::EventHandler {
   struct Frame {
     ConfigNode node;
     YAML::anchor_t anchor = 0;
+    bool flow = false;  // opened by `{` or `[`
     Size size{.nodes = 1, .height = 1};
     // Maps alternate key, value: the pending key waits for its value.
     bool have_key = false;
@@ -231,7 +244,7 @@ class TreeBuilder final : public YAML::EventHandler {
     anchor_name_.clear();
   }
 
-  void Open(ConfigNode node, const YAML::Mark& mark, YAML::anchor_t anchor) {
+  void Open(ConfigNode node, const YAML::Mark& mark, YAML::anchor_t anchor, bool flow) {
     if (Depth() + 1 > limits_.max_depth) {
       Fail(mark, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
     }
@@ -240,6 +253,7 @@ class TreeBuilder final : public YAML::EventHandler {
     Frame& frame = stack_.emplace_back();
     frame.node = std::move(node);
     frame.anchor = anchor;
+    frame.flow = flow;
   }
 
   void Close() {
@@ -388,7 +402,12 @@ std::optional<ConfigNode> ParseScreened(std::string_view text, const std::string
   } catch (const StopBuilding&) {
     return std::nullopt;
   } catch (const YAML::ParserException& e) {
-    errors.Add(ToMark(file, e.mark), "invalid YAML: " + e.msg);
+    const std::optional<ConfigError> unclosed = builder.UnclosedFlow();
+    if (e.msg.find("flow not found") != std::string::npos && unclosed) {
+      errors.Add(unclosed->mark, unclosed->message);
+    } else {
+      errors.Add(ToMark(file, e.mark), "invalid YAML: " + e.msg);
+    }
     return std::nullopt;
   } catch (const YAML::Exception& e) {
     errors.Add(ToMark(file, e.mark), "invalid YAML: " + e.msg);

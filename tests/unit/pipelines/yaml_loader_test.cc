@@ -200,6 +200,16 @@ TEST(YamlLoaderTest, SyntaxErrorHasPosition) {
               MatchesRegex("t\\.yaml:2:[0-9]+: invalid YAML: .+"));
 }
 
+// yaml-cpp reports an unclosed `{` or `[` where it gave up, often at the end of the file.
+TEST(YamlLoaderTest, ABracketNeverClosedIsAnErrorAtTheBracket) {
+  EXPECT_EQ(OnlyError(Load("source: {type: stdin\nstages: [ {type: x} ]\n")),
+            "t.yaml:1:9: invalid YAML: this '{' is never closed");
+  EXPECT_EQ(OnlyError(Load("stages:\n  - {type: x, workers: 2\n  - {type: y}\n")),
+            "t.yaml:2:5: invalid YAML: this '{' is never closed");
+  EXPECT_EQ(OnlyError(Load("a: 1\nstages: [ {type: x}\n")),
+            "t.yaml:2:9: invalid YAML: this '[' is never closed");
+}
+
 // yaml-cpp ends an unclosed quoted scalar at the end of the text: a stray quote would
 // silently turn the rest of the config into one string.
 TEST(YamlLoaderTest, AQuoteNeverClosedIsAnErrorAtTheQuote) {
