@@ -215,7 +215,11 @@ void Pipeline::Impl::ProjectFields() {
 
 // What Start refuses before anything runs (the pipeline may then be changed and started).
 void Pipeline::Impl::CheckStages() const {
-  if (started_) throw std::logic_error("Pipeline::Start called twice");
+  if (started_) {
+    throw std::logic_error(running_ && finished_
+                               ? "Pipeline::Start after Finish: a pipeline runs once"
+                               : "Pipeline::Start called twice");
+  }
   if (stages_.empty()) throw std::logic_error("Pipeline::Start: no stages");
   const detail::CollectorCallbacks& c = callbacks_;
   if ((c.on_result && c.encode_result) || (c.on_error && c.encode_error)) {

@@ -113,6 +113,12 @@ TEST(PipelineLifecycleTest, PushOutsideStartAndFinishThrowsInsteadOfLosingRecord
   EXPECT_THROW(pipeline.Push("late"), std::logic_error);
   EXPECT_THROW(pipeline.Push(Record{}), std::logic_error);
   EXPECT_THROW(pipeline.SetSourceName("late.log"), std::logic_error);
+  try {
+    pipeline.Start();
+    FAIL() << "Start after Finish was accepted";
+  } catch (const std::logic_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("Pipeline::Start after Finish: a pipeline runs once"));
+  }
 }
 
 // Options only code can set are checked as the YAML loader checks them.
