@@ -117,11 +117,12 @@ class TreeBuilder final : public YAML::EventHandler {
   }
   void OnMapEnd() override { Close(); }
 
-  /// The innermost `{` or `[` still open, if any: where yaml-cpp's "end of map flow not
-  /// found" belongs (it marks where it gave up, often the end of the file).
+  /// The innermost `{` or `[` being read that the text never closes, if any: where
+  /// yaml-cpp's "end of map flow not found" belongs then (it marks where it gave up, often
+  /// the end of the file). A bracket closed later (a comma missing) keeps yaml-cpp's mark.
   std::optional<ConfigError> UnclosedFlow() const {
     for (auto frame = stack_.rbegin(); frame != stack_.rend(); ++frame) {
-      if (!frame->flow) continue;
+      if (!frame->flow || !detail::BracketLeftOpen(text_, frame->offset)) continue;
       const char* bracket = frame->node.is_map() ? "'{'" : "'['";
       return ConfigError{frame->node.mark(),
                          std::string("invalid YAML: this ") + bracket + " is never closed"};
@@ -145,6 +146,7 @@ class TreeBuilder final : public YAML::EventHandler {
     ConfigNode node;
     YAML::anchor_t anchor = 0;
     bool flow = false;  // opened by `{` or `[`
+    size_t offset = 0;  // of that bracket in the text
     Size size{.nodes = 1, .height = 1};
     // Maps alternate key, value: the pending key waits for its value.
     bool have_key = false;
@@ -254,6 +256,7 @@ class TreeBuilder final : public YAML::EventHandler {
     frame.node = std::move(node);
     frame.anchor = anchor;
     frame.flow = flow;
+    frame.offset = OffsetOf(mark);
   }
 
   void Close() {
@@ -310,7 +313,7 @@ class TreeBuilder final : public YAML::EventHandler {
     map.key_mark = key.mark();
     if (key.is_list() || key.is_map()) {
       // Reported only if the document parses: yaml-cpp also reads an unclosed `{a: 1` as
-      // a complex key, and its own "end of map flow not found" is the better message.
+      // a complex key, and "this '{' is never closed" (UnclosedFlow) is the better message.
       deferred_.push_back({key.mark(), "a map key must be a plain string, not " + key.Describe()});
       map.skip_value = true;
       return;

@@ -210,17 +210,52 @@ class NestingScanner {
   std::optional<ConfigError> error_;
 };
 
-}  // namespace
-
-bool QuoteLeftOpen(std::string_view text, size_t at) {
-  if (at >= text.size() || (text[at] != '"' && text[at] != '\'')) return false;
+// The index of the quote that closes the quoted scalar opened at `at`, or npos.
+size_t QuoteEnd(std::string_view text, size_t at) {
   const char quote = text[at];
   for (size_t i = at + 1; i < text.size(); ++i) {
     if (quote == '"' && text[i] == '\\') {
       ++i;  // an escape: the next byte cannot close the scalar
     } else if (text[i] == quote) {
-      if (quote == '"' || i + 1 == text.size() || text[i + 1] != '\'') return false;
+      if (quote == '"' || i + 1 == text.size() || text[i + 1] != '\'') return i;
       ++i;  // '' inside single quotes is a quote
+    }
+  }
+  return std::string_view::npos;
+}
+
+// Whether a quote at `at` opens a quoted scalar: after a flow indicator, a key's colon, a
+// list item's dash or the line's indentation ("don't" is plain text).
+bool StartsAScalar(std::string_view text, size_t at) {
+  size_t i = at;
+  while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t')) --i;
+  if (i == 0 || text[i - 1] == '\n') return true;
+  const char before = text[i - 1];
+  return before == '{' || before == '[' || before == ',' ||
+         (i < at && (before == ':' || before == '-'));
+}
+
+}  // namespace
+
+bool QuoteLeftOpen(std::string_view text, size_t at) {
+  if (at >= text.size() || (text[at] != '"' && text[at] != '\'')) return false;
+  return QuoteEnd(text, at) == std::string_view::npos;
+}
+
+bool BracketLeftOpen(std::string_view text, size_t at) {
+  if (at >= text.size() || (text[at] != '{' && text[at] != '[')) return false;
+  int depth = 0;
+  for (size_t i = at; i < text.size(); ++i) {
+    const char c = text[i];
+    if ((c == '"' || c == '\'') && StartsAScalar(text, i)) {
+      i = QuoteEnd(text, i);
+      if (i == std::string_view::npos) return true;  // the rest is that scalar's
+    } else if (c == '#' && (text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n')) {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;  // a comment
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return false;
     }
   }
   return true;

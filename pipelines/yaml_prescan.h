@@ -28,4 +28,9 @@ std::optional<ConfigError> ScreenYamlText(std::string_view text, const std::stri
 /// quote would swallow the rest of the config. False where `offset` is not at a quote.
 bool QuoteLeftOpen(std::string_view text, size_t offset);
 
+/// True when the `{` or `[` at byte `offset` of `text` has no closing bracket after it
+/// (brackets in quoted scalars and comments do not count; `}` and `]` close either kind).
+/// False where `offset` is not at a bracket.
+bool BracketLeftOpen(std::string_view text, size_t offset);
+
 }  // namespace sluice::detail

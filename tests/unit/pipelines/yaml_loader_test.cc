@@ -208,6 +208,11 @@ TEST(YamlLoaderTest, ABracketNeverClosedIsAnErrorAtTheBracket) {
             "t.yaml:2:5: invalid YAML: this '{' is never closed");
   EXPECT_EQ(OnlyError(Load("a: 1\nstages: [ {type: x}\n")),
             "t.yaml:2:9: invalid YAML: this '[' is never closed");
+  EXPECT_EQ(OnlyError(Load("a: [ \"]\", 'x]', don't, {b: 1} # ]\n")),
+            "t.yaml:1:4: invalid YAML: this '[' is never closed");
+  // Closed later, with a comma missing: yaml-cpp's mark, at the missing comma, is right.
+  EXPECT_EQ(OnlyError(Load("stages: [ {type: x} {type: y} ]\n")),
+            "t.yaml:1:21: invalid YAML: end of sequence flow not found");
 }
 
 // yaml-cpp ends an unclosed quoted scalar at the end of the text: a stray quote would
