@@ -419,6 +419,10 @@ class PacedSource final : public Source {
 
   // When `item` is due: nullopt for "now" (untimed, failed, or the anchor).
   std::optional<Clock::TimePoint> DueTime(const Item& item);
+  // Decides, on the next timed line, whether the jump past max_gap held back was the log's.
+  void SettleJump(int64_t next_event_ms);
+  // The wall time `span_ms` of event time after the first line, at speed_.
+  Clock::TimePoint DueAfter(double span_ms) const;
   void Release(Item& item, Batch& out);
   bool PendingLeft() const { return next_pending_ < pending_.size(); }
   bool Stopping() const { return interrupted_.load(std::memory_order_relaxed); }
@@ -440,8 +444,15 @@ class PacedSource final : public Source {
   bool anchored_ = false;
   int64_t first_event_ms_ = 0;
   Clock::TimePoint first_wall_{};
-  int64_t latest_event_ms_ = 0;  // latest event time released; pacing never goes back
-  double skipped_ms_ = 0;        // event time cut from jumps past max_gap
+  int64_t latest_event_ms_ = 0;     // latest event time released; pacing never goes back
+  double skipped_ms_ = 0;           // event time cut from jumps past max_gap
+  std::optional<int64_t> jump_ms_;  // a jump past max_gap the next timed line settles
+  // The due time of pending_.items[next_pending_], once known: DueTime moves the pacing
+  // state, and a batch cut short asks for the same item again.
+  struct {
+    bool known = false;
+    std::optional<Clock::TimePoint> due;
+  } next_due_;
 };
 
 SourceStatus PacedSource::Read(Batch& batch, size_t max_items) {
@@ -461,7 +472,8 @@ SourceStatus PacedSource::Read(Batch& batch, size_t max_items) {
       continue;
     }
     Item& item = pending_.items[next_pending_];
-    if (const std::optional<Clock::TimePoint> due = Stopping() ? std::nullopt : DueTime(item);
+    if (!next_due_.known) next_due_ = {.known = true, .due = DueTime(item)};  // once per item
+    if (const std::optional<Clock::TimePoint> due = Stopping() ? std::nullopt : next_due_.due;
         due.has_value() && *due > clock_.Now()) {
       if (batch.size() > first_item) return SourceStatus::kMore;  // cut the batch short
       while (clock_.Now() < *due && !Stopping()) {
@@ -470,6 +482,7 @@ SourceStatus PacedSource::Read(Batch& batch, size_t max_items) {
     }
     Release(item, batch);
     ++next_pending_;
+    next_due_ = {};
   }
   return StatusAfter();
 }
@@ -484,14 +497,37 @@ std::optional<Clock::TimePoint> PacedSource::DueTime(const Item& item) {
     first_wall_ = clock_.Now();
     return std::nullopt;
   }
-  if (*event_ms > latest_event_ms_) {
-    // Doubles: event spans up to centuries at any speed, without integer overflow.
-    const double gap = static_cast<double>(*event_ms) - static_cast<double>(latest_event_ms_);
-    if (max_gap_ms_ > 0 && gap > max_gap_ms_) skipped_ms_ += gap - max_gap_ms_;
-    latest_event_ms_ = *event_ms;
-  }
+  if (jump_ms_) SettleJump(*event_ms);
+  // Doubles: event spans up to centuries at any speed, without integer overflow.
   const double span_ms =
       static_cast<double>(latest_event_ms_) - static_cast<double>(first_event_ms_) - skipped_ms_;
+  if (*event_ms > latest_event_ms_) {
+    const double gap = static_cast<double>(*event_ms) - static_cast<double>(latest_event_ms_);
+    if (max_gap_ms_ > 0 && gap > max_gap_ms_) {
+      // Due max_gap after the latest time. The next timed line tells a log that jumped
+      // (it stays near the jump) from a line whose clock ran ahead (it goes back).
+      jump_ms_ = *event_ms;
+      return DueAfter(span_ms + max_gap_ms_);
+    }
+    latest_event_ms_ = *event_ms;
+    return DueAfter(span_ms + gap);
+  }
+  return DueAfter(span_ms);
+}
+
+void PacedSource::SettleJump(int64_t next_event_ms) {
+  const int64_t jump = *jump_ms_;
+  jump_ms_.reset();
+  if (static_cast<double>(next_event_ms) >= static_cast<double>(jump) - max_gap_ms_) {
+    // The log did jump: the time it skipped past max_gap is cut.
+    skipped_ms_ += static_cast<double>(jump) - static_cast<double>(latest_event_ms_) - max_gap_ms_;
+    latest_event_ms_ = jump;
+  } else {
+    skipped_ms_ -= max_gap_ms_;  // an outlier: the replay goes on from its release
+  }
+}
+
+Clock::TimePoint PacedSource::DueAfter(double span_ms) const {
   const double wait_ns = std::min(span_ms * 1e6 / speed_, 1e18);
   return first_wall_ + std::chrono::duration_cast<Clock::Duration>(
                            std::chrono::duration<double, std::nano>(wait_ns));

@@ -40,8 +40,9 @@ Result<std::unique_ptr<Source>> OpenFileSource(const FileSourceOptions& options)
 
 struct ReplayOptions {
   double speed = 1.0;  // 60 = sixty times the recorded pace
-  // The most event time one jump forward counts for (a quiet night, a clock that ran
-  // ahead); 0: no limit.
+  // The most a line that jumps ahead in event time waits; the next timed line tells a
+  // log that jumped (the time skipped is cut) from a clock that ran ahead (pacing goes on
+  // from before the jump). 0: no limit.
   std::chrono::milliseconds max_gap{0};
 };
 

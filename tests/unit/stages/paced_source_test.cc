@@ -118,6 +118,18 @@ TEST(PacedSourceTest, MaxGapCutsAJumpForwardToIt) {
   EXPECT_EQ(clock.slept(), milliseconds(7000));
 }
 
+TEST(PacedSourceTest, MaxGapWaitsOnceForALineWhoseClockRanAheadAndPacesTheRest) {
+  FakeClock clock;
+  const auto releases = Replay({"1000", "2000", "999999999999", "3000", "4000"},
+                               {.speed = 1.0, .max_gap = milliseconds(5000)}, clock);
+  EXPECT_THAT(releases,
+              ElementsAre(Release{{"1000"}, milliseconds(0), SourceStatus::kMore},
+                          Release{{"2000"}, milliseconds(1000), SourceStatus::kMore},
+                          Release{{"999999999999"}, milliseconds(6000), SourceStatus::kMore},
+                          Release{{"3000"}, milliseconds(7000), SourceStatus::kMore},
+                          Release{{"4000"}, milliseconds(8000), SourceStatus::kEnd}));
+}
+
 TEST(PacedSourceTest, LateItemsPassAtOnceAndPacingNeverGoesBack) {
   FakeClock clock;
   const auto releases = Replay({"1000", "3000", "2000", "500", "4000"}, {.speed = 1.0}, clock);
