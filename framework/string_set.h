@@ -52,9 +52,11 @@ inline uint64_t HashBytes(std::string_view bytes) {
   using namespace string_set_detail;
   const char* p = bytes.data();
   size_t n = bytes.size();
-  uint64_t state = HashSeed() ^ 0x2d358dccaa6c78a5ULL ^ (n * 0x9e3779b97f4a7c15ULL);
+  // The seed in both factors of each product: input cannot zero either one.
+  const uint64_t seed = HashSeed();
+  uint64_t state = seed ^ 0x2d358dccaa6c78a5ULL ^ (n * 0x9e3779b97f4a7c15ULL);
   for (; n > 16; p += 16, n -= 16) {
-    state = MultiplyFold(Load8(p) ^ 0xa0761d6478bd642fULL, Load8(p + 8) ^ state);
+    state = MultiplyFold(Load8(p) ^ seed ^ 0xa0761d6478bd642fULL, Load8(p + 8) ^ state);
   }
   uint64_t a = 0, b = 0;
   if (n >= 8) {
@@ -65,7 +67,7 @@ inline uint64_t HashBytes(std::string_view bytes) {
     const auto byte = [p](size_t k) { return uint64_t{static_cast<unsigned char>(p[k])}; };
     a = byte(0) << 16 | byte(n / 2) << 8 | byte(n - 1);
   }
-  return MultiplyFold(a ^ 0xe7037ed1a0b428dbULL, b ^ state ^ 0x8ebc6af09c88c6e3ULL);
+  return MultiplyFold(a ^ seed ^ 0xe7037ed1a0b428dbULL, b ^ state ^ 0x8ebc6af09c88c6e3ULL);
 }
 
 /// Whether `a` and `b` hold the same `n` bytes. Inline fixed-size loads: for the short keys

@@ -8,9 +8,9 @@
 #include <optional>
 #include <stdexcept>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 
+#include "framework/string_set.h"
 #include "stages/line_checks.h"
 #include "stages/parse_config.h"
 
@@ -113,10 +113,10 @@ std::string FieldText(std::string_view text, const Span& span, char quote) {
 
 /// What is wrong with a list of column names, or "".
 std::string CheckColumnNames(const std::vector<std::string>& names) {
-  std::unordered_set<std::string_view> seen;
+  StringSet seen;  // seeded: a header is input
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i].empty()) return "column " + std::to_string(i + 1) + " has an empty name";
-    if (!seen.insert(names[i]).second) return "duplicate column '" + names[i] + "'";
+    if (!seen.Insert(names[i])) return "duplicate column '" + names[i] + "'";
   }
   return "";
 }

@@ -119,6 +119,19 @@ TEST(StringSetTest, KeysBuiltToCollideWithoutTheSeedSpreadOut) {
     hashes.insert(HashBytes(key));
   }
   EXPECT_EQ(hashes.size(), 1000u);
+  // Keys whose first 8 bytes equal a public constant zeroed a product too: of the tail
+  // (16 bytes), or of the first 16 of a longer key.
+  for (const auto& [length, constant] :
+       {std::pair{size_t{16}, 0xe7037ed1a0b428dbULL}, std::pair{kLength, 0xa0761d6478bd642fULL}}) {
+    hashes.clear();
+    for (uint64_t i = 0; i < 1000; ++i) {
+      std::string key(length, 'z');
+      std::memcpy(key.data(), &constant, sizeof constant);
+      std::memcpy(key.data() + 8, &i, sizeof i);
+      hashes.insert(HashBytes(key));
+    }
+    EXPECT_EQ(hashes.size(), 1000u) << length;
+  }
   EXPECT_EQ(HashSeed(), HashSeed());  // one seed for the whole process
 }
 
