@@ -131,11 +131,14 @@ SourceSpec ReadSource(const ConfigNode& node, ConfigErrors& errors) {
   node.CheckKeys({"type", "path", "max_line_bytes", "replay"}, errors);
   if (!node.is_map()) return source;
   const ConfigNode* path = node.Get("path");
+  source.type = path != nullptr ? SourceType::kFile : SourceType::kStdin;
   if (const ConfigNode* t = node.Get("type")) {
     if (std::optional<std::string> type = t->AsString(errors)) {
       if (*type == "stdin")
         source.type = SourceType::kStdin;
-      else if (*type != "file")
+      else if (*type == "file")
+        source.type = SourceType::kFile;
+      else
         errors.Add(t->mark(), UnknownChoice("source type", *type, {"file", "stdin"}));
     }
   }
@@ -446,7 +449,7 @@ std::optional<PipelineSpec> ParseSpecUnsorted(const ConfigNode& root, const Stag
   if (const ConfigNode* t = root.Get("shutdown_timeout")) {
     if (auto timeout = t->AsDuration(errors)) spec.shutdown_timeout = *timeout;
   }
-  if (const ConfigNode* s = root.Get("source")) {
+  if (const ConfigNode* s = GetSection(root, "source")) {
     spec.source = ReadSource(*s, errors);
   } else {  // as most line tools read: embedders and `--input` need none
     spec.source.type = SourceType::kStdin;

@@ -243,6 +243,11 @@ ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
   Sinks sinks;
   if (!OpenSinks(*spec, args, sinks)) return ExitCode::kOutputFailure;
   sinks.Wire(*pipeline);
+  const bool reads_stdin =
+      args.input ? *args.input == "-" : spec->source.type == SourceType::kStdin;
+  if (reads_stdin && !args.quiet && isatty(STDIN_FILENO) == 1) {  // else it would wait mutely
+    std::cerr << "sluice: reading lines from the terminal; end with Ctrl-D (or give --input)\n";
+  }
 
   RunReport report;
   // Until the output, dead letters and report are written: a signal while they are being

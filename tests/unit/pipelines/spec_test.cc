@@ -213,6 +213,18 @@ errors: { dead_letter: out/errors.jsonl, max_error_ratio: 0.25 }
   EXPECT_EQ(options.queue.capacity, 128);
 }
 
+TEST(SpecTest, ASourceWithoutAPathReadsStdin) {
+  for (const std::string_view source : {"source:\n", "source: {max_line_bytes: 2MiB}\n"}) {
+    Parsed p = Parse(std::string(source) + "stages: [ { type: parse_json } ]\n");
+    ASSERT_TRUE(p.spec) << source << ::testing::PrintToString(p.errors);
+    EXPECT_EQ(p.spec->source.type, SourceType::kStdin) << source;
+  }
+  Parsed file = Parse("source: {path: in.jsonl}\nstages: [ { type: parse_json } ]\n");
+  ASSERT_TRUE(file.spec);
+  EXPECT_EQ(file.spec->source.type, SourceType::kFile);
+  EXPECT_FALSE(Parse("source: {type: file}\nstages: [ { type: parse_json } ]\n").spec);
+}
+
 TEST(SpecTest, DefaultsForAMinimalConfig) {
   Parsed p = Parse("stages: [ { type: parse_json } ]\n");  // no source: stdin
   ASSERT_TRUE(p.spec) << ::testing::PrintToString(p.errors);
