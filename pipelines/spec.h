@@ -50,7 +50,7 @@ enum class SourceType : uint8_t { kFile, kStdin };
 struct ReplaySpec {
   std::string time_field;                // the field holding each record's event time
   double speed = 1.0;                    // > 0; 60 replays sixty times faster than recorded
-  std::chrono::milliseconds max_gap{0};  // event time one jump forward counts for; 0: all
+  std::chrono::milliseconds max_gap{0};  // the most a line jumping ahead waits; 0: no limit
 };
 
 struct SourceSpec {
