@@ -472,7 +472,7 @@ SourceStatus PacedSource::Read(Batch& batch, size_t max_items) {
       continue;
     }
     Item& item = pending_.items[next_pending_];
-    if (!next_due_.known) next_due_ = {.known = true, .due = DueTime(item)};  // once per item
+    if (!next_due_.known && !Stopping()) next_due_ = {.known = true, .due = DueTime(item)};
     if (const std::optional<Clock::TimePoint> due = Stopping() ? std::nullopt : next_due_.due;
         due.has_value() && *due > clock_.Now()) {
       if (batch.size() > first_item) return SourceStatus::kMore;  // cut the batch short
