@@ -3,12 +3,14 @@
 #include <limits>
 #include <stdexcept>
 
+#include "framework/detail/error_reuse.h"
+
 namespace sluice {
 
-Verdict Item::Fail(ErrorCode code, std::string message) {
-  error = std::make_unique<Error>();
+Verdict Item::Fail(ErrorCode code, std::string_view message) {
+  error = detail::NewError();
   error->code = code;
-  error->message = std::move(message);
+  error->message.assign(message);  // into a reused Error's memory
   return Verdict::kError;
 }
 

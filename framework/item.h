@@ -52,7 +52,7 @@ struct alignas(64) Item {
   bool ok() const { return error == nullptr; }
   /// Marks the item failed with `code` and `message`; the runner fills in the stage,
   /// position and excerpt. Returns Verdict::kError so that stages can `return item.Fail(...)`.
-  Verdict Fail(ErrorCode code, std::string message);
+  Verdict Fail(ErrorCode code, std::string_view message);
 };
 
 struct Batch {
@@ -70,6 +70,9 @@ struct Batch {
     std::string errors;
     std::exception_ptr failure;  // what an encoder threw
   } encoded;
+  /// Errors of items this batch carried before, emitted and kept for Item::Fail to reuse
+  /// when the batch comes round again (detail/error_reuse.h). Clear keeps them.
+  std::vector<std::unique_ptr<Error>> spare_errors;
 
   /// Appends an item holding a copy of `line`. Its raw view is set by Seal().
   Item& AddLine(std::string_view line, uint64_t line_number, uint64_t offset);

@@ -3,8 +3,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -123,20 +126,31 @@ void OutputFile::Flush() {
   if (pipe_ && failure_errno_ == 0 && ReaderGone(fd_)) Fail(EPIPE);
 }
 
-void OutputFile::WriteBuffer() {
+void OutputFile::WriteBuffer(std::string_view tail) {
   if (failure_errno_ != 0 || fd_ < 0) {
     buffer_.clear();  // the output is already broken: drop, never count
     buffered_records_ = 0;
     return;
   }
-  size_t done = 0;
-  while (done < buffer_.size()) {
-    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
-    if (n >= 0) {
-      done += static_cast<size_t>(n);
-    } else if (errno != EINTR) {
+  std::array<iovec, 2> parts = {iovec{buffer_.data(), buffer_.size()},
+                                iovec{const_cast<char*>(tail.data()), tail.size()}};
+  iovec* next = parts.data();
+  iovec* const end = parts.data() + parts.size();
+  while (true) {
+    while (next != end && next->iov_len == 0) ++next;
+    if (next == end) break;
+    const ssize_t n = ::writev(fd_, next, static_cast<int>(end - next));
+    if (n < 0) {
+      if (errno == EINTR) continue;
       Fail(errno);
       return;
+    }
+    for (auto done = static_cast<size_t>(n); done > 0; ++next) {  // a write may stop short
+      const size_t step = std::min(done, next->iov_len);
+      next->iov_base = static_cast<char*>(next->iov_base) + step;
+      next->iov_len -= step;
+      done -= step;
+      if (next->iov_len > 0) break;
     }
   }
   buffer_.clear();

@@ -41,10 +41,15 @@ class OutputFile {
     if (buffer_.size() >= kFlushBytes) WriteBuffer();
   }
   /// Appends `records` records' text at once (encoded elsewhere), flushing when large.
+  /// Text that fills the buffer is written from where it is, after the buffer, not
+  /// copied into it first (a batch of encoded records is often that large).
   void Append(std::string_view text, uint64_t records) {
-    buffer_ += text;
     buffered_records_ += records;
-    if (buffer_.size() >= kFlushBytes) WriteBuffer();
+    if (buffer_.size() + text.size() >= kFlushBytes) {
+      WriteBuffer(text);
+      return;
+    }
+    buffer_ += text;
   }
   /// Writes the buffer out. After a failure, further output is dropped (and not counted).
   /// On a pipe or socket whose reader has gone, fails as the next write would (EPIPE),
@@ -63,7 +68,8 @@ class OutputFile {
 
  private:
   OutputFile(int fd, bool owns_fd, std::string name);
-  void WriteBuffer();
+  /// Writes the buffer, then `tail`, and counts the buffered records as written.
+  void WriteBuffer(std::string_view tail = {});
   void Fail(int error_number);
   void Release() noexcept;
 

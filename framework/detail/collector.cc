@@ -1,5 +1,7 @@
 #include "framework/detail/collector.h"
 
+#include "framework/detail/error_reuse.h"
+
 namespace sluice::detail {
 
 Collector::Collector(bool ordered, CollectorCallbacks callbacks, size_t capacity,
@@ -109,14 +111,23 @@ void Collector::Emit(Batch& batch) {
       failure_ = std::current_exception();
     }
   };
+  // Errors come in runs from one stage: its counts are looked up once per run.
+  std::array<uint64_t, kErrorCodeCount>* stage_counts = nullptr;
+  std::string_view counted_stage;
   for (Item& item : batch.items) {
     if (item.ok()) {
       ++batch_results;
       if (call_on_result) call(callbacks_.on_result, item.record);
     } else {
       ++batch_errors;
-      errors_by_stage_[item.error->stage][static_cast<size_t>(item.error->code)]++;
+      if (stage_counts == nullptr || item.error->stage != counted_stage) {
+        const auto entry = errors_by_stage_.try_emplace(item.error->stage).first;
+        counted_stage = entry->first;
+        stage_counts = &entry->second;
+      }
+      (*stage_counts)[static_cast<size_t>(item.error->code)]++;
       if (call_on_error) call(callbacks_.on_error, *item.error);
+      KeepError(std::move(item.error), batch.spare_errors);
     }
   }
   if (callbacks_.encode_result && batch_results > 0) {

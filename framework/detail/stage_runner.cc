@@ -4,6 +4,8 @@
 #include <exception>
 #include <new>
 
+#include "framework/detail/error_reuse.h"
+
 namespace sluice::detail {
 namespace {
 
@@ -53,6 +55,7 @@ void DecorateError(Item& item, const ErrorContext& context) {
 
 void ProcessBatch(StageWorker& worker, Batch& batch, const ErrorContext& context,
                   StageCounters& counters) {
+  const ErrorReuseScope reuse_errors(batch.spare_errors);
   // A stage sees one item at a time and never the batch, so its size and storage stay put.
   Item* const items = batch.items.data();
   const size_t size = batch.items.size();

@@ -120,6 +120,26 @@ TEST(CollectorTest, ErrorsAreCountedAndPassedOn) {
             1u);
 }
 
+// An emitted Error goes back to the spare batches with its batch, for Item::Fail to reuse
+// (detail/error_reuse.h): not freed by the emitting thread.
+TEST(CollectorTest, EmittedErrorsStayWithTheirBatch) {
+  CollectorHarness h;
+  CollectorCallbacks callbacks;
+  std::vector<std::string> messages;
+  callbacks.on_error = [&](const Error& error) { messages.push_back(error.message); };
+  Collector collector(/*ordered=*/false, callbacks, 2, nullptr, h.errors_live, h.pool);
+  Batch batch = NumberedBatch(0, 3, 0);
+  batch.items[0].Fail(ErrorCode::kInvalidInput, "first");
+  batch.items[2].Fail(ErrorCode::kWrongType, "second");
+  const Error* first = batch.items[0].error.get();
+  collector.Deliver(std::move(batch));
+  EXPECT_EQ(messages, (std::vector<std::string>{"first", "second"}));
+  const Batch spare = h.pool.Take();
+  EXPECT_TRUE(spare.empty());
+  ASSERT_EQ(spare.spare_errors.size(), 2u);
+  EXPECT_EQ(spare.spare_errors[0].get(), first);
+}
+
 // Encoders run on the delivering threads, concurrently; the writers get each batch's
 // bytes, one batch at a time and in sequence when ordered.
 TEST(CollectorTest, EncodedBatchesAreWrittenInSequenceWithTheirCounts) {

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "framework/detail/error_reuse.h"
+
 namespace sluice::detail {
 namespace {
 
@@ -167,6 +169,52 @@ TEST(StageRunnerTest, CountersAddUpOverBatches) {
   EXPECT_EQ(counters.filtered, 3u);
   EXPECT_EQ(counters.errors, 3u);
   EXPECT_EQ(counters.absorbed, 3u);
+}
+
+// The collector keeps an emitted Error in its batch (KeepError); when the batch comes round
+// again, a failing item gets that Error back with nothing left of its last use.
+TEST(StageRunnerTest, AnErrorKeptInTheBatchIsReusedAsIfNew) {
+  const std::string other_stage = "earlier";
+  const std::string other_source = "before.txt";
+  Batch batch;
+  batch.AddLine("pass" + std::string(996, 'x'), 7, 70).Fail(ErrorCode::kTooLarge, "too long");
+  batch.Seal();
+  DecorateError(batch.items[0], {.stage = &other_stage, .source = &other_source});
+  const Error* kept = batch.items[0].error.get();
+  KeepError(std::move(batch.items[0].error), batch.spare_errors);
+  batch.Clear();
+  ASSERT_EQ(batch.spare_errors.size(), 1u);
+
+  batch.AddLine("fail", 1, 0);
+  batch.Seal();
+  ScriptedWorker worker;
+  StageCounters counters;
+  ProcessBatch(worker, batch, {.stage = &kStage, .source = &kSource}, counters);
+  ASSERT_EQ(batch.items[0].error.get(), kept);
+  EXPECT_TRUE(batch.spare_errors.empty());
+  const Error& error = *batch.items[0].error;
+  EXPECT_EQ(error.code, ErrorCode::kInvalidInput);
+  EXPECT_EQ(error.message, "scripted failure");
+  EXPECT_EQ(error.stage, kStage);
+  EXPECT_EQ(error.source, kSource);
+  EXPECT_EQ(error.line, 1u);
+  EXPECT_EQ(error.offset, 0u);
+  EXPECT_EQ(error.excerpt, "fail");
+  EXPECT_EQ(error.raw_bytes, 4u);
+  EXPECT_FALSE(error.excerpt_truncated());
+
+  // Outside ProcessBatch, and once the spares run out, Fail allocates.
+  Item outside;
+  outside.Fail(ErrorCode::kInternal, "x");
+  EXPECT_NE(outside.error.get(), kept);
+}
+
+TEST(StageRunnerTest, AnErrorHoldingALongMessageIsNotKept) {
+  SpareErrors spares;
+  KeepError(std::make_unique<Error>(Error{.message = std::string(100, 'm')}), spares);
+  KeepError(std::make_unique<Error>(Error{.message = std::string(100'000, 'm')}), spares);
+  ASSERT_EQ(spares.size(), 1u);
+  EXPECT_EQ(spares[0]->message.size(), 100u);
 }
 
 }  // namespace

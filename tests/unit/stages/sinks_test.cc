@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -445,6 +446,30 @@ TEST_F(SinksTest, EncodedJsonlAndDeadLettersMatchWhatWriteWrites) {
   EXPECT_THAT((*dead)->Close(), IsOk());
   EXPECT_EQ((*dead)->written(), 2u);
   EXPECT_EQ(ReadFile(Path("dead.jsonl")), error.ToJson() + "\n" + error.ToJson() + "\n");
+}
+
+// Encoded text that would fill the buffer is written from where it lies, after what is
+// buffered: the file gets every byte, in order, and the counts stay right.
+TEST_F(SinksTest, EncodedChunksLargerThanTheBufferKeepTheirOrder) {
+  const std::string path = Path("big.jsonl");
+  auto writer = OpenOutput({.path = path, .format = OutputFormat::kJsonl});
+  ASSERT_THAT(writer, IsOk());
+  std::string expected;
+  uint64_t records = 0;
+  for (const size_t lines : {1, 3000, 2, 1, 20'000, 5}) {  // lines of 24 bytes
+    std::string chunk;
+    for (size_t k = 0; k < lines; ++k) {
+      char line[32];
+      std::snprintf(line, sizeof line, "{\"n\":%020zu}\n", records + k);
+      chunk += line;
+    }
+    (*writer)->WriteEncoded(chunk, lines);
+    expected += chunk;
+    records += lines;
+  }
+  EXPECT_THAT((*writer)->Close(), IsOk());
+  EXPECT_EQ((*writer)->written(), records);
+  EXPECT_EQ(ReadFile(path), expected);
 }
 
 // Flush writes out what jsonl results and dead letters buffer, so that `sluice run` can
