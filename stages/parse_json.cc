@@ -94,28 +94,31 @@ class WantedFields {
 };
 
 /// What the keys of the record before meant, by position: log lines repeat their keys in
-/// the same order, so a key is first compared, raw, with the key at its position last time.
-/// A match needs neither unescaping nor a lookup. Only keys without a quote or a backslash
-/// are remembered: for those, the raw bytes followed by the closing quote are the key.
+/// the same order, so a key is first compared, raw, with the key at its position last time,
+/// then with the one after it (this line left out a key of the line before, or the line
+/// before left out one of this line's: optional fields; BENCHMARKS.md: learning the keys
+/// again at every change ran 11% more instructions on lines alternating so). A match needs
+/// neither unescaping nor a lookup. Only keys without a quote or a backslash are
+/// remembered: for those, the raw bytes followed by the closing quote are the key.
 class KeyMemo {
  public:
-  /// The meaning remembered at `position` if the raw key at `raw` (after its opening quote,
-  /// with `readable` bytes readable from there) is the key remembered there; else null.
-  const std::optional<FieldId>* Match(size_t position, const char* raw, size_t readable) const {
-    if (position >= keys_.size()) return nullptr;
-    const Key& key = keys_[position];
-    if (key.quoted_mask != 0 && readable >= sizeof(uint64_t)) {  // one compare, quote included
-      return (string_set_detail::Load8(raw) & key.quoted_mask) == key.quoted_word ? &key.id
-                                                                                  : nullptr;
+  struct Key {
+    bool known = false;
+    std::string name;
+    std::optional<FieldId> id;  // nullopt: not wanted
+    uint64_t quoted_word = 0;   // name + '"' as loaded from memory, when they fit in 8 bytes
+    uint64_t quoted_mask = 0;   // those bytes of a load; 0 when they do not fit
+  };
+
+  /// The key remembered at `position`, or else at the position after it, if the raw key at
+  /// `raw` (after its opening quote, with `readable` bytes readable from there) is that
+  /// key; else null.
+  const Key* Match(size_t position, const char* raw, size_t readable) const {
+    if (const Key* key = MatchAt(position, raw, readable)) [[likely]] {
+      return key;
     }
-    const size_t n = key.name.size();
-    if (!key.known || n >= readable || raw[n] != '"' || !SameBytes(raw, key.name.data(), n)) {
-      return nullptr;
-    }
-    return &key.id;
+    return MatchAt(position + 1, raw, readable);
   }
-  /// The length of the key remembered at `position` (after a Match there).
-  size_t KeyLength(size_t position) const { return keys_[position].name.size(); }
   /// Remembers that the key at `position` was `name` (unescaped), meaning `id`.
   void Remember(size_t position, std::string_view name, std::optional<FieldId> id) {
     if (position >= kMaxPositions) return;  // a record with endless keys grows nothing
@@ -141,13 +144,20 @@ class KeyMemo {
 
  private:
   static constexpr size_t kMaxPositions = 256;
-  struct Key {
-    bool known = false;
-    std::string name;
-    std::optional<FieldId> id;  // nullopt: not wanted
-    uint64_t quoted_word = 0;   // name + '"' as loaded from memory, when they fit in 8 bytes
-    uint64_t quoted_mask = 0;   // those bytes of a load; 0 when they do not fit
-  };
+
+  const Key* MatchAt(size_t position, const char* raw, size_t readable) const {
+    if (position >= keys_.size()) return nullptr;
+    const Key& key = keys_[position];
+    if (key.quoted_mask != 0 && readable >= sizeof(uint64_t)) {  // one compare, quote included
+      return (string_set_detail::Load8(raw) & key.quoted_mask) == key.quoted_word ? &key : nullptr;
+    }
+    const size_t n = key.name.size();
+    if (!key.known || n >= readable || raw[n] != '"' || !SameBytes(raw, key.name.data(), n)) {
+      return nullptr;
+    }
+    return &key;
+  }
+
   std::vector<Key> keys_;
 };
 
@@ -336,9 +346,9 @@ bool JsonWorker::ReadFlat(std::string_view text, Record& record) {
   for (Step step = json.NextKey(); step != Step::kEnd; step = json.NextKey()) {
     if (step == Step::kGiveUp) return false;
     std::optional<FieldId> id;
-    if (const std::optional<FieldId>* known = keys_.Match(position, json.at(), json.left())) {
-      id = *known;
-      json.SkipKey(keys_.KeyLength(position));
+    if (const KeyMemo::Key* known = keys_.Match(position, json.at(), json.left())) {
+      id = known->id;
+      json.SkipKey(known->name.size());
     } else {
       // A new name is left to simdjson's path to intern: this line may yet prove invalid.
       std::string_view key;
@@ -366,8 +376,8 @@ error_code JsonWorker::ParseFields(ondemand::object& object, Record& record, Ver
     SIMDJSON_TRY(std::move(field_result).get(field));
     const char* raw_key = field.key().raw();
     std::optional<FieldId> id;
-    if (const std::optional<FieldId>* known = keys_.Match(position, raw_key, line_end_ - raw_key)) {
-      id = *known;
+    if (const KeyMemo::Key* known = keys_.Match(position, raw_key, line_end_ - raw_key)) {
+      id = known->id;
     } else {
       std::string_view key;
       SIMDJSON_TRY(field.unescaped_key().get(key));

@@ -90,8 +90,13 @@ bool InfersAsString(std::string_view text) {
 }
 
 std::optional<FieldId> FieldIdCache::Lookup(std::string_view name, size_t position, bool intern) {
+  // At its position in the record before, or one on: this record left out a key that
+  // one had, or the record before left out one of this record's (optional fields).
   if (position < by_position_.size() && by_position_[position].first == name) {
     return by_position_[position].second;
+  }
+  if (position + 1 < by_position_.size() && by_position_[position + 1].first == name) {
+    return by_position_[position + 1].second;
   }
   std::optional<FieldId> id;
   if (auto it = by_name_.find(name); it != by_name_.end()) {

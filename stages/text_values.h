@@ -50,7 +50,9 @@ bool InfersAsString(std::string_view text);
 
 /// Turns field names read from the input into FieldIds without taking FieldNames' shared
 /// lock for every field: it remembers the names of the previous record by position (log
-/// lines usually repeat their keys in the same order) and up to kMaxNames names by value.
+/// lines usually repeat their keys in the same order; a name is looked for one position
+/// on too, for records that leave out an optional field) and up to kMaxNames names by
+/// value.
 /// One per worker; not thread-safe.
 class FieldIdCache {
  public:

@@ -200,6 +200,20 @@ TEST(FieldIdCacheTest, ReturnsInternedIdsByPositionAndByName) {
   EXPECT_EQ(FieldNames::Name(*fresh), "cache_fresh_name");
 }
 
+// A record that leaves out a key of the record before finds the keys after it one
+// position on; the record after, with the key again, still finds each at its own.
+TEST(FieldIdCacheTest, KeysAfterALeftOutOneAreFoundOnePositionOn) {
+  FieldIdCache cache;
+  const std::vector<std::string> names = {"cache_opt_a", "cache_opt_b", "cache_opt_c"};
+  std::vector<FieldId> ids;
+  for (size_t k = 0; k < names.size(); ++k) ids.push_back(*cache.Intern(names[k], k));
+  EXPECT_EQ(cache.Intern("cache_opt_a", 0), ids[0]);
+  EXPECT_EQ(cache.Intern("cache_opt_c", 1), ids[2]);  // b left out
+  for (size_t k = 0; k < names.size(); ++k) EXPECT_EQ(cache.Intern(names[k], k), ids[k]);
+  EXPECT_EQ(cache.Find("cache_opt_b", 0), ids[1]);  // one on from a key's position
+  EXPECT_FALSE(cache.Find("cache_opt_never", 1).has_value());
+}
+
 TEST(FieldIdCacheTest, FindInternsNothing) {
   FieldIdCache cache;
   const FieldId known = FieldNames::Intern("cache_known");

@@ -135,6 +135,62 @@ TEST(ParseJsonTest, KeysAreReadExactlyWhateverTheRecordBeforeHeld) {
   EXPECT_EQ(FieldOf(some.item(5), "user"), Str("fay"));
 }
 
+// Lines that leave out a key of the line before, or have one it left out (optional
+// fields), are matched one slot on: every line must still get its own keys and values,
+// whichever reader takes it.
+TEST(ParseJsonTest, KeysLeftOutOrAddedAreReadExactly) {
+  const std::vector<std::string> lines = {
+      R"({"a":1,"b":2,"c":3,"d":4})",
+      R"({"a":5,"c":6,"d":7})",  // b left out
+      R"({"a":8,"b":9,"c":10,"d":11})",
+      R"({"a":12,"x":13,"b":14,"c":15,"d":16})",  // x added
+      R"({"a":17,"b":18,"c":19,"d":20})",
+      R"({"a":21,"b":22,"d":23})",  // c left out
+      R"({"a":24,"d":25})",         // two left out
+      R"({"b":26,"a":27,"d":28})",  // moved
+      R"({"a":29,"b":30,"c":31,"d":32})",
+      R"({"a":33,"b":34,"c":35})",          // the last one left out
+      R"({"ab":36,"b":37,"c":38,"d":39})",  // a, longer
+  };
+  const std::vector<std::vector<std::string>> keys = {
+      {"a", "b", "c", "d"},
+      {"a", "c", "d"},
+      {"a", "b", "c", "d"},
+      {"a", "x", "b", "c", "d"},
+      {"a", "b", "c", "d"},
+      {"a", "b", "d"},
+      {"a", "d"},
+      {"b", "a", "d"},
+      {"a", "b", "c", "d"},
+      {"a", "b", "c"},
+      {"ab", "b", "c", "d"},
+  };
+  for (const bool flat_reader : {true, false}) {
+    SCOPED_TRACE(flat_reader ? "flat reader" : "simdjson");
+    ParseJsonStage full({.flat_reader = flat_reader});
+    auto all = ParseLines(full, lines);
+    int64_t value = 1;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      ASSERT_EQ(all.verdicts[i], Verdict::kPass) << lines[i];
+      ASSERT_EQ(FieldNamesOf(all.item(i)), keys[i]) << lines[i];
+      for (const std::string& key : keys[i]) {
+        EXPECT_EQ(FieldOf(all.item(i), key), Int(value++)) << lines[i] << " " << key;
+      }
+    }
+    ParseJsonStage projected({.flat_reader = flat_reader});
+    projected.Project(FieldNeeds::Only({"b", "d"}));
+    auto some = ParseLines(projected, lines);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      std::vector<std::string> wanted;
+      for (const std::string& key : keys[i]) {
+        if (key == "b" || key == "d") wanted.push_back(key);
+      }
+      EXPECT_EQ(FieldNamesOf(some.item(i)), wanted) << lines[i];
+      EXPECT_EQ(FieldOf(some.item(i), "d"), FieldOf(all.item(i), "d")) << lines[i];
+    }
+  }
+}
+
 TEST(ParseJsonTest, KeysOfSevenAndEightBytesAfterEachOther) {
   // A key of up to 7 bytes is compared with its closing quote as one 8-byte word; longer
   // keys byte by byte. Each line's key differs from the one before in its last byte or
