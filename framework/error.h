@@ -32,6 +32,8 @@ std::string_view ErrorCodeName(ErrorCode code);
 /// The code named `name`, or nullopt.
 std::optional<ErrorCode> ErrorCodeFromName(std::string_view name);
 
+// A member added here must also be reset in detail::NewError (framework/detail/
+// error_reuse.cc), which reuses Errors.
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message{};  // what is wrong, for people

@@ -8,9 +8,10 @@
 namespace sluice {
 
 Verdict Item::Fail(ErrorCode code, std::string_view message) {
-  error = detail::NewError();
-  error->code = code;
-  error->message.assign(message);  // into a reused Error's memory
+  std::unique_ptr<Error> failure = detail::NewError();
+  failure->code = code;
+  failure->message.assign(message);  // into a reused Error's memory; `message` may be error's
+  error = std::move(failure);
   return Verdict::kError;
 }
 

@@ -11,6 +11,7 @@
 #include "framework/detail/batch_pool.h"
 #include "framework/detail/batch_sizer.h"
 #include "framework/detail/collector.h"
+#include "framework/detail/error_reuse.h"
 #include "framework/detail/stage_groups.h"
 #include "framework/detail/stage_runner.h"
 #include "framework/detail/watchdog.h"
@@ -405,6 +406,7 @@ bool Pipeline::Impl::ReadBatch(Batch& batch) {
     if (in_flight_) in_flight_->wait();
     batch = spare_batches_->Take();
     try {
+      const detail::ErrorReuseScope reuse_errors(batch.spare_errors);  // lines it fails
       reading_.ended =
           reading_.source->Read(batch, batch_sizer_->Next()) == SourceStatus::kEnd || last_read;
       reading_.stopped_early = reading_.ended && stop_requested_.load(std::memory_order_relaxed);

@@ -140,7 +140,8 @@ class Pipeline {
   /// SetSourceName, Finish or Run (a Push would wait for room that only they make).
   Pipeline& OnResult(std::function<void(const Record&)> callback);
   /// Called for each error item, with its stage, position and excerpt. Never concurrently
-  /// with itself or OnResult.
+  /// with itself or OnResult. The Error is valid during the call only (copy what you keep):
+  /// its memory is reused for a later error.
   Pipeline& OnError(std::function<void(const Error&)> callback);
   /// Instead of OnResult, for output that is bytes: each result is encoded on the worker
   /// that made it, so that formatting runs on every worker rather than one at a time at

@@ -1,6 +1,7 @@
 // Internal: spare batches. The collector hands each batch it is done with back here, and
-// the source fills it again: its items vector and text buffer keep their memory, so
-// steady-state runs allocate no batch memory and free none across threads.
+// the source fills it again: its items vector and text buffer keep their memory, and so
+// do its spare Errors (at most one per item slot, detail/error_reuse.h), so steady-state
+// runs allocate no batch memory and free none across threads.
 #pragma once
 
 #include <concurrentqueue.h>

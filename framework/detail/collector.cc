@@ -127,7 +127,7 @@ void Collector::Emit(Batch& batch) {
       }
       (*stage_counts)[static_cast<size_t>(item.error->code)]++;
       if (call_on_error) call(callbacks_.on_error, *item.error);
-      KeepError(std::move(item.error), batch.spare_errors);
+      KeepError(std::move(item.error), batch);
     }
   }
   if (callbacks_.encode_result && batch_results > 0) {

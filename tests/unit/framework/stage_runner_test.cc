@@ -181,7 +181,7 @@ TEST(StageRunnerTest, AnErrorKeptInTheBatchIsReusedAsIfNew) {
   batch.Seal();
   DecorateError(batch.items[0], {.stage = &other_stage, .source = &other_source});
   const Error* kept = batch.items[0].error.get();
-  KeepError(std::move(batch.items[0].error), batch.spare_errors);
+  KeepError(std::move(batch.items[0].error), batch);
   batch.Clear();
   ASSERT_EQ(batch.spare_errors.size(), 1u);
 
@@ -209,12 +209,17 @@ TEST(StageRunnerTest, AnErrorKeptInTheBatchIsReusedAsIfNew) {
   EXPECT_NE(outside.error.get(), kept);
 }
 
-TEST(StageRunnerTest, AnErrorHoldingALongMessageIsNotKept) {
-  SpareErrors spares;
-  KeepError(std::make_unique<Error>(Error{.message = std::string(100, 'm')}), spares);
-  KeepError(std::make_unique<Error>(Error{.message = std::string(100'000, 'm')}), spares);
-  ASSERT_EQ(spares.size(), 1u);
-  EXPECT_EQ(spares[0]->message.size(), 100u);
+// A batch keeps at most as many Errors as it holds items (sources fail lines outside
+// ProcessBatch, and their Errors must not pile up), and none holding a long message.
+TEST(StageRunnerTest, ABatchKeepsErrorsUpToItsCapacityAndNoLongMessages) {
+  Batch batch;
+  batch.items.reserve(4);
+  KeepError(std::make_unique<Error>(Error{.message = std::string(100'000, 'm')}), batch);
+  EXPECT_TRUE(batch.spare_errors.empty());
+  for (int k = 0; k < 10; ++k) {
+    KeepError(std::make_unique<Error>(Error{.message = std::string(100, 'm')}), batch);
+  }
+  EXPECT_EQ(batch.spare_errors.size(), batch.items.capacity());
 }
 
 }  // namespace
