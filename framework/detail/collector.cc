@@ -96,6 +96,13 @@ void Collector::DeliverResult(const Record& record) {
   }
 }
 
+std::array<uint64_t, kErrorCodeCount>& Collector::ErrorCountsOf(std::string_view stage) {
+  for (StageErrors& errors : errors_by_stage_) {
+    if (errors.stage == stage) return errors.by_code;
+  }
+  return errors_by_stage_.emplace_back(StageErrors{.stage = std::string(stage)}).by_code;
+}
+
 void Collector::Emit(Batch& batch) {
   if (batch.encoded.failure && !failure_) failure_ = batch.encoded.failure;
   const bool call_on_result = callbacks_.on_result && !callbacks_.encode_result;
@@ -111,21 +118,13 @@ void Collector::Emit(Batch& batch) {
       failure_ = std::current_exception();
     }
   };
-  // Errors come in runs from one stage: its counts are looked up once per run.
-  std::array<uint64_t, kErrorCodeCount>* stage_counts = nullptr;
-  std::string_view counted_stage;
   for (Item& item : batch.items) {
     if (item.ok()) {
       ++batch_results;
       if (call_on_result) call(callbacks_.on_result, item.record);
     } else {
       ++batch_errors;
-      if (stage_counts == nullptr || item.error->stage != counted_stage) {
-        const auto entry = errors_by_stage_.try_emplace(item.error->stage).first;
-        counted_stage = entry->first;
-        stage_counts = &entry->second;
-      }
-      (*stage_counts)[static_cast<size_t>(item.error->code)]++;
+      ErrorCountsOf(item.error->stage)[static_cast<size_t>(item.error->code)]++;
       if (call_on_error) call(callbacks_.on_error, *item.error);
       KeepError(std::move(item.error), batch);
     }

@@ -18,6 +18,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "framework/bounded_queue.h"
 #include "framework/detail/batch_pool.h"
@@ -66,9 +67,12 @@ class Collector {
   uint64_t ok() const { return ok_; }
   uint64_t errors() const { return errors_; }
   uint64_t results() const { return results_; }
-  const std::map<std::string, std::array<uint64_t, kErrorCodeCount>>& errors_by_stage() const {
-    return errors_by_stage_;
-  }
+  /// Errors by stage name and code, in the order of each stage's first error.
+  struct StageErrors {
+    std::string stage;
+    std::array<uint64_t, kErrorCodeCount> by_code{};
+  };
+  const std::vector<StageErrors>& errors_by_stage() const { return errors_by_stage_; }
   /// The first exception a callback threw; the collector keeps counting after it.
   std::exception_ptr failure() const { return failure_; }
 
@@ -81,6 +85,7 @@ class Collector {
   void EncodeError(const Item& item, std::string& out) const;
   void EmitInOrder(Batch& batch);
   void Emit(Batch& batch);
+  std::array<uint64_t, kErrorCodeCount>& ErrorCountsOf(std::string_view stage);
   /// Holding the emitter's turn: emits what waits, then gives the turn up, taking it
   /// back if a batch arrived meanwhile and no other worker took it.
   void EmitWaitingThenLeave();
@@ -93,7 +98,7 @@ class Collector {
   uint64_t ok_ = 0, errors_ = 0, results_ = 0;
   std::atomic<uint64_t>& errors_live_;
   BatchPool& spare_batches_;
-  std::map<std::string, std::array<uint64_t, kErrorCodeCount>> errors_by_stage_;
+  std::vector<StageErrors> errors_by_stage_;  // a few stages: searched in turn
   std::exception_ptr failure_;
 
   BoundedQueue<Batch> waiting_;

@@ -108,16 +108,29 @@ TEST(CollectorTest, ErrorsAreCountedAndPassedOn) {
   CollectorCallbacks callbacks;
   callbacks.on_error = [&](const Error& error) { messages.push_back(error.message); };
   Collector collector(/*ordered=*/false, callbacks, 2, nullptr, h.errors_live, h.pool);
-  Batch batch = NumberedBatch(0, 3, 0);
-  batch.items[1].Fail(ErrorCode::kInvalidInput, "bad one");
-  batch.items[1].error->stage = "parse";
+  Batch batch = NumberedBatch(0, 5, 0);
+  const auto fail = [&](size_t i, const char* stage, ErrorCode code, const char* message) {
+    batch.items[i].Fail(code, message);
+    batch.items[i].error->stage = stage;
+  };
+  fail(1, "parse", ErrorCode::kInvalidInput, "bad one");
+  fail(2, "validate", ErrorCode::kWrongType, "wrong");
+  fail(3, "parse", ErrorCode::kInvalidInput, "bad two");
+  fail(4, "parse", ErrorCode::kInvalidEncoding, "bad bytes");
   collector.Deliver(std::move(batch));
-  EXPECT_EQ(collector.ok(), 2u);
-  EXPECT_EQ(collector.errors(), 1u);
-  EXPECT_EQ(h.errors_live.load(), 1u);
-  EXPECT_EQ(messages, std::vector<std::string>{"bad one"});
-  EXPECT_EQ(collector.errors_by_stage().at("parse")[static_cast<size_t>(ErrorCode::kInvalidInput)],
-            1u);
+  EXPECT_EQ(collector.ok(), 1u);
+  EXPECT_EQ(collector.errors(), 4u);
+  EXPECT_EQ(h.errors_live.load(), 4u);
+  EXPECT_EQ(messages, (std::vector<std::string>{"bad one", "wrong", "bad two", "bad bytes"}));
+  const auto count = [&](size_t entry, ErrorCode code) {
+    return collector.errors_by_stage()[entry].by_code[static_cast<size_t>(code)];
+  };
+  ASSERT_EQ(collector.errors_by_stage().size(), 2u);
+  EXPECT_EQ(collector.errors_by_stage()[0].stage, "parse");
+  EXPECT_EQ(count(0, ErrorCode::kInvalidInput), 2u);
+  EXPECT_EQ(count(0, ErrorCode::kInvalidEncoding), 1u);
+  EXPECT_EQ(collector.errors_by_stage()[1].stage, "validate");
+  EXPECT_EQ(count(1, ErrorCode::kWrongType), 1u);
 }
 
 // An emitted Error goes back to the spare batches with its batch, for Item::Fail to reuse
