@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "framework/value.h"
 #include "stages/detail_output_file.h"
 #include "stages/text_values.h"
 
@@ -268,10 +269,48 @@ void AppendTableText(std::string_view text, std::string& out) {
   }
 }
 
-// Terminal columns taken by UTF-8 text: one per code point (continuation bytes are free).
+// Terminal columns a code point takes: 2 for East Asian wide and fullwidth characters and
+// the emoji blocks, 0 for the common combining marks, zero-width spaces and joiners and
+// variation selectors, else 1 (Markus Kuhn's wcwidth ranges, in short).
+size_t CodePointWidth(char32_t c) {
+  const auto in = [c](char32_t first, char32_t last) { return c >= first && c <= last; };
+  if (in(0x0300, 0x036F) || in(0x1AB0, 0x1AFF) || in(0x1DC0, 0x1DFF) || in(0x200B, 0x200F) ||
+      in(0x2060, 0x2064) || in(0x20D0, 0x20FF) || in(0xFE00, 0xFE0F) || in(0xFE20, 0xFE2F) ||
+      c == 0xFEFF) {
+    return 0;
+  }
+  if (in(0x1100, 0x115F) || c == 0x2329 || c == 0x232A || (in(0x2E80, 0xA4CF) && c != 0x303F) ||
+      in(0xAC00, 0xD7A3) || in(0xF900, 0xFAFF) || in(0xFE10, 0xFE19) || in(0xFE30, 0xFE6F) ||
+      in(0xFF00, 0xFF60) || in(0xFFE0, 0xFFE6) || in(0x1F300, 0x1F64F) || in(0x1F900, 0x1F9FF) ||
+      in(0x20000, 0x2FFFD) || in(0x30000, 0x3FFFD)) {
+    return 2;
+  }
+  return 1;
+}
+
+// Terminal columns taken by UTF-8 text, so that a table's columns line up in a terminal
+// with CJK text too. A byte that starts no valid sequence takes one column.
 size_t DisplayWidth(std::string_view text) {
   size_t width = 0;
-  for (const char c : text) width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  for (size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {
+      ++width;
+      ++i;
+      continue;
+    }
+    const size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) {
+      ++width;
+      ++i;
+      continue;
+    }
+    char32_t c = byte & (0x7F >> length);
+    for (size_t k = 1; k < length; ++k)
+      c = c << 6 | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    width += CodePointWidth(c);
+    i += length;
+  }
   return width;
 }
 

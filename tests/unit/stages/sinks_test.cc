@@ -213,6 +213,21 @@ TEST_F(SinksTest, ATableCellPastTheWidthCapSticksOutOfItsColumnInItsRowOnly) {
                       wide_value + column_a_width.substr(90) + "  3\n");
 }
 
+// Columns line up in a terminal: a CJK character takes two columns, a combining accent
+// none.
+TEST_F(SinksTest, TableColumnsCountWideCharactersTwiceAndCombiningMarksNot) {
+  const std::string text = WriteAll(
+      OutputFormat::kTable, {MakeRecord({{"city", std::string("東京")}, {"n", int64_t{1}}}),
+                             MakeRecord({{"city", std::string("Paris")}, {"n", int64_t{2}}}),
+                             MakeRecord({{"city", std::string("Cafe\u0301")}, {"n", int64_t{3}}})});
+  EXPECT_EQ(text,
+            "city   n\n"
+            "-----  -\n"
+            "東京   1\n"
+            "Paris  2\n"
+            "Cafe\u0301   3\n");
+}
+
 TEST_F(SinksTest, TableRowsOfDisjointFieldsFillOnlyTheirOwnColumns) {
   const std::string text =
       WriteAll(OutputFormat::kTable,
