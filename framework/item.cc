@@ -10,7 +10,8 @@ namespace sluice {
 Verdict Item::Fail(ErrorCode code, std::string_view message) {
   std::unique_ptr<Error> failure = detail::NewError();
   failure->code = code;
-  failure->message.assign(message);  // into a reused Error's memory; `message` may be error's
+  // Into a reused Error's memory, before the old Error goes: `message` may live in it.
+  failure->message.assign(message);
   error = std::move(failure);
   return Verdict::kError;
 }

@@ -306,8 +306,9 @@ size_t DisplayWidth(std::string_view text) {
       continue;
     }
     char32_t c = byte & (0x7F >> length);
-    for (size_t k = 1; k < length; ++k)
+    for (size_t k = 1; k < length; ++k) {
       c = c << 6 | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    }
     width += CodePointWidth(c);
     i += length;
   }

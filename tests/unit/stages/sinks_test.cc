@@ -499,7 +499,7 @@ TEST_F(SinksTest, EncodedChunksReachAPipeWholeAndInOrderThroughInterruptedWrites
   });
   std::string expected;
   uint64_t records = 0;
-  for (const size_t lines : {1, 3000, 2, 1, 20'000, 5, 40'000}) {  // lines of 24 bytes
+  for (const size_t lines : {1, 3000, 2, 1, 20'000, 5, 40'000}) {  // lines of 27 bytes
     std::string chunk;
     for (size_t k = 0; k < lines; ++k) {
       char line[32];
