@@ -49,12 +49,6 @@ void Batch::ThrowOutsideText() {
 
 void Batch::ThrowTextTooLarge() { throw std::length_error("batch text over 4 GiB"); }
 
-Item& Batch::AddRecord(Record record) {
-  Item& item = NewItem();
-  item.record = std::move(record);
-  return item;
-}
-
 void Batch::Clear() {
   sequence = 0;
   items.clear();
