@@ -41,8 +41,8 @@ void RunOverheadSluice(size_t items, int workers, Feed feed) {
     pipeline.Add({.name = "noop" + std::to_string(s), .workers = workers},
                  std::make_unique<NoopStage>());
   }
-  uint64_t results = 0;
-  pipeline.OnResult([&results](const Record&) { ++results; });
+  ResultCount results;
+  pipeline.OnResult([&results](const Record&) { ++results.n; });
   if (feed == Feed::kSource) {
     RecordSource source(items, /*indexed=*/false);
     pipeline.Run(source);
@@ -51,7 +51,7 @@ void RunOverheadSluice(size_t items, int workers, Feed feed) {
     for (size_t i = 0; i < items; ++i) pipeline.Push(Record{});
     pipeline.Finish();
   }
-  ExpectCount(results, items, "sluice");
+  ExpectCount(results.n, items, "sluice");
 }
 
 namespace {
@@ -93,15 +93,15 @@ void RunMutexQueues(size_t items, int workers) {
       });
     }
   }
-  uint64_t results = 0;
+  ResultCount results;  // as the pipeline's: off the pushing thread's lines
   threads.emplace_back([&] {
     Item item;
-    while (queues.back()->Pop(item)) ++results;
+    while (queues.back()->Pop(item)) ++results.n;
   });
   for (size_t i = 0; i < items; ++i) queues.front()->Push(Item{});
   queues.front()->ProducerDone();
   for (std::thread& t : threads) t.join();
-  ExpectCount(results, items, "mutex queue");
+  ExpectCount(results.n, items, "mutex queue");
 }
 
 void RunTbb(oneapi::tbb::task_arena& arena, size_t items, size_t batch) {
@@ -110,12 +110,12 @@ void RunTbb(oneapi::tbb::task_arena& arena, size_t items, size_t batch) {
   const TbbRun run{.arena = &arena, .items = items, .batch = batch};
   auto make = [](Item&, size_t) {};
   auto process = [&worker](Item& item, int) { worker->Process(item); };
-  uint64_t results = 0;
-  auto output = [&results](const Item&) { ++results; };
+  ResultCount results;
+  auto output = [&results](const Item&) { ++results.n; };
   const uint64_t delivered = batch == 1 ? RunTbbPipelinePerItem(run, kStages, make, process, output)
                                         : RunTbbPipeline(run, kStages, make, process, output);
   ExpectCount(delivered, items, "oneTBB");
-  ExpectCount(results, items, "oneTBB output");
+  ExpectCount(results.n, items, "oneTBB output");
 }
 
 double NanosPerItemHop(double seconds, size_t items) {
