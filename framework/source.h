@@ -25,6 +25,16 @@ enum class SourceStatus : uint8_t {
   kEnd,   // input exhausted (the batch may still hold the last items)
 };
 
+/// Where a line-reading source (OpenFileSource) ends a record. By default every line break
+/// ends one. With a quote, CSV's quoting (RFC 4180, as parse_csv reads it) decides: a line
+/// break inside a quoted field (one that starts with `quote`, at the record's start or after
+/// a `delimiter`; a doubled quote inside stands for one) belongs to the record, which comes
+/// as one item numbered by its first line.
+struct RecordFraming {
+  char quote = '\0';  // '\0': every line break ends a record
+  char delimiter = ',';
+};
+
 /// Read by one thread at a time, never concurrently: Pipeline::Run's thread, or the first
 /// stage's workers in turn (see Pipeline::Run); so Read may be called from different threads.
 class Source {

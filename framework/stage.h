@@ -33,6 +33,7 @@
 #include "framework/field_names.h"
 #include "framework/item.h"
 #include "framework/record.h"
+#include "framework/source.h"
 
 namespace sluice {
 
@@ -88,6 +89,10 @@ class Stage {
 
   /// What the records that reach this stage must hold. Default: kAny (no check).
   virtual StageInput Input() const { return StageInput::kAny; }
+
+  /// For a first stage that reads raw lines: where the source should end its records
+  /// (parse_csv with `multiline: true` keeps quoted line breaks). Default: at every line break.
+  virtual RecordFraming Framing() const { return {}; }
 
   /// For stages that make records from raw text: the fields the later stages read.
   /// Called once before MakeWorker. Default: ignored.

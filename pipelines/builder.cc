@@ -150,6 +150,13 @@ Result<std::unique_ptr<Source>> OpenSpecSource(const PipelineSpec& spec,
   FileSourceOptions options{.path = spec.source.type == SourceType::kStdin ? "-" : spec.source.path,
                             .max_line_bytes = spec.source.max_line_bytes};
   if (input_override) options.path = *input_override;
+  // Where records end is the first stage's to say (parse_csv's multiline).
+  ConfigErrors ignored;  // a stage that cannot be built fails BuildPipeline, which says why
+  if (!spec.stages.empty()) {
+    if (std::unique_ptr<Stage> first = MakeStage(spec.stages.front(), registry, ignored)) {
+      options.framing = first->Framing();
+    }
+  }
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, OpenFileSource(options));
   if (!spec.source.replay) return source;
   SLUICE_ASSIGN_OR_RETURN(EventTimeFn event_time_ms, MakeEventTimeFn(spec, registry));

@@ -61,10 +61,11 @@ std::unique_ptr<Pipeline> BuildPipeline(const PipelineSpec& spec, const StageReg
                                         ConfigErrors& errors);
 
 /// Opens the spec's source: its file, or stdin; `input_override` (the CLI's --input PATH,
-/// "-" for stdin) replaces it. With `replay:`, wraps it in a paced source whose event time
-/// is read from each raw line by a private worker of the FIRST stage (projected to the
-/// time field) and EventTimeMs (stages/event_time.h); lines without a readable time pass
-/// at once. `registry` must be the one the spec was checked against.
+/// "-" for stdin) replaces it. Its records end where the first stage's Framing says (CSV
+/// rows with quoted line breaks under parse_csv's `multiline`). With `replay:`, wraps it in a paced
+/// source whose event time is read from each raw line by a private worker of the FIRST stage
+/// (projected to the time field) and EventTimeMs (stages/event_time.h); lines without a readable
+/// time pass at once. `registry` must be the one the spec was checked against.
 Result<std::unique_ptr<Source>> OpenSpecSource(const PipelineSpec& spec,
                                                const StageRegistry& registry,
                                                const std::optional<std::string>& input_override,

@@ -37,6 +37,9 @@ namespace {
 
 using detail::CsvHeaderSlot;
 
+constexpr const char* kMultilineWithoutQuote =
+    "multiline needs a quote: line breaks are kept only inside quoted fields";
+
 /// One field of a row: [begin, end) in the line, and how it was written.
 struct Span {
   enum class Kind : uint8_t { kPlain, kQuoted, kQuotedWithDoubledQuotes };
@@ -311,6 +314,7 @@ std::string ValidateCsvOptions(const ParseCsvOptions& options) {
   }
   if (options.delimiter == '\0') return "delimiter: must not be empty";
   if (options.delimiter == options.quote) return "delimiter and quote must differ";
+  if (options.multiline && options.quote == '\0') return kMultilineWithoutQuote;
   return "";
 }
 
@@ -329,6 +333,11 @@ std::unique_ptr<StageWorker> ParseCsvStage::MakeWorker() {
 }
 
 void ParseCsvStage::Project(const FieldNeeds& needed) { needed_ = needed; }
+
+RecordFraming ParseCsvStage::Framing() const {
+  if (!options_.multiline) return {};
+  return {.quote = options_.quote, .delimiter = options_.delimiter};
+}
 
 namespace {
 
@@ -350,10 +359,12 @@ std::unique_ptr<Stage> MakeParseCsv(const ConfigNode& stage, ConfigErrors& error
   std::optional<char> delimiter = ReadChar(stage, "delimiter", ',', false, errors);
   std::optional<char> quote = ReadChar(stage, "quote", '"', true, errors);
   std::optional<ValueTyping> types = ReadValueTyping(stage, "types", ValueTyping::kInfer, errors);
+  std::optional<bool> multiline = ReadBool(stage, "multiline", false, errors);
   if (header) options.header = *header;
   if (delimiter) options.delimiter = *delimiter;
   if (quote) options.quote = *quote;
   if (types) options.types = *types;
+  if (multiline) options.multiline = *multiline;
   if (header && !*header && columns == nullptr) {
     const ConfigNode* node = stage.Get("header");
     errors.Add(node->mark(), "parse_csv needs `columns:` when `header: false`");
@@ -361,6 +372,9 @@ std::unique_ptr<Stage> MakeParseCsv(const ConfigNode& stage, ConfigErrors& error
   if (delimiter && quote && *delimiter == *quote) {
     const ConfigNode* node = stage.Get("delimiter") ? stage.Get("delimiter") : stage.Get("quote");
     errors.Add(node->mark(), "delimiter and quote must differ");
+  }
+  if (multiline && *multiline && quote && *quote == '\0') {
+    errors.Add(stage.Get("multiline")->mark(), kMultilineWithoutQuote);
   }
   if (errors.size() != errors_before) return nullptr;
   return std::make_unique<ParseCsvStage>(std::move(options));
@@ -372,7 +386,7 @@ void RegisterParseCsv(StageRegistry& registry) {
   registry.Register({
       .name = "parse_csv",
       .summary = "parses one CSV row per line into a record (RFC 4180 quoting, header row)",
-      .keys = {"columns", "header", "delimiter", "quote", "types"},
+      .keys = {"columns", "header", "delimiter", "quote", "types", "multiline"},
       .make = MakeParseCsv,
   });
 }

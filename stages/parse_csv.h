@@ -1,4 +1,5 @@
-// parse_csv: one CSV row per line -> a Record (RFC 4180 quoting, one row per line).
+// parse_csv: one CSV row per line -> a Record (RFC 4180 quoting; rows may span lines with
+// `multiline: true`).
 //
 // YAML:
 //   - name: parse
@@ -8,6 +9,7 @@
 //     delimiter: ","               # one character; "\t" or "tab" for TSV
 //     quote: "\""                  # one character, or "" for no quoting
 //     types: infer                 # infer | string (see text_values.h)
+//     multiline: false             # true: quoted fields may hold line breaks
 //
 // In code:
 //   pipeline.Add({.name = "parse", .workers = 2},
@@ -31,8 +33,13 @@
 // Values: unquoted fields are typed by `types` (infer: "42" -> int, "" -> null, ...);
 // quoted fields are always strings ("" quoted is the empty string), which is how a CSV
 // file keeps "42" or "true" as text (an unquoted 007 is text already: see text_values.h). No
-// trimming: " 42" is the string " 42". A quote inside an unquoted field is kept literally. Fields
-// cannot span lines.
+// trimming: " 42" is the string " 42". A quote inside an unquoted field is kept literally.
+//
+// Line breaks: by default every line is a row, as in any line-based log. With `multiline:
+// true` a quoted field may hold line breaks (as sluice's own csv output writes them): the
+// stage tells the source (Framing), which hands each row over whole, numbered by its first
+// line. A quote left open then runs to the end of the input, or to max_line_bytes. A pushed
+// line is a row as pushed, line breaks and all (Pipeline::Push frames nothing).
 //
 // Errors (kInvalidInput): the shared line checks (line_checks.h); "expected N columns,
 // got M"; "unterminated quoted field starting at column N"; "unexpected character after
@@ -58,6 +65,7 @@ struct ParseCsvOptions {
   char delimiter = ',';
   char quote = '"';  // '\0': no quoting
   ValueTyping types = ValueTyping::kInfer;
+  bool multiline = false;  // quoted fields may hold line breaks (see Framing); needs a quote
 };
 
 namespace detail {
@@ -77,6 +85,8 @@ class ParseCsvStage : public Stage {
   std::unique_ptr<StageWorker> MakeWorker() override;
   FieldNeeds Reads() const override { return FieldNeeds::None(); }
   StageInput Input() const override { return StageInput::kRawLines; }
+  /// With `multiline`, rows end only at line breaks outside quoted fields.
+  RecordFraming Framing() const override;
   /// Materialize only `needed.fields` unless `needed.all` (every row is still checked).
   void Project(const FieldNeeds& needed) override;
 
@@ -89,10 +99,10 @@ class ParseCsvStage : public Stage {
 };
 
 /// What is wrong with `options` ("" when nothing): no columns without a header, empty or
-/// duplicate column names, delimiter equal to the quote or to '\0'.
+/// duplicate column names, delimiter equal to the quote or to '\0', multiline without a quote.
 std::string ValidateCsvOptions(const ParseCsvOptions& options);
 
-/// Registers type `parse_csv` (keys: columns, header, delimiter, quote, types).
+/// Registers type `parse_csv` (keys: columns, header, delimiter, quote, types, multiline).
 void RegisterParseCsv(StageRegistry& registry);
 
 }  // namespace sluice

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "stages/detail/quoted_records.h"
+
 namespace sluice {
 namespace {
 
@@ -58,6 +60,8 @@ class FileSource final : public Source {
         owns_fd_(owns_fd),
         name_(std::move(name)),
         max_line_bytes_(options.max_line_bytes),
+        framing_(options.framing),
+        quoted_records_(options.framing),
         stop_grace_ms_(static_cast<int>(options.stop_grace.count())),
         stop_limit_(options.stop_limit),
         total_bytes_(total_bytes),
@@ -92,6 +96,23 @@ class FileSource final : public Source {
   // At the start of the input: steps over a UTF-8 byte order mark; false while too few
   // bytes have arrived to tell.
   bool SkipByteOrderMark(const Batch& batch);
+  // The newline in [from, end) that ends the line (the record) from scan_, or nullptr; with
+  // a framing quote, one inside a quoted field does not, and quoted_records_ keeps its
+  // place for the text after `end`.
+  const char* FindLineEnd(const char* from, const char* end) {
+    if (framing_.quote == '\0') {
+      return static_cast<const char*>(std::memchr(from, '\n', static_cast<size_t>(end - from)));
+    }
+    return quoted_records_.FindEnd(from, end);
+  }
+  // The number of the line ending now (its first line), counting on past the line breaks
+  // inside it.
+  uint64_t TakeLineNumber() {
+    const uint64_t number = next_line_;
+    next_line_ += 1 + quoted_records_.quoted_breaks();
+    quoted_records_.Reset();
+    return number;
+  }
   // Continues skipping an over-long line; true when its end was found (and it was emitted).
   bool SkipLongLine(Batch& batch);
   // The line at [scan_, scan_ + length) of the text.
@@ -123,6 +144,8 @@ class FileSource final : public Source {
   const bool owns_fd_;
   const std::string name_;
   const size_t max_line_bytes_;
+  const RecordFraming framing_;
+  detail::QuotedRecordScanner quoted_records_;  // with a framing quote: the line being read
   const int stop_grace_ms_;                     // FileSourceOptions::stop_grace
   const std::chrono::milliseconds stop_limit_;  // FileSourceOptions::stop_limit
   const uint64_t total_bytes_;
@@ -207,7 +230,7 @@ void FileSource::EndAtStop(Batch& batch) {
     const bool line_ended = batch.text_data()[batch.text_bytes() - 1] == '\n';
     if (line_ended || pending(batch) > max_line_bytes_ + 1) {
       EmitLines(batch, kNoItemLimit);  // the line, or the start of a long one
-      break;
+      if (pending(batch) == 0) break;  // else the line break was inside quotes: read on
     }
   }
   // A long line is reported as long as read so far: an endless one would hold the stop.
@@ -234,8 +257,7 @@ void FileSource::EmitLines(Batch& batch, size_t max_items) {
   if (!checked_for_bom_ && !SkipByteOrderMark(batch)) return;
   while (!BatchFull(batch, max_items) && scan_ < batch.text_bytes()) {
     const char* start = batch.text_data() + scan_;
-    const auto* newline =
-        static_cast<const char*>(std::memchr(start + searched_, '\n', pending(batch) - searched_));
+    const char* newline = FindLineEnd(start + searched_, start + pending(batch));
     if (newline == nullptr) {
       searched_ = pending(batch);
       // An unfinished line: if it already cannot fit (even allowing for a '\r' whose '\n'
@@ -270,7 +292,7 @@ bool FileSource::SkipByteOrderMark(const Batch& batch) {
 
 void FileSource::EmitLine(Batch& batch, size_t length) {
   if (length > 0 && batch.text_data()[scan_ + length - 1] == '\r') --length;
-  const uint64_t line_number = next_line_++;
+  const uint64_t line_number = TakeLineNumber();
   if (length <= max_line_bytes_) {
     batch.AddTextLine(scan_, length, line_number, scan_offset_);
     return;
@@ -296,7 +318,7 @@ void FileSource::StartLongLine(Batch& batch) {
 bool FileSource::SkipLongLine(Batch& batch) {
   if (pending(batch) == 0) return false;  // nothing read into this batch yet
   const char* start = batch.text_data() + scan_;
-  const auto* newline = static_cast<const char*>(std::memchr(start, '\n', pending(batch)));
+  const char* newline = FindLineEnd(start, start + pending(batch));
   const size_t skipped = newline ? static_cast<size_t>(newline - start) : pending(batch);
   if (skipped > 0) {
     // With a max_line_bytes under the excerpt size, the excerpt fills up across reads.
@@ -324,7 +346,7 @@ void FileSource::FinishLongLine(Batch& batch) {
   const uint64_t length = long_length_ - (long_ends_with_cr_ ? 1 : 0);
   // A line shorter than the excerpt limit is kept whole, without the '\r' before its end.
   if (long_excerpt_.size() > length) long_excerpt_.resize(length);
-  Item& item = batch.AddLine(long_excerpt_, next_line_++, long_offset_);
+  Item& item = batch.AddLine(long_excerpt_, TakeLineNumber(), long_offset_);
   item.Fail(ErrorCode::kTooLarge, TooLargeMessage(length, max_line_bytes_));
   item.error->raw_bytes = length;
 }

@@ -26,6 +26,9 @@ namespace sluice {
 struct FileSourceOptions {
   std::string path;                         // "-" reads stdin
   size_t max_line_bytes = size_t{1} << 20;  // longer lines become kTooLarge error items
+  // Where records end: at every line break, or, with a quote, not at those inside quoted
+  // CSV fields (a record is then a "line" above: max_line_bytes counts all of it).
+  RecordFraming framing = {};
   // Once Interrupt came, the line being read is finished: its rest may pause this long (a
   // producer writing in chunks delivers within it, one that went quiet does not) and take
   // this long in all, before the line is taken as it is.
@@ -33,9 +36,10 @@ struct FileSourceOptions {
   std::chrono::milliseconds stop_limit{1000};
 };
 
-/// Opens a file (or stdin) of newline-separated records. Handles CRLF, a missing final
-/// newline, a UTF-8 byte order mark at the start (skipped; offsets still count it), and
-/// lines of any length without holding more than max_line_bytes of one.
+/// Opens a file (or stdin) of newline-separated records (or CSV records whose quoted fields
+/// may hold line breaks: options.framing). Handles CRLF, a missing final newline, a UTF-8
+/// byte order mark at the start (skipped; offsets still count it), and lines of any length
+/// without holding more than max_line_bytes of one.
 Result<std::unique_ptr<Source>> OpenFileSource(const FileSourceOptions& options);
 
 struct ReplayOptions {

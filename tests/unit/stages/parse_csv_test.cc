@@ -267,10 +267,31 @@ TEST(ParseCsvTest, PassesPushedRecordsUnchanged) {
   EXPECT_EQ(batch.items[0].record, record);
 }
 
+// With multiline the source hands a row over whole: quoted fields keep their line breaks,
+// LF and CRLF alike, as sluice's csv output writes them.
+TEST(ParseCsvTest, MultilineRowsKeepTheirQuotedLineBreaks) {
+  ParseCsvOptions options = Columns({"a", "b"});
+  EXPECT_EQ(ParseCsvStage(options).Framing().quote, '\0');  // one row per line
+  options.multiline = true;
+  options.delimiter = ';';
+  ParseCsvStage stage(options);
+  EXPECT_EQ(stage.Framing().quote, '"');
+  EXPECT_EQ(stage.Framing().delimiter, ';');
+  auto out = ParseLines(stage, {"\"two\nlines\";\"crlf\r\n\"\"x\"\"\"", "\"open\n;x"});
+  ASSERT_EQ(out.verdicts[0], Verdict::kPass) << out.message(0);
+  EXPECT_EQ(FieldOf(out.item(0), "a"), Str("two\nlines"));
+  EXPECT_EQ(FieldOf(out.item(0), "b"), Str("crlf\r\n\"x\""));
+  // A quote left open ran to the end of the input: the row says so.
+  ASSERT_EQ(out.verdicts[1], Verdict::kError);
+  EXPECT_THAT(out.message(1), HasSubstr("unterminated quoted field starting at column 1"));
+}
+
 TEST(ParseCsvTest, ValidatesOptions) {
   EXPECT_THAT(ValidateCsvOptions(ParseCsvOptions{.header = false}), HasSubstr("needs `columns:`"));
   EXPECT_THAT(ValidateCsvOptions(Columns({"a", "a"})), HasSubstr("duplicate column 'a'"));
   EXPECT_THAT(ValidateCsvOptions(ParseCsvOptions{.delimiter = '"'}), HasSubstr("must differ"));
+  EXPECT_THAT(ValidateCsvOptions(ParseCsvOptions{.quote = '\0', .multiline = true}),
+              HasSubstr("multiline needs a quote"));
   EXPECT_EQ(ValidateCsvOptions(ParseCsvOptions{}), "");
   EXPECT_THROW(ParseCsvStage(ParseCsvOptions{.header = false}), std::invalid_argument);
 }
@@ -330,6 +351,30 @@ TEST(ParseCsvConfigTest, HeaderFalseNeedsColumns) {
   ConfigErrors same;
   EXPECT_EQ(parse_test::Build(registry, StageConfig("parse_csv").Set("quote", ","), same), nullptr);
   EXPECT_THAT(same.ToString(), HasSubstr("test.yaml:3:20: delimiter and quote must differ"));
+}
+
+TEST(ParseCsvConfigTest, MultilineIsABoolAndNeedsAQuote) {
+  StageRegistry registry;
+  RegisterParseCsv(registry);
+  ConfigErrors errors;
+  auto stage =
+      parse_test::Build(registry, StageConfig("parse_csv").Set("multiline", "true"), errors);
+  ASSERT_NE(stage, nullptr) << errors.ToString();
+  EXPECT_TRUE(static_cast<ParseCsvStage&>(*stage).options().multiline);
+  EXPECT_EQ(stage->Framing().quote, '"');
+
+  ConfigErrors without_quote;
+  EXPECT_EQ(parse_test::Build(registry,
+                              StageConfig("parse_csv").Set("quote", "").Set("multiline", "true"),
+                              without_quote),
+            nullptr);
+  EXPECT_THAT(without_quote.ToString(), HasSubstr("test.yaml:4:20: multiline needs a quote"));
+
+  ConfigErrors not_bool;
+  EXPECT_EQ(parse_test::Build(registry, StageConfig("parse_csv").Set("multiline", "yes please"),
+                              not_bool),
+            nullptr);
+  EXPECT_THAT(not_bool.ToString(), HasSubstr("test.yaml:3:20: expected true or false"));
 }
 
 }  // namespace

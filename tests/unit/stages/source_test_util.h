@@ -88,9 +88,11 @@ class FileSourceTest : public ::testing::Test {
     std::ofstream(path, std::ios::binary) << content;
     return path;
   }
-  std::unique_ptr<Source> Open(const std::string& content, size_t max_line_bytes = 1 << 20) {
-    auto source =
-        OpenFileSource({.path = WriteFile("input.txt", content), .max_line_bytes = max_line_bytes});
+  std::unique_ptr<Source> Open(const std::string& content, size_t max_line_bytes = 1 << 20,
+                               RecordFraming framing = {}) {
+    auto source = OpenFileSource({.path = WriteFile("input.txt", content),
+                                  .max_line_bytes = max_line_bytes,
+                                  .framing = framing});
     EXPECT_TRUE(source.ok());
     return std::move(*source);
   }

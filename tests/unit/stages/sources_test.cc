@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -170,6 +171,132 @@ TEST_F(FileSourceTest, RandomInputsSplitLikeTheReferenceAtAnyBatchSizeAndLimit) 
     }
     EXPECT_EQ(source->bytes_read(), content.size());
   }
+}
+
+// ---- Records whose quoted fields hold line breaks (RecordFraming, parse_csv's multiline)
+
+constexpr RecordFraming kCsvFraming{.quote = '"', .delimiter = ','};
+
+TEST_F(FileSourceTest, QuotedLineBreaksStayInTheirRecordAndLinesCountOn) {
+  const std::string content =
+      "a,\"x\ny\",b\n"         // lines 1-2: a quoted line break
+      "c,d\n"                  // line 3
+      "\"q\"\"\r\n\",e\r\n"    // lines 4-5: a doubled quote, then a quoted CRLF
+      "f\"g,h\n"               // line 6: a quote inside an unquoted field is a character
+      "i,\"open\nto the end";  // lines 7-8: a quote left open runs to the end of the input
+  const std::vector<Line> records = ReadAll(*Open(content, 1 << 20, kCsvFraming), 100);
+  EXPECT_THAT(Raws(records), ElementsAre("a,\"x\ny\",b", "c,d", "\"q\"\"\r\n\",e", "f\"g,h",
+                                         "i,\"open\nto the end"));
+  ASSERT_EQ(records.size(), 5u);
+  const uint64_t lines[] = {1, 3, 4, 6, 7};
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].line, lines[i]) << i;
+    EXPECT_EQ(records[i].offset, content.find(records[i].raw.substr(0, 3))) << i;
+  }
+  // Without the framing, every line break ends a line.
+  EXPECT_EQ(ReadAll(*Open(content), 100).size(), 8u);
+}
+
+// What a source with kCsvFraming must make of records generated field by field: each record
+// whole (its final '\r' dropped), numbered by its first line, over `max_line_bytes` failed
+// with its first Error::kMaxExcerptBytes bytes kept. Quoted fields hold line breaks (LF and
+// CRLF), delimiters and doubled quotes; unquoted ones hold quotes after their first byte.
+struct GeneratedRecords {
+  std::string content;
+  std::vector<Line> expected;
+};
+
+GeneratedRecords GenerateCsvRecords(std::mt19937& rng, size_t target_bytes, size_t max_line_bytes) {
+  GeneratedRecords out;
+  uint64_t line = 1;
+  while (out.content.size() < target_bytes) {
+    std::string record;
+    const size_t fields = rng() % 6;
+    const bool long_record = rng() % 50 == 0;
+    for (size_t f = 0; f < fields; ++f) {
+      if (f > 0) record += ',';
+      const size_t length = long_record ? 2000 + rng() % 6000 : rng() % 12;
+      if (rng() % 2 == 0) {  // quoted
+        record += '"';
+        for (size_t i = 0; i < length; ++i) {
+          const uint32_t pick = rng() % 16;
+          record += pick == 0   ? "\n"
+                    : pick == 1 ? "\r\n"
+                    : pick == 2 ? "\"\""
+                    : pick == 3 ? ","
+                                : "x";
+        }
+        record += '"';
+      } else {
+        for (size_t i = 0; i < length; ++i) record += i > 0 && rng() % 8 == 0 ? '"' : 'u';
+      }
+    }
+    Line& expected = out.expected.emplace_back();
+    expected.line = line;
+    expected.offset = out.content.size();
+    expected.raw =
+        record.substr(0, record.size() <= max_line_bytes ? record.size() : Error::kMaxExcerptBytes);
+    if (record.size() > max_line_bytes) {
+      expected.ok = false;
+      expected.message = "line is " + std::to_string(record.size()) +
+                         " bytes, over max_line_bytes " + std::to_string(max_line_bytes);
+    }
+    line += 1 + static_cast<uint64_t>(std::count(record.begin(), record.end(), '\n'));
+    out.content += record;
+    out.content += rng() % 3 == 0 ? "\r\n" : "\n";
+  }
+  if (rng() % 2 == 0 && out.content.back() == '\n') {  // no final line end
+    out.content.pop_back();
+    if (out.content.back() == '\r') out.content.pop_back();
+  }
+  return out;
+}
+
+// As RandomInputsSplitLikeTheReferenceAtAnyBatchSizeAndLimit, for CSV records: records and
+// their quoted line breaks straddle reads, batches and long-record skips at every place.
+TEST_F(FileSourceTest, RandomCsvRecordsComeWholeAtAnyBatchSizeAndLimit) {
+  std::mt19937 rng(20261206);
+  for (int round = 0; round < 40; ++round) {
+    const size_t max_line_bytes = 1 + rng() % 4000;
+    const GeneratedRecords generated = GenerateCsvRecords(rng, rng() % 400'000, max_line_bytes);
+    const size_t max_items = 1 + rng() % 64;
+    SCOPED_TRACE("round " + std::to_string(round) + ", " +
+                 std::to_string(generated.content.size()) + " bytes, max_line_bytes " +
+                 std::to_string(max_line_bytes) + ", max_items " + std::to_string(max_items));
+    auto source = Open(generated.content, max_line_bytes, kCsvFraming);
+    const std::vector<Line> records = ReadAll(*source, max_items);
+    ASSERT_EQ(records.size(), generated.expected.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+      SCOPED_TRACE("record " + std::to_string(i + 1));
+      ASSERT_EQ(records[i].raw, generated.expected[i].raw);
+      ASSERT_EQ(records[i].line, generated.expected[i].line);
+      ASSERT_EQ(records[i].offset, generated.expected[i].offset);
+      ASSERT_EQ(records[i].ok, generated.expected[i].ok);
+      ASSERT_EQ(records[i].message, generated.expected[i].message);
+    }
+    EXPECT_EQ(source->bytes_read(), generated.content.size());
+  }
+}
+
+// A stop ends the input at the end of the record being read, not at a line break inside it.
+TEST_F(FileSourceTest, InterruptFinishesTheQuotedRecordBeingRead) {
+  int writer = -1;
+  const std::string fifo = MakeFifo(writer);
+  ASSERT_GE(writer, 0);
+  ASSERT_EQ(::write(writer, "a,b\n\"two", 8), 8);
+  auto source = OpenFileSource({.path = fifo, .framing = kCsvFraming});
+  ASSERT_TRUE(source.ok());
+  Batch first;
+  EXPECT_EQ((*source)->Read(first, 100), SourceStatus::kMore);
+  EXPECT_THAT(Raws(Collect(first)), ElementsAre("a,b"));
+
+  ASSERT_EQ(::write(writer, "\nlines\",c\nnext", 14), 14);
+  (*source)->Interrupt();
+  Batch second;
+  EXPECT_EQ((*source)->Read(second, 100), SourceStatus::kEnd);
+  EXPECT_THAT(Raws(Collect(second)), ElementsAre("\"two\nlines\",c"));
+  EXPECT_EQ(ReadWhatIsLeft(writer), "next");
+  ::close(writer);
 }
 
 TEST_F(FileSourceTest, AFiveMegabyteLineBecomesATooLargeItemWithoutBreakingLaterLines) {
