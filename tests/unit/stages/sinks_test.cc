@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "stages/parse_csv.h"
+#include "stages/sources.h"
 #include "unit/result_matchers.h"
 #include "unit/stages/parse_test_util.h"
 
@@ -141,6 +142,34 @@ TEST_F(SinksTest, CsvReadsBackAsTheSameRecord) {
   for (const Field& field : record.fields()) {
     const std::string_view name = FieldNames::Name(field.id);
     EXPECT_EQ(parse_test::FieldOf(back.item(1), name), field.value) << name;
+  }
+}
+
+// Strings holding line breaks come back too, when the file source keeps parse_csv's
+// multiline rows whole (as `sluice run` does for a first stage parse_csv with multiline).
+TEST_F(SinksTest, CsvWithLineBreaksReadsBackThroughAMultilineSource) {
+  const std::vector<Record> records = {
+      MakeRecord({{"note", std::string("two\nlines")}, {"n", int64_t{1}}}),
+      MakeRecord({{"note", std::string("crlf\r\nend")}, {"n", int64_t{2}}}),
+      MakeRecord({{"note", std::string("say \"hi\",\n\nok")}, {"n", int64_t{3}}})};
+  WriteAll(OutputFormat::kCsv, records);
+  ParseCsvStage parse(ParseCsvOptions{.multiline = true});
+  auto source = OpenFileSource({.path = Path("nested/dir/out.txt"), .framing = parse.Framing()});
+  ASSERT_THAT(source, IsOk());
+  Batch rows;
+  while ((*source)->Read(rows, 100) == SourceStatus::kMore) {
+  }
+  rows.Seal();
+  std::vector<std::string> lines;
+  for (const Item& row : rows.items) lines.emplace_back(row.raw);
+  ASSERT_EQ(lines.size(), 4u);  // the header and three rows
+  const parse_test::ParsedLines back = parse_test::ParseLines(parse, lines);
+  for (size_t i = 0; i < records.size(); ++i) {
+    ASSERT_EQ(back.verdicts.at(i + 1), Verdict::kPass) << back.message(i + 1);
+    for (const Field& field : records[i].fields()) {
+      const std::string_view name = FieldNames::Name(field.id);
+      EXPECT_EQ(parse_test::FieldOf(back.item(i + 1), name), field.value) << name;
+    }
   }
 }
 
