@@ -145,13 +145,14 @@ TEST_F(SinksTest, CsvReadsBackAsTheSameRecord) {
   }
 }
 
-// Strings holding line breaks come back too, when the file source keeps parse_csv's
+// Strings and names holding line breaks come back too, when the file source keeps parse_csv's
 // multiline rows whole (as `sluice run` does for a first stage parse_csv with multiline).
 TEST_F(SinksTest, CsvWithLineBreaksReadsBackThroughAMultilineSource) {
   const std::vector<Record> records = {
       MakeRecord({{"note", std::string("two\nlines")}, {"n", int64_t{1}}}),
       MakeRecord({{"note", std::string("crlf\r\nend")}, {"n", int64_t{2}}}),
-      MakeRecord({{"note", std::string("say \"hi\",\n\nok")}, {"n", int64_t{3}}})};
+      MakeRecord({{"note", std::string("say \"hi\",\n\nok")}, {"n", int64_t{3}}}),
+      MakeRecord({{"note", std::string("a name")}, {"line\nbreak", int64_t{4}}})};
   WriteAll(OutputFormat::kCsv, records);
   ParseCsvStage parse(ParseCsvOptions{.multiline = true});
   auto source = OpenFileSource({.path = Path("nested/dir/out.txt"), .framing = parse.Framing()});
@@ -162,7 +163,7 @@ TEST_F(SinksTest, CsvWithLineBreaksReadsBackThroughAMultilineSource) {
   rows.Seal();
   std::vector<std::string> lines;
   for (const Item& row : rows.items) lines.emplace_back(row.raw);
-  ASSERT_EQ(lines.size(), 4u);  // the header and three rows
+  ASSERT_EQ(lines.size(), 5u);  // the header and four rows
   const parse_test::ParsedLines back = parse_test::ParseLines(parse, lines);
   for (size_t i = 0; i < records.size(); ++i) {
     ASSERT_EQ(back.verdicts.at(i + 1), Verdict::kPass) << back.message(i + 1);
