@@ -42,7 +42,7 @@ void RunOverheadSluice(size_t items, int workers, Feed feed) {
                  std::make_unique<NoopStage>());
   }
   ResultCount results;
-  pipeline.OnResult([&results](const Record&) { ++results.n; });
+  pipeline.OnResult([&results](const Record&) { ++results.count; });
   if (feed == Feed::kSource) {
     RecordSource source(items, /*indexed=*/false);
     pipeline.Run(source);
@@ -51,7 +51,7 @@ void RunOverheadSluice(size_t items, int workers, Feed feed) {
     for (size_t i = 0; i < items; ++i) pipeline.Push(Record{});
     pipeline.Finish();
   }
-  ExpectCount(results.n, items, "sluice");
+  ExpectCount(results.count, items, "sluice");
 }
 
 namespace {
@@ -96,12 +96,12 @@ void RunMutexQueues(size_t items, int workers) {
   ResultCount results;  // as the pipeline's: off the pushing thread's lines
   threads.emplace_back([&] {
     Item item;
-    while (queues.back()->Pop(item)) ++results.n;
+    while (queues.back()->Pop(item)) ++results.count;
   });
   for (size_t i = 0; i < items; ++i) queues.front()->Push(Item{});
   queues.front()->ProducerDone();
   for (std::thread& t : threads) t.join();
-  ExpectCount(results.n, items, "mutex queue");
+  ExpectCount(results.count, items, "mutex queue");
 }
 
 void RunTbb(oneapi::tbb::task_arena& arena, size_t items, size_t batch) {
@@ -111,11 +111,11 @@ void RunTbb(oneapi::tbb::task_arena& arena, size_t items, size_t batch) {
   auto make = [](Item&, size_t) {};
   auto process = [&worker](Item& item, int) { worker->Process(item); };
   ResultCount results;
-  auto output = [&results](const Item&) { ++results.n; };
+  auto output = [&results](const Item&) { ++results.count; };
   const uint64_t delivered = batch == 1 ? RunTbbPipelinePerItem(run, kStages, make, process, output)
                                         : RunTbbPipeline(run, kStages, make, process, output);
   ExpectCount(delivered, items, "oneTBB");
-  ExpectCount(results.n, items, "oneTBB output");
+  ExpectCount(results.count, items, "oneTBB output");
 }
 
 double NanosPerItemHop(double seconds, size_t items) {

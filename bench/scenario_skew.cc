@@ -51,7 +51,7 @@ double SluiceSpinSeconds(const SluiceSpinRun& run) {
   pipeline.Add({.name = "spin", .workers = run.workers}, std::make_unique<SpinStage>(run.cost));
   ResultCount results;
   pipeline.OnResult([&](const Record& record) {
-    ++results.n;
+    ++results.count;
     if (run.latencies == nullptr) return;
     const Value* index = record.Find(IndexField());
     const size_t i = static_cast<size_t>(std::get<int64_t>(*index));
@@ -61,7 +61,7 @@ double SluiceSpinSeconds(const SluiceSpinRun& run) {
     if (run.pace > 0 || run.latencies) throw std::logic_error("pace and latencies need pushes");
     RecordSource source(run.items, indexed);
     const double seconds = TimeSeconds([&] { pipeline.Run(source); });
-    if (results.n != run.items) throw std::runtime_error("sluice spin run lost items");
+    if (results.count != run.items) throw std::runtime_error("sluice spin run lost items");
     return seconds;
   }
   const double seconds = TimeSeconds([&] {
@@ -83,7 +83,7 @@ double SluiceSpinSeconds(const SluiceSpinRun& run) {
     }
     pipeline.Finish();
   });
-  if (results.n != run.items) throw std::runtime_error("sluice spin run lost items");
+  if (results.count != run.items) throw std::runtime_error("sluice spin run lost items");
   return seconds;
 }
 

@@ -137,8 +137,7 @@ struct Batch {
 
 // Inline: a source calls these for every line or record it reads. AddRecord builds the
 // item around the moved record (no empty record made first, then assigned to), and inlined
-// the compiler drops most checks of the moved-from records: 203 -> 170 instructions per
-// item in scenario 1 (BENCHMARKS.md).
+// the compiler drops most checks of the moved-from records (BENCHMARKS.md, section 1).
 
 inline Item& Batch::AddTextLine(size_t begin, size_t length, uint64_t line_number,
                                 uint64_t offset) {

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "framework/bounded_queue.h"
@@ -135,6 +137,7 @@ class Pipeline::Impl {
   }
   [[noreturn]] void RefuseInput(const char* call);
   void CheckStages() const;
+  void CheckFraming(const Source& source) const;  // Run's source against the first stage
   void ProjectFields();
   void FormGroups();
   void RunWorker(const StageGroup& group, size_t worker_index, Queue* output);
@@ -232,6 +235,14 @@ void Pipeline::Impl::CheckStages() const {
     throw std::logic_error(
         "Pipeline::Start: EncodeResults and EncodeErrors need an encoder and a writer");
   }
+  // Only the first stage reads raw lines, so only it can say where they end.
+  for (size_t i = 1; i < stages_.size(); ++i) {
+    if (stages_[i]->stage->Framing().quote != '\0') {
+      throw std::logic_error("Pipeline::Start: stage '" + stages_[i]->options.name +
+                             "' reads rows that span lines (parse_csv's multiline), so it " +
+                             "must be the first stage");
+    }
+  }
   // No record reaches a stage after one that absorbs them all, and its Finish rows go
   // straight to the results: a stage after it could only be a mistake.
   for (size_t i = 0; i + 1 < stages_.size(); ++i) {
@@ -240,6 +251,30 @@ void Pipeline::Impl::CheckStages() const {
                              "' absorbs its records, so it must be the last stage");
     }
   }
+}
+
+namespace {
+
+std::string DescribeFraming(const RecordFraming& framing) {
+  if (framing.quote == '\0') return "at every line break";
+  return std::string("at line breaks outside quoted fields (quote ") + framing.quote +
+         ", delimiter " + framing.delimiter + ")";
+}
+
+}  // namespace
+
+void Pipeline::Impl::CheckFraming(const Source& source) const {
+  const std::optional<RecordFraming> framing = source.framing();
+  if (!framing || stages_.empty()) return;  // Start refuses a pipeline without stages
+  const RecordFraming wanted = stages_.front()->stage->Framing();
+  const bool same = framing->quote == wanted.quote &&
+                    (wanted.quote == '\0' || framing->delimiter == wanted.delimiter);
+  if (same) return;
+  throw std::logic_error(
+      "Pipeline::Run: source '" + std::string(source.name()) + "' ends records " +
+      DescribeFraming(*framing) + ", but the first stage '" + stages_.front()->options.name +
+      "' wants them ended " + DescribeFraming(wanted) +
+      ": open the source with FileSourceOptions::framing = the stage's Framing()");
 }
 
 void Pipeline::Impl::Start() {
@@ -524,6 +559,7 @@ RunReport Pipeline::Impl::Finish() {
 // cores. Otherwise this thread reads and feeds the first queue, so that a single first
 // worker does not spend its time reading.
 RunReport Pipeline::Impl::Run(Source& source) {
+  CheckFraming(source);
   source_name_ = std::make_shared<const std::string>(source.name());
   total_bytes_ = source.total_bytes();
   const RunningSource running(*this, source);

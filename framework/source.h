@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "framework/item.h"
@@ -46,6 +47,10 @@ class Source {
   /// become a record (too long, say) is added and failed with Item::Fail. Blocks until at
   /// least one item is added or the input ends.
   virtual SourceStatus Read(Batch& batch, size_t max_items) = 0;
+  /// Where this source ends its records, when it says (OpenFileSource's sources do);
+  /// nullopt: it does not say. Pipeline::Run refuses a source whose framing is not the
+  /// first stage's (Stage::Framing): rows cut at quoted line breaks would fail one by one.
+  virtual std::optional<RecordFraming> framing() const { return std::nullopt; }
   /// Bytes of input consumed so far, and in all when known (0 when not): for progress.
   virtual uint64_t bytes_read() const { return 0; }
   virtual uint64_t total_bytes() const { return 0; }

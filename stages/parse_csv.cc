@@ -39,6 +39,10 @@ using detail::CsvHeaderSlot;
 
 constexpr const char* kMultilineWithoutQuote =
     "multiline needs a quote: line breaks are kept only inside quoted fields";
+constexpr const char* kMultilineWithLineEnd =
+    "multiline: the quote and the delimiter cannot be CR or LF";
+
+bool IsLineEnd(char c) { return c == '\n' || c == '\r'; }
 
 /// One field of a row: [begin, end) in the line, and how it was written.
 struct Span {
@@ -315,6 +319,9 @@ std::string ValidateCsvOptions(const ParseCsvOptions& options) {
   if (options.delimiter == '\0') return "delimiter: must not be empty";
   if (options.delimiter == options.quote) return "delimiter and quote must differ";
   if (options.multiline && options.quote == '\0') return kMultilineWithoutQuote;
+  if (options.multiline && (IsLineEnd(options.quote) || IsLineEnd(options.delimiter))) {
+    return kMultilineWithLineEnd;
+  }
   return "";
 }
 
@@ -373,8 +380,12 @@ std::unique_ptr<Stage> MakeParseCsv(const ConfigNode& stage, ConfigErrors& error
     const ConfigNode* node = stage.Get("delimiter") ? stage.Get("delimiter") : stage.Get("quote");
     errors.Add(node->mark(), "delimiter and quote must differ");
   }
-  if (multiline && *multiline && quote && *quote == '\0') {
-    errors.Add(stage.Get("multiline")->mark(), kMultilineWithoutQuote);
+  if (multiline && *multiline) {
+    if (options.quote == '\0') {
+      errors.Add(stage.Get("multiline")->mark(), kMultilineWithoutQuote);
+    } else if (IsLineEnd(options.quote) || IsLineEnd(options.delimiter)) {
+      errors.Add(stage.Get("multiline")->mark(), kMultilineWithLineEnd);
+    }
   }
   if (errors.size() != errors_before) return nullptr;
   return std::make_unique<ParseCsvStage>(std::move(options));

@@ -38,8 +38,10 @@
 // Line breaks: by default every line is a row, as in any line-based log. With `multiline:
 // true` a quoted field may hold line breaks (as sluice's own csv output writes them): the
 // stage tells the source (Framing), which hands each row over whole, numbered by its first
-// line. A quote left open then runs to the end of the input, or to max_line_bytes. A pushed
-// line is a row as pushed, line breaks and all (Pipeline::Push frames nothing).
+// line. A quote left open then runs to the end of the input (as one too_large row when that
+// is over max_line_bytes). In code, open the file source with `.framing = stage.Framing()`:
+// Pipeline::Run refuses one that ends rows otherwise. A pushed line is a row as pushed, line
+// breaks and all (Pipeline::Push frames nothing).
 //
 // Errors (kInvalidInput): the shared line checks (line_checks.h); "expected N columns,
 // got M"; "unterminated quoted field starting at column N"; "unexpected character after

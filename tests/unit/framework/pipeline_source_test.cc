@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -281,6 +283,66 @@ TEST(PipelineSourceTest, BatchTimeZeroKeepsFullBatches) {
   std::vector<uint64_t> sizes = BatchSizes(std::chrono::microseconds(0), 200);
   std::sort(sizes.begin(), sizes.end());
   EXPECT_EQ(sizes, (std::vector<uint64_t>{8, 64, 64, 64}));
+}
+
+// Takes lines as they come; says that rows end only outside quotes when `quote` is set.
+class RowStage : public Stage {
+ public:
+  explicit RowStage(char quote) : quote_(quote) {}
+  std::unique_ptr<StageWorker> MakeWorker() override {
+    struct Pass : StageWorker {
+      Verdict Process(Item&) override { return Verdict::kPass; }
+    };
+    return std::make_unique<Pass>();
+  }
+  RecordFraming Framing() const override { return {.quote = quote_, .delimiter = ','}; }
+
+ private:
+  const char quote_;
+};
+
+// CountingSource that says how it ends its records.
+class FramedSource : public CountingSource {
+ public:
+  explicit FramedSource(RecordFraming framing) : CountingSource(3), framing_(framing) {}
+  std::optional<RecordFraming> framing() const override { return framing_; }
+
+ private:
+  const RecordFraming framing_;
+};
+
+// A source cutting rows at every line break would feed a multiline CSV parser pieces of rows
+// that fail one by one: Run refuses the pair before reading anything.
+TEST(PipelineSourceTest, RunRefusesASourceThatEndsRecordsOtherwiseThanTheFirstStageReads) {
+  Pipeline pipeline(PipelineOptions{});
+  pipeline.Add({.name = "parse"}, std::make_unique<RowStage>('"'));
+  FramedSource by_lines({});
+  EXPECT_THAT([&] { pipeline.Run(by_lines); },
+              testing::ThrowsMessage<std::logic_error>(HasSubstr(
+                  "source 'counting' ends records at every line break, but the first stage "
+                  "'parse' wants them ended at line breaks outside quoted fields (quote \", "
+                  "delimiter ,)")));
+  EXPECT_EQ(by_lines.added(), 0u);
+
+  Pipeline matching(PipelineOptions{});
+  matching.Add({.name = "parse"}, std::make_unique<RowStage>('"'));
+  FramedSource by_quotes({.quote = '"', .delimiter = ','});
+  EXPECT_EQ(matching.Run(by_quotes).totals.ok, 3u);
+
+  Pipeline unknown(PipelineOptions{});  // a source that does not say is taken as it comes
+  unknown.Add({.name = "parse"}, std::make_unique<RowStage>('"'));
+  CountingSource silent(3);
+  EXPECT_EQ(unknown.Run(silent).totals.ok, 3u);
+}
+
+TEST(PipelineSourceTest, OnlyTheFirstStageMayFrameRecords) {
+  Pipeline pipeline(PipelineOptions{});
+  pipeline.Add({.name = "first"}, std::make_unique<RowStage>('\0'));
+  pipeline.Add({.name = "csv"}, std::make_unique<RowStage>('"'));
+  EXPECT_THAT([&] { pipeline.Start(); },
+              testing::ThrowsMessage<std::logic_error>(HasSubstr(
+                  "stage 'csv' reads rows that span lines (parse_csv's multiline), so it must be "
+                  "the first stage")));
 }
 
 }  // namespace

@@ -292,6 +292,9 @@ TEST(ParseCsvTest, ValidatesOptions) {
   EXPECT_THAT(ValidateCsvOptions(ParseCsvOptions{.delimiter = '"'}), HasSubstr("must differ"));
   EXPECT_THAT(ValidateCsvOptions(ParseCsvOptions{.quote = '\0', .multiline = true}),
               HasSubstr("multiline needs a quote"));
+  EXPECT_THAT(ValidateCsvOptions(ParseCsvOptions{.quote = '\r', .multiline = true}),
+              HasSubstr("cannot be CR or LF"));
+  EXPECT_EQ(ValidateCsvOptions(ParseCsvOptions{.quote = '\r'}), "");  // lines hold no CR LF
   EXPECT_EQ(ValidateCsvOptions(ParseCsvOptions{}), "");
   EXPECT_THROW(ParseCsvStage(ParseCsvOptions{.header = false}), std::invalid_argument);
 }
@@ -369,6 +372,13 @@ TEST(ParseCsvConfigTest, MultilineIsABoolAndNeedsAQuote) {
                               without_quote),
             nullptr);
   EXPECT_THAT(without_quote.ToString(), HasSubstr("test.yaml:4:20: multiline needs a quote"));
+
+  ConfigErrors line_end;
+  EXPECT_EQ(
+      parse_test::Build(
+          registry, StageConfig("parse_csv").Set("quote", "\r").Set("multiline", "true"), line_end),
+      nullptr);
+  EXPECT_THAT(line_end.ToString(), HasSubstr("test.yaml:4:20: multiline: the quote and the"));
 
   ConfigErrors not_bool;
   EXPECT_EQ(parse_test::Build(registry, StageConfig("parse_csv").Set("multiline", "yes please"),

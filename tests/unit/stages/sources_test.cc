@@ -189,12 +189,36 @@ TEST_F(FileSourceTest, QuotedLineBreaksStayInTheirRecordAndLinesCountOn) {
                                          "i,\"open\nto the end"));
   ASSERT_EQ(records.size(), 5u);
   const uint64_t lines[] = {1, 3, 4, 6, 7};
+  const uint64_t offsets[] = {0, 10, 14, 25, 31};
   for (size_t i = 0; i < records.size(); ++i) {
     EXPECT_EQ(records[i].line, lines[i]) << i;
-    EXPECT_EQ(records[i].offset, content.find(records[i].raw.substr(0, 3))) << i;
+    EXPECT_EQ(records[i].offset, offsets[i]) << i;
   }
   // Without the framing, every line break ends a line.
   EXPECT_EQ(ReadAll(*Open(content), 100).size(), 8u);
+}
+
+// An open quote takes the rest of the input, the input's last line end excepted; over
+// max_line_bytes, as one too_large item whose excerpt is its start (a skipped row is not
+// looked at again: its length counts that line end).
+TEST_F(FileSourceTest, AQuoteLeftOpenRunsToTheEndOfTheInput) {
+  const std::string content = "a,\"open\nb,c\nd,e\n";
+  EXPECT_THAT(Raws(ReadAll(*Open(content, 1 << 20, kCsvFraming), 100)),
+              ElementsAre("a,\"open\nb,c\nd,e"));
+  const std::vector<Line> long_one = ReadAll(*Open(content, 8, kCsvFraming), 100);
+  ASSERT_EQ(long_one.size(), 1u);
+  EXPECT_FALSE(long_one[0].ok);
+  EXPECT_EQ(long_one[0].code, ErrorCode::kTooLarge);
+  EXPECT_EQ(long_one[0].raw, content);  // shorter than the excerpt: all of it
+  EXPECT_EQ(long_one[0].message, "line is 16 bytes, over max_line_bytes 8");
+}
+
+TEST_F(FileSourceTest, AFramingWhoseQuoteOrDelimiterEndsLinesIsRefused) {
+  EXPECT_THAT(OpenFileSource({.path = WriteFile("in.csv", "a\n"), .framing = {.quote = '\n'}}),
+              IsErrorWithMessage(HasSubstr("cannot be CR or LF")));
+  EXPECT_THAT(OpenFileSource({.path = WriteFile("in.csv", "a\n"),
+                              .framing = {.quote = '"', .delimiter = '"'}}),
+              IsErrorWithMessage(HasSubstr("must differ")));
 }
 
 // What a source with kCsvFraming must make of records generated field by field: each record
@@ -227,6 +251,9 @@ GeneratedRecords GenerateCsvRecords(std::mt19937& rng, size_t target_bytes, size
                                 : "x";
         }
         record += '"';
+        // Now and then text after the closing quote (a row parse_csv fails): a quote in it
+        // is a character, as in an unquoted field.
+        if (rng() % 10 == 0) record += rng() % 2 == 0 ? "j\"k" : "jk";
       } else {
         for (size_t i = 0; i < length; ++i) record += i > 0 && rng() % 8 == 0 ? '"' : 'u';
       }
@@ -249,6 +276,20 @@ GeneratedRecords GenerateCsvRecords(std::mt19937& rng, size_t target_bytes, size
     out.content.pop_back();
     if (out.content.back() == '\r') out.content.pop_back();
   }
+  if (rng() % 4 == 0) {  // a last record whose quote stays open: the rest of the input
+    const std::string open = "z,\"open\nto the end";
+    if (!out.content.empty() && out.content.back() != '\n') out.content += '\n';
+    Line& last = out.expected.emplace_back();
+    last.line = line;
+    last.offset = out.content.size();
+    last.raw = open.size() <= max_line_bytes ? open : open.substr(0, Error::kMaxExcerptBytes);
+    if (open.size() > max_line_bytes) {
+      last.ok = false;
+      last.message = "line is " + std::to_string(open.size()) + " bytes, over max_line_bytes " +
+                     std::to_string(max_line_bytes);
+    }
+    out.content += open;
+  }
   return out;
 }
 
@@ -263,18 +304,21 @@ TEST_F(FileSourceTest, RandomCsvRecordsComeWholeAtAnyBatchSizeAndLimit) {
     SCOPED_TRACE("round " + std::to_string(round) + ", " +
                  std::to_string(generated.content.size()) + " bytes, max_line_bytes " +
                  std::to_string(max_line_bytes) + ", max_items " + std::to_string(max_items));
-    auto source = Open(generated.content, max_line_bytes, kCsvFraming);
+    // Now and then a byte order mark first: skipped, and counted in the offsets.
+    const bool bom = rng() % 5 == 0;
+    auto source =
+        Open((bom ? "\xEF\xBB\xBF" : "") + generated.content, max_line_bytes, kCsvFraming);
     const std::vector<Line> records = ReadAll(*source, max_items);
     ASSERT_EQ(records.size(), generated.expected.size());
     for (size_t i = 0; i < records.size(); ++i) {
       SCOPED_TRACE("record " + std::to_string(i + 1));
       ASSERT_EQ(records[i].raw, generated.expected[i].raw);
       ASSERT_EQ(records[i].line, generated.expected[i].line);
-      ASSERT_EQ(records[i].offset, generated.expected[i].offset);
+      ASSERT_EQ(records[i].offset, generated.expected[i].offset + (bom ? 3 : 0));
       ASSERT_EQ(records[i].ok, generated.expected[i].ok);
       ASSERT_EQ(records[i].message, generated.expected[i].message);
     }
-    EXPECT_EQ(source->bytes_read(), generated.content.size());
+    EXPECT_EQ(source->bytes_read(), generated.content.size() + (bom ? 3 : 0));
   }
 }
 
