@@ -39,7 +39,7 @@ constexpr size_t kMaxBatchTextBytes = size_t{8} << 20;
 constexpr size_t kNoItemLimit = std::numeric_limits<size_t>::max();
 
 // What makes `framing` unusable, or "".
-std::string CheckFraming(const RecordFraming& framing) {
+std::string FramingProblem(const RecordFraming& framing) {
   if (framing.quote == '\0') return "";
   const auto line_end = [](char c) { return c == '\n' || c == '\r'; };
   if (line_end(framing.quote) || line_end(framing.delimiter)) {
@@ -592,7 +592,7 @@ Result<std::unique_ptr<Source>> OpenFileSource(const FileSourceOptions& options)
   if (options.max_line_bytes == 0) {
     return Error{.code = ErrorCode::kInvalidInput, .message = "max_line_bytes must be > 0"};
   }
-  if (std::string problem = CheckFraming(options.framing); !problem.empty()) {
+  if (std::string problem = FramingProblem(options.framing); !problem.empty()) {
     return Error{.code = ErrorCode::kInvalidInput, .message = problem};
   }
   const bool is_stdin = options.path == "-";

@@ -188,6 +188,36 @@ TEST(BuilderTest, ReplayWithTheBuiltinJsonParser) {
   EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(clock.slept()).count(), 30'250);
 }
 
+// The source ends rows where the first stage reads them: parse_csv's multiline rows whole,
+// also when replayed (the pacer reads each row's time through the same framing).
+TEST(BuilderTest, OpenSpecSourceEndsRowsWhereTheFirstStageReadsThem) {
+  StageRegistry registry;
+  RegisterBuiltinStages(registry);
+  TempFile input("rows.csv", "ts,note\n1704067200000,\"two\nlines\"\n1704067201000,one\n");
+  for (const std::string replay : {"", ", replay: { time_field: ts, speed: 1000 }"}) {
+    const std::string yaml = "source: { path: " + input.path() + replay +
+                             " }\n"
+                             "stages: [ { name: parse, type: parse_csv, multiline: true } ]\n";
+    ConfigErrors errors;
+    std::optional<PipelineSpec> spec = LoadPipelineSpecString(yaml, "c.yaml", registry, {}, errors);
+    ASSERT_TRUE(spec) << errors.ToString();
+    FakeClock clock;
+    Result<std::unique_ptr<Source>> source = OpenSpecSource(*spec, registry, std::nullopt, clock);
+    ASSERT_THAT(source, IsOk());
+    ASSERT_TRUE((*source)->framing().has_value());
+    EXPECT_EQ((*source)->framing()->quote, '"');
+    std::unique_ptr<Pipeline> pipeline = BuildPipeline(*spec, registry, errors);
+    ASSERT_NE(pipeline, nullptr) << errors.ToString();
+    Collected out;
+    Collect(*pipeline, out);
+    const RunReport report = pipeline->Run(**source);
+    EXPECT_THAT(out.results, ElementsAre(R"({"ts":1704067200000,"note":"two\nlines"})",
+                                         R"({"ts":1704067201000,"note":"one"})"))
+        << replay;
+    EXPECT_EQ(report.totals.errors, 0u);
+  }
+}
+
 TEST(BuilderTest, BuildReportsStageTypesMissingFromTheRegistry) {
   ConfigErrors errors;
   std::optional<PipelineSpec> spec =
