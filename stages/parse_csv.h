@@ -101,7 +101,8 @@ class ParseCsvStage : public Stage {
 };
 
 /// What is wrong with `options` ("" when nothing): no columns without a header, empty or
-/// duplicate column names, delimiter equal to the quote or to '\0', multiline without a quote.
+/// duplicate column names, delimiter equal to the quote or to '\0', multiline without a quote
+/// or with a CR or LF as the quote or the delimiter.
 std::string ValidateCsvOptions(const ParseCsvOptions& options);
 
 /// Registers type `parse_csv` (keys: columns, header, delimiter, quote, types, multiline).
