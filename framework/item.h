@@ -38,11 +38,12 @@ enum class Verdict : uint8_t {
 /// to another core and free.
 struct alignas(64) Item {
   std::unique_ptr<Error> error;  // set once the item failed
-  /// The raw input line, valid while its Batch lives; empty when pushed. Batch::Seal
+  /// The raw input line, valid while its Batch lives; null for a record (Batch::AddRecord),
+  /// never null for a line once sealed, even an empty one. Batch::Seal
   /// leaves at least Batch::kRawPadding readable bytes after it, so that a parser may read
   /// ahead (simdjson does); a stage that points it elsewhere must keep that.
   std::string_view raw;
-  uint64_t line = 0;    // 1-based input line; 0 for pushed records
+  uint64_t line = 0;    // 1-based input line; a pushed record's number (Pipeline::Push)
   uint64_t offset = 0;  // byte offset of the line in the input
   Record record;
 

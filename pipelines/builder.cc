@@ -7,6 +7,7 @@
 #include "pipelines/overrides.h"
 #include "pipelines/yaml_loader.h"
 #include "stages/event_time.h"
+#include "stages/paced_source.h"
 #include "stages/sources.h"
 
 namespace sluice {

@@ -55,10 +55,9 @@ inline std::optional<Verdict> VerdictBeforeParsing(Item& item, std::string_view&
 /// "invalid UTF-8 at column N" for the first bad byte of `text` (which must hold one).
 std::string InvalidUtf8Message(std::string_view text);
 
-/// True when `item` came from a line of text, even an empty one; false for items pushed
-/// as Records (no raw text, line 0). Lines carry 1-based line numbers, pushed ones too;
-/// an empty line's view may have a null data pointer (a batch of empty lines).
-inline bool HasRawText(const Item& item) { return !item.raw.empty() || item.line != 0; }
+/// True when `item` came from a line of text, even an empty one; false for items made
+/// from Records (Batch::AddRecord), whose raw view is null (a sealed line's never is).
+inline bool HasRawText(const Item& item) { return item.raw.data() != nullptr; }
 
 /// The 0-based byte offset of the first byte of `text` that is not valid UTF-8
 /// (overlong forms, surrogates and code points above U+10FFFF are invalid), or npos.

@@ -270,6 +270,44 @@ TEST(PipelineTest, PushedRecordsSkipParsing) {
   EXPECT_EQ(report.totals.filtered, 5u);
 }
 
+// Fails records whose n is negative.
+class RejectNegative : public Stage {
+  struct Worker : StageWorker {
+    FieldId n = FieldNames::Intern("n");
+    Verdict Process(Item& item) override {
+      if (std::get<int64_t>(*item.record.Find(n)) >= 0) return Verdict::kPass;
+      return item.Fail(ErrorCode::kOutOfRange, "negative");
+    }
+  };
+
+ public:
+  std::unique_ptr<StageWorker> MakeWorker() override { return std::make_unique<Worker>(); }
+};
+
+TEST(PipelineTest, PushedRecordErrorsSayWhichRecordFailed) {
+  Pipeline p({.queue = {.capacity = 2, .batch = 2}});
+  p.Add({.name = "check", .workers = 2}, std::make_unique<RejectNegative>());
+  Collected got;
+  Collect(p, got);
+  const auto push = [&p](int64_t n) {
+    Record r;
+    r.Set(FieldNames::Intern("n"), n);
+    p.Push(std::move(r));
+  };
+  p.SetSourceName("orders");
+  p.Start();
+  for (int64_t n : {5, -1, 7, 8, -2}) push(n);
+  p.SetSourceName("refunds");  // a new input counts from 1 again
+  push(-3);
+  p.Finish();
+  std::vector<std::string> errors;
+  for (const Error& e : got.errors) errors.push_back(e.ToString() + " " + e.excerpt);
+  EXPECT_THAT(errors, testing::UnorderedElementsAre(
+                          R"(orders:2: check: out_of_range: negative {"n":-1})",
+                          R"(orders:5: check: out_of_range: negative {"n":-2})",
+                          R"(refunds:1: check: out_of_range: negative {"n":-3})"));
+}
+
 // A pushed record waits for a full batch unless the pusher flushes: after Flush the
 // results arrive while the pipeline is still open.
 TEST(PipelineTest, FlushHandsOnAPartialBatchBeforeFinish) {

@@ -99,10 +99,12 @@ TEST(CheckLineTest, ItemWithoutRawTextIsNoText) {
   Batch batch;
   Record record;
   record.Set(FieldNames::Intern("x"), int64_t{1});
-  batch.AddRecord(record);
+  batch.AddRecord(record).line = 4;  // pushed records are numbered too
+  batch.AddLine("", 5, 0);
   batch.Seal();
   std::string_view text;
   EXPECT_EQ(CheckLine(batch.items[0], text), LineStatus::kNoText);
+  EXPECT_TRUE(HasRawText(batch.items[1]));  // an empty line is text
   EXPECT_FALSE(batch.items[0].error);
   EXPECT_FALSE(HasRawText(batch.items[0]));
 }
