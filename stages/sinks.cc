@@ -11,7 +11,8 @@
 //          ',', '"', CR or LF are quoted, '"' doubled (RFC 4180); lines end in "\n".
 //          Values as Value's AppendText: null is empty, doubles as in JSON (76.0, 0.5). A
 //          string that would read back as another type ("42", "true", "") is quoted, so
-//          that parse_csv reads the row back as it was.
+//          that parse_csv reads the row back as it was; a row that would be a blank line
+//          (one column, null or blanks) is quoted ("") and reads back as a string.
 //   table  Held until Close, then printed aligned: a header row of field names (union,
 //          ordered as for csv), a row of dashes, one row per record; columns separated by
 //          two spaces, no trailing spaces. A column whose values are all numbers is
@@ -32,6 +33,7 @@
 
 #include "framework/value.h"
 #include "stages/detail_output_file.h"
+#include "stages/line_checks.h"
 #include "stages/text_values.h"
 
 namespace sluice {
@@ -136,6 +138,17 @@ void AppendCsvField(std::string_view text, bool quote, std::string& out) {
   out += '"';
 }
 
+// parse_csv rejects a blank line ("empty line"), so a row that would be one (a single
+// column holding null, nothing or blanks) has its cell quoted, as Python's csv writer
+// does: it reads back as a row, a null as the empty string.
+void QuoteBlankRow(std::string& out, size_t row_begin) {
+  const std::string_view row = std::string_view(out).substr(row_begin);
+  if (!std::all_of(row.begin(), row.end(), IsBlank)) return;
+  const std::string cell(row);
+  out.resize(row_begin);
+  AppendCsvField(cell, /*quote=*/true, out);
+}
+
 class CsvWriter final : public RecordWriter {
  public:
   explicit CsvWriter(OutputFile out) : out_(std::move(out)) {}
@@ -198,19 +211,23 @@ class CsvWriter final : public RecordWriter {
   void WriteAll() {
     const std::vector<size_t> order = columns_.Order();
     std::string& buffer = out_.buffer();
+    const size_t header_begin = buffer.size();
     for (size_t k = 0; k < order.size(); ++k) {
       if (k > 0) buffer += ',';
       AppendCsvField(FieldNames::Name(columns_.id(order[k])), /*quote=*/false, buffer);
     }
+    QuoteBlankRow(buffer, header_begin);
     buffer += '\n';
     std::vector<std::string_view> cells;
     for (size_t r = 0; r < row_begins_.size(); ++r) {
       const size_t end = r + 1 < row_begins_.size() ? row_begins_[r + 1] : body_.size();
       SplitRow(std::string_view(body_).substr(row_begins_[r], end - row_begins_[r]), cells);
+      const size_t row_begin = out_.buffer().size();
       for (size_t k = 0; k < order.size(); ++k) {
         if (k > 0) out_.buffer() += ',';
         if (order[k] < cells.size()) out_.buffer() += cells[order[k]];  // else: a later column
       }
+      QuoteBlankRow(out_.buffer(), row_begin);
       out_.buffer() += '\n';
       out_.EndRecord();
     }

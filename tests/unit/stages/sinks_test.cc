@@ -174,6 +174,26 @@ TEST_F(SinksTest, CsvWithLineBreaksReadsBackThroughAMultilineSource) {
   }
 }
 
+// A one-column row of null, nothing or blanks would be a blank line, which parse_csv
+// rejects: it is quoted instead and reads back as a row (a null as the empty string).
+TEST_F(SinksTest, CsvOneColumnRowsThatWouldBeBlankAreQuoted) {
+  const std::string csv =
+      WriteAll(OutputFormat::kCsv,
+               {MakeRecord({{"x", std::monostate{}}}), MakeRecord({{"x", std::string("  ")}}),
+                MakeRecord({{"x", std::string("a")}}), Record()});
+  EXPECT_EQ(csv, "x\n\"\"\n\"  \"\na\n\"\"\n");
+  std::vector<std::string> lines;
+  std::istringstream in(csv);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ParseCsvStage parse(ParseCsvOptions{.header = true});
+  const parse_test::ParsedLines back = parse_test::ParseLines(parse, lines);
+  const std::vector<std::string> expected = {"", "  ", "a", ""};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    ASSERT_EQ(back.verdicts.at(i + 1), Verdict::kPass) << back.message(i + 1);
+    EXPECT_EQ(parse_test::FieldOf(back.item(i + 1), "x"), Value(expected[i])) << i;
+  }
+}
+
 // Unordered pipelines hand records over in whatever order workers finish: the columns must
 // come out the same for every arrival order (by each field's mean position, then name).
 TEST_F(SinksTest, CsvAndTableColumnsDoNotDependOnTheOrderRecordsArrive) {
