@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace sluice {
 namespace {
@@ -119,25 +122,85 @@ bool AsDouble(const Value& v, double& out) {
   return false;
 }
 
-void AppendJsonString(std::string_view text, std::string& out) {
+namespace {
+
+// What each byte becomes in a JSON string: 0 itself; 'u' \u00XX; 'x' a UTF-8 sequence to
+// check; else a backslash and that letter.
+constexpr auto kJsonEscape = [] {
+  std::array<char, 256> escape{};
+  for (int c = 0; c < 0x20; ++c) escape[c] = 'u';
+  for (int c = 0x80; c < 0x100; ++c) escape[c] = 'x';
+  escape['"'] = '"';
+  escape['\\'] = '\\';
+  escape['\n'] = 'n';
+  escape['\r'] = 'r';
+  escape['\t'] = 't';
+  return escape;
+}();
+
+// The 8 bytes at `at`, the first one in the lowest bits whatever the machine's byte order.
+uint64_t LoadWord(const char* at) {
+  uint64_t word;
+  std::memcpy(&word, at, sizeof word);
+  if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
+  return word;
+}
+
+// Sets the top bit of each byte of `word` that kJsonEscape does not keep as it is: control
+// characters, '"', '\\' and bytes from 0x80 on. Borrows may also flag a byte after a
+// flagged one, never one before it, so the lowest flag marks the first such byte exactly.
+uint64_t EscapeFlags(uint64_t word) {
+  constexpr uint64_t kOnes = 0x0101010101010101;
+  constexpr uint64_t kHighBits = kOnes * 0x80;
+  const auto zero_bytes = [](uint64_t v) { return (v - kOnes) & ~v & kHighBits; };
+  return ((word - kOnes * 0x20) & ~word & kHighBits) | zero_bytes(word ^ (kOnes * '"')) |
+         zero_bytes(word ^ (kOnes * '\\')) | (word & kHighBits);
+}
+
+// Where the first byte at or after `at` that needs an escape (or a UTF-8 check) is, or
+// text.size(): 8 bytes a step. Inlined: most strings written are a few bytes, and a call
+// for each cost more than the steps saved (callgrind, jsonl output of the clean events).
+[[gnu::always_inline]] inline size_t NextEscape(std::string_view text, size_t at) {
+  for (; at + 8 <= text.size(); at += 8) {
+    if (const uint64_t flags = EscapeFlags(LoadWord(text.data() + at))) {
+      return at + static_cast<size_t>(std::countr_zero(flags)) / 8;
+    }
+  }
+  while (at < text.size() && kJsonEscape[static_cast<unsigned char>(text[at])] == 0) ++at;
+  return at;
+}
+
+// Writes text[i], a byte kJsonEscape flags, at `p` as JSON wants it (a UTF-8 sequence
+// whole); returns how many bytes of `text` it took.
+size_t WriteEscaped(std::string_view text, size_t i, char*& p) {
   static constexpr char kHex[] = "0123456789abcdef";
-  // What each byte becomes: 0 itself; 'u' \u00XX; 'x' a UTF-8 sequence to check; else a
-  // backslash and that letter.
-  static constexpr auto kEscape = [] {
-    std::array<char, 256> escape{};
-    for (int c = 0; c < 0x20; ++c) escape[c] = 'u';
-    for (int c = 0x80; c < 0x100; ++c) escape[c] = 'x';
-    escape['"'] = '"';
-    escape['\\'] = '\\';
-    escape['\n'] = 'n';
-    escape['\r'] = 'r';
-    escape['\t'] = 't';
-    return escape;
-  }();
+  const unsigned char c = static_cast<unsigned char>(text[i]);
+  const char escape = kJsonEscape[c];
+  if (escape == 'u') {
+    const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+    p = std::copy_n(escaped, sizeof escaped, p);
+    return 1;
+  }
+  if (escape != 'x') {
+    *p++ = '\\';
+    *p++ = escape;
+    return 1;
+  }
+  const size_t length = Utf8SequenceLength(text, i);
+  if (length == 0) {
+    p = std::copy_n("\xEF\xBF\xBD", 3, p);  // U+FFFD keeps the output valid JSON
+    return 1;
+  }
+  p = std::copy_n(text.data() + i, length, p);
+  return length;
+}
+
+}  // namespace
+
+void AppendJsonString(std::string_view text, std::string& out) {
   // Most names and values need no escape: found by a scan that writes nothing, they are
   // copied whole.
-  size_t i = 0;
-  while (i < text.size() && kEscape[static_cast<unsigned char>(text[i])] == 0) ++i;
+  size_t i = NextEscape(text, 0);
   if (i == text.size()) {
     out += '"';
     out += text;
@@ -146,28 +209,28 @@ void AppendJsonString(std::string_view text, std::string& out) {
   }
   // The rest is written through a pointer, not appended a run and an escape at a time: a
   // JSON line has a quote every few bytes (docs/benchmark-history.md). Room for the worst
-  // case of the rest first: 6 bytes a byte.
+  // case of the rest first (6 bytes a byte), so that 8 bytes can be stored at once while
+  // 8 are left to read: the run before the next escape is copied 8 bytes a step.
   const size_t start = out.size();
   out.resize(start + 1 + i + 6 * (text.size() - i) + 1);
   char* p = out.data() + start;
   *p++ = '"';
   p = std::copy_n(text.data(), i, p);
-  for (; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    const char escape = kEscape[c];
-    if (escape == 0) {
-      *p++ = static_cast<char>(c);
-    } else if (escape == 'u') {
-      const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-      p = std::copy_n(escaped, sizeof escaped, p);
-    } else if (escape != 'x') {
-      *p++ = '\\';
-      *p++ = escape;
-    } else if (const size_t length = Utf8SequenceLength(text, i); length == 0) {
-      p = std::copy_n("\xEF\xBF\xBD", 3, p);  // U+FFFD keeps the output valid JSON
-    } else {
-      p = std::copy_n(text.data() + i, length, p);
-      i += length - 1;
+  while (i < text.size()) {
+    i += WriteEscaped(text, i, p);
+    for (; i + 8 <= text.size(); i += 8, p += 8) {
+      std::memcpy(p, text.data() + i, 8);
+      if (const uint64_t flags = EscapeFlags(LoadWord(text.data() + i))) {
+        const size_t run = static_cast<size_t>(std::countr_zero(flags)) / 8;
+        i += run;
+        p += run;
+        break;
+      }
+    }
+    if (i + 8 > text.size()) {  // the last bytes, one at a time
+      const size_t next = NextEscape(text, i);
+      p = std::copy_n(text.data() + i, next - i, p);
+      i = next;
     }
   }
   *p++ = '"';

@@ -1,6 +1,7 @@
 #include "stages/validate.h"
 
 #include <algorithm>
+#include <charconv>
 #include <functional>
 #include <regex>
 #include <stdexcept>
@@ -204,52 +205,61 @@ size_t Utf8Length(std::string_view text) {
   return length;
 }
 
-struct Failure {
-  ErrorCode code;
-  std::string message;
-};
+// A failure's message is built in the worker's own buffer (`out`), which Item::Fail then
+// copies into a reused Error: no allocation per failed record (BENCHMARKS.md, section 6).
 
-std::string FieldPrefix(const CompiledRule& rule) { return "field '" + rule.rule.field + "': "; }
-
-std::optional<Failure> CheckBounds(const CompiledRule& c, const Value& value) {
-  const bool nan = std::holds_alternative<double>(value) && std::isnan(std::get<double>(value));
-  if (c.rule.min && (nan || CompareNumbers(value, *c.rule.min) < 0)) {
-    return Failure{ErrorCode::kOutOfRange,
-                   FieldPrefix(c) + JsonText(value) + " is below min " + JsonText(*c.rule.min)};
-  }
-  if (c.rule.max && (nan || CompareNumbers(value, *c.rule.max) > 0)) {
-    return Failure{ErrorCode::kOutOfRange,
-                   FieldPrefix(c) + JsonText(value) + " is above max " + JsonText(*c.rule.max)};
-  }
-  return std::nullopt;
+// Starts `out` with "field 'name': ".
+std::string& FieldMessage(const CompiledRule& c, std::string& out) {
+  out.assign("field '");
+  out += c.rule.field;
+  out += "': ";
+  return out;
 }
 
-std::optional<Failure> CheckString(const CompiledRule& c, const std::string& text) {
+std::string& AppendNumber(size_t n, std::string& out) {
+  char digits[20];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+  return out;
+}
+
+std::optional<ErrorCode> CheckBounds(const CompiledRule& c, const Value& value, std::string& out) {
+  const bool nan = std::holds_alternative<double>(value) && std::isnan(std::get<double>(value));
+  const bool below = c.rule.min && (nan || CompareNumbers(value, *c.rule.min) < 0);
+  const bool above = !below && c.rule.max && (nan || CompareNumbers(value, *c.rule.max) > 0);
+  if (!below && !above) return std::nullopt;
+  AppendShortJson(value, FieldMessage(c, out));
+  out += below ? " is below min " : " is above max ";
+  AppendShortJson(below ? *c.rule.min : *c.rule.max, out);
+  return ErrorCode::kOutOfRange;
+}
+
+std::optional<ErrorCode> CheckString(const CompiledRule& c, const Value& value, std::string& out) {
+  const std::string& text = std::get<std::string>(value);
   if (c.rule.min_length || c.rule.max_length) {
     const size_t length = Utf8Length(text);
-    if (c.rule.min_length && length < *c.rule.min_length) {
-      return Failure{ErrorCode::kOutOfRange, FieldPrefix(c) + "length " + std::to_string(length) +
-                                                 " is below min_length " +
-                                                 std::to_string(*c.rule.min_length)};
-    }
-    if (c.rule.max_length && length > *c.rule.max_length) {
-      return Failure{ErrorCode::kOutOfRange, FieldPrefix(c) + "length " + std::to_string(length) +
-                                                 " is above max_length " +
-                                                 std::to_string(*c.rule.max_length)};
+    const bool too_short = c.rule.min_length && length < *c.rule.min_length;
+    if (too_short || (c.rule.max_length && length > *c.rule.max_length)) {
+      AppendNumber(length, FieldMessage(c, out).append("length "));
+      out += too_short ? " is below min_length " : " is above max_length ";
+      AppendNumber(too_short ? *c.rule.min_length : *c.rule.max_length, out);
+      return ErrorCode::kOutOfRange;
     }
   }
   if (!c.rule.one_of.empty() && !c.strings.Contains(text)) {
-    return Failure{ErrorCode::kNotAllowed,
-                   FieldPrefix(c) + JsonText(text) + " is not one of " + c.one_of_text};
+    AppendShortJson(value, FieldMessage(c, out));
+    out.append(" is not one of ").append(c.one_of_text);
+    return ErrorCode::kNotAllowed;
   }
   if (c.regex && text.size() > kMaxPatternInputBytes) {
-    return Failure{ErrorCode::kOutOfRange, FieldPrefix(c) + std::to_string(text.size()) +
-                                               " bytes is too long to match a pattern (at most " +
-                                               std::to_string(kMaxPatternInputBytes) + ")"};
+    AppendNumber(text.size(), FieldMessage(c, out));
+    out += " bytes is too long to match a pattern (at most ";
+    AppendNumber(kMaxPatternInputBytes, out) += ')';
+    return ErrorCode::kOutOfRange;
   }
   if (c.regex && !std::regex_search(text, *c.regex)) {
-    return Failure{ErrorCode::kNotAllowed,
-                   FieldPrefix(c) + JsonText(text) + " does not match pattern " + *c.rule.pattern};
+    AppendShortJson(value, FieldMessage(c, out));
+    out.append(" does not match pattern ").append(*c.rule.pattern);
+    return ErrorCode::kNotAllowed;
   }
   return std::nullopt;
 }
@@ -280,25 +290,29 @@ bool PassesQuickly(const CompiledRule& c, const Value* value) {
   return false;
 }
 
-// The first failure of `value` (nullptr when absent) against rule `c`, or nullopt.
-std::optional<Failure> Check(const CompiledRule& c, const Value* value) {
+// The first failure of `value` (nullptr when absent) against rule `c`, its message in
+// `out`; nullopt when it passes. Out of line: PassesQuickly settles almost every value, and
+// inlined into the worker's loop this cost every line 8-14 instructions (callgrind).
+[[gnu::cold, gnu::noinline]] std::optional<ErrorCode> Check(const CompiledRule& c,
+                                                            const Value* value, std::string& out) {
   if (value == nullptr) {
     if (!c.rule.required) return std::nullopt;
-    return Failure{ErrorCode::kMissingField, "missing required field '" + c.rule.field + "'"};
+    out.assign("missing required field '").append(c.rule.field) += '\'';
+    return ErrorCode::kMissingField;
   }
   if (!FitsType(c.rule.type, *value)) {
-    return Failure{ErrorCode::kWrongType, FieldPrefix(c) + "expected " +
-                                              std::string(FieldTypeName(c.rule.type)) + ", got " +
-                                              detail::DescribeValue(*value)};
+    FieldMessage(c, out).append("expected ").append(FieldTypeName(c.rule.type)) += ", got ";
+    detail::AppendDescription(*value, out);
+    return ErrorCode::kWrongType;
   }
   switch (c.rule.type) {
     case FieldType::kInt:
     case FieldType::kNumber: {
-      if (auto failure = CheckBounds(c, *value)) return failure;
+      if (auto failure = CheckBounds(c, *value, out)) return failure;
       if (!c.rule.one_of.empty() && !InNumberSet(c.numbers, *value)) break;
       return std::nullopt;
     }
-    case FieldType::kString: return CheckString(c, std::get<std::string>(*value));
+    case FieldType::kString: return CheckString(c, *value, out);
     case FieldType::kBool: {
       const bool b = std::get<bool>(*value);
       if (!c.rule.one_of.empty() && !(b ? c.allow_true : c.allow_false)) break;
@@ -306,8 +320,9 @@ std::optional<Failure> Check(const CompiledRule& c, const Value* value) {
     }
     case FieldType::kAny: return std::nullopt;
   }
-  return Failure{ErrorCode::kNotAllowed,
-                 FieldPrefix(c) + JsonText(*value) + " is not one of " + c.one_of_text};
+  AppendShortJson(*value, FieldMessage(c, out));
+  out.append(" is not one of ").append(c.one_of_text);
+  return ErrorCode::kNotAllowed;
 }
 
 }  // namespace
@@ -328,16 +343,17 @@ class ValidateWorker final : public StageWorker {
     for (const CompiledRule& rule : compiled_->rules) {
       const Value* value = item.record.Find(rule.id);
       if (PassesQuickly(rule, value)) continue;
-      std::optional<Failure> failure = Check(rule, value);
+      const std::optional<ErrorCode> failure = Check(rule, value, message_);
       if (!failure) continue;
       if (compiled_->on_invalid == OnInvalid::kDrop) return Verdict::kFilter;
-      return item.Fail(failure->code, std::move(failure->message));
+      return item.Fail(*failure, message_);
     }
     return Verdict::kPass;
   }
 
  private:
   std::shared_ptr<const ValidateStage::Compiled> compiled_;
+  std::string message_;  // the failure being reported (Check), kept for its memory
 };
 
 }  // namespace

@@ -43,12 +43,19 @@ inline void AppendShortJson(const Value& value, std::string& out, size_t max_byt
   }
 }
 
-/// "string \"abc\"", "int 42", "bool true", "null": what a field holds, for messages.
-inline std::string DescribeValue(const Value& value) {
-  std::string out(TypeName(TypeOf(value)));
-  if (TypeOf(value) == ValueType::kNull) return out;
+/// Appends "string \"abc\"", "int 42", "bool true" or "null": what a field holds, for
+/// messages.
+inline void AppendDescription(const Value& value, std::string& out) {
+  out += TypeName(TypeOf(value));
+  if (TypeOf(value) == ValueType::kNull) return;
   out += ' ';
   AppendShortJson(value, out);
+}
+
+/// AppendDescription's text as a string of its own.
+inline std::string DescribeValue(const Value& value) {
+  std::string out;
+  AppendDescription(value, out);
   return out;
 }
 

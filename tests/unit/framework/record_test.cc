@@ -5,10 +5,12 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice {
 namespace {
@@ -201,6 +203,75 @@ TEST(ValueTest, LongJsonStringsKeepEveryByte) {
   std::string worst_expected = "<\"";
   for (int i = 0; i < 500; ++i) worst_expected += "\\u001f";
   EXPECT_EQ(JsonString(std::string(500, '\x1f')), worst_expected + '"');
+}
+
+// JSON's escapes one byte at a time, with invalid UTF-8 as U+FFFD: what the 8-byte steps
+// of AppendJsonString must come to.
+std::string JsonStringByteByByte(std::string_view text) {
+  std::string out = "<\"";
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n' || c == '\r' || c == '\t') {
+      out += c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t";
+    } else if (c < 0x20) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\u%04x", c);
+      out += hex;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else if (const size_t length = Utf8SequenceLength(text, i); length > 0) {
+      out += text.substr(i, length);
+      i += length - 1;
+    } else {
+      out += "\xEF\xBF\xBD";
+    }
+  }
+  return out + '"';
+}
+
+TEST(ValueTest, JsonStringsOfRandomBytesMatchTheByteByByteEscapes) {
+  // Pieces that fall at every place in the 8-byte steps: plain runs, escapes, UTF-8 whole,
+  // cut short and stray, and bytes next to the thresholds ('!' after a control character).
+  const std::vector<std::string> pieces = {"a",
+                                           "plain text",
+                                           "\"",
+                                           "\\",
+                                           "\n",
+                                           "\r",
+                                           "\t",
+                                           std::string(1, '\0'),
+                                           "\x1f",
+                                           "\x7f",
+                                           " ",
+                                           "!",
+                                           "#",
+                                           "[",
+                                           "]",
+                                           "\xC3\xA9",
+                                           "\xE2\x82\xAC",
+                                           "\xF0\x9F\x98\x80",
+                                           "\x80",
+                                           "\xC3",
+                                           "\xE2\x82",
+                                           "\xFF",
+                                           "\xA0",
+                                           "{\"ts\":1700000000123,\"user\":\"u1\"}"};
+  std::mt19937 random(7);
+  std::string padded;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const int count = static_cast<int>(random() % 24);
+    for (int k = 0; k < count; ++k) text += pieces[random() % pieces.size()];
+    // At every alignment: the steps read 8 bytes wherever the text starts.
+    const size_t shift = random() % 8;
+    padded.assign(shift, 'p');
+    padded += text;
+    const std::string_view view = std::string_view(padded).substr(shift);
+    ASSERT_EQ(JsonString(view), JsonStringByteByByte(view)) << "round " << round;
+  }
 }
 
 }  // namespace
