@@ -16,6 +16,7 @@
 #include "bench/breakdown.h"
 #include "bench/click_hand.h"
 #include "bench/harness.h"
+#include "bench/scaling_common.h"
 #include "bench/scenarios.h"
 #include "bench/throttle_stage.h"
 #include "framework/clock.h"
@@ -124,7 +125,8 @@ int MemChild(const std::string& config, const std::string& input, const std::str
 int Usage() {
   std::cerr << "usage: sluice_bench hand-simdjson FILE | hand-tbb FILE THREADS | "
                "hand-split FILE THREADS | mem-child CONFIG FILE RATE | "
-               "profile-overhead WORKERS ITEMS [push|source] | replay-breakdown CONFIG FILE\n";
+               "profile-overhead WORKERS ITEMS [push|source] | profile-spin MICROS ITEMS "
+               "[push|source] | replay-breakdown CONFIG FILE\n";
   return 2;
 }
 
@@ -132,7 +134,8 @@ int Usage() {
 
 bool IsSubcommand(std::string_view name) {
   return name == "hand-simdjson" || name == "hand-tbb" || name == "hand-split" ||
-         name == "mem-child" || name == "profile-overhead" || name == "replay-breakdown";
+         name == "mem-child" || name == "profile-overhead" || name == "profile-spin" ||
+         name == "replay-breakdown";
 }
 
 int SubcommandMain(int argc, char** argv) {
@@ -156,6 +159,16 @@ int SubcommandMain(int argc, char** argv) {
     if (name == "profile-overhead" && (argc == 3 || argc == 4)) {
       const Feed feed = argc == 4 && std::string(argv[3]) == "source" ? Feed::kSource : Feed::kPush;
       RunOverheadSluice(std::strtoull(argv[2], nullptr, 10), std::atoi(argv[1]), feed);
+      return 0;
+    }
+    if (name == "profile-spin" && (argc == 3 || argc == 4)) {  // scenario 2's sluice run
+      const Feed feed = argc == 4 && std::string(argv[3]) == "source" ? Feed::kSource : Feed::kPush;
+      const double iterations = std::atof(argv[1]) * SpinIterationsPerMicro();
+      const double seconds = SluiceSpinSeconds({.items = std::strtoull(argv[2], nullptr, 10),
+                                                .workers = CoreCount(),
+                                                .cost = SpinCost::Fixed(iterations),
+                                                .feed = feed});
+      std::cout << "seconds=" << seconds << "\n";
       return 0;
     }
   } catch (const std::exception& e) {

@@ -76,17 +76,18 @@ class EventTimeReader {
   Item scratch_;
 };
 
-Result<EventTimeFn> MakeEventTimeFn(const PipelineSpec& spec, const StageRegistry& registry) {
+// `first`: the spec's first stage, built for this reader alone (nullptr when it could not
+// be built: `errors` says why).
+Result<EventTimeFn> MakeEventTimeFn(const PipelineSpec& spec, std::unique_ptr<Stage> first,
+                                    const ConfigErrors& errors) {
   const std::string& field = spec.source.replay->time_field;
   if (spec.stages.empty()) {
     return Error{.code = ErrorCode::kInvalidInput,
                  .message = "replay needs a first stage that reads " + Quoted(field)};
   }
-  ConfigErrors errors;
-  std::unique_ptr<Stage> stage = MakeStage(spec.stages.front(), registry, errors);
-  if (!stage) return JoinedError(errors);
-  stage->Project(FieldNeeds::Only({std::string_view(field)}));
-  auto reader = std::make_shared<EventTimeReader>(std::move(stage), FieldNames::Intern(field));
+  if (!first) return JoinedError(errors);
+  first->Project(FieldNeeds::Only({std::string_view(field)}));
+  auto reader = std::make_shared<EventTimeReader>(std::move(first), FieldNames::Intern(field));
   return EventTimeFn([reader](const Item& item) { return reader->Read(item); });
 }
 
@@ -151,16 +152,17 @@ Result<std::unique_ptr<Source>> OpenSpecSource(const PipelineSpec& spec,
   FileSourceOptions options{.path = spec.source.type == SourceType::kStdin ? "-" : spec.source.path,
                             .max_line_bytes = spec.source.max_line_bytes};
   if (input_override) options.path = *input_override;
-  // Where records end is the first stage's to say (parse_csv's multiline).
-  ConfigErrors ignored;  // a stage that cannot be built fails BuildPipeline, which says why
-  if (!spec.stages.empty()) {
-    if (std::unique_ptr<Stage> first = MakeStage(spec.stages.front(), registry, ignored)) {
-      options.framing = first->Framing();
-    }
-  }
+  // Where records end is the first stage's to say (parse_csv's multiline). A copy of it,
+  // built once here, also reads the event times of a replay. Unless replaying, a first
+  // stage that cannot be built is BuildPipeline's to report.
+  ConfigErrors errors;
+  std::unique_ptr<Stage> first =
+      spec.stages.empty() ? nullptr : MakeStage(spec.stages.front(), registry, errors);
+  if (first) options.framing = first->Framing();
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, OpenFileSource(options));
   if (!spec.source.replay) return source;
-  SLUICE_ASSIGN_OR_RETURN(EventTimeFn event_time_ms, MakeEventTimeFn(spec, registry));
+  SLUICE_ASSIGN_OR_RETURN(EventTimeFn event_time_ms,
+                          MakeEventTimeFn(spec, std::move(first), errors));
   return MakePacedSource(
       std::move(source),
       {.speed = spec.source.replay->speed, .max_gap = spec.source.replay->max_gap},

@@ -147,10 +147,13 @@ TEST(BuilderTest, ReplayPacesByEventTimeReadThroughTheFirstStage) {
       LoadPipelineSpecString(kPipelineYaml, "b.yaml", registry, sets, errors);
   ASSERT_TRUE(spec) << errors.ToString();
   const int projections_before = test::fake_parse_projections;
+  const int builds_before = test::fake_parse_builds;
   FakeClock clock;
   Result<std::unique_ptr<Source>> source = OpenSpecSource(*spec, registry, std::nullopt, clock);
   ASSERT_THAT(source, IsOk());
   EXPECT_EQ(test::fake_parse_projections, projections_before + 1);
+  // One copy of the first stage says where lines end and reads the event times.
+  EXPECT_EQ(test::fake_parse_builds, builds_before + 1);
   std::unique_ptr<Pipeline> pipeline = BuildPipeline(*spec, registry, errors);
   ASSERT_NE(pipeline, nullptr);
   Collected out;

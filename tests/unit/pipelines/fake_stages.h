@@ -24,8 +24,10 @@
 
 namespace sluice::test {
 
-// Counts the fake parser's projections, so that tests can see the replay reader project.
+// Counts the fake parser's projections, so that tests can see the replay reader project,
+// and the parsers made (a registry factory may have side effects: each build counts).
 inline std::atomic<int> fake_parse_projections{0};
+inline std::atomic<int> fake_parse_builds{0};
 
 class FakeParse : public Stage {
   struct Worker : StageWorker {
@@ -131,6 +133,7 @@ inline void RegisterFakeStages(StageRegistry& registry) {
       .summary = "fake: k=v pairs",
       .keys = {},
       .make = [](const ConfigNode&, ConfigErrors&) -> std::unique_ptr<Stage> {
+        ++fake_parse_builds;
         return std::make_unique<FakeParse>();
       },
   });
