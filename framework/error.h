@@ -39,8 +39,8 @@ struct Error {
   std::string message{};  // what is wrong, for people
   std::string stage{};    // name of the stage that failed the record
   std::string source{};   // input name (file path, "stdin", "push")
-  uint64_t line = 0;      // 1-based input line; pushed lines and records are numbered too
-  uint64_t offset = 0;    // byte offset of the line's start in the input
+  uint64_t line = 0;      // 1-based input line, or a pushed record's number among records
+  uint64_t offset = 0;    // byte offset of the line's start in the input; 0 for a record
   // The start of the raw input (at most kMaxExcerptBytes; an ErrorEncoder gets the whole
   // line instead while its batch still holds it, see detail::Collector::EncodeError).
   std::string excerpt{};

@@ -38,22 +38,26 @@ enum class Verdict : uint8_t {
 /// to another core and free.
 struct alignas(64) Item {
   std::unique_ptr<Error> error;  // set once the item failed
-  /// The raw input line, valid while its Batch lives; null for a record (Batch::AddRecord),
-  /// never null for a line once sealed, even an empty one. Batch::Seal
-  /// leaves at least Batch::kRawPadding readable bytes after it, so that a parser may read
-  /// ahead (simdjson does); a stage that points it elsewhere must keep that.
+  /// The raw input line, valid while its Batch lives. Batch::Seal points it into the
+  /// batch's text, even for an empty line (never null then), and leaves at least
+  /// Batch::kRawPadding readable bytes after it, so that a parser may read ahead (simdjson
+  /// does); a stage that points it elsewhere must keep both. Null for an item made from a
+  /// Record (Batch::AddRecord): see from_line().
   std::string_view raw;
-  uint64_t line = 0;    // 1-based input line; a pushed record's number (Pipeline::Push)
-  uint64_t offset = 0;  // byte offset of the line in the input
+  uint64_t line = 0;    // 1-based input line, or a record's number (0 when it has none)
+  uint64_t offset = 0;  // byte offset of the line in the input; 0 for a record
   Record record;
 
   // User-provided, so that making an item writes its first line only (value-initialising
   // the implicit one zeroes all 448 bytes first). Batch prefetches those lines.
   Item() {}  // NOLINT(modernize-use-equals-default)
-  /// An ok item holding `moved`'s fields (Batch::AddRecord).
-  explicit Item(Record&& moved) : record(std::move(moved)) {}
+  /// An ok item holding `moved`'s fields, numbered `number` (Batch::AddRecord).
+  Item(Record&& moved, uint64_t number) : line(number), record(std::move(moved)) {}
 
   bool ok() const { return error == nullptr; }
+  /// True when the item came from a line of text, even an empty one; false when it was
+  /// made from a Record (pushed, or by a source), which has no raw text.
+  bool from_line() const { return raw.data() != nullptr; }
   /// Marks the item failed with `code` and `message`; the runner fills in the stage,
   /// position and excerpt. Returns Verdict::kError so that stages can `return item.Fail(...)`.
   Verdict Fail(ErrorCode code, std::string_view message);
@@ -92,8 +96,9 @@ struct Batch {
   /// through GrowText): no copy. Lines are added in text order; text no line covers is
   /// dropped by Seal.
   Item& AddTextLine(size_t begin, size_t length, uint64_t line_number, uint64_t offset);
-  /// Appends an item holding `record` (no raw text).
-  Item& AddRecord(Record record);
+  /// Appends an item holding `record` (no raw text), numbered `number` (Item::line: its
+  /// place in the input, 0 when it has none).
+  Item& AddRecord(Record record, uint64_t number = 0);
   /// Points every line item's raw view at this batch's text, drops the text after the last
   /// line and pads it with kRawPadding bytes. Call once all lines are in (the pipeline calls it as
   /// the batch enters); items must not be reordered before.
@@ -157,7 +162,9 @@ inline Item& Batch::AddSpan(size_t begin, size_t end, uint64_t line_number, uint
   return item;
 }
 
-inline Item& Batch::AddRecord(Record record) { return NewItem(std::move(record)); }
+inline Item& Batch::AddRecord(Record record, uint64_t number) {
+  return NewItem(std::move(record), number);
+}
 
 template <class... Args>
 inline Item& Batch::NewItem(Args&&... args) {

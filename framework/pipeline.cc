@@ -84,20 +84,21 @@ class Pipeline::Impl {
       FlushPending();  // what was pushed so far keeps the old name
     }
     source_name_ = std::make_shared<const std::string>(std::move(name));
-    pushed_items_ = 0;  // a new input's lines count from 1 (a CSV header is its line 1)
+    pushed_lines_ = 0;  // a new input's lines count from 1 (a CSV header is its line 1)
+    pushed_records_ = 0;
     pushed_offset_ = 0;
   }
   void Push(std::string_view line) {
     CheckTakingInput("Push");
-    pending_.AddLine(line, ++pushed_items_, pushed_offset_);
+    pending_.AddLine(line, ++pushed_lines_, pushed_offset_);
     pushed_offset_ += line.size() + 1;  // as in a file: the line and its end
     pushed_bytes_ += line.size() + 1;
     if (pending_.size() >= pending_limit_) FlushPending();
   }
   void Push(Record&& record) {  // by reference: a record moved once less per push
     CheckTakingInput("Push");
-    // Numbered with the lines, so that its errors say which record failed.
-    pending_.AddRecord(std::move(record)).line = ++pushed_items_;
+    // Numbered, so that its errors say which record failed; lines count apart.
+    pending_.AddRecord(std::move(record), ++pushed_records_);
     if (pending_.size() >= pending_limit_) FlushPending();
   }
   void Flush() {
@@ -201,7 +202,8 @@ class Pipeline::Impl {
   Batch pending_;
   size_t pending_limit_ = QueueOptions{}.batch;  // records pending_ gets (batch_sizer_)
   uint64_t next_sequence_ = 0;
-  uint64_t pushed_items_ = 0;          // lines and records pushed under the source name
+  uint64_t pushed_lines_ = 0;          // pushed under the source name: Item::line of each
+  uint64_t pushed_records_ = 0;        // likewise for records
   uint64_t pushed_bytes_ = 0;          // published to bytes_read_ per batch
   uint64_t pushed_offset_ = 0;         // of the next pushed line in its input (SetSourceName)
   bool threads_left_running_ = false;  // a stall: JoinThreads detached the threads it found

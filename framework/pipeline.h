@@ -168,8 +168,9 @@ class Pipeline {
   /// stopped the run it takes nothing more: it throws the StallError, as Flush and
   /// SetSourceName do.
   void Push(std::string_view line);
-  /// Feeds one record that needs no parsing. It is numbered with the pushed lines (1, 2,
-  /// ... under each source name), so that its error gives its place: "push:3: ...".
+  /// Feeds one record that needs no parsing. Records are numbered 1, 2, ... under each
+  /// source name, apart from lines, so that a record's error says which one it was
+  /// ("push:3: ...": the third record).
   void Push(Record record);
   /// Hands on what was pushed so far without waiting for a full batch (`batch` records):
   /// call it when the input pauses and the records should not wait. From the pushing thread.

@@ -55,7 +55,7 @@ class EventTimeReader {
   std::optional<int64_t> Read(const Item& item) {
     if (!item.ok()) return std::nullopt;  // failed lines (too long, say) pass at once
     scratch_.record.Clear();
-    if (item.raw.empty()) scratch_.record = item.record;
+    if (!item.from_line()) scratch_.record = item.record;
     scratch_.raw = item.raw;
     scratch_.line = item.line;
     scratch_.offset = item.offset;

@@ -34,7 +34,7 @@ std::string InvalidUtf8Message(std::string_view text) {
 }
 
 LineStatus CheckLine(Item& item, std::string_view& text, Utf8Check utf8) {
-  if (!HasRawText(item)) return LineStatus::kNoText;
+  if (!item.from_line()) return LineStatus::kNoText;
   text = item.raw;
   if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
   size_t first_non_blank = 0;

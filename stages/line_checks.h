@@ -4,7 +4,7 @@
 //   sluice::Verdict Process(sluice::Item& item) override {
 //     std::string_view text;
 //     if (std::optional<sluice::Verdict> done = sluice::VerdictBeforeParsing(item, text)) {
-//       return *done;  // kPass for a pushed Record, kError (item.error says why) for a bad line
+//       return *done;  // kPass for a Record's item, kError (item.error says why) for a bad line
 //     }
 //     ...                // parse `text`
 //   }
@@ -23,7 +23,7 @@ namespace sluice {
 /// What CheckLine found.
 enum class LineStatus : uint8_t {
   kText,      // a line to parse
-  kNoText,    // the item carries no raw text (pushed as a Record): pass it on unchanged
+  kNoText,    // the item carries no raw text (made from a Record): pass it on unchanged
   kRejected,  // the line cannot be parsed: the item has been failed with the reason
 };
 
@@ -32,7 +32,7 @@ enum class LineStatus : uint8_t {
 /// UTF-8 with InvalidUtf8Message(text).
 enum class Utf8Check : uint8_t { kValidate, kLeaveToParser };
 
-/// Checks `item.raw`. kNoText when the item was pushed as a Record (see HasRawText). kRejected,
+/// Checks `item.raw`. kNoText when the item was made from a Record (Item::from_line). kRejected,
 /// with the item failed, when the line is empty or only whitespace (kInvalidInput "empty line"),
 /// holds a NUL byte (kInvalidEncoding "NUL byte at column N") or is not valid UTF-8
 /// (kInvalidEncoding "invalid UTF-8 at column N"; checked only with Utf8Check::kValidate).
@@ -54,10 +54,6 @@ inline std::optional<Verdict> VerdictBeforeParsing(Item& item, std::string_view&
 
 /// "invalid UTF-8 at column N" for the first bad byte of `text` (which must hold one).
 std::string InvalidUtf8Message(std::string_view text);
-
-/// True when `item` came from a line of text, even an empty one; false for items made
-/// from Records (Batch::AddRecord), whose raw view is null (a sealed line's never is).
-inline bool HasRawText(const Item& item) { return item.raw.data() != nullptr; }
 
 /// The 0-based byte offset of the first byte of `text` that is not valid UTF-8
 /// (overlong forms, surrogates and code points above U+10FFFF are invalid), or npos.

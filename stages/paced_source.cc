@@ -9,8 +9,6 @@
 #include <string_view>
 #include <utility>
 
-#include "stages/line_checks.h"
-
 namespace sluice {
 namespace {
 
@@ -164,12 +162,11 @@ Clock::TimePoint PacedSource::DueAfter(double span_ms) const {
 
 void PacedSource::Release(Item& item, Batch& out) {
   Item* moved = nullptr;
-  if (HasRawText(item)) {
+  if (item.from_line()) {
     moved = &out.AddLine(item.raw, item.line, item.offset);
     moved->record = std::move(item.record);
   } else {
-    moved = &out.AddRecord(std::move(item.record));
-    moved->line = item.line;  // a record's number, where its source gave one
+    moved = &out.AddRecord(std::move(item.record), item.line);
   }
   moved->error = std::move(item.error);
 }

@@ -172,7 +172,7 @@ class JsonWorker : public StageWorker {
   Verdict Process(Item& item) override {
     // A line the flat reader takes would pass the line checks (it is not blank, holds no
     // NUL byte, and its UTF-8 is checked): they are left for the lines it gives up on.
-    if (HasRawText(item)) {
+    if (item.from_line()) {
       item.record.Clear();
       if (TryFlat(item.raw, item.record)) return Verdict::kPass;
     }

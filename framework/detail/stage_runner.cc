@@ -42,7 +42,7 @@ void DecorateError(Item& item, const ErrorContext& context) {
   error.line = item.line;
   error.offset = item.offset;
   // A source that kept only the start of a long line has set raw_bytes already.
-  if (!item.raw.empty() || item.record.empty()) {
+  if (item.from_line() || item.record.empty()) {
     error.excerpt.assign(item.raw.substr(0, Error::kMaxExcerptBytes));
     error.raw_bytes = std::max<uint64_t>(error.raw_bytes, item.raw.size());
   } else {

@@ -27,7 +27,7 @@ struct ErrorContext {
 };
 
 /// Completes an error that a stage (or source) raised with Item::Fail: stage, source,
-/// position, and an excerpt of the raw line (or of the record, for pushed records).
+/// position, and an excerpt of the raw line (or of the record, for items made from one).
 void DecorateError(Item& item, const ErrorContext& context);
 
 /// Runs `worker` on each ok item of `batch`: keeps passed and failed items (in order),

@@ -19,15 +19,16 @@ TEST(BatchTest, ItemsMadeAfterClearStartFresh) {
       EXPECT_TRUE(batch.AddLine("line " + std::to_string(i), i + 1, 10 * i).ok());
       Record record;
       for (int f = 0; f < 12; ++f) record.Append(FieldNames::Intern("f" + std::to_string(f)), f);
-      Item& pushed = batch.AddRecord(std::move(record));
-      EXPECT_EQ(pushed.line, 0u);
+      Item& pushed = batch.AddRecord(std::move(record), i % 2 == 0 ? 0 : 7);
+      EXPECT_EQ(pushed.line, i % 2 == 0 ? 0u : 7u);
       EXPECT_EQ(pushed.offset, 0u);
-      EXPECT_TRUE(pushed.raw.empty());
+      EXPECT_FALSE(pushed.from_line());
       EXPECT_TRUE(pushed.ok());
       EXPECT_EQ(pushed.record.size(), 12u);
     }
     batch.Seal();
     ASSERT_EQ(batch.size(), 600u);
+    EXPECT_FALSE(batch.items[1].from_line());  // Seal leaves records' views null
     EXPECT_EQ(batch.items[2].raw, "line 1");
     EXPECT_EQ(batch.items[2].line, 2u);
     EXPECT_EQ(batch.items[2].offset, 10u);
@@ -35,6 +36,20 @@ TEST(BatchTest, ItemsMadeAfterClearStartFresh) {
     for (Item& item : batch.items) item.Fail(ErrorCode::kInvalidInput, "dirty the slot");
     batch.Clear();
     EXPECT_TRUE(batch.empty());
+  }
+}
+
+// Items made from lines are told from items made from Records by their view, which Seal
+// sets for every line, even in a batch of nothing but empty lines (its text is padding).
+TEST(BatchTest, EveryLineHasAViewOnceSealedEvenAnEmptyOne) {
+  Batch batch;
+  batch.AddLine("", 1, 0);
+  batch.AddLine("", 2, 1);
+  EXPECT_FALSE(batch.items[0].from_line());  // not yet: Seal sets the views
+  batch.Seal();
+  for (const Item& item : batch.items) {
+    EXPECT_TRUE(item.from_line());
+    EXPECT_TRUE(item.raw.empty());
   }
 }
 

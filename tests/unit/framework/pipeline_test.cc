@@ -308,6 +308,36 @@ TEST(PipelineTest, PushedRecordErrorsSayWhichRecordFailed) {
                           R"(refunds:1: check: out_of_range: negative {"n":-3})"));
 }
 
+// Lines keep the numbers they would have in a file (a CSV header stays line 1) when
+// records are pushed among them: records count apart.
+TEST(PipelineTest, PushedRecordsDoNotShiftTheLinesNumbers) {
+  Pipeline p({.queue = {.capacity = 2, .batch = 2}});
+  p.Add({.name = "parse"}, std::make_unique<ParseNumber>());  // fails records: no raw text
+  Collected got;
+  Collect(p, got);
+  const auto record = [](int64_t n) {
+    Record r;
+    r.Set(FieldNames::Intern("n"), n);
+    return r;
+  };
+  p.Start();
+  p.Push(record(10));
+  p.Push("x1");
+  p.Push(record(20));
+  p.Push("7");
+  p.Push("x3");
+  p.Finish();
+  std::vector<std::string> errors;
+  for (const Error& e : got.errors) {
+    errors.push_back(e.ToString() + " @" + std::to_string(e.offset) + " " + e.excerpt);
+  }
+  EXPECT_THAT(errors, testing::UnorderedElementsAre(
+                          "push:1: parse: invalid_input: not a number @0 {\"n\":10}",
+                          "push:1: parse: invalid_input: not a number @0 x1",
+                          "push:2: parse: invalid_input: not a number @0 {\"n\":20}",
+                          "push:3: parse: invalid_input: not a number @5 x3"));
+}
+
 // A pushed record waits for a full batch unless the pusher flushes: after Flush the
 // results arrive while the pipeline is still open.
 TEST(PipelineTest, FlushHandsOnAPartialBatchBeforeFinish) {

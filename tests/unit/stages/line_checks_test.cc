@@ -99,14 +99,14 @@ TEST(CheckLineTest, ItemWithoutRawTextIsNoText) {
   Batch batch;
   Record record;
   record.Set(FieldNames::Intern("x"), int64_t{1});
-  batch.AddRecord(record).line = 4;  // pushed records are numbered too
+  batch.AddRecord(record, 4);  // pushed records are numbered too
   batch.AddLine("", 5, 0);
   batch.Seal();
   std::string_view text;
   EXPECT_EQ(CheckLine(batch.items[0], text), LineStatus::kNoText);
-  EXPECT_TRUE(HasRawText(batch.items[1]));  // an empty line is text
+  EXPECT_TRUE(batch.items[1].from_line());  // an empty line is text
   EXPECT_FALSE(batch.items[0].error);
-  EXPECT_FALSE(HasRawText(batch.items[0]));
+  EXPECT_FALSE(batch.items[0].from_line());
 }
 
 TEST(FindInvalidUtf8Test, AgreesWithItselfOnRandomBytes) {

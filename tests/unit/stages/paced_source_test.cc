@@ -223,7 +223,7 @@ TEST(PacedSourceTest, RecordItemsStayRecordsWithTheirNumbers) {
       for (int64_t at : {0, 500}) {
         Record record;
         record.Set(FieldNames::Intern("at"), at);
-        batch.AddRecord(std::move(record)).line = static_cast<uint64_t>(at) + 1;
+        batch.AddRecord(std::move(record), static_cast<uint64_t>(at) + 1);
       }
       return SourceStatus::kEnd;
     }
