@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "framework/detail/json_stop_bytes.h"
+
 namespace sluice {
 namespace {
 
@@ -138,31 +140,12 @@ constexpr auto kJsonEscape = [] {
   return escape;
 }();
 
-// The 8 bytes at `at`, the first one in the lowest bits whatever the machine's byte order.
-uint64_t LoadWord(const char* at) {
-  uint64_t word;
-  std::memcpy(&word, at, sizeof word);
-  if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
-  return word;
-}
-
-// Sets the top bit of each byte of `word` that kJsonEscape does not keep as it is: control
-// characters, '"', '\\' and bytes from 0x80 on. Borrows may also flag a byte after a
-// flagged one, never one before it, so the lowest flag marks the first such byte exactly.
-uint64_t EscapeFlags(uint64_t word) {
-  constexpr uint64_t kOnes = 0x0101010101010101;
-  constexpr uint64_t kHighBits = kOnes * 0x80;
-  const auto zero_bytes = [](uint64_t v) { return (v - kOnes) & ~v & kHighBits; };
-  return ((word - kOnes * 0x20) & ~word & kHighBits) | zero_bytes(word ^ (kOnes * '"')) |
-         zero_bytes(word ^ (kOnes * '\\')) | (word & kHighBits);
-}
-
 // Where the first byte at or after `at` that needs an escape (or a UTF-8 check) is, or
 // text.size(): 8 bytes a step. Inlined: most strings written are a few bytes, and a call
 // for each cost more than the steps saved (callgrind, jsonl output of the clean events).
 [[gnu::always_inline]] inline size_t NextEscape(std::string_view text, size_t at) {
   for (; at + 8 <= text.size(); at += 8) {
-    if (const uint64_t flags = EscapeFlags(LoadWord(text.data() + at))) {
+    if (const uint64_t flags = detail::JsonStopBytes(detail::LoadWord(text.data() + at))) {
       return at + static_cast<size_t>(std::countr_zero(flags)) / 8;
     }
   }
@@ -220,7 +203,7 @@ void AppendJsonString(std::string_view text, std::string& out) {
     i += WriteEscaped(text, i, p);
     for (; i + 8 <= text.size(); i += 8, p += 8) {
       std::memcpy(p, text.data() + i, 8);
-      if (const uint64_t flags = EscapeFlags(LoadWord(text.data() + i))) {
+      if (const uint64_t flags = detail::JsonStopBytes(detail::LoadWord(text.data() + i))) {
         const size_t run = static_cast<size_t>(std::countr_zero(flags)) / 8;
         i += run;
         p += run;

@@ -11,8 +11,9 @@
 //          ',', '"', CR or LF are quoted, '"' doubled (RFC 4180); lines end in "\n".
 //          Values as Value's AppendText: null is empty, doubles as in JSON (76.0, 0.5). A
 //          string that would read back as another type ("42", "true", "") is quoted, so
-//          that parse_csv reads the row back as it was; a row that would be a blank line
-//          (one column, null or blanks) is quoted ("") and reads back as a string.
+//          that parse_csv reads the row back as it was; in a file of one column, a row
+//          that would be a blank line (null, missing or blanks) is quoted and reads back
+//          as a string ("" for null).
 //   table  Held until Close, then printed aligned: a header row of field names (union,
 //          ordered as for csv), a row of dashes, one row per record; columns separated by
 //          two spaces, no trailing spaces. A column whose values are all numbers is
@@ -138,9 +139,10 @@ void AppendCsvField(std::string_view text, bool quote, std::string& out) {
   out += '"';
 }
 
-// parse_csv rejects a blank line ("empty line"), so a row that would be one (a single
-// column holding null, nothing or blanks) has its cell quoted, as Python's csv writer
-// does: it reads back as a row, a null as the empty string.
+// parse_csv rejects a blank line ("empty line"), so in a file of one column a row that
+// would be one (its value null, missing or blanks) has its cell quoted ("", "  "), as
+// Python's csv writer does: it reads back as a row, a null or missing value as "". (Rows
+// of several columns hold commas; rows of none, from records without fields, stay blank.)
 void QuoteBlankRow(std::string& out, size_t row_begin) {
   const std::string_view row = std::string_view(out).substr(row_begin);
   if (!std::all_of(row.begin(), row.end(), IsBlank)) return;
@@ -216,7 +218,8 @@ class CsvWriter final : public RecordWriter {
       if (k > 0) buffer += ',';
       AppendCsvField(FieldNames::Name(columns_.id(order[k])), /*quote=*/false, buffer);
     }
-    QuoteBlankRow(buffer, header_begin);
+    const bool one_column = order.size() == 1;
+    if (one_column) QuoteBlankRow(buffer, header_begin);
     buffer += '\n';
     std::vector<std::string_view> cells;
     for (size_t r = 0; r < row_begins_.size(); ++r) {
@@ -227,7 +230,7 @@ class CsvWriter final : public RecordWriter {
         if (k > 0) out_.buffer() += ',';
         if (order[k] < cells.size()) out_.buffer() += cells[order[k]];  // else: a later column
       }
-      QuoteBlankRow(out_.buffer(), row_begin);
+      if (one_column) QuoteBlankRow(out_.buffer(), row_begin);
       out_.buffer() += '\n';
       out_.EndRecord();
     }

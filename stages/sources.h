@@ -6,11 +6,10 @@
 #pragma once
 
 #include <chrono>
-#include <cstdint>
+#include <cstddef>
 #include <memory>
 #include <string>
 
-#include "framework/item.h"
 #include "framework/result.h"
 #include "framework/source.h"
 

@@ -216,7 +216,7 @@ std::string& FieldMessage(const CompiledRule& c, std::string& out) {
   return out;
 }
 
-std::string& AppendNumber(size_t n, std::string& out) {
+std::string& AppendNumber(uint64_t n, std::string& out) {
   char digits[20];
   out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
   return out;

@@ -29,6 +29,7 @@
 #include <system_error>
 #include <utility>
 
+#include "framework/detail/json_stop_bytes.h"
 #include "framework/string_set.h"
 #include "framework/value.h"
 
@@ -136,7 +137,7 @@ class FlatJsonReader {
     const char* begin = at_;
     const char* p = at_;
     while (true) {
-      const uint64_t stops = StopBytes(string_set_detail::Load8(p));
+      const uint64_t stops = JsonStopBytes(LoadWord(p));
       if (stops == 0) {
         p += sizeof(uint64_t);
         if (p >= end_) return false;  // no closing quote on the line
@@ -151,15 +152,6 @@ class FlatJsonReader {
     text = std::string_view(begin, static_cast<size_t>(p - begin));
     at_ = p + 1;
     return true;
-  }
-  // The high bit of each byte of `word` that is '"', '\\', below 0x20 or past ASCII. Exact
-  // for the lowest such byte (a borrow only carries upwards), which is all ReadString uses.
-  static uint64_t StopBytes(uint64_t word) {
-    constexpr uint64_t kOnes = 0x0101010101010101ULL;
-    constexpr uint64_t kHighs = 0x8080808080808080ULL;
-    const auto zero_bytes = [](uint64_t x) { return (x - kOnes) & ~x & kHighs; };
-    return zero_bytes(word ^ (kOnes * '"')) | zero_bytes(word ^ (kOnes * '\\')) |
-           ((word - kOnes * 0x20) & ~word & kHighs) | (word & kHighs);
   }
   template <class T>
   bool ReadLiteral(std::string_view word, Value* out, T value) {

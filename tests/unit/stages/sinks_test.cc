@@ -177,6 +177,12 @@ TEST_F(SinksTest, CsvWithLineBreaksReadsBackThroughAMultilineSource) {
 // A one-column row of null, nothing or blanks would be a blank line, which parse_csv
 // rejects: it is quoted instead and reads back as a row (a null as the empty string).
 TEST_F(SinksTest, CsvOneColumnRowsThatWouldBeBlankAreQuoted) {
+  EXPECT_EQ(WriteAll(OutputFormat::kCsv, {MakeRecord({{" ", int64_t{1}}})}), "\" \"\n1\n");
+  // Rows of several columns hold commas; rows of none (records without fields) stay blank.
+  EXPECT_EQ(WriteAll(OutputFormat::kCsv,
+                     {MakeRecord({{"a", std::monostate{}}, {"b", std::monostate{}}})}),
+            "a,b\n,\n");
+  EXPECT_EQ(WriteAll(OutputFormat::kCsv, {Record(), Record()}), "\n\n\n");
   const std::string csv =
       WriteAll(OutputFormat::kCsv,
                {MakeRecord({{"x", std::monostate{}}}), MakeRecord({{"x", std::string("  ")}}),
