@@ -60,8 +60,8 @@ void ConfigErrors::SortFrom(size_t first) {
   if (first >= errors_.size()) return;
   std::stable_sort(errors_.begin() + static_cast<std::ptrdiff_t>(first), errors_.end(),
                    [](const ConfigError& a, const ConfigError& b) {
-                     return std::tie(a.mark.file, a.mark.line, a.mark.column) <
-                            std::tie(b.mark.file, b.mark.line, b.mark.column);
+                     return std::tie(a.mark.order, a.mark.file, a.mark.line, a.mark.column) <
+                            std::tie(b.mark.order, b.mark.file, b.mark.line, b.mark.column);
                    });
 }
 

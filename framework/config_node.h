@@ -27,6 +27,9 @@ struct ConfigMark {
   std::string file;
   int line = 0;    // 1-based; 0 when unknown (a node built in code)
   int column = 0;  // 1-based
+  /// Orders problems of marks that are not in a file: `--set` assignments count from 1 in
+  /// the order given, and their problems follow the file's. 0 for a file's marks.
+  int order = 0;
   /// "file:line:column" (or just the file when the position is unknown).
   std::string ToString() const;
 };
@@ -45,9 +48,9 @@ class ConfigErrors {
   bool empty() const { return errors_.empty(); }
   size_t size() const { return errors_.size(); }
   const std::vector<ConfigError>& all() const { return errors_; }
-  /// Puts the errors from the `first`th on in file order (file, line, column), keeping
-  /// the order of errors at one position: checks run section by section, people read best
-  /// in file order.
+  /// Puts the errors from the `first`th on in file order (file, line, column; then marks
+  /// by their order), keeping the order of errors at one position: checks run section by
+  /// section, people read best in file order.
   void SortFrom(size_t first);
   /// One error per line.
   std::string ToString() const;

@@ -39,10 +39,33 @@ std::string StageName(const ConfigNode& stage) {
   return "";
 }
 
+// `node` with ConfigMark::order set throughout: a flow VALUE's marks are positions in it.
+ConfigNode WithOrder(const ConfigNode& node, int order) {
+  ConfigMark mark = node.mark();
+  mark.order = order;
+  switch (node.kind()) {
+    case ConfigNode::Kind::kNull: return ConfigNode::Null(mark);
+    case ConfigNode::Kind::kScalar: return ConfigNode::Scalar(node.scalar(), mark);
+    case ConfigNode::Kind::kList: {
+      ConfigNode list = ConfigNode::List(mark);
+      for (const ConfigNode& item : node.children()) list.Append(WithOrder(item, order));
+      return list;
+    }
+    case ConfigNode::Kind::kMap: break;
+  }
+  ConfigNode map = ConfigNode::Map(mark);
+  for (const ConfigNode& entry : node.children()) {
+    ConfigMark key_mark = entry.key_mark();
+    key_mark.order = order;
+    map.Set(entry.key(), WithOrder(entry, order), key_mark);
+  }
+  return map;
+}
+
 class OverrideApplier {
  public:
-  OverrideApplier(std::string_view assignment, ConfigErrors& errors)
-      : mark_{.file = "--set " + std::string(assignment)}, errors_(errors) {}
+  OverrideApplier(std::string_view assignment, int order, ConfigErrors& errors)
+      : mark_{.file = "--set " + std::string(assignment), .order = order}, errors_(errors) {}
 
   const ConfigMark& mark() const { return mark_; }
 
@@ -132,10 +155,10 @@ class OverrideApplier {
   ConfigErrors& errors_;
 };
 
-}  // namespace
-
-void ApplyOverride(ConfigNode& root, std::string_view assignment, ConfigErrors& errors) {
-  OverrideApplier applier(assignment, errors);
+// `order`: the assignment's place among those given, from 1 (ConfigMark::order).
+void ApplyOverrideAt(ConfigNode& root, std::string_view assignment, int order,
+                     ConfigErrors& errors) {
+  OverrideApplier applier(assignment, order, errors);
   const size_t equals = assignment.find('=');
   if (equals == std::string_view::npos) {
     errors.Add(applier.mark(), "expected PATH=VALUE, like stages.parse.workers=4");
@@ -161,18 +184,31 @@ void ApplyOverride(ConfigNode& root, std::string_view assignment, ConfigErrors& 
                       (value_text.front() == '"' || value_text.front() == '\'') &&
                       value_text.back() == value_text.front();
   if (flow || quoted) {
-    Result<ConfigNode> parsed = LoadYamlString(value_text, applier.mark().file, errors);
+    ConfigErrors value_errors;
+    Result<ConfigNode> parsed = LoadYamlString(value_text, applier.mark().file, value_errors);
+    for (ConfigError error : value_errors.all()) {
+      error.mark.order = order;
+      errors.Add(error.mark, std::move(error.message));
+    }
     if (!parsed.ok()) return;
-    value = std::move(parsed).value();
+    value = WithOrder(*parsed, order);
   }
   // Edit a copy so that a failed override leaves the tree as it was.
   ConfigNode edited = root;
   if (applier.Assign(edited, path, std::move(value))) root = std::move(edited);
 }
 
+}  // namespace
+
+void ApplyOverride(ConfigNode& root, std::string_view assignment, ConfigErrors& errors) {
+  ApplyOverrideAt(root, assignment, /*order=*/1, errors);
+}
+
 void ApplyOverrides(ConfigNode& root, std::span<const std::string> assignments,
                     ConfigErrors& errors) {
-  for (const std::string& assignment : assignments) ApplyOverride(root, assignment, errors);
+  for (size_t i = 0; i < assignments.size(); ++i) {
+    ApplyOverrideAt(root, assignments[i], static_cast<int>(i) + 1, errors);
+  }
 }
 
 }  // namespace sluice

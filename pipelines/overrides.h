@@ -30,7 +30,8 @@ namespace sluice {
 /// and leaves `root` unchanged on error.
 void ApplyOverride(ConfigNode& root, std::string_view assignment, ConfigErrors& errors);
 
-/// Applies each assignment in order.
+/// Applies each assignment in order; their problems, here and in ParsePipelineSpec, are
+/// reported in that order too, after the file's.
 void ApplyOverrides(ConfigNode& root, std::span<const std::string> assignments,
                     ConfigErrors& errors);
 

@@ -132,7 +132,11 @@ class FileSource final : public Source {
   // The line at [scan_, scan_ + length) of the text.
   void EmitLine(Batch& batch, size_t length);
   void StartLongLine(Batch& batch);
-  void FinishLongLine(Batch& batch);
+  // Emits the long line as a too_large item. `at_input_end`: the input ended inside it (a
+  // quote left open, or a stop), so a line end it took last is the input's, not its own.
+  void FinishLongLine(Batch& batch, bool at_input_end);
+  // Keeps the last two of the `n` bytes at `begin` just added to the long line.
+  void KeepLongLineTail(const char* begin, size_t n);
   // Emits whatever follows the last newline at end of input.
   void EmitTail(Batch& batch);
   // Ends the input where a stop came (see the definition).
@@ -192,7 +196,7 @@ class FileSource final : public Source {
   std::string long_excerpt_;
   uint64_t long_offset_ = 0;
   uint64_t long_length_ = 0;  // bytes seen so far, without the newline
-  bool long_ends_with_cr_ = false;
+  std::string long_tail_;     // its last two bytes: a line end to leave out of its length
 };
 
 SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
@@ -213,7 +217,7 @@ SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
     }
     if (at_eof_) {  // a last line without its newline is a line too
       if (in_long_line_) {
-        FinishLongLine(batch);
+        FinishLongLine(batch, /*at_input_end=*/true);
       } else {
         EmitTail(batch);
       }
@@ -251,7 +255,7 @@ void FileSource::EndAtStop(Batch& batch) {
   }
   // A long line is reported as long as read so far: an endless one would hold the stop.
   if (in_long_line_) {
-    FinishLongLine(batch);
+    FinishLongLine(batch, /*at_input_end=*/true);
   } else {
     EmitTail(batch);
   }
@@ -326,7 +330,8 @@ void FileSource::StartLongLine(Batch& batch) {
   long_excerpt_.assign(start, std::min(pending(batch), Error::kMaxExcerptBytes));
   long_offset_ = scan_offset_;
   long_length_ = pending(batch);
-  long_ends_with_cr_ = start[pending(batch) - 1] == '\r';
+  long_tail_.clear();
+  KeepLongLineTail(start, pending(batch));
   scan_offset_ += pending(batch);
   batch.ShrinkText(scan_);  // the rest is read over it
 }
@@ -341,7 +346,7 @@ bool FileSource::SkipLongLine(Batch& batch) {
     const size_t excerpt_room = Error::kMaxExcerptBytes - long_excerpt_.size();
     long_excerpt_.append(start, std::min(skipped, excerpt_room));
     long_length_ += skipped;
-    long_ends_with_cr_ = start[skipped - 1] == '\r';
+    KeepLongLineTail(start, skipped);
   }
   const size_t consumed = newline ? skipped + 1 : skipped;
   scan_offset_ += consumed;
@@ -352,14 +357,26 @@ bool FileSource::SkipLongLine(Batch& batch) {
   // The text after the line's end stays for the lines to come, after the excerpt.
   carry_.assign(start + consumed, batch.text_data() + batch.text_bytes());
   batch.ShrinkText(scan_);
-  FinishLongLine(batch);
+  FinishLongLine(batch, /*at_input_end=*/false);
   TakeCarry(batch);
   return true;
 }
 
-void FileSource::FinishLongLine(Batch& batch) {
+void FileSource::KeepLongLineTail(const char* begin, size_t n) {
+  long_tail_.append(begin + n - std::min<size_t>(n, 2), begin + n);
+  if (long_tail_.size() > 2) long_tail_.erase(0, long_tail_.size() - 2);
+}
+
+void FileSource::FinishLongLine(Batch& batch, bool at_input_end) {
   in_long_line_ = false;
-  const uint64_t length = long_length_ - (long_ends_with_cr_ ? 1 : 0);
+  uint64_t length = long_length_;
+  std::string_view tail = long_tail_;
+  // As EmitTail does: a quote left open took the input's last line end into its record.
+  if (at_input_end && tail.ends_with('\n')) {
+    --length;
+    tail.remove_suffix(1);
+  }
+  if (tail.ends_with('\r')) --length;
   // A line shorter than the excerpt limit is kept whole, without the '\r' before its end.
   if (long_excerpt_.size() > length) long_excerpt_.resize(length);
   Item& item = batch.AddLine(long_excerpt_, TakeLineNumber(), long_offset_);

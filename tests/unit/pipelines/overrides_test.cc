@@ -34,12 +34,12 @@ struct Outcome {
   std::vector<std::string> errors;
 };
 
-Outcome WithSets(std::vector<std::string> sets) {
+Outcome WithSets(std::vector<std::string> sets, std::string_view config = kConfig) {
   StageRegistry registry;
   test::RegisterFakeStages(registry);
   ConfigErrors errors;
   Outcome out;
-  out.spec = LoadPipelineSpecString(kConfig, "o.yaml", registry, sets, errors);
+  out.spec = LoadPipelineSpecString(config, "o.yaml", registry, sets, errors);
   for (const ConfigError& e : errors.all()) out.errors.push_back(e.ToString());
   return out;
 }
@@ -126,15 +126,27 @@ TEST(OverridesTest, LaterSetsWin) {
   EXPECT_EQ(o.spec->stages[0].workers, 5);
 }
 
-TEST(OverridesTest, ValuesAreCheckedAtTheSetMark) {
-  Outcome o = WithSets({"stages.parse.workers=0", "ordered=perhaps", "stages.parse.wrokers=2"});
+// The file's problems first, in file order; then each --set's, in the order given.
+TEST(OverridesTest, ValuesAreCheckedAtTheSetMarkAndReportedInTheOrderGiven) {
+  Outcome o = WithSets(
+      {"stages.parse.workers=0", "ordered=perhaps", "stages.check.queue={capacity: 8, batch: 2}",
+       "stages.parse.wrokers=2", "queue={capacity: 8"},
+      std::string(kConfig) + "shutdown_timeout: soon\n");
   EXPECT_FALSE(o.spec);
-  EXPECT_THAT(o.errors,
-              ElementsAre("--set ordered=perhaps: expected true or false, got 'perhaps'",
+  ASSERT_EQ(o.errors.size(), 6u) << ::testing::PrintToString(o.errors);
+  EXPECT_THAT(std::vector(o.errors.begin(), o.errors.end() - 1),
+              ElementsAre("o.yaml:12:19: expected a positive duration like 500ms, 30s, 1m, 2h or "
+                          "1d, got 'soon'",
                           "--set stages.parse.workers=0: workers must be from 1 to 1024 (or "
                           "'auto'), got 0",
+                          "--set ordered=perhaps: expected true or false, got 'perhaps'",
+                          "--set stages.check.queue={capacity: 8, batch: 2}:1:15: queue.batch "
+                          "can only be set on the first stage (or for the whole pipeline): "
+                          "batches are sized where records enter and keep that size",
                           "--set stages.parse.wrokers=2: unknown key 'wrokers' (did you mean "
                           "'workers'?)"));
+  EXPECT_THAT(o.errors.back(),
+              MatchesRegex("--set queue=\\{capacity: 8:1:[0-9]+: invalid YAML: .*"));
 }
 
 TEST(OverridesTest, MalformedAssignmentsAreErrors) {

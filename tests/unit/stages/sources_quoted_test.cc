@@ -49,18 +49,31 @@ TEST_F(FileSourceTest, QuotedLineBreaksStayInTheirRecordAndLinesCountOn) {
 }
 
 // An open quote takes the rest of the input, the input's last line end excepted; over
-// max_line_bytes, as one too_large item whose excerpt is its start (a skipped row is not
-// looked at again: its length counts that line end).
+// max_line_bytes, as one too_large item whose excerpt is its start and whose length leaves
+// that line end out too (and a CR before it).
 TEST_F(FileSourceTest, AQuoteLeftOpenRunsToTheEndOfTheInput) {
-  const std::string content = "a,\"open\nb,c\nd,e\n";
-  EXPECT_THAT(Raws(ReadAll(*Open(content, 1 << 20, kCsvFraming), 100)),
-              ElementsAre("a,\"open\nb,c\nd,e"));
-  const std::vector<Line> long_one = ReadAll(*Open(content, 8, kCsvFraming), 100);
-  ASSERT_EQ(long_one.size(), 1u);
-  EXPECT_FALSE(long_one[0].ok);
-  EXPECT_EQ(long_one[0].code, ErrorCode::kTooLarge);
-  EXPECT_EQ(long_one[0].raw, content);  // shorter than the excerpt: all of it
-  EXPECT_EQ(long_one[0].message, "line is 16 bytes, over max_line_bytes 8");
+  for (const std::string end : {"\n", "\r\n"}) {
+    const std::string content = "a,\"open\nb,c\nd,e" + end;
+    EXPECT_THAT(Raws(ReadAll(*Open(content, 1 << 20, kCsvFraming), 100)),
+                ElementsAre("a,\"open\nb,c\nd,e"));
+    const std::vector<Line> long_one = ReadAll(*Open(content, 8, kCsvFraming), 100);
+    ASSERT_EQ(long_one.size(), 1u);
+    EXPECT_FALSE(long_one[0].ok);
+    EXPECT_EQ(long_one[0].code, ErrorCode::kTooLarge);
+    EXPECT_EQ(long_one[0].raw, "a,\"open\nb,c\nd,e");  // shorter than the excerpt: all of it
+    EXPECT_EQ(long_one[0].message, "line is 15 bytes, over max_line_bytes 8");
+    EXPECT_EQ(long_one[0].raw_bytes, 15u);
+  }
+}
+
+// The same when the first read (128 KiB) ends between the CR and the LF.
+TEST_F(FileSourceTest, AQuoteLeftOpenToACrlfThatAReadCutsLeavesBothOut) {
+  const size_t first_read = size_t{128} << 10;
+  const std::string content = "a,\"" + std::string(first_read - 4, 'x') + "\r\n";
+  const std::vector<Line> lines = ReadAll(*Open(content, 100, kCsvFraming), 100);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].code, ErrorCode::kTooLarge);
+  EXPECT_EQ(lines[0].raw_bytes, first_read - 1);
 }
 
 TEST_F(FileSourceTest, AFramingWhoseQuoteOrDelimiterEndsLinesIsRefused) {
