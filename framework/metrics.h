@@ -38,6 +38,8 @@ struct RunTotals {
 
 struct RunReport {
   std::string pipeline;
+  /// The input's name; for input pushed under several names (Pipeline::SetSourceName),
+  /// each of them once, joined by ", " in the order they were first fed.
   std::string source;
   RunTotals totals;
   uint64_t bytes_read = 0;  // the source's; a pushed line counts its size + 1 (its end)

@@ -1,5 +1,6 @@
 #include "framework/pipeline.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -83,6 +84,7 @@ class Pipeline::Impl {
       CheckTakingInput("SetSourceName");
       FlushPending();  // what was pushed so far keeps the old name
     }
+    if (pushed_lines_ + pushed_records_ > 0) NoteFedName();
     source_name_ = std::make_shared<const std::string>(std::move(name));
     pushed_lines_ = 0;  // a new input's lines count from 1 (a CSV header is its line 1)
     pushed_records_ = 0;
@@ -157,6 +159,8 @@ class Pipeline::Impl {
   void Abandon();
   void JoinThreads();
   RunReport MakeReport() const;
+  void NoteFedName();  // input was pushed under source_name_
+  std::string FedNames() const;
 
   std::vector<std::unique_ptr<StageSlot>> stages_;
   std::vector<StageGroup> groups_;
@@ -202,12 +206,13 @@ class Pipeline::Impl {
   Batch pending_;
   size_t pending_limit_ = QueueOptions{}.batch;  // records pending_ gets (batch_sizer_)
   uint64_t next_sequence_ = 0;
-  uint64_t pushed_lines_ = 0;          // pushed under the source name: Item::line of each
-  uint64_t pushed_records_ = 0;        // likewise for records
-  uint64_t pushed_bytes_ = 0;          // published to bytes_read_ per batch
-  uint64_t pushed_offset_ = 0;         // of the next pushed line in its input (SetSourceName)
-  bool threads_left_running_ = false;  // a stall: JoinThreads detached the threads it found
-  bool started_ = false;               // Start was called (it may have thrown)
+  std::vector<std::string> fed_names_;  // names pushed under before (NoteFedName), once each
+  uint64_t pushed_lines_ = 0;           // pushed under the source name: Item::line of each
+  uint64_t pushed_records_ = 0;         // likewise for records
+  uint64_t pushed_bytes_ = 0;           // published to bytes_read_ per batch
+  uint64_t pushed_offset_ = 0;          // of the next pushed line in its input (SetSourceName)
+  bool threads_left_running_ = false;   // a stall: JoinThreads detached the threads it found
+  bool started_ = false;                // Start was called (it may have thrown)
   bool running_ = false;   // Start got as far as starting threads: Finish has work to do
   bool finished_ = false;  // Finish ran, or the run was abandoned
 };
@@ -583,10 +588,29 @@ void Pipeline::Impl::RequestStop() {
   if (running_source_) running_source_->Interrupt();
 }
 
+void Pipeline::Impl::NoteFedName() {
+  if (std::find(fed_names_.begin(), fed_names_.end(), *source_name_) == fed_names_.end()) {
+    fed_names_.push_back(*source_name_);
+  }
+}
+
+// The input's name; for pushed input fed under several names, each once, in order.
+std::string Pipeline::Impl::FedNames() const {
+  std::vector<std::string> names = fed_names_;
+  const bool fed_current = pushed_lines_ + pushed_records_ > 0;
+  if ((fed_current || names.empty()) &&
+      std::find(names.begin(), names.end(), *source_name_) == names.end()) {
+    names.push_back(*source_name_);
+  }
+  std::string joined;
+  for (const std::string& name : names) joined += (joined.empty() ? "" : ", ") + name;
+  return joined;
+}
+
 RunReport Pipeline::Impl::MakeReport() const {
   RunReport report;
   report.pipeline = options_.name;
-  report.source = *source_name_;
+  report.source = FedNames();
   report.bytes_read = bytes_read_.load();
   report.wall_seconds = std::chrono::duration<double>(SteadyClock::now() - started_at_).count();
   report.totals.read = read_.load();
