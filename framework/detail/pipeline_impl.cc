@@ -1,0 +1,484 @@
+#include "framework/detail/pipeline_impl.h"
+
+#include <algorithm>
+
+#include "framework/detail/error_reuse.h"
+#include "framework/detail/worker_threads.h"
+
+namespace sluice {
+namespace {
+
+using detail::TakeTurn;
+
+const std::string kSourceStageName = "source";
+
+}  // namespace
+
+void Pipeline::Impl::CheckQueueOptions(const QueueOptions& queue) {
+  if (queue.capacity < 1) throw std::invalid_argument("queue capacity must be >= 1");
+  if (queue.batch < 1) throw std::invalid_argument("queue batch must be >= 1");
+  if (queue.batch_time.count() < 0) throw std::invalid_argument("queue batch_time must be >= 0");
+}
+
+// The report keys errors and metrics by stage name: an empty or repeated one would
+// merge stages there (the YAML loader refuses both too).
+void Pipeline::Impl::CheckStageName(const std::string& name) const {
+  if (name.empty()) throw std::invalid_argument("stage name must not be empty");
+  for (const auto& slot : stages_) {
+    if (slot->options.name == name)
+      throw std::invalid_argument("stage name '" + name + "' is used twice");
+  }
+}
+
+void Pipeline::Impl::Add(StageOptions options, std::unique_ptr<Stage> stage) {
+  CheckNotStarted("Add");
+  if (options.workers < 1) throw std::invalid_argument("stage workers must be >= 1");
+  CheckStageName(options.name);
+  if (options.queue) CheckQueueOptions(*options.queue);
+  if (!stage) throw std::invalid_argument("Pipeline::Add: null stage");
+  auto& slot = stages_.emplace_back(std::make_unique<StageSlot>());
+  slot->options = std::move(options);
+  slot->stage = std::move(stage);
+}
+
+void Pipeline::Impl::SetSourceName(std::string name) {
+  if (finished_) throw std::logic_error("Pipeline::SetSourceName after Finish");
+  if (running_) {
+    CheckTakingInput("SetSourceName");
+    FlushPending();  // what was pushed so far keeps the old name
+  }
+  if (pushed_lines_ + pushed_records_ > 0) NoteFedName();
+  source_name_ = std::make_shared<const std::string>(std::move(name));
+  pushed_lines_ = 0;  // a new input's lines count from 1 (a CSV header is its line 1)
+  pushed_records_ = 0;
+  pushed_offset_ = 0;
+}
+
+// Each stage that makes records from raw text learns which fields the stages after it
+// read, so that it can skip the rest (the biggest single speed lever for JSON).
+void Pipeline::Impl::ProjectFields() {
+  std::vector<Stage*> chain;
+  for (const auto& slot : stages_) chain.push_back(slot->stage.get());
+  ProjectFieldNeeds(chain);
+}
+
+// What Start refuses before anything runs (the pipeline may then be changed and started).
+void Pipeline::Impl::CheckStages() const {
+  if (started_) {
+    throw std::logic_error(running_ && finished_
+                               ? "Pipeline::Start after Finish: a pipeline runs once"
+                               : "Pipeline::Start called twice");
+  }
+  if (stages_.empty()) throw std::logic_error("Pipeline::Start: no stages");
+  const detail::CollectorCallbacks& c = callbacks_;
+  if ((c.on_result && c.encode_result) || (c.on_error && c.encode_error)) {
+    throw std::logic_error(
+        "Pipeline::Start: set OnResult or EncodeResults, OnError or EncodeErrors, not both");
+  }
+  if (bool(c.encode_result) != bool(c.write_results) ||
+      bool(c.encode_error) != bool(c.write_errors)) {
+    throw std::logic_error(
+        "Pipeline::Start: EncodeResults and EncodeErrors need an encoder and a writer");
+  }
+  // Only the first stage reads raw lines, so only it can say where they end.
+  for (size_t i = 1; i < stages_.size(); ++i) {
+    if (stages_[i]->stage->Framing().quote != '\0') {
+      throw std::logic_error("Pipeline::Start: stage '" + stages_[i]->options.name +
+                             "' reads rows that span lines (parse_csv's multiline), so it " +
+                             "must be the first stage");
+    }
+  }
+  // No record reaches a stage after one that absorbs them all, and its Finish rows go
+  // straight to the results: a stage after it could only be a mistake.
+  for (size_t i = 0; i + 1 < stages_.size(); ++i) {
+    if (stages_[i]->stage->AbsorbsRecords()) {
+      throw std::logic_error("Pipeline::Start: stage '" + stages_[i]->options.name +
+                             "' absorbs its records, so it must be the last stage");
+    }
+  }
+}
+
+namespace {
+
+std::string DescribeFraming(const RecordFraming& framing) {
+  if (framing.quote == '\0') return "at every line break";
+  return std::string("at line breaks outside quoted fields (quote ") + framing.quote +
+         ", delimiter " + framing.delimiter + ")";
+}
+
+}  // namespace
+
+void Pipeline::Impl::CheckFraming(const Source& source) const {
+  const std::optional<RecordFraming> framing = source.framing();
+  if (!framing || stages_.empty()) return;  // Start refuses a pipeline without stages
+  const RecordFraming wanted = stages_.front()->stage->Framing();
+  const bool same = framing->quote == wanted.quote &&
+                    (wanted.quote == '\0' || framing->delimiter == wanted.delimiter);
+  if (same) return;
+  throw std::logic_error(
+      "Pipeline::Run: source '" + std::string(source.name()) + "' ends records " +
+      DescribeFraming(*framing) + ", but the first stage '" + stages_.front()->options.name +
+      "' wants them ended " + DescribeFraming(wanted) +
+      ": open the source with FileSourceOptions::framing = the stage's Framing()");
+}
+
+void Pipeline::Impl::Start() {
+  CheckStages();
+  started_ = true;  // from here a throw (a stage's Project or MakeWorker) leaves it unusable
+  started_at_ = SteadyClock::now();
+  started_at_nanos_ = started_at_.time_since_epoch().count();
+  // Batches are sized where records enter; CheckQueueOptions made `batch` >= 1.
+  const QueueOptions& entry = EdgeOptions(0);
+  const auto max_batch = static_cast<size_t>(entry.batch);
+
+  ProjectFields();
+
+  FormGroups();
+  batch_sizer_ = std::make_unique<detail::BatchSizer>(max_batch, entry.batch_time, groups_.size());
+  reading_.by_workers = reading_.source != nullptr && groups_.front().workers > 1;  // see Run
+  for (auto& slot : stages_) {
+    for (int w = 0; w < slot->options.workers; ++w) {
+      slot->workers.push_back(slot->stage->MakeWorker());
+      slot->beats.push_back(&watchdog_.Add(slot->options.name, slot->options.stall_timeout));
+    }
+  }
+  int producers = 1;  // the source feeds the first queue
+  size_t max_in_flight = 1;
+  for (const StageGroup& group : groups_) {
+    const auto capacity = static_cast<size_t>(EdgeOptions(group.first).capacity);
+    stages_[group.first]->input = std::make_unique<Queue>(capacity, producers);
+    max_in_flight += capacity + group.workers;
+    producers = group.workers;
+  }
+  const auto collector_capacity = static_cast<size_t>(options_.queue.capacity);
+  max_in_flight += collector_capacity;
+  if (options_.ordered) {
+    in_flight_ = std::make_unique<moodycamel::LightweightSemaphore>(
+        static_cast<moodycamel::LightweightSemaphore::ssize_t>(max_in_flight));
+  }
+  spare_batches_ = std::make_unique<detail::BatchPool>(max_batch, max_in_flight);
+  pending_ = spare_batches_->Take();
+  pending_limit_ = batch_sizer_->Next();
+  collector_ = std::make_unique<detail::Collector>(options_.ordered, callbacks_, collector_capacity,
+                                                   in_flight_.get(), errors_live_, *spare_batches_);
+
+  running_ = true;
+  try {
+    for (const StageGroup& group : groups_) {
+      Queue* output = group.end < stages_.size() ? stages_[group.end]->input.get() : nullptr;
+      for (int w = 0; w < group.workers; ++w) {
+        SpawnThread([this, &group, w, output] { RunWorker(group, w, output); });
+      }
+    }
+  } catch (...) {  // no thread for a worker: stop the ones started
+    AbandonIfRunning();
+    running_ = false;
+    throw;
+  }
+  watchdog_.Start(
+      [this](const std::string& stage, const std::string& message) { OnStall(stage, message); });
+}
+
+void Pipeline::Impl::SpawnThread(std::function<void()> body) {
+  threads_.emplace_back([this, body = std::move(body)] {
+    detail::PreparePipelineThread();
+    body();
+    std::lock_guard lock(threads_mutex_);
+    ++threads_done_;
+    thread_exited_.notify_all();
+  });
+}
+
+// A worker is stuck: unblock everything else so that Finish can report it.
+void Pipeline::Impl::OnStall(const std::string& stage, const std::string& message) {
+  {
+    std::lock_guard lock(threads_mutex_);
+    stall_.emplace(stage, message);
+    thread_exited_.notify_all();
+  }
+  Abandon();
+}
+
+// Stops the run where it is: reading ends, blocked threads wake, and what is in flight
+// or reaches the collector from now on is dropped.
+void Pipeline::Impl::Abandon() {
+  abandoned_.store(true, std::memory_order_relaxed);
+  RequestStop();  // a worker blocked in the source's Read wakes too
+  for (auto& slot : stages_) {
+    if (slot->input) slot->input->Abandon();
+  }
+  collector_->Abandon();
+  if (in_flight_) in_flight_->signal(1 << 20);
+}
+
+void Pipeline::Impl::FormGroups() {
+  std::vector<detail::StageShape> shapes;
+  for (const auto& slot : stages_) {
+    shapes.push_back(
+        {.workers = slot->options.workers, .own_queue = slot->options.queue.has_value()});
+  }
+  groups_ = detail::FormStageGroups(shapes, AutoWorkers());
+}
+
+// `output`: the next group's queue; nullptr for the last group, which hands to the collector.
+void Pipeline::Impl::RunWorker(const StageGroup& group, size_t worker_index, Queue* output) {
+  const size_t group_index = static_cast<size_t>(&group - groups_.data());
+  Batch batch;
+  while (NextBatch(group, batch)) {
+    const size_t items = batch.size();
+    SteadyClock::duration busy{};
+    for (size_t s = group.first; s < group.end && !batch.empty(); ++s) {
+      busy += RunStage(*stages_[s], worker_index, batch);
+    }
+    batch_sizer_->Report(group_index, items, busy);
+    // Ordered mode needs every sequence number at the collector, empty batches too.
+    if (batch.empty() && !options_.ordered) {
+      spare_batches_->Give(std::move(batch));
+    } else if (output) {
+      output->Push(std::move(batch));
+    } else {
+      collector_->Deliver(std::move(batch));
+    }
+    batch = Batch();
+  }
+  if (output) output->ProducerDone();
+}
+
+// Returns the time the stage took.
+auto Pipeline::Impl::RunStage(StageSlot& slot, size_t worker_index, Batch& batch)
+    -> SteadyClock::duration {
+  const detail::ErrorContext context{&slot.options.name, batch.source_name.get()};
+  detail::Watchdog::Beat& beat = *slot.beats[worker_index];
+  const auto begin = SteadyClock::now();
+  beat.Begin();
+  detail::ProcessBatch(*slot.workers[worker_index], batch, context, slot.counters);
+  beat.End();
+  const auto busy = SteadyClock::now() - begin;
+  slot.counters.busy_nanos.fetch_add(busy.count(), std::memory_order_relaxed);
+  return busy;
+}
+
+bool Pipeline::Impl::NextBatch(const StageGroup& group, Batch& batch) {
+  if (group.first == 0 && reading_.by_workers) return ReadOnWorker(batch);
+  return stages_[group.first]->input->Pop(batch);
+}
+
+// The worker that gets the source's turn reads a batch, then runs it through its stages
+// like any other batch (see Run).
+bool Pipeline::Impl::ReadOnWorker(Batch& batch) {
+  {
+    const std::unique_lock turn = TakeTurn(reading_.turn);
+    if (!ReadBatch(batch)) return false;
+  }
+  Prepare(batch);  // after the turn: another worker may read meanwhile
+  return true;
+}
+
+// Reads the source's next batch and numbers it; false at the end of the input, after a stop
+// request, or when Read threw (Finish rethrows that). One thread at a time.
+bool Pipeline::Impl::ReadBatch(Batch& batch) {
+  while (!reading_.ended && !abandoned_.load(std::memory_order_relaxed)) {
+    // After a stop the source is read once more, and the input ends there: interrupted, it
+    // returns at once with what it took from the input and has not handed over yet (the
+    // lines a pipe gave after the last batch; a pipe cannot be read again).
+    const bool last_read = stop_requested_.load(std::memory_order_relaxed);
+    // Wait for room before the batch gets its sequence number: a worker holding a number
+    // the collector waits for must not wait itself.
+    if (in_flight_) in_flight_->wait();
+    batch = spare_batches_->Take();
+    try {
+      const detail::ErrorReuseScope reuse_errors(batch.spare_errors);  // lines it fails
+      reading_.ended =
+          reading_.source->Read(batch, batch_sizer_->Next()) == SourceStatus::kEnd || last_read;
+      reading_.stopped_early = reading_.ended && stop_requested_.load(std::memory_order_relaxed);
+    } catch (...) {
+      reading_.failure = std::current_exception();
+      reading_.ended = true;  // what it added before throwing still goes through
+    }
+    bytes_read_.store(reading_.source->bytes_read(), std::memory_order_relaxed);
+    if (!batch.empty()) {
+      Number(batch);
+      return true;
+    }
+    spare_batches_->Give(std::move(batch));
+    if (in_flight_) in_flight_->signal();
+  }
+  return false;
+}
+
+// A batch enters the pipeline: it gets the next sequence number, and its items are counted
+// as read (in input order, by one thread at a time)...
+void Pipeline::Impl::Number(Batch& batch) {
+  read_.fetch_add(batch.size(), std::memory_order_relaxed);
+  batch.sequence = next_sequence_++;
+}
+
+// ... and its views are fixed, its input named and the source's errors completed.
+void Pipeline::Impl::Prepare(Batch& batch) {
+  batch.Seal();
+  batch.source_name = source_name_;
+  const detail::ErrorContext context{&kSourceStageName, source_name_.get()};
+  for (Item& item : batch.items) {
+    if (!item.ok()) detail::DecorateError(item, context);
+  }
+}
+
+// A numbered batch enters the first queue.
+void Pipeline::Impl::Enter(Batch batch) {
+  Prepare(batch);
+  stages_.front()->input->Push(std::move(batch));
+}
+
+void Pipeline::Impl::FlushPending() {
+  if (pending_.empty()) return;
+  if (in_flight_) in_flight_->wait();
+  Number(pending_);
+  bytes_read_.store(pushed_bytes_, std::memory_order_relaxed);
+  Enter(std::move(pending_));
+  pending_ = spare_batches_->Take();
+  pending_limit_ = batch_sizer_->Next();
+}
+
+void Pipeline::Impl::RefuseInput(const char* call) {
+  if (running_ && !finished_) {
+    std::lock_guard lock(threads_mutex_);
+    if (stall_) throw *stall_;
+  }
+  throw std::logic_error(std::string("Pipeline::") + call + " outside Start..Finish");
+}
+
+// Throws StallError after a stall; Pipeline then keeps this Impl for the stuck threads.
+void Pipeline::Impl::CloseInputAndJoin() {
+  stages_.front()->input->ProducerDone();
+  JoinThreads();
+  if (stall_) throw *stall_;
+}
+
+// Waits for every pipeline thread, or for a stall: then every thread not ended yet is
+// detached (a stuck one cannot be stopped), the stuck worker's and any other still
+// finishing its batch, in a callback maybe; the Impl must outlive them (Pipeline's
+// destructor keeps it).
+void Pipeline::Impl::JoinThreads() {
+  std::unique_lock lock(threads_mutex_);
+  thread_exited_.wait(lock, [this] { return threads_done_ == threads_.size() || stall_; });
+  const bool stuck = stall_ && threads_done_ < threads_.size();
+  lock.unlock();
+  watchdog_.Stop();  // it reported the stall and ended: join it either way
+  threads_left_running_ = threads_left_running_ || stuck;
+  for (std::thread& t : threads_) {
+    if (stuck) {
+      t.detach();
+    } else {
+      t.join();
+    }
+  }
+  threads_.clear();
+}
+
+// Destroyed mid-run (an exception in the caller, say): the run is abandoned, not drained,
+// so that no callback runs once this returns (but see JoinThreads).
+void Pipeline::Impl::AbandonIfRunning() {
+  if (!running_ || finished_) return;
+  finished_ = true;
+  Abandon();
+  JoinThreads();
+}
+
+RunReport Pipeline::Impl::Finish() {
+  if (!started_) throw std::logic_error("Pipeline::Finish before Start");
+  if (!running_) throw std::logic_error("Pipeline::Finish after a failed Start");
+  if (finished_) throw std::logic_error("Pipeline::Finish called twice");
+  FlushPending();
+  finished_ = true;
+  CloseInputAndJoin();
+  if (reading_.failure) std::rethrow_exception(reading_.failure);  // what was read is through
+  for (auto& slot : stages_) {
+    slot->stage->Finish(slot->workers, [this](Record&& row) { collector_->DeliverResult(row); });
+  }
+  if (collector_->failure()) std::rethrow_exception(collector_->failure());
+  return MakeReport();
+}
+
+// With several workers in the first group, they read the source in turn (ReadOnWorker), as
+// oneTBB runs a serial input filter: the worker that reads a batch runs it too, so its lines
+// are still in that core's cache, and no source thread competes with the workers for the
+// cores. Otherwise this thread reads and feeds the first queue, so that a single first
+// worker does not spend its time reading.
+RunReport Pipeline::Impl::Run(Source& source) {
+  CheckFraming(source);
+  source_name_ = std::make_shared<const std::string>(source.name());
+  total_bytes_ = source.total_bytes();
+  const RunningSource running(*this, source);
+  reading_.source = &source;
+  Start();  // sets reading_.by_workers
+  if (!reading_.by_workers) {
+    Batch batch;
+    while (ReadBatch(batch)) Enter(std::move(batch));
+  }
+  RunReport report = Finish();  // rethrows a failed Read once what was read has drained
+  report.stopped_early = reading_.stopped_early;  // not a stop that came while draining
+  return report;
+}
+
+void Pipeline::Impl::RequestStop() {
+  stop_requested_.store(true, std::memory_order_relaxed);
+  std::lock_guard lock(source_mutex_);
+  if (running_source_) running_source_->Interrupt();
+}
+
+void Pipeline::Impl::NoteFedName() {
+  if (std::find(fed_names_.begin(), fed_names_.end(), *source_name_) == fed_names_.end()) {
+    fed_names_.push_back(*source_name_);
+  }
+}
+
+// The input's name; for pushed input fed under several names, each once, in order.
+std::string Pipeline::Impl::FedNames() const {
+  std::vector<std::string> names = fed_names_;
+  const bool fed_current = pushed_lines_ + pushed_records_ > 0;
+  if ((fed_current || names.empty()) &&
+      std::find(names.begin(), names.end(), *source_name_) == names.end()) {
+    names.push_back(*source_name_);
+  }
+  std::string joined;
+  for (const std::string& name : names) joined += (joined.empty() ? "" : ", ") + name;
+  return joined;
+}
+
+RunReport Pipeline::Impl::MakeReport() const {
+  RunReport report;
+  report.pipeline = options_.name;
+  report.source = FedNames();
+  report.bytes_read = bytes_read_.load();
+  report.wall_seconds = std::chrono::duration<double>(SteadyClock::now() - started_at_).count();
+  report.totals.read = read_.load();
+  report.totals.errors = collector_->errors();
+  report.totals.ok = collector_->ok();
+  report.results = collector_->results();
+  for (const auto& slot : stages_) {
+    const detail::StageCounters& c = slot->counters;
+    report.totals.ok += c.absorbed.load();
+    report.totals.filtered += c.filtered.load();
+    report.stages.push_back({
+        .name = slot->options.name,
+        .workers = slot->options.workers,
+        .in = c.in.load(),
+        .out = c.out.load(),
+        .filtered = c.filtered.load(),
+        .errors = c.errors.load(),
+        .busy_seconds = static_cast<double>(c.busy_nanos.load()) * 1e-9,
+        .peak_queue_depth = slot->input ? static_cast<uint64_t>(slot->input->peak_depth()) : 0,
+    });
+  }
+  for (const auto& [stage, counts] : collector_->errors_by_stage()) {
+    for (int code = 0; code < kErrorCodeCount; ++code) {
+      if (counts[code] > 0) {
+        report.errors_by_stage[stage][std::string(ErrorCodeName(static_cast<ErrorCode>(code)))] =
+            counts[code];
+      }
+    }
+  }
+  return report;
+}
+
+}  // namespace sluice
