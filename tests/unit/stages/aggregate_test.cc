@@ -8,18 +8,21 @@
 #include <limits>
 #include <map>
 #include <random>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "framework/stage_registry.h"
-#include "pipelines/yaml_loader.h"
+#include "unit/stages/aggregate_test_util.h"
 
 namespace sluice {
 namespace {
 
+using aggregate_test::Aggregate;
+using aggregate_test::AggregateOnOneWorker;
+using aggregate_test::FinishRows;
+using aggregate_test::FromYaml;
+using aggregate_test::Get;
+using aggregate_test::Rec;
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 constexpr const char* kStage = R"(name: aggregate
@@ -35,67 +38,11 @@ metrics:
   users:        { distinct: user }
 )";
 
-std::unique_ptr<Stage> FromYaml(const std::string& yaml, ConfigErrors& errors) {
-  ConfigErrors load_errors;
-  Result<ConfigNode> root = LoadYamlString(yaml, "p.yaml", load_errors);
-  EXPECT_TRUE(root.ok()) << load_errors.ToString();
-  if (!root.ok()) return nullptr;
-  StageRegistry registry;
-  RegisterAggregate(registry);
-  return registry.Find("aggregate")->make(*root, errors);
-}
-
-std::unique_ptr<Stage> FromYaml(const std::string& yaml) {
-  ConfigErrors errors;
-  std::unique_ptr<Stage> stage = FromYaml(yaml, errors);
-  EXPECT_TRUE(errors.empty()) << errors.ToString();
-  return stage;
-}
-
-std::vector<std::string> ConfigProblems(const std::string& yaml) {
-  ConfigErrors errors;
-  EXPECT_EQ(FromYaml(yaml, errors), nullptr);
-  std::vector<std::string> lines;
-  for (const ConfigError& e : errors.all()) lines.push_back(e.ToString());
-  return lines;
-}
-
-Record Rec(std::initializer_list<std::pair<const char*, Value>> fields) {
-  Record record;
-  for (const auto& [name, value] : fields) record.Append(FieldNames::Intern(name), value);
-  return record;
-}
-
 Record Event(const char* event, const char* user, int64_t bytes, double latency) {
   return Rec({{"event", std::string(event)},
               {"user", std::string(user)},
               {"bytes", bytes},
               {"latency_ms", latency}});
-}
-
-// The rows Finish emits, in order.
-std::vector<Record> FinishRows(Stage& stage, std::span<const std::unique_ptr<StageWorker>> pool) {
-  std::vector<Record> rows;
-  stage.Finish(pool, [&rows](Record&& row) { rows.push_back(std::move(row)); });
-  return rows;
-}
-
-// Feeds records[i] to worker assignment[i] and finishes; every record must be absorbed.
-std::vector<Record> Aggregate(Stage& stage, const std::vector<Record>& records,
-                              const std::vector<size_t>& assignment, size_t workers) {
-  std::vector<std::unique_ptr<StageWorker>> pool;
-  for (size_t w = 0; w < workers; ++w) pool.push_back(stage.MakeWorker());
-  for (size_t i = 0; i < records.size(); ++i) {
-    Item item;
-    item.record = records[i];
-    const Verdict verdict = pool[assignment[i]]->Process(item);
-    EXPECT_EQ(verdict, Verdict::kAbsorb) << (item.error ? item.error->message : "");
-  }
-  return FinishRows(stage, pool);
-}
-
-std::vector<Record> AggregateOnOneWorker(Stage& stage, const std::vector<Record>& records) {
-  return Aggregate(stage, records, std::vector<size_t>(records.size(), 0), 1);
 }
 
 struct Outcome {
@@ -110,12 +57,6 @@ Outcome Process(StageWorker& worker, Record record) {
   Outcome outcome{.verdict = worker.Process(item)};
   if (item.error) outcome.code = item.error->code, outcome.message = item.error->message;
   return outcome;
-}
-
-const Value& Get(const Record& row, const char* field) {
-  static const Value kAbsent = std::string("<absent>");
-  const Value* value = row.Find(FieldNames::Intern(field));
-  return value ? *value : kAbsent;
 }
 
 std::vector<std::string_view> FieldNamesOf(const Record& row) {
@@ -520,106 +461,6 @@ TEST(AggregateTest, FinishEmptiesTheWorkers) {
   EXPECT_EQ(pool[0]->Process(item), Verdict::kAbsorb);
   EXPECT_EQ(FinishRows(*stage, pool).size(), 1u);
   EXPECT_THAT(FinishRows(*stage, pool), IsEmpty());
-}
-
-TEST(AggregateConfigTest, PercentilesParse) {
-  auto stage =
-      FromYaml("metrics: { a: { p0: v }, b: { p99.9: v }, c: { p100: v }, d: { p50: v } }\n");
-  std::vector<Record> records;
-  for (int i = 1; i <= 1000; ++i) records.push_back(Rec({{"v", int64_t{i}}}));
-  std::vector<Record> rows = AggregateOnOneWorker(*stage, records);
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(Get(rows[0], "a"), Value{1.0});
-  EXPECT_NEAR(std::get<double>(Get(rows[0], "b")), 999, 9.99);
-  EXPECT_EQ(Get(rows[0], "c"), Value{1000.0});
-  EXPECT_NEAR(std::get<double>(Get(rows[0], "d")), 500, 5);
-}
-
-TEST(AggregateConfigTest, ReportsEveryProblemWithItsPosition) {
-  const std::string yaml = R"(group_by: [event, event]
-window: { time_feld: ts, tumbling: soon }
-metrics:
-  n: count
-  avg_latency: { avg: latency_ms }
-  total: sum
-  event: count
-  two: { sum: a, max: b }
-  p: { p101: x }
-  c: { count: x }
-  m: median
-)";
-  EXPECT_THAT(
-      ConfigProblems(yaml),
-      ElementsAre(
-          "p.yaml:1:19: group_by lists 'event' twice",
-          "p.yaml:2:11: unknown key 'time_feld' (did you mean 'time_field'?)",
-          "p.yaml:2:9: missing required key 'time_field'",
-          "p.yaml:2:36: expected a positive duration like 500ms, 30s, 1m, 2h or 1d, got 'soon'",
-          HasSubstr("p.yaml:5:18: metric 'avg_latency': unknown metric 'avg'; expected count, "
-                    "sum, mean, min, max, distinct or a percentile like p50, p90, p95, p99 (did "
-                    "you mean 'mean'?)"),
-          "p.yaml:6:10: metric 'total': sum needs a field: write { sum: FIELD }",
-          "p.yaml:7:3: metric 'event' has the name of a group_by field; rows need distinct "
-          "field names",
-          "p.yaml:8:8: metric 'two': expected `count` or one entry like { sum: bytes }, got a "
-          "map of 2 entries",
-          HasSubstr("p.yaml:9:8: metric 'p': unknown metric 'p101'"),
-          "p.yaml:10:8: metric 'c': count takes no field: write `c: count`",
-          HasSubstr("p.yaml:11:6: metric 'm': unknown metric 'median'")));
-}
-
-TEST(AggregateConfigTest, PercentilesAreDigitsWithAnInnerPoint) {
-  EXPECT_THAT(ConfigProblems("metrics: { a: { p.5: v }, b: { p5.: v }, c: { p: v } }\n"),
-              ElementsAre(HasSubstr("unknown metric 'p.5'"), HasSubstr("unknown metric 'p5.'"),
-                          HasSubstr("unknown metric 'p'")));
-  EXPECT_NE(FromYaml("metrics: { a: { p0.5: v } }\n"), nullptr);
-}
-
-TEST(AggregateConfigTest, MetricsAreRequired) {
-  EXPECT_THAT(ConfigProblems("group_by: event\n"),
-              ElementsAre("p.yaml:1:1: missing required key 'metrics'"));
-  EXPECT_THAT(ConfigProblems("metrics: {}\n"),
-              ElementsAre(HasSubstr("p.yaml:1:10: metrics must be a non-empty map")));
-  EXPECT_THAT(
-      ConfigProblems(
-          "window: { time_field: ts, tumbling: 1m }\nmetrics: { window_start: count }\n"),
-      ElementsAre(HasSubstr("p.yaml:2:12: metric 'window_start' has the name of a row field")));
-  // At the group_by entry itself (where a --set put it), not at the stage.
-  EXPECT_THAT(ConfigProblems("window: { time_field: ts, tumbling: 1m }\n"
-                             "group_by: [event, window_start]\nmetrics: { n: count }\n"),
-              ElementsAre("p.yaml:2:19: group_by field 'window_start' has the name of a row "
-                          "field; rows need distinct field names"));
-}
-
-TEST(AggregateOptionsTest, BuiltInCode) {
-  AggregateOptions options{
-      .group_by = {"event"},
-      .window = AggregateWindow{.time_field = "ts", .tumbling = std::chrono::hours(1)},
-      .metrics = {{.name = "n", .kind = MetricKind::kCount},
-                  {.name = "hi", .kind = MetricKind::kMax, .field = "bytes"}}};
-  AggregateStage stage(options);
-  std::vector<Record> rows = AggregateOnOneWorker(
-      stage, {Rec({{"event", std::string("x")}, {"ts", int64_t{3600}}, {"bytes", int64_t{4}}}),
-              Rec({{"event", std::string("x")}, {"ts", int64_t{7199}}, {"bytes", int64_t{9}}})});
-  EXPECT_THAT(rows, ElementsAre(Rec({{"window_start", std::string("1970-01-01T01:00:00Z")},
-                                     {"event", std::string("x")},
-                                     {"n", int64_t{2}},
-                                     {"hi", int64_t{9}}})));
-}
-
-TEST(AggregateOptionsTest, InvalidOptionsAreListedAndThrown) {
-  AggregateOptions options{
-      .group_by = {"n"},
-      .window = AggregateWindow{.time_field = "", .tumbling = std::chrono::milliseconds(0)},
-      .metrics = {{.name = "n", .kind = MetricKind::kCount},
-                  {.name = "q", .kind = MetricKind::kQuantile, .field = "x", .quantile = 1.5},
-                  {.name = "s", .kind = MetricKind::kSum}}};
-  EXPECT_THAT(CheckAggregateOptions(options),
-              ElementsAre("window without a time_field", "window of zero width",
-                          "metric 'n' repeats an output field name",
-                          "metric 'q': quantile outside 0..1", "metric 's' has no field"));
-  EXPECT_THROW(AggregateStage{options}, std::invalid_argument);
-  EXPECT_THAT(CheckAggregateOptions({}), ElementsAre("no metrics"));
 }
 
 }  // namespace
