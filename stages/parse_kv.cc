@@ -278,44 +278,58 @@ Verdict KvWorker::ParseFields(std::string_view text, Item& item) {
 
 namespace {
 
-/// The option at fault and what is wrong with it; an empty message when nothing is.
+/// An option at fault and what is wrong with it.
 struct KvProblem {
   std::string_view key;
   std::string message;
 };
 
-KvProblem FindKvProblem(const ParseKvOptions& options) {
-  if (options.separators.empty()) return {"separators", "expected at least one separator"};
-  for (const std::string& separator : options.separators) {
-    if (separator.empty()) return {"separators", "a separator must not be empty"};
+/// Every option at fault, each once (its first problem), in the order of the keys.
+std::vector<KvProblem> FindKvProblems(const ParseKvOptions& options) {
+  std::vector<KvProblem> problems;
+  const auto separator_problem = [&options](const std::string& separator) -> std::string {
+    if (separator.empty()) return "a separator must not be empty";
     if (separator.find_first_of(" \t\"") != std::string::npos) {
-      return {"separators", "'" + separator + "' must not hold blanks or '\"'"};
+      return "'" + separator + "' must not hold blanks or '\"'";
     }
     if (!options.pair_delimiter.empty() &&
         separator.find(options.pair_delimiter) != std::string::npos) {
-      return {"separators",
-              "'" + separator + "' holds the pair delimiter '" + options.pair_delimiter + "'"};
+      return "'" + separator + "' holds the pair delimiter '" + options.pair_delimiter + "'";
+    }
+    return "";
+  };
+  if (options.separators.empty())
+    problems.push_back({"separators", "expected at least one separator"});
+  for (const std::string& separator : options.separators) {
+    if (std::string problem = separator_problem(separator); !problem.empty()) {
+      problems.push_back({"separators", std::move(problem)});
+      break;
     }
   }
   if (options.pair_delimiter.find('"') != std::string::npos) {
-    return {"pair_delimiter", "must not hold '\"'"};
+    problems.push_back({"pair_delimiter", "must not hold '\"'"});
   }
   if (options.layout == KvLayout::kKeyValue) {
-    if (options.key_field.empty()) return {"key_field", "must not be empty"};
-    if (options.value_field.empty()) return {"value_field", "must not be empty"};
-    if (options.key_field == options.value_field) {
-      return {"value_field", "must differ from key_field ('" + options.key_field + "')"};
+    if (options.key_field.empty()) problems.push_back({"key_field", "must not be empty"});
+    if (options.value_field.empty()) {
+      problems.push_back({"value_field", "must not be empty"});
+    } else if (options.key_field == options.value_field) {
+      problems.push_back(
+          {"value_field", "must differ from key_field ('" + options.key_field + "')"});
     }
   }
-  return {};
+  return problems;
 }
 
 }  // namespace
 
 std::string ValidateKvOptions(const ParseKvOptions& options) {
-  KvProblem problem = FindKvProblem(options);
-  if (problem.message.empty()) return "";
-  return std::string(problem.key) + ": " + problem.message;
+  std::string text;
+  for (const KvProblem& problem : FindKvProblems(options)) {
+    if (!text.empty()) text += "; ";
+    text += std::string(problem.key) + ": " + problem.message;
+  }
+  return text;
 }
 
 ParseKvStage::ParseKvStage(ParseKvOptions options) : options_(std::move(options)) {
@@ -364,12 +378,11 @@ std::unique_ptr<Stage> MakeParseKv(const ConfigNode& stage, ConfigErrors& errors
       }
     }
   }
-  if (errors.size() == errors_before) {
-    if (KvProblem problem = FindKvProblem(options); !problem.message.empty()) {
-      const ConfigNode* node = stage.Get(problem.key);
-      errors.Add(node ? node->mark() : stage.mark(),
-                 std::string(problem.key) + ": " + problem.message);
-    }
+  // A key that could not be read kept its default, which breaks no rule.
+  for (const KvProblem& problem : FindKvProblems(options)) {
+    const ConfigNode* node = stage.Get(problem.key);
+    errors.Add(node ? node->mark() : stage.mark(),
+               std::string(problem.key) + ": " + problem.message);
   }
   if (errors.size() != errors_before) return nullptr;
   return std::make_unique<ParseKvStage>(std::move(options));

@@ -59,8 +59,9 @@ struct ParseKvOptions {
   ValueTyping types = ValueTyping::kInfer;
 };
 
-/// What is wrong with `options` ("" when nothing): no separators, an empty one, one that
-/// holds a blank, a quote or the pair delimiter, empty or equal key/value field names.
+/// What is wrong with `options` ("" when nothing), every option at fault, joined by "; ":
+/// no separators, an empty one, one that holds a blank, a quote or the pair delimiter, a
+/// quote in the pair delimiter, empty or equal key/value field names.
 std::string ValidateKvOptions(const ParseKvOptions& options);
 
 class ParseKvStage : public Stage {

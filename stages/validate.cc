@@ -515,14 +515,17 @@ std::optional<FieldRule> ReadRule(const ConfigNode& node, ConfigErrors& errors) 
   if (const ConfigNode* n = node.Get("min_length")) rule.min_length = ReadLength(*n, errors);
   if (const ConfigNode* n = node.Get("max_length")) rule.max_length = ReadLength(*n, errors);
   if (const ConfigNode* pattern = node.Get("pattern")) rule.pattern = pattern->AsString(errors);
-  const ConfigNode* one_of = node.Get("one_of");
-  if (one_of && type_ok) rule.one_of = ReadOneOf(*one_of, rule.type, errors);
-  // The checks across keys need every value read. A misspelt key does not stop them, unless
-  // `type` is missing: the misspelt key may be it, and every type check would then be wrong.
-  const bool misspelt_key = errors_after_key_check != errors_before;
-  if (errors.size() != errors_after_key_check || (misspelt_key && !node.Get("type"))) {
-    return std::nullopt;
+  if (const ConfigNode* one_of = node.Get("one_of"); one_of && type_ok) {
+    const size_t errors_before_one_of = errors.size();
+    rule.one_of = ReadOneOf(*one_of, rule.type, errors);
+    // Reported; the values read would no longer match the list's positions below.
+    if (errors.size() != errors_before_one_of) rule.one_of.clear();
   }
+  // The checks across keys take the values that could be read (one that could not is left
+  // unset), so that a bad value hides no other problem. Not without a type: a misspelt key
+  // may be `type`, and every type check would then be wrong.
+  const bool misspelt_key = errors_after_key_check != errors_before;
+  if (!type_ok || (misspelt_key && !node.Get("type"))) return std::nullopt;
 
   ForEachRuleProblem(rule, [&](RulePart part, size_t index, const std::string& message) {
     static constexpr const char* kKeys[] = {"",           "min",        "max",    "one_of",
@@ -558,7 +561,7 @@ std::unique_ptr<Stage> MakeValidateFromConfig(const ConfigNode& stage, ConfigErr
   if (const ConfigNode* rules = stage.Require("rules", errors)) {
     if (!rules->is_map() || rules->children().empty()) {
       errors.Add(rules->mark(), "rules must be a non-empty map of field: { type: ..., ... }, got " +
-                                    rules->Describe());
+                                    (rules->is_map() ? "an empty one" : rules->Describe()));
     } else {
       std::unordered_set<std::string_view> seen;
       for (const ConfigNode& child : rules->children()) {

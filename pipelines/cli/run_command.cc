@@ -294,18 +294,16 @@ ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
   return code;
 }
 
+// The config is read once: it may be a pipe (`sluice validate <(...)`), which reads empty
+// a second time.
 ExitCode ValidateCommand(const CliArgs& args, const StageRegistry& registry) {
-  ConfigErrors problems = ValidateConfigFile(args.config, registry, args.sets);
-  if (!problems.empty()) {
+  ConfigErrors problems;
+  const std::optional<PipelineSpec> spec =
+      LoadPipelineSpec(args.config, registry, args.sets, problems);
+  if (!spec || !problems.empty()) {
     PrintConfigErrors(problems);
     std::cerr << args.config << ": " << problems.size()
               << (problems.size() == 1 ? " problem\n" : " problems\n");
-    return ExitCode::kUsage;
-  }
-  ConfigErrors errors;
-  std::optional<PipelineSpec> spec = LoadPipelineSpec(args.config, registry, args.sets, errors);
-  if (!spec) {  // only when the file changed since ValidateConfigFile read it
-    PrintConfigErrors(errors);
     return ExitCode::kUsage;
   }
   std::string chain;

@@ -82,6 +82,24 @@ TEST(CliTest, ValidateSaysOkWithTheStageChain) {
   EXPECT_THAT(with_set.out, HasSubstr("parse x4 -> validate x2"));
 }
 
+// A config from a pipe (`sluice validate <(...)`, /dev/stdin) can be read only once.
+TEST(CliTest, ValidateReadsItsConfigOnceSoThatAPipeWorks) {
+  TempDir dir("cli_validate_pipe");
+  int fds[2];
+  ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);  // the child must not hold the write end
+  const int out = open(dir.File("out.txt").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(out, 0);
+  const pid_t pid = SpawnProcess({SLUICE_CLI_PATH, "validate", "/dev/stdin"}, fds[0], out);
+  close(fds[0]);
+  close(out);
+  ASSERT_GT(pid, 0);
+  const std::string config = "stages:\n  - type: parse_json\n";
+  ASSERT_EQ(write(fds[1], config.data(), config.size()), static_cast<ssize_t>(config.size()));
+  close(fds[1]);
+  EXPECT_EQ(WaitAtMost(pid, std::chrono::seconds(20)), 0);
+  EXPECT_EQ(ReadFile(dir.File("out.txt")), "/dev/stdin: ok (1 stage: parse_json x1)\n");
+}
+
 TEST(CliTest, ValidateReportsEveryProblemWithItsPosition) {
   TempDir dir("cli");
   const std::string config = dir.File("bad.yaml");

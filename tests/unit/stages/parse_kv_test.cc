@@ -18,6 +18,7 @@ using parse_test::ParseLines;
 using parse_test::StageConfig;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
 
 Value Str(std::string s) { return Value(std::move(s)); }
 Value Int(int64_t i) { return Value(i); }
@@ -151,6 +152,14 @@ TEST(ParseKvTest, ValidatesOptions) {
               HasSubstr("must differ"));
   EXPECT_EQ(ValidateKvOptions(ParseKvOptions{}), "");
   EXPECT_THROW(ParseKvStage(ParseKvOptions{.separators = {}}), std::invalid_argument);
+  // Every option at fault is named, each once.
+  EXPECT_EQ(ValidateKvOptions(ParseKvOptions{.separators = {"a b", ""},
+                                             .pair_delimiter = "\"",
+                                             .layout = KvLayout::kKeyValue,
+                                             .key_field = "",
+                                             .value_field = ""}),
+            "separators: 'a b' must not hold blanks or '\"'; pair_delimiter: must not hold '\"'; "
+            "key_field: must not be empty; value_field: must not be empty");
 }
 
 TEST(ParseKvConfigTest, BuildsFromConfig) {
@@ -205,6 +214,22 @@ TEST(ParseKvConfigTest, ReportsOptionConflicts) {
   EXPECT_EQ(parse_test::Build(registry, config, clash), nullptr);
   EXPECT_THAT(clash.ToString(),
               HasSubstr("test.yaml:3:20: separators: ',' holds the pair delimiter"));
+
+  // A problem in one key hides none in another.
+  ConfigErrors both;
+  EXPECT_EQ(parse_test::Build(registry,
+                              StageConfig("parse_kv")
+                                  .SetList("separators", {": "})  // line 3
+                                  .Set("pair_delimiter", "\"")    // line 4
+                                  .Set("key_field", "k"),         // line 5
+                              both),
+            nullptr);
+  std::vector<std::string> problems;
+  for (const ConfigError& e : both.all()) problems.push_back(e.ToString());
+  EXPECT_THAT(problems,  // in file order once the whole spec's problems are sorted
+              UnorderedElementsAre("test.yaml:3:20: separators: ': ' must not hold blanks or '\"'",
+                                   "test.yaml:4:20: pair_delimiter: must not hold '\"'",
+                                   "test.yaml:5:3: key_field applies only with `as: key_value`"));
 }
 
 }  // namespace

@@ -370,6 +370,19 @@ TEST(ValidateConfigTest, RulesMustBeANonEmptyMap) {
   EXPECT_THAT(ConfigProblems("name: v\n"), ElementsAre("p.yaml:1:1: missing required key 'rules'"));
   EXPECT_THAT(ConfigProblems("rules: []\n"),
               ElementsAre(HasSubstr("p.yaml:1:8: rules must be a non-empty map")));
+  EXPECT_THAT(ConfigProblems("rules: {}\n"),
+              ElementsAre("p.yaml:1:8: rules must be a non-empty map of field: { type: ..., ... "
+                          "}, got an empty one"));
+}
+
+// A value that cannot be read is reported, and the rule's other keys are still checked.
+TEST(ValidateConfigTest, ABadValueHidesNoOtherProblemOfItsRule) {
+  EXPECT_THAT(ConfigProblems("rules:\n  a: { type: string, pattern: '(', min_length: -1 }\n"),
+              ElementsAre("p.yaml:2:48: a length cannot be negative, got -1",
+                          HasSubstr("p.yaml:2:31: rule 'a': bad pattern: ")));
+  EXPECT_THAT(ConfigProblems("rules:\n  b: { type: int, min: 1, max: 0, one_of: [x] }\n"),
+              ElementsAre("p.yaml:2:44: expected an integer, got 'x'",
+                          "p.yaml:2:24: rule 'b': min 1 is above max 0"));
 }
 
 TEST(ValidateOptionsTest, BuiltInCode) {
