@@ -97,7 +97,10 @@ std::optional<PipelineSpec> CheckLoaded(std::optional<ConfigNode> root, size_t f
                                         const StageRegistry& registry,
                                         std::span<const std::string> overrides,
                                         ConfigErrors& errors) {
-  if (!root) return std::nullopt;
+  if (!root) {
+    errors.SortFrom(first_error);
+    return std::nullopt;
+  }
   ApplyOverrides(*root, overrides, errors);  // a failed one leaves the tree as it was
   const bool load_or_overrides_failed = errors.size() > first_error;
   std::optional<PipelineSpec> spec = ParsePipelineSpec(*root, registry, errors);

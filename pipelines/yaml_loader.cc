@@ -55,10 +55,10 @@ class TreeBuilder final : public YAML::EventHandler {
     if (text.starts_with("\xEF\xBB\xBF")) line_starts_.front() = 3;
   }
 
-  /// The tree, once the document parsed; nullopt after reporting problems to `errors`.
+  /// The tree, once the document parsed, after reporting the problems kept for then (the
+  /// tree lacks their entries, as it lacks a duplicate key's).
   std::optional<ConfigNode> TakeRoot() {
     for (ConfigError& e : deferred_) errors_.Add(e.mark, std::move(e.message));
-    if (!deferred_.empty()) return std::nullopt;
     return std::move(root_);
   }
 

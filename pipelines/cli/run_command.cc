@@ -78,15 +78,21 @@ bool FilesAreDistinct(const PipelineSpec& spec, const CliArgs& args, const Outpu
   };
   const std::string input =
       args.input ? *args.input : (spec.source.type == SourceType::kStdin ? "" : spec.source.path);
-  const Named files[] = {{"the input", or_stream(input, "/dev/stdin")},
-                         {"the output", or_stream(output.path, "/dev/stdout")},
-                         {"the dead letters (errors.dead_letter)", spec.errors.dead_letter},
-                         {"the report (--report)", args.report.value_or("")}};
+  const Named files[] = {
+      {"the input", or_stream(input, "/dev/stdin")},
+      {"the output", or_stream(output.path, "/dev/stdout")},
+      {"the dead letters (errors.dead_letter)", spec.errors.dead_letter},
+      {"the report (--report)", args.report == "-" ? "/dev/stdout" : args.report.value_or("")}};
   for (size_t i = 0; i < std::size(files); ++i) {
     for (size_t j = i + 1; j < std::size(files); ++j) {
       const Named& a = files[i];
       const Named& b = files[j];
       if (a.path.empty() || a.path == "-" || b.path.empty() || b.path == "-") continue;
+      if (a.path == b.path && a.path == "/dev/stdout") {  // a pipe or a terminal, say
+        std::cerr << "sluice: " << a.role << " and " << b.role
+                  << " both go to stdout: each must have its own\n";
+        return false;
+      }
       if (!SameRegularFile(a.path, b.path)) continue;
       std::cerr << "sluice: " << a.role << " and " << b.role << " are the same file, "
                 << (b.path.starts_with("/dev/std") ? a.path : b.path) << ": each must have its own"
@@ -199,22 +205,24 @@ void PrintShownErrors(const std::vector<Error>& shown, uint64_t total_errors) {
   for (const Error& error : shown) std::cerr << "  " << error.ToString() << '\n';
 }
 
+// `json` (RunReport::ToJson, which ends its last line) to the file at `path`, or to stdout
+// for "-".
 Status WriteReportFile(const std::string& path, const std::string& json) {
   auto fail = [&](int error_number) {
     return Error{.code = ErrorCode::kInvalidInput,
                  .message = "writing report " + path + ": " + std::strerror(error_number)};
   };
+  const bool to_stdout = path == "-";
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) {
+  if (!to_stdout && !parent.empty()) {
     std::error_code ignored;  // a failure shows in fopen below
     std::filesystem::create_directories(parent, ignored);
   }
-  std::FILE* file = std::fopen(path.c_str(), "w");
+  std::FILE* file = to_stdout ? stdout : std::fopen(path.c_str(), "w");
   if (file == nullptr) return fail(errno);
-  const bool written = std::fwrite(json.data(), 1, json.size(), file) == json.size() &&
-                       std::fputc('\n', file) != EOF;
+  const bool written = std::fwrite(json.data(), 1, json.size(), file) == json.size();
   const int write_errno = errno;
-  if (std::fclose(file) != 0) return fail(errno);
+  if ((to_stdout ? std::fflush(file) : std::fclose(file)) != 0) return fail(errno);
   if (!written) return fail(write_errno);
   return Status::Ok();
 }

@@ -141,6 +141,28 @@ TEST(CliTest, MissingConfigOrInputFails) {
   EXPECT_THAT(input.err, HasSubstr("no_such_input.jsonl"));
 }
 
+// `--report -` writes the report to stdout, so that it can be piped on; not when the
+// results go there too.
+TEST(CliTest, AReportNamedDashGoesToStdoutUnlessTheResultsDo) {
+  TempDir dir("cli_report_dash");
+  const std::vector<std::string> run = {"run", "configs/clean_events.yaml", "--quiet", "--input",
+                                        "examples/data/clean_events.jsonl", "--report", "-"};
+  std::vector<std::string> to_file = run;
+  to_file.insert(to_file.end(), {"--output", dir.File("out.jsonl")});
+  ProcessResult report = Sluice(to_file);
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_THAT(report.out, StartsWith("{\n  \"pipeline\": \"clean_events\","));
+  EXPECT_TRUE(report.out.ends_with("\n  ]\n}\n")) << report.out;  // no blank line after it
+  EXPECT_FALSE(std::filesystem::exists("-"));
+  for (const std::string output : {"-", "/dev/stdout"}) {
+    std::vector<std::string> both = run;
+    both.insert(both.end(), {"--output", output});
+    ProcessResult clash = Sluice(both);
+    EXPECT_EQ(clash.exit_code, 2) << output;
+    EXPECT_THAT(clash.err, HasSubstr("the output and the report (--report) both go to stdout"));
+  }
+}
+
 // Outputs are replaced as they open: two of them on one file would lose one's contents
 // (with the input, before it is read). Symlinks and other spellings are the same file.
 TEST(CliTest, OneFileNamedForTwoPurposesIsRefusedBeforeAnythingIsWritten) {

@@ -269,11 +269,13 @@ TEST(BuilderTest, LoadPipelineStringNeedsNoFileAndNoSource) {
             "inline.yaml:3:5: unknown key 'wrokers' (did you mean 'workers'?)");
 }
 
-// A problem the YAML loader reads past (a duplicate key) does not hide the others.
+// A problem the YAML loader reads past (a duplicate key, a key that is no string) does not
+// hide the others, and all come in file order.
 TEST(BuilderTest, ADuplicateKeyIsReportedWithEveryOtherProblem) {
   const std::string yaml =
       "source: {type: stdin}\nsource: {type: stdin}\nordered: maybe\nstages:\n"
-      "  - type: parse_json\n    workrs: 3\n";
+      "  - type: parse_json\n    workrs: 3\n    ? [a, b]\n    : 1\n    null: 2\n"
+      "queue: {capacity: 0}\n";
   ConfigErrors errors;
   EXPECT_FALSE(LoadPipelineSpecString(yaml, "d.yaml", FakeRegistry(), {}, errors));
   std::vector<std::string> problems;
@@ -281,7 +283,10 @@ TEST(BuilderTest, ADuplicateKeyIsReportedWithEveryOtherProblem) {
   EXPECT_THAT(problems, testing::ElementsAre(
                             "d.yaml:2:1: duplicate key 'source' (first defined at d.yaml:1:1)",
                             "d.yaml:3:10: expected true or false, got 'maybe'",
-                            testing::StartsWith("d.yaml:6:5: unknown key 'workrs'")));
+                            testing::StartsWith("d.yaml:6:5: unknown key 'workrs'"),
+                            "d.yaml:7:7: a map key must be a plain string, not a list",
+                            "d.yaml:9:5: a map key is missing (empty or null key)",
+                            testing::StartsWith("d.yaml:10:19: capacity must be")));
 }
 
 }  // namespace
