@@ -112,7 +112,9 @@ using EncodedWriter = std::function<void(std::string_view bytes, uint64_t items)
 int AutoWorkers();
 
 /// Lifecycle: Add and the callbacks, then Start, then Push/Flush, then Finish; or Run.
-/// Calls out of that order throw std::logic_error. Objects your callbacks and stages use
+/// Calls out of that order throw std::logic_error; a Start or Run refused so, before it
+/// began, leaves the pipeline as it was. A pipeline that Runs a source takes no Push, Flush
+/// or SetSourceName (from another thread: they throw). Objects your callbacks and stages use
 /// must stay alive until Finish or Run returns, or the Pipeline is destroyed (declaring them
 /// before it does that).
 class Pipeline {

@@ -286,6 +286,11 @@ std::optional<StageSpec> ReadStage(const ConfigNode& node, const StageRegistry& 
       if (name->find('.') != std::string::npos) {
         errors.Add(n->mark(), "a stage name may not contain '.' (--set uses it as a separator)");
       }
+      if (*name == "source") {
+        errors.Add(n->mark(),
+                   "the stage name 'source' is taken: the report counts the errors the "
+                   "reader finds (a line too long, say) under it");
+      }
       stage.name = *name;
     }
   }

@@ -20,10 +20,15 @@ void Pipeline::Impl::CheckQueueOptions(const QueueOptions& queue) {
   if (queue.batch_time.count() < 0) throw std::invalid_argument("queue batch_time must be >= 0");
 }
 
-// The report keys errors and metrics by stage name: an empty or repeated one would
-// merge stages there (the YAML loader refuses both too).
+// The report keys errors and metrics by stage name: an empty or repeated one, or the
+// reader's, would merge stages there (the YAML loader refuses them too).
 void Pipeline::Impl::CheckStageName(const std::string& name) const {
   if (name.empty()) throw std::invalid_argument("stage name must not be empty");
+  if (name == kSourceStageName) {
+    throw std::invalid_argument(
+        "stage name 'source' is taken: the report counts the reader's "
+        "errors under it");
+  }
   for (const auto& slot : stages_) {
     if (slot->options.name == name)
       throw std::invalid_argument("stage name '" + name + "' is used twice");
@@ -42,6 +47,7 @@ void Pipeline::Impl::Add(StageOptions options, std::unique_ptr<Stage> stage) {
 }
 
 void Pipeline::Impl::SetSourceName(std::string name) {
+  if (runs_source_.load(std::memory_order_relaxed)) RefuseInput("SetSourceName");
   if (finished_) throw std::logic_error("Pipeline::SetSourceName after Finish");
   if (running_) {
     CheckTakingInput("SetSourceName");
@@ -62,28 +68,29 @@ void Pipeline::Impl::ProjectFields() {
   ProjectFieldNeeds(chain);
 }
 
-// What Start refuses before anything runs (the pipeline may then be changed and started).
-void Pipeline::Impl::CheckStages() const {
+// What Start and Run (`call`) refuse before anything runs or changes (the pipeline may then
+// be changed and started).
+void Pipeline::Impl::CheckStages(const char* call) const {
+  const std::string name = std::string("Pipeline::") + call;
   if (started_) {
-    throw std::logic_error(running_ && finished_
-                               ? "Pipeline::Start after Finish: a pipeline runs once"
-                               : "Pipeline::Start called twice");
+    throw std::logic_error(name + (!running_ ? " after a Start that failed: a pipeline starts once"
+                                   : finished_ ? " after Finish: a pipeline runs once"
+                                               : " after Start: a pipeline starts once"));
   }
-  if (stages_.empty()) throw std::logic_error("Pipeline::Start: no stages");
+  if (stages_.empty()) throw std::logic_error(name + ": no stages");
   const detail::CollectorCallbacks& c = callbacks_;
   if ((c.on_result && c.encode_result) || (c.on_error && c.encode_error)) {
-    throw std::logic_error(
-        "Pipeline::Start: set OnResult or EncodeResults, OnError or EncodeErrors, not both");
+    throw std::logic_error(name +
+                           ": set OnResult or EncodeResults, OnError or EncodeErrors, not both");
   }
   if (bool(c.encode_result) != bool(c.write_results) ||
       bool(c.encode_error) != bool(c.write_errors)) {
-    throw std::logic_error(
-        "Pipeline::Start: EncodeResults and EncodeErrors need an encoder and a writer");
+    throw std::logic_error(name + ": EncodeResults and EncodeErrors need an encoder and a writer");
   }
   // Only the first stage reads raw lines, so only it can say where they end.
   for (size_t i = 1; i < stages_.size(); ++i) {
     if (stages_[i]->stage->Framing().quote != '\0') {
-      throw std::logic_error("Pipeline::Start: stage '" + stages_[i]->options.name +
+      throw std::logic_error(name + ": stage '" + stages_[i]->options.name +
                              "' reads rows that span lines (parse_csv's multiline), so it " +
                              "must be the first stage");
     }
@@ -92,7 +99,7 @@ void Pipeline::Impl::CheckStages() const {
   // straight to the results: a stage after it could only be a mistake.
   for (size_t i = 0; i + 1 < stages_.size(); ++i) {
     if (stages_[i]->stage->AbsorbsRecords()) {
-      throw std::logic_error("Pipeline::Start: stage '" + stages_[i]->options.name +
+      throw std::logic_error(name + ": stage '" + stages_[i]->options.name +
                              "' absorbs its records, so it must be the last stage");
     }
   }
@@ -123,7 +130,7 @@ void Pipeline::Impl::CheckFraming(const Source& source) const {
 }
 
 void Pipeline::Impl::Start() {
-  CheckStages();
+  CheckStages("Start");
   started_ = true;  // from here a throw (a stage's Project or MakeWorker) leaves it unusable
   started_at_ = SteadyClock::now();
   started_at_nanos_ = started_at_.time_since_epoch().count();
@@ -139,6 +146,10 @@ void Pipeline::Impl::Start() {
   for (auto& slot : stages_) {
     for (int w = 0; w < slot->options.workers; ++w) {
       slot->workers.push_back(slot->stage->MakeWorker());
+      if (!slot->workers.back()) {
+        throw std::logic_error("Pipeline::Start: stage '" + slot->options.name +
+                               "' made no worker (MakeWorker returned null)");
+      }
       slot->beats.push_back(&watchdog_.Add(slot->options.name, slot->options.stall_timeout));
     }
   }
@@ -340,6 +351,10 @@ void Pipeline::Impl::FlushPending() {
 }
 
 void Pipeline::Impl::RefuseInput(const char* call) {
+  if (runs_source_.load(std::memory_order_relaxed)) {
+    throw std::logic_error(std::string("Pipeline::") + call +
+                           " with Run: a pipeline that runs a source takes no other input");
+  }
   if (running_ && !finished_) {
     std::lock_guard lock(threads_mutex_);
     if (stall_) throw *stall_;
@@ -405,7 +420,9 @@ RunReport Pipeline::Impl::Finish() {
 // cores. Otherwise this thread reads and feeds the first queue, so that a single first
 // worker does not spend its time reading.
 RunReport Pipeline::Impl::Run(Source& source) {
+  CheckStages("Run");  // before anything changes: a refused Run leaves the pipeline as it was
   CheckFraming(source);
+  runs_source_.store(true, std::memory_order_relaxed);
   source_name_ = std::make_shared<const std::string>(source.name());
   total_bytes_ = source.total_bytes();
   const RunningSource running(*this, source);

@@ -89,7 +89,8 @@ class Pipeline::Impl {
   // from, also when SetSourceName changes the name while earlier batches are in flight.
   std::shared_ptr<const std::string> source_name_ = std::make_shared<const std::string>("push");
   std::atomic<bool> stop_requested_{false};
-  std::atomic<bool> abandoned_{false};  // what is read from now on is dropped: read no more
+  std::atomic<bool> abandoned_{false};    // what is read from now on is dropped: read no more
+  std::atomic<bool> runs_source_{false};  // Run was called (and passed its checks)
   std::atomic<uint64_t> read_{0};
   std::atomic<uint64_t> bytes_read_{0};
   std::atomic<uint64_t> total_bytes_{0};
@@ -105,13 +106,15 @@ class Pipeline::Impl {
   // Push, Flush and SetSourceName while running: after a stall (the only abandon before
   // Finish) what is pushed would be dropped, so the call fails instead.
   void CheckTakingInput(const char* call) {
-    if (!running_ || finished_ || abandoned_.load(std::memory_order_relaxed)) [[unlikely]] {
+    // runs_source_ first: during Run the flags after it belong to Run's thread.
+    if (runs_source_.load(std::memory_order_relaxed) || !running_ || finished_ ||
+        abandoned_.load(std::memory_order_relaxed)) [[unlikely]] {
       RefuseInput(call);
     }
   }
   [[noreturn]] void RefuseInput(const char* call);
   void CheckStageName(const std::string& name) const;
-  void CheckStages() const;
+  void CheckStages(const char* call) const;
   void CheckFraming(const Source& source) const;  // Run's source against the first stage
   void ProjectFields();
   void FormGroups();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "framework/pipeline.h"
+#include "framework/source.h"
 
 namespace sluice {
 namespace {
@@ -119,6 +120,132 @@ TEST(PipelineLifecycleTest, PushOutsideStartAndFinishThrowsInsteadOfLosingRecord
   } catch (const std::logic_error& e) {
     EXPECT_THAT(e.what(), HasSubstr("Pipeline::Start after Finish: a pipeline runs once"));
   }
+}
+
+// A few lines in memory, read in one go.
+class LinesSource : public Source {
+ public:
+  explicit LinesSource(std::vector<std::string> lines) : lines_(std::move(lines)) {}
+  std::string_view name() const override { return "memory"; }
+  uint64_t total_bytes() const override { return 1000; }
+  SourceStatus Read(Batch& batch, size_t max_items) override {
+    while (batch.size() < max_items && next_ < lines_.size()) {
+      batch.AddLine(lines_[next_], next_ + 1, 0);
+      ++next_;
+    }
+    return next_ < lines_.size() ? SourceStatus::kMore : SourceStatus::kEnd;
+  }
+
+ private:
+  std::vector<std::string> lines_;
+  size_t next_ = 0;
+};
+
+// A Run that Start's checks refuse changes nothing: the pipeline can be fixed and used,
+// and no record of that source shows up later.
+TEST(PipelineLifecycleTest, ARefusedRunLeavesThePipelineAsItWas) {
+  for (const int workers : {1, 2}) {  // 2: the workers would read the source themselves
+    SCOPED_TRACE(workers);
+    Pipeline pipeline;
+    pipeline.Add({.name = "check", .workers = workers}, std::make_unique<Check>());
+    std::vector<std::string> results;
+    std::vector<std::string> errors;
+    pipeline.OnResult([&](const Record&) { results.push_back("result"); });
+    pipeline.OnError([&](const Error& e) { errors.push_back(e.source); });
+    pipeline.EncodeResults([](const Record&, std::string&) {}, [](std::string_view, uint64_t) {});
+    {
+      LinesSource gone({"from the source", "bad from the source"});
+      try {
+        pipeline.Run(gone);
+        FAIL() << "Run with OnResult and EncodeResults both set was accepted";
+      } catch (const std::logic_error& e) {
+        EXPECT_THAT(e.what(), HasSubstr("Pipeline::Run: set OnResult or EncodeResults"));
+      }
+    }  // the source is gone
+    pipeline.EncodeResults(nullptr, nullptr);
+    pipeline.Start();
+    for (const char* line : {"one", "bad two", "three"}) pipeline.Push(line);
+    const RunReport report = pipeline.Finish();
+    EXPECT_EQ(report.totals.read, 3u);
+    EXPECT_EQ(results.size(), 2u);
+    EXPECT_EQ(errors, std::vector<std::string>{"push"});
+    EXPECT_EQ(report.source, "push");
+    EXPECT_TRUE(report.balanced());
+    EXPECT_EQ(pipeline.progress().total_bytes, 0u);
+  }
+}
+
+// A Run on a pushing pipeline is refused before it renames what was pushed.
+TEST(PipelineLifecycleTest, RunAfterStartIsRefusedAndChangesNothing) {
+  Pipeline pipeline;
+  pipeline.Add({.name = "check"}, std::make_unique<Check>());
+  std::vector<std::string> sources;
+  pipeline.OnError([&](const Error& e) { sources.push_back(e.source); });
+  pipeline.Start();
+  pipeline.Push("bad one");
+  LinesSource source({"bad x"});
+  try {
+    pipeline.Run(source);
+    FAIL() << "Run after Start was accepted";
+  } catch (const std::logic_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("Pipeline::Run after Start"));
+  }
+  pipeline.Push("bad two");
+  const RunReport report = pipeline.Finish();
+  EXPECT_EQ(sources, (std::vector<std::string>{"push", "push"}));
+  EXPECT_EQ(report.source, "push");
+  EXPECT_EQ(report.totals.read, 2u);
+}
+
+// While Run reads its source, pushed input from another thread is refused, not mixed in.
+TEST(PipelineLifecycleTest, PushDuringRunIsRefused) {
+  Pipeline pipeline;
+  std::atomic<bool> release{false};
+  pipeline.Add({.name = "check"}, std::make_unique<Check>(0us, &release));
+  LinesSource source({"hang", "a", "b"});
+  std::thread other([&] {
+    while (pipeline.progress().read == 0) std::this_thread::sleep_for(1ms);
+    EXPECT_THROW(pipeline.Push("pushed"), std::logic_error);
+    EXPECT_THROW(pipeline.Push(Record{}), std::logic_error);
+    EXPECT_THROW(pipeline.Flush(), std::logic_error);
+    try {
+      pipeline.SetSourceName("other");
+      ADD_FAILURE() << "SetSourceName during Run was accepted";
+    } catch (const std::logic_error& e) {
+      EXPECT_THAT(e.what(), HasSubstr("Pipeline::SetSourceName with Run"));
+    }
+    release.store(true);
+  });
+  const RunReport report = pipeline.Run(source);
+  other.join();
+  EXPECT_EQ(report.totals.read, 3u);
+  EXPECT_EQ(report.source, "memory");
+}
+
+// A stage whose MakeWorker returns null is refused at Start, not run into on a worker.
+TEST(PipelineLifecycleTest, AStageThatMakesNoWorkerIsRefusedAtStart) {
+  class NoWorker : public Stage {
+    std::unique_ptr<StageWorker> MakeWorker() override { return nullptr; }
+  };
+  Pipeline pipeline;
+  pipeline.Add({.name = "none"}, std::make_unique<NoWorker>());
+  try {
+    pipeline.Start();
+    FAIL() << "a null worker was accepted";
+  } catch (const std::logic_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("stage 'none' made no worker"));
+  }
+  try {
+    pipeline.Start();
+    FAIL() << "Start after a failed Start was accepted";
+  } catch (const std::logic_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("Pipeline::Start after a Start that failed"));
+  }
+}
+
+TEST(PipelineLifecycleTest, TheReadersStageNameIsTaken) {
+  Pipeline pipeline;
+  EXPECT_THROW(pipeline.Add({.name = "source"}, std::make_unique<Check>()), std::invalid_argument);
 }
 
 // Options only code can set are checked as the YAML loader checks them.

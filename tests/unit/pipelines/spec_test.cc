@@ -286,13 +286,15 @@ TEST(SpecTest, ErrorsAreCollectedAcrossSections) {
 TEST(SpecTest, StageEntryMustBeAMapWithAType) {
   Parsed p = Parse(
       "source: { type: stdin }\nstages:\n  - parse_json\n  - { name: x }\n"
-      "  - { type: parse_json, name: a.b }\n");
+      "  - { type: parse_json, name: a.b }\n  - { type: parse_json, name: source }\n");
   EXPECT_THAT(
       p.errors,
       ElementsAre("p.yaml:3:5: a stage must be a map with at least a 'type', got 'parse_json'",
                   "p.yaml:4:5: missing required key 'type'",
                   "p.yaml:5:31: a stage name may not contain '.' (--set uses it as a "
-                  "separator)"));
+                  "separator)",
+                  "p.yaml:6:31: the stage name 'source' is taken: the report counts the errors "
+                  "the reader finds (a line too long, say) under it"));
 }
 
 TEST(SpecTest, UnknownStageTypeListsChoicesWhenNothingIsClose) {
