@@ -384,6 +384,23 @@ class DocumentProbe final : public YAML::EventHandler {
   }
 };
 
+// yaml-cpp's message for a syntax error, with a hint when the line it stopped on (0-based)
+// is indented with a tab: its messages then name other causes ("illegal block entry").
+std::string SyntaxMessage(std::string_view text, int line, const std::string& message) {
+  size_t start = 0;
+  for (int i = 0; i < line && start != std::string_view::npos; ++i) {
+    start = text.find('\n', start);
+    if (start != std::string_view::npos) ++start;
+  }
+  if (line < 0 || start == std::string_view::npos) return "invalid YAML: " + message;
+  const size_t indent_end = text.find_first_not_of(" \t", start);
+  const std::string_view indent = text.substr(start, indent_end - start);
+  const bool tab =
+      indent.find('\t') != std::string_view::npos && message.find("tab") == std::string::npos;
+  return "invalid YAML: " + message +
+         (tab ? " (this line is indented with a tab: YAML indents with spaces only)" : "");
+}
+
 // Parses already-screened text. Adds problems to `errors`; nullopt on failure.
 std::optional<ConfigNode> ParseScreened(std::string_view text, const std::string& file,
                                         const YamlLimits& limits, ConfigErrors& errors) {
@@ -409,7 +426,7 @@ std::optional<ConfigNode> ParseScreened(std::string_view text, const std::string
     if (e.msg.find("flow not found") != std::string::npos && unclosed) {
       errors.Add(unclosed->mark, unclosed->message);
     } else {
-      errors.Add(ToMark(file, e.mark), "invalid YAML: " + e.msg);
+      errors.Add(ToMark(file, e.mark), SyntaxMessage(text, e.mark.line, e.msg));
     }
     return std::nullopt;
   } catch (const YAML::Exception& e) {

@@ -201,6 +201,17 @@ TEST(YamlLoaderTest, SyntaxErrorHasPosition) {
 }
 
 // yaml-cpp reports an unclosed `{` or `[` where it gave up, often at the end of the file.
+// yaml-cpp's messages for a tab-indented line often name something else.
+TEST(YamlLoaderTest, ASyntaxErrorOnATabIndentedLineSaysSo) {
+  EXPECT_EQ(OnlyError(Load("stages:\n\t- type: parse_json\n")),
+            "t.yaml:2:2: invalid YAML: illegal block entry (this line is indented with a tab: "
+            "YAML indents with spaces only)");
+  EXPECT_EQ(OnlyError(Load("stages:\n  - type: parse_json\n\tworkers: 2\n")),
+            "t.yaml:3:1: invalid YAML: illegal tab when looking for indentation");
+  EXPECT_EQ(OnlyError(Load("a:\n  - b\n c: d\n")),
+            "t.yaml:3:2: invalid YAML: end of map not found");
+}
+
 TEST(YamlLoaderTest, ABracketNeverClosedIsAnErrorAtTheBracket) {
   EXPECT_EQ(OnlyError(Load("source: {type: stdin\nstages: [ {type: x} ]\n")),
             "t.yaml:1:9: invalid YAML: this '{' is never closed");
