@@ -415,8 +415,11 @@ std::optional<ConfigNode> ParseScreened(std::string_view text, const std::string
     try {
       if (parser.HandleNextDocument(probe)) throw DocumentProbe::Found{};
     } catch (const DocumentProbe::Found&) {
+      // Without a '---', it is text after a flow value's end (`{capacity: 8} x`).
+      const bool marker = text.starts_with("---") || text.find("\n---") != std::string_view::npos;
       errors.Add(ToMark(file, probe.mark),
-                 "a second YAML document ('---'): a config holds exactly one");
+                 marker ? "a second YAML document ('---'): a config holds exactly one"
+                        : "text after the end of the YAML value: a config holds exactly one");
       return std::nullopt;
     }
   } catch (const StopBuilding&) {

@@ -278,6 +278,8 @@ TEST(YamlLoaderTest, ComplexKeyIsAnError) {
 TEST(YamlLoaderTest, SecondDocumentIsAnError) {
   EXPECT_THAT(OnlyError(Load("a: 1\n---\nb: 2\n")),
               MatchesRegex("t\\.yaml:[23]:[0-9]+: a second YAML document.*"));
+  EXPECT_EQ(OnlyError(Load("{capacity: 8} x")),
+            "t.yaml:1:15: text after the end of the YAML value: a config holds exactly one");
 }
 
 TEST(YamlLoaderTest, InvalidUtf8HasLineAndColumn) {
