@@ -48,9 +48,10 @@ class ConfigErrors {
   bool empty() const { return errors_.empty(); }
   size_t size() const { return errors_.size(); }
   const std::vector<ConfigError>& all() const { return errors_; }
-  /// Puts the errors from the `first`th on in file order (file, line, column; then marks
-  /// by their order), keeping the order of errors at one position: checks run section by
-  /// section, people read best in file order.
+  /// Puts the errors from the `first`th on in file order, keeping the order of errors at
+  /// one position: the file's marks first (by file, line, column), then each `--set`'s in
+  /// the order given (ConfigMark::order). Checks run section by section; people read best
+  /// in file order.
   void SortFrom(size_t first);
   /// One error per line.
   std::string ToString() const;

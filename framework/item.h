@@ -8,7 +8,7 @@
 //   sluice::Batch batch;
 //   batch.AddLine(R"({"user":"ada"})", /*line_number=*/1, /*offset=*/0);
 //   batch.Seal();                      // items[i].raw now points into batch's own text
-//   batch.items[0].Fail(ErrorCode::kInvalidInput, "expected ','");  // returns Verdict::kError
+//   batch.items[0].Fail(sluice::ErrorCode::kInvalidInput, "expected ','");  // Verdict::kError
 #pragma once
 
 #include <cstdint>

@@ -10,9 +10,14 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sluice {
+
+/// The name RunReport counts a source's own errors under (a line too long, say), as if it
+/// were a stage: no stage may take it.
+inline constexpr std::string_view kSourceStageName = "source";
 
 struct StageReport {
   std::string name{};

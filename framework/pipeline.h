@@ -131,8 +131,8 @@ class Pipeline {
 
   /// Appends a stage. Before Start only. A stage that absorbs its records (an aggregate)
   /// must be the last: Start throws otherwise. Throws std::invalid_argument for workers
-  /// under 1, a null stage, or a name that is empty or already taken (the report keys
-  /// errors and metrics by it).
+  /// under 1, a null stage, or a name that is empty, already taken or kSourceStageName
+  /// (the report keys errors and metrics by it).
   Pipeline& Add(StageOptions options, std::unique_ptr<Stage> stage);
   /// Called for each result: a record that came through every stage, or a result row of
   /// an aggregate at the end. Never called concurrently. Before Start only, as the three
@@ -157,7 +157,8 @@ class Pipeline {
   Pipeline& EncodeErrors(ErrorEncoder encode, EncodedWriter write);
 
   /// Starts the workers and the collector. Push-mode input follows. Throws what a stage's
-  /// Project or MakeWorker throws; the pipeline is then unusable (destroy it).
+  /// Project or MakeWorker throws, and std::logic_error for a null worker from MakeWorker;
+  /// the pipeline is then unusable (destroy it).
   void Start();
   /// Input name used in error positions for the items pushed after it ("push" by
   /// default): to feed several files, set each one's name before pushing its lines; each

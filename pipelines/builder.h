@@ -2,7 +2,7 @@
 // points for embedders and the CLI.
 //
 //   sluice::StageRegistry registry;
-//   sluice::RegisterBuiltinStages(registry);
+//   sluice::RegisterBuiltinStages(registry);        // stages/builtin.h
 //
 //   // Embedders: one call, errors joined into one message (LoadPipelineString for text).
 //   auto pipeline = sluice::LoadPipeline("configs/clickstream.yaml", registry);
@@ -21,7 +21,7 @@
 //   if (!p || !source.ok()) ...;
 //   sluice::RunReport report = p->Run(**source);
 //
-//   // `sluice validate`: every problem, none when the config is good.
+//   // Every problem, as `sluice validate` lists them; none when the config is good.
 //   sluice::ConfigErrors problems = sluice::ValidateConfigFile("pipe.yaml", registry, sets);
 #pragma once
 
@@ -88,8 +88,9 @@ Result<std::unique_ptr<Pipeline>> LoadPipelineString(std::string_view yaml,
                                                      const std::string& file_name,
                                                      const StageRegistry& registry);
 
-/// Everything `sluice validate` reports for `path` with `overrides` applied: load, checks,
-/// and the stage factories' dry runs. Empty when the config is good.
+/// Every problem of `path` with `overrides` applied, as `sluice validate` lists them: load,
+/// checks, and the stage factories' dry runs. Empty when the config is good. (LoadPipelineSpec
+/// gives the same problems and the spec.)
 ConfigErrors ValidateConfigFile(const std::string& path, const StageRegistry& registry,
                                 std::span<const std::string> overrides = {});
 

@@ -200,10 +200,6 @@ void ApplyOverrideAt(ConfigNode& root, std::string_view assignment, int order,
 
 }  // namespace
 
-void ApplyOverride(ConfigNode& root, std::string_view assignment, ConfigErrors& errors) {
-  ApplyOverrideAt(root, assignment, /*order=*/1, errors);
-}
-
 void ApplyOverrides(ConfigNode& root, std::span<const std::string> assignments,
                     ConfigErrors& errors) {
   for (size_t i = 0; i < assignments.size(); ++i) {

@@ -3,10 +3,9 @@
 //
 //   sluice::ConfigErrors errors;
 //   auto root = sluice::LoadYamlFile("pipe.yaml", errors);
-//   sluice::ApplyOverride(*root, "stages.parse.workers=4", errors);
-//   sluice::ApplyOverride(*root, "queue.capacity=64", errors);
-//   sluice::ApplyOverride(*root, "ordered=true", errors);
-//   sluice::ApplyOverride(*root, "stages.parse.queue={capacity: 8, batch: 32}", errors);
+//   const std::vector<std::string> sets = {"stages.parse.workers=4", "queue.capacity=64",
+//                                          "stages.parse.queue={capacity: 8, batch: 32}"};
+//   sluice::ApplyOverrides(*root, sets, errors);
 //   auto spec = sluice::ParsePipelineSpec(*root, registry, errors);
 //
 // PATH is dotted map keys from the root. Under `stages` the next part names a stage by its
@@ -20,18 +19,14 @@
 
 #include <span>
 #include <string>
-#include <string_view>
 
 #include "framework/config_node.h"
 
 namespace sluice {
 
-/// Applies one `PATH=VALUE` assignment to `root` (a map). Reports problems to `errors`
-/// and leaves `root` unchanged on error.
-void ApplyOverride(ConfigNode& root, std::string_view assignment, ConfigErrors& errors);
-
-/// Applies each assignment in order; their problems, here and in ParsePipelineSpec, are
-/// reported in that order too, after the file's.
+/// Applies each `PATH=VALUE` assignment to `root` (a map), in order. A failed one reports
+/// its problems to `errors` and leaves `root` as it was. Their problems, here and in
+/// ParsePipelineSpec, are reported in that order too, after the file's.
 void ApplyOverrides(ConfigNode& root, std::span<const std::string> assignments,
                     ConfigErrors& errors);
 

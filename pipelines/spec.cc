@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 
+#include "framework/metrics.h"
 #include "pipelines/detail/quoted.h"
 
 namespace sluice {
@@ -286,13 +287,14 @@ std::optional<StageSpec> ReadStage(const ConfigNode& node, const StageRegistry& 
       if (name->find('.') != std::string::npos) {
         errors.Add(n->mark(), "a stage name may not contain '.' (--set uses it as a separator)");
       }
-      if (*name == "source") {
-        errors.Add(n->mark(),
-                   "the stage name 'source' is taken: the report counts the errors the "
-                   "reader finds (a line too long, say) under it");
-      }
       stage.name = *name;
     }
+  }
+  if (stage.name == kSourceStageName) {  // by its name, or by its type (an embedder's)
+    const ConfigNode* at = node.Get("name") ? node.Get("name") : node.Get("type");
+    errors.Add(at ? at->mark() : node.mark(),
+               "the stage name 'source' is taken: the report counts the errors the reader "
+               "finds (a line too long, say) under it");
   }
   if (const ConfigNode* w = node.Get("workers")) ReadWorkers(*w, stage, errors);
   if (const ConfigNode* q = GetSection(node, "queue"))

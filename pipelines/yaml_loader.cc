@@ -401,6 +401,21 @@ std::string SyntaxMessage(std::string_view text, int line, const std::string& me
          (tab ? " (this line is indented with a tab: YAML indents with spaces only)" : "");
 }
 
+// Whether the second document found at `mark` starts its line or follows a '---' there:
+// else it is text after a value's end on the same line (`{capacity: 8} x`).
+bool StartsADocument(std::string_view text, const YAML::Mark& mark) {
+  if (mark.pos < 0 || mark.column < 0 || mark.column > mark.pos ||
+      static_cast<size_t>(mark.pos) > text.size()) {
+    return true;
+  }
+  std::string_view before =
+      text.substr(static_cast<size_t>(mark.pos - mark.column), static_cast<size_t>(mark.column));
+  while (!before.empty() && (before.back() == ' ' || before.back() == '\t')) {
+    before.remove_suffix(1);
+  }
+  return before.empty() || before == "---";
+}
+
 // Parses already-screened text. Adds problems to `errors`; nullopt on failure.
 std::optional<ConfigNode> ParseScreened(std::string_view text, const std::string& file,
                                         const YamlLimits& limits, ConfigErrors& errors) {
@@ -415,11 +430,10 @@ std::optional<ConfigNode> ParseScreened(std::string_view text, const std::string
     try {
       if (parser.HandleNextDocument(probe)) throw DocumentProbe::Found{};
     } catch (const DocumentProbe::Found&) {
-      // Without a '---', it is text after a flow value's end (`{capacity: 8} x`).
-      const bool marker = text.starts_with("---") || text.find("\n---") != std::string_view::npos;
       errors.Add(ToMark(file, probe.mark),
-                 marker ? "a second YAML document ('---'): a config holds exactly one"
-                        : "text after the end of the YAML value: a config holds exactly one");
+                 StartsADocument(text, probe.mark)
+                     ? "a second YAML document ('---'): a config holds exactly one"
+                     : "text after the end of the YAML value: a config holds exactly one");
       return std::nullopt;
     }
   } catch (const StopBuilding&) {

@@ -53,7 +53,7 @@ Result<ConfigNode> LoadYamlString(std::string_view text, const std::string& file
 
 /// As LoadYamlFile and LoadYamlString, for a config that is checked further: the tree is
 /// returned also when the loader could read past its problems (a duplicate or empty map
-/// key, a bad merge: the tree then lacks that value), so that the later checks can report
+/// key, a key that is no string, a bad merge: the tree then lacks that value), so that the later checks can report
 /// theirs too, as `sluice validate` does. Every problem is in `errors`; nullopt when the
 /// text could not be read to its end.
 std::optional<ConfigNode> ReadYamlFile(const std::string& path, ConfigErrors& errors,

@@ -282,28 +282,30 @@ namespace {
 struct KvProblem {
   std::string_view key;
   std::string message;
+  std::string_view also = {};  // another option the problem comes of, if any
 };
 
 /// Every option at fault, each once (its first problem), in the order of the keys.
 std::vector<KvProblem> FindKvProblems(const ParseKvOptions& options) {
   std::vector<KvProblem> problems;
-  const auto separator_problem = [&options](const std::string& separator) -> std::string {
-    if (separator.empty()) return "a separator must not be empty";
-    if (separator.find_first_of(" \t\"") != std::string::npos) {
-      return "'" + separator + "' must not hold blanks or '\"'";
-    }
-    if (!options.pair_delimiter.empty() &&
-        separator.find(options.pair_delimiter) != std::string::npos) {
-      return "'" + separator + "' holds the pair delimiter '" + options.pair_delimiter + "'";
-    }
-    return "";
-  };
-  if (options.separators.empty())
+  if (options.separators.empty()) {
     problems.push_back({"separators", "expected at least one separator"});
+  }
   for (const std::string& separator : options.separators) {
-    if (std::string problem = separator_problem(separator); !problem.empty()) {
-      problems.push_back({"separators", std::move(problem)});
-      break;
+    KvProblem problem{.key = "separators", .message = ""};
+    if (separator.empty()) {
+      problem.message = "a separator must not be empty";
+    } else if (separator.find_first_of(" \t\"") != std::string::npos) {
+      problem.message = "'" + separator + "' must not hold blanks or '\"'";
+    } else if (!options.pair_delimiter.empty() &&
+               separator.find(options.pair_delimiter) != std::string::npos) {
+      problem.message =
+          "'" + separator + "' holds the pair delimiter '" + options.pair_delimiter + "'";
+      problem.also = "pair_delimiter";
+    }
+    if (!problem.message.empty()) {
+      problems.push_back(std::move(problem));
+      break;  // one problem an option
     }
   }
   if (options.pair_delimiter.find('"') != std::string::npos) {
@@ -315,7 +317,7 @@ std::vector<KvProblem> FindKvProblems(const ParseKvOptions& options) {
       problems.push_back({"value_field", "must not be empty"});
     } else if (options.key_field == options.value_field) {
       problems.push_back(
-          {"value_field", "must differ from key_field ('" + options.key_field + "')"});
+          {"value_field", "must differ from key_field ('" + options.key_field + "')", "key_field"});
     }
   }
   return problems;
@@ -360,15 +362,30 @@ std::unique_ptr<Stage> MakeParseKv(const ConfigNode& stage, ConfigErrors& errors
       }
     }
   }
-  if (const ConfigNode* node = stage.Get("separators")) {
-    if (auto separators = node->AsStringList(errors)) options.separators = std::move(*separators);
-  }
-  if (auto delimiter = ReadString(stage, "pair_delimiter", "", errors)) {
-    options.pair_delimiter = *delimiter == "\\t" ? "\t" : *delimiter;
-  }
-  if (auto key = ReadFieldName(stage, "key_field", "key", errors)) options.key_field = *key;
-  if (auto value = ReadFieldName(stage, "value_field", "value", errors))
-    options.value_field = *value;
+  std::vector<std::string_view> unread;  // options given that could not be read
+  const auto read = [&](std::string_view key, const auto& read_value) {
+    const size_t before = errors.size();
+    read_value();
+    if (errors.size() != before) unread.push_back(key);
+  };
+  read("separators", [&] {
+    if (const ConfigNode* node = stage.Get("separators")) {
+      if (auto separators = node->AsStringList(errors)) options.separators = std::move(*separators);
+    }
+  });
+  read("pair_delimiter", [&] {
+    if (auto delimiter = ReadString(stage, "pair_delimiter", "", errors)) {
+      options.pair_delimiter = *delimiter == "\\t" ? "\t" : *delimiter;
+    }
+  });
+  read("key_field", [&] {
+    if (auto key = ReadFieldName(stage, "key_field", "key", errors)) options.key_field = *key;
+  });
+  read("value_field", [&] {
+    if (auto value = ReadFieldName(stage, "value_field", "value", errors)) {
+      options.value_field = *value;
+    }
+  });
   if (auto types = ReadValueTyping(stage, "types", ValueTyping::kInfer, errors))
     options.types = *types;
   if (options.layout == KvLayout::kFields) {
@@ -378,8 +395,13 @@ std::unique_ptr<Stage> MakeParseKv(const ConfigNode& stage, ConfigErrors& errors
       }
     }
   }
-  // A key that could not be read kept its default, which breaks no rule.
+  // An option that could not be read kept its default: a problem that comes of it would be
+  // the default's, not the config's.
+  const auto was_read = [&unread](std::string_view key) {
+    return key.empty() || std::find(unread.begin(), unread.end(), key) == unread.end();
+  };
   for (const KvProblem& problem : FindKvProblems(options)) {
+    if (!was_read(problem.key) || !was_read(problem.also)) continue;
     const ConfigNode* node = stage.Get(problem.key);
     errors.Add(node ? node->mark() : stage.mark(),
                std::string(problem.key) + ": " + problem.message);

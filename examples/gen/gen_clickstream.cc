@@ -5,7 +5,7 @@
 //
 //   gen_clickstream --lines 5000 --bad-ratio 0.03 --seed 1 --out examples/data/clickstream.jsonl
 //   gen_clickstream --kv --lines 300 --bad-ratio 0.1 --seed 1 --out examples/data/kv_metrics.log
-//   gen_clickstream --lines 10000000 | sluice run configs/clicks.yaml -
+//   gen_clickstream --lines 10000000 | sluice run configs/clickstream.yaml --input -
 //
 // Good clickstream lines (~125 bytes):
 //   {"ts":1700000000123,"user":"u42","event":"click","latency_ms":23.5,"bytes":5120,

@@ -10,7 +10,7 @@ namespace {
 
 using detail::TakeTurn;
 
-const std::string kSourceStageName = "source";
+const std::string kSourceErrorStage(kSourceStageName);  // for ErrorContext, which points
 
 }  // namespace
 
@@ -47,7 +47,7 @@ void Pipeline::Impl::Add(StageOptions options, std::unique_ptr<Stage> stage) {
 }
 
 void Pipeline::Impl::SetSourceName(std::string name) {
-  if (runs_source_.load(std::memory_order_relaxed)) RefuseInput("SetSourceName");
+  if (runs_source_.load(std::memory_order_acquire)) RefuseInput("SetSourceName");
   if (finished_) throw std::logic_error("Pipeline::SetSourceName after Finish");
   if (running_) {
     CheckTakingInput("SetSourceName");
@@ -328,7 +328,7 @@ void Pipeline::Impl::Number(Batch& batch) {
 void Pipeline::Impl::Prepare(Batch& batch) {
   batch.Seal();
   batch.source_name = source_name_;
-  const detail::ErrorContext context{&kSourceStageName, source_name_.get()};
+  const detail::ErrorContext context{&kSourceErrorStage, source_name_.get()};
   for (Item& item : batch.items) {
     if (!item.ok()) detail::DecorateError(item, context);
   }
@@ -351,7 +351,7 @@ void Pipeline::Impl::FlushPending() {
 }
 
 void Pipeline::Impl::RefuseInput(const char* call) {
-  if (runs_source_.load(std::memory_order_relaxed)) {
+  if (runs_source_.load(std::memory_order_acquire)) {
     throw std::logic_error(std::string("Pipeline::") + call +
                            " with Run: a pipeline that runs a source takes no other input");
   }
@@ -422,7 +422,7 @@ RunReport Pipeline::Impl::Finish() {
 RunReport Pipeline::Impl::Run(Source& source) {
   CheckStages("Run");  // before anything changes: a refused Run leaves the pipeline as it was
   CheckFraming(source);
-  runs_source_.store(true, std::memory_order_relaxed);
+  runs_source_.store(true, std::memory_order_release);
   source_name_ = std::make_shared<const std::string>(source.name());
   total_bytes_ = source.total_bytes();
   const RunningSource running(*this, source);

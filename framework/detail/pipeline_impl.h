@@ -107,7 +107,7 @@ class Pipeline::Impl {
   // Finish) what is pushed would be dropped, so the call fails instead.
   void CheckTakingInput(const char* call) {
     // runs_source_ first: during Run the flags after it belong to Run's thread.
-    if (runs_source_.load(std::memory_order_relaxed) || !running_ || finished_ ||
+    if (runs_source_.load(std::memory_order_acquire) || !running_ || finished_ ||
         abandoned_.load(std::memory_order_relaxed)) [[unlikely]] {
       RefuseInput(call);
     }

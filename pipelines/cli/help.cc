@@ -46,7 +46,7 @@ Flags:
                       format unless --format is given
   --format FORMAT     table, jsonl or csv
   --report FILE.json  write the run report (totals, per-stage figures, errors by
-                      stage and code) as JSON
+                      stage and code) as JSON; '-' is stdout (results elsewhere)
   --set PATH=VALUE    edit the config before it is checked; repeatable, e.g.
                       --set stages.parse.workers=4  --set queue.batch=512
                       --set ordered=true  --set errors.dead_letter=bad.jsonl

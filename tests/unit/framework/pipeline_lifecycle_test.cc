@@ -368,6 +368,18 @@ TEST(PipelineLifecycleTest, DestroyingAPipelineWithAStalledWorkerKeepsItsInterna
   std::this_thread::sleep_for(50ms);
 }
 
+// An input fed again under a name used before is listed once, where it came first.
+TEST(PipelineLifecycleTest, TheReportListsEachSourceNameOnce) {
+  Pipeline pipeline;
+  pipeline.Add({.name = "check"}, std::make_unique<Check>());
+  pipeline.Start();
+  for (const char* name : {"a.log", "b.log", "a.log"}) {
+    pipeline.SetSourceName(name);
+    pipeline.Push(Record{});
+  }
+  EXPECT_EQ(pipeline.Finish().source, "a.log, b.log");
+}
+
 TEST(PipelineLifecycleTest, SetSourceNameWhileRunningNamesEachRecordsOwnInput) {
   for (const int workers : {1, 2}) {
     SCOPED_TRACE(workers);

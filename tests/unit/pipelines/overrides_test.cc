@@ -194,9 +194,11 @@ TEST(OverridesTest, FailedOverrideLeavesTreeUnchanged) {
   ASSERT_TRUE(root.ok());
   const std::string before = root->Get("stages")->children()[0].Get("name")->scalar();
   // "new" would be created under stage 'parse', but the next part cannot be resolved.
-  ApplyOverride(*root, "stages.parse.new.x.y=1", errors);
+  const std::vector<std::string> fine = {"stages.parse.new.x.y=1"};
+  ApplyOverrides(*root, fine, errors);
   EXPECT_TRUE(errors.empty());
-  ApplyOverride(*root, "stages.parse.name.x=1", errors);
+  const std::vector<std::string> failing = {"stages.parse.name.x=1"};
+  ApplyOverrides(*root, failing, errors);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(root->Get("stages")->children()[0].Get("name")->scalar(), before);
   EXPECT_EQ(root->Get("stages")->children()[0].Get("new")->Get("x")->Get("y")->scalar(), "1");

@@ -297,6 +297,25 @@ TEST(SpecTest, StageEntryMustBeAMapWithAType) {
                   "the reader finds (a line too long, say) under it"));
 }
 
+// A stage without a name takes its type's: an embedder's type called `source` is refused
+// at the type, as a config error, before Pipeline::Add would throw.
+TEST(SpecTest, AStageTypeNamedSourceNeedsAnotherName) {
+  StageRegistry registry = FakeRegistry();
+  registry.Register({.name = "source",
+                     .summary = "an embedder's stage",
+                     .keys = {},
+                     .make = [](const ConfigNode&, ConfigErrors&) -> std::unique_ptr<Stage> {
+                       return std::make_unique<test::FakeParse>();
+                     }});
+  ConfigErrors errors;
+  EXPECT_FALSE(LoadPipelineSpecString("stages:\n  - type: source\n  - { type: source, name: s }\n",
+                                      "p.yaml", registry, {}, errors));
+  ASSERT_EQ(errors.size(), 1u) << errors.ToString();
+  EXPECT_EQ(errors.all()[0].ToString(),
+            "p.yaml:2:11: the stage name 'source' is taken: the report counts the errors the "
+            "reader finds (a line too long, say) under it");
+}
+
 TEST(SpecTest, UnknownStageTypeListsChoicesWhenNothingIsClose) {
   Parsed p = Parse("source: { type: stdin }\nstages: [ { type: zzzzzzzz } ]\n");
   EXPECT_THAT(p.errors, ElementsAre("p.yaml:2:19: unknown stage type 'zzzzzzzz' (expected "

@@ -200,7 +200,6 @@ TEST(YamlLoaderTest, SyntaxErrorHasPosition) {
               MatchesRegex("t\\.yaml:2:[0-9]+: invalid YAML: .+"));
 }
 
-// yaml-cpp reports an unclosed `{` or `[` where it gave up, often at the end of the file.
 // yaml-cpp's messages for a tab-indented line often name something else.
 TEST(YamlLoaderTest, ASyntaxErrorOnATabIndentedLineSaysSo) {
   EXPECT_EQ(OnlyError(Load("stages:\n\t- type: parse_json\n")),
@@ -212,6 +211,7 @@ TEST(YamlLoaderTest, ASyntaxErrorOnATabIndentedLineSaysSo) {
             "t.yaml:3:2: invalid YAML: end of map not found");
 }
 
+// yaml-cpp reports an unclosed `{` or `[` where it gave up, often at the end of the file.
 TEST(YamlLoaderTest, ABracketNeverClosedIsAnErrorAtTheBracket) {
   EXPECT_EQ(OnlyError(Load("source: {type: stdin\nstages: [ {type: x} ]\n")),
             "t.yaml:1:9: invalid YAML: this '{' is never closed");
@@ -278,8 +278,12 @@ TEST(YamlLoaderTest, ComplexKeyIsAnError) {
 TEST(YamlLoaderTest, SecondDocumentIsAnError) {
   EXPECT_THAT(OnlyError(Load("a: 1\n---\nb: 2\n")),
               MatchesRegex("t\\.yaml:[23]:[0-9]+: a second YAML document.*"));
+  EXPECT_THAT(OnlyError(Load("--- {a: 1}\n--- {b: 2}\n")),
+              MatchesRegex("t\\.yaml:2:[0-9]+: a second YAML document.*"));
   EXPECT_EQ(OnlyError(Load("{capacity: 8} x")),
             "t.yaml:1:15: text after the end of the YAML value: a config holds exactly one");
+  EXPECT_EQ(OnlyError(Load("---\n{capacity: 8} x")),
+            "t.yaml:2:15: text after the end of the YAML value: a config holds exactly one");
 }
 
 TEST(YamlLoaderTest, InvalidUtf8HasLineAndColumn) {

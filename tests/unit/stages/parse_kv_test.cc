@@ -226,6 +226,18 @@ TEST(ParseKvConfigTest, ReportsOptionConflicts) {
             nullptr);
   std::vector<std::string> problems;
   for (const ConfigError& e : both.all()) problems.push_back(e.ToString());
+  // An option that could not be read is not checked against the others with its default.
+  ConfigErrors unread;
+  EXPECT_EQ(parse_test::Build(registry,
+                              StageConfig("parse_kv")
+                                  .SetMap("separators")         // line 3: stays [":", "="]
+                                  .Set("pair_delimiter", "=")   // line 4
+                                  .Set("as", "key_value")       // line 5
+                                  .SetList("key_field", {"x"})  // line 6: stays "key"
+                                  .Set("value_field", "key"),   // line 7
+                              unread),
+            nullptr);
+  EXPECT_EQ(unread.size(), 2u) << unread.ToString();
   EXPECT_THAT(problems,  // in file order once the whole spec's problems are sorted
               UnorderedElementsAre("test.yaml:3:20: separators: ': ' must not hold blanks or '\"'",
                                    "test.yaml:4:20: pair_delimiter: must not hold '\"'",

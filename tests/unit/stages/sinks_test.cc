@@ -14,8 +14,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "unit/result_matchers.h"
 #include "unit/stages/sink_test_util.h"

@@ -66,7 +66,8 @@ TEST_F(FileSourceTest, AQuoteLeftOpenRunsToTheEndOfTheInput) {
   }
 }
 
-// The same when the first read (128 KiB) ends between the CR and the LF.
+// The same when a read ends between the CR and the LF: here the first, of 128 KiB
+// (kReadBlockBytes in stages/sources.cc); at the old length, 131073, it failed so.
 TEST_F(FileSourceTest, AQuoteLeftOpenToACrlfThatAReadCutsLeavesBothOut) {
   const size_t first_read = size_t{128} << 10;
   const std::string content = "a,\"" + std::string(first_read - 4, 'x') + "\r\n";
