@@ -53,9 +53,9 @@ Result<ConfigNode> LoadYamlString(std::string_view text, const std::string& file
 
 /// As LoadYamlFile and LoadYamlString, for a config that is checked further: the tree is
 /// returned also when the loader could read past its problems (a duplicate or empty map
-/// key, a key that is no string, a bad merge: the tree then lacks that value), so that the later checks can report
-/// theirs too, as `sluice validate` does. Every problem is in `errors`; nullopt when the
-/// text could not be read to its end.
+/// key, a key that is no string, a bad merge: the tree then lacks that value), so that the later
+/// checks can report theirs too, as `sluice validate` does. Every problem is in `errors`; nullopt
+/// when the text could not be read to its end.
 std::optional<ConfigNode> ReadYamlFile(const std::string& path, ConfigErrors& errors,
                                        const YamlLimits& limits = {});
 std::optional<ConfigNode> ReadYamlString(std::string_view text, const std::string& file_name,

@@ -186,6 +186,8 @@ void Pipeline::Impl::Start() {
     running_ = false;
     throw;
   }
+  // Pushed input from here until Finish (or a stall); a run of a source takes none.
+  taking_input_.store(!runs_source_.load(std::memory_order_relaxed), std::memory_order_relaxed);
   watchdog_.Start(
       [this](const std::string& stage, const std::string& message) { OnStall(stage, message); });
 }
@@ -213,6 +215,7 @@ void Pipeline::Impl::OnStall(const std::string& stage, const std::string& messag
 // Stops the run where it is: reading ends, blocked threads wake, and what is in flight
 // or reaches the collector from now on is dropped.
 void Pipeline::Impl::Abandon() {
+  taking_input_.store(false, std::memory_order_relaxed);
   abandoned_.store(true, std::memory_order_relaxed);
   RequestStop();  // a worker blocked in the source's Read wakes too
   for (auto& slot : stages_) {
@@ -405,6 +408,7 @@ RunReport Pipeline::Impl::Finish() {
   if (finished_) throw std::logic_error("Pipeline::Finish called twice");
   FlushPending();
   finished_ = true;
+  taking_input_.store(false, std::memory_order_relaxed);
   CloseInputAndJoin();
   if (reading_.failure) std::rethrow_exception(reading_.failure);  // what was read is through
   for (auto& slot : stages_) {

@@ -91,6 +91,9 @@ class Pipeline::Impl {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> abandoned_{false};    // what is read from now on is dropped: read no more
   std::atomic<bool> runs_source_{false};  // Run was called (and passed its checks)
+  // Push, Flush and SetSourceName are welcome: started in push mode, not finished, no stall.
+  // One flag, as Push checks it for every record.
+  std::atomic<bool> taking_input_{false};
   std::atomic<uint64_t> read_{0};
   std::atomic<uint64_t> bytes_read_{0};
   std::atomic<uint64_t> total_bytes_{0};
@@ -106,11 +109,8 @@ class Pipeline::Impl {
   // Push, Flush and SetSourceName while running: after a stall (the only abandon before
   // Finish) what is pushed would be dropped, so the call fails instead.
   void CheckTakingInput(const char* call) {
-    // runs_source_ first: during Run the flags after it belong to Run's thread.
-    if (runs_source_.load(std::memory_order_acquire) || !running_ || finished_ ||
-        abandoned_.load(std::memory_order_relaxed)) [[unlikely]] {
+    if (!taking_input_.load(std::memory_order_relaxed)) [[unlikely]]
       RefuseInput(call);
-    }
   }
   [[noreturn]] void RefuseInput(const char* call);
   void CheckStageName(const std::string& name) const;

@@ -145,8 +145,9 @@ TEST(CliTest, MissingConfigOrInputFails) {
 // results go there too.
 TEST(CliTest, AReportNamedDashGoesToStdoutUnlessTheResultsDo) {
   TempDir dir("cli_report_dash");
-  const std::vector<std::string> run = {"run", "configs/clean_events.yaml", "--quiet", "--input",
-                                        "examples/data/clean_events.jsonl", "--report", "-"};
+  const std::vector<std::string> run = {"run",     "configs/clean_events.yaml",        "--quiet",
+                                        "--input", "examples/data/clean_events.jsonl", "--report",
+                                        "-"};
   std::vector<std::string> to_file = run;
   to_file.insert(to_file.end(), {"--output", dir.File("out.jsonl")});
   ProcessResult report = Sluice(to_file);

@@ -172,8 +172,8 @@ TEST(StalledSink, FiveSecondBlockStopsTheSourceLosesNothingAndRecovers) {
 
   // The source stopped: no input was taken in the second half of the block, and what was
   // taken fits in the pipeline. Ordered mode admits at most one batch per queue slot and
-  // per worker, plus the one the source fills (framework/detail/pipeline_impl.cc, max_in_flight); on top come
-  // the source's 128 KiB read block and the pipes' and the writer's buffers.
+  // per worker, plus the one the source fills (framework/detail/pipeline_impl.cc, max_in_flight);
+  // on top come the source's 128 KiB read block and the pipes' and the writer's buffers.
   EXPECT_EQ(stalled.input_taken_early, stalled.input_taken_blocked) << "the source kept reading";
   constexpr uint64_t kBatchesInFlight = 1 + (kCapacity + 2) * 2 + kCapacity + 1;
   const uint64_t bound = kBatchesInFlight * kBatch * (longest_line + 1) + (3u << 20);
