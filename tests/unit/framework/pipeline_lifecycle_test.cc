@@ -20,6 +20,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::HasSubstr;
+using testing::ThrowsMessage;
 
 // Passes every record; lines "bad..." fail. `slow` sleeps per record (for destruction
 // while busy); the line "hang" blocks until `release` is set.
@@ -155,12 +156,9 @@ TEST(PipelineLifecycleTest, ARefusedRunLeavesThePipelineAsItWas) {
     pipeline.EncodeResults([](const Record&, std::string&) {}, [](std::string_view, uint64_t) {});
     {
       LinesSource gone({"from the source", "bad from the source"});
-      try {
-        pipeline.Run(gone);
-        FAIL() << "Run with OnResult and EncodeResults both set was accepted";
-      } catch (const std::logic_error& e) {
-        EXPECT_THAT(e.what(), HasSubstr("Pipeline::Run: set OnResult or EncodeResults"));
-      }
+      EXPECT_THAT([&] { pipeline.Run(gone); },
+                  ThrowsMessage<std::logic_error>(
+                      HasSubstr("Pipeline::Run: set OnResult or EncodeResults")));
     }  // the source is gone
     pipeline.EncodeResults(nullptr, nullptr);
     pipeline.Start();
@@ -184,12 +182,8 @@ TEST(PipelineLifecycleTest, RunAfterStartIsRefusedAndChangesNothing) {
   pipeline.Start();
   pipeline.Push("bad one");
   LinesSource source({"bad x"});
-  try {
-    pipeline.Run(source);
-    FAIL() << "Run after Start was accepted";
-  } catch (const std::logic_error& e) {
-    EXPECT_THAT(e.what(), HasSubstr("Pipeline::Run after Start"));
-  }
+  EXPECT_THAT([&] { pipeline.Run(source); },
+              ThrowsMessage<std::logic_error>(HasSubstr("Pipeline::Run after Start")));
   pipeline.Push("bad two");
   const RunReport report = pipeline.Finish();
   EXPECT_EQ(sources, (std::vector<std::string>{"push", "push"}));
@@ -208,12 +202,8 @@ TEST(PipelineLifecycleTest, PushDuringRunIsRefused) {
     EXPECT_THROW(pipeline.Push("pushed"), std::logic_error);
     EXPECT_THROW(pipeline.Push(Record{}), std::logic_error);
     EXPECT_THROW(pipeline.Flush(), std::logic_error);
-    try {
-      pipeline.SetSourceName("other");
-      ADD_FAILURE() << "SetSourceName during Run was accepted";
-    } catch (const std::logic_error& e) {
-      EXPECT_THAT(e.what(), HasSubstr("Pipeline::SetSourceName with Run"));
-    }
+    EXPECT_THAT([&] { pipeline.SetSourceName("other"); },
+                ThrowsMessage<std::logic_error>(HasSubstr("Pipeline::SetSourceName with Run")));
     release.store(true);
   });
   const RunReport report = pipeline.Run(source);
@@ -229,18 +219,11 @@ TEST(PipelineLifecycleTest, AStageThatMakesNoWorkerIsRefusedAtStart) {
   };
   Pipeline pipeline;
   pipeline.Add({.name = "none"}, std::make_unique<NoWorker>());
-  try {
-    pipeline.Start();
-    FAIL() << "a null worker was accepted";
-  } catch (const std::logic_error& e) {
-    EXPECT_THAT(e.what(), HasSubstr("stage 'none' made no worker"));
-  }
-  try {
-    pipeline.Start();
-    FAIL() << "Start after a failed Start was accepted";
-  } catch (const std::logic_error& e) {
-    EXPECT_THAT(e.what(), HasSubstr("Pipeline::Start after a Start that failed"));
-  }
+  EXPECT_THAT([&] { pipeline.Start(); },
+              ThrowsMessage<std::logic_error>(HasSubstr("stage 'none' made no worker")));
+  EXPECT_THAT(
+      [&] { pipeline.Start(); },
+      ThrowsMessage<std::logic_error>(HasSubstr("Pipeline::Start after a Start that failed")));
 }
 
 TEST(PipelineLifecycleTest, TheReadersStageNameIsTaken) {
