@@ -21,9 +21,11 @@
 
 namespace sluice {
 
+// What a Read leaves after it; in each case the batch may hold items.
 enum class SourceStatus : uint8_t {
-  kMore,  // more input may follow
-  kEnd,   // input exhausted (the batch may still hold the last items)
+  kMore,     // more input may follow
+  kEnd,      // input exhausted
+  kStopped,  // Interrupt ended the input before its end: later reads add nothing
 };
 
 /// Where a line-reading source (OpenFileSource) ends a record. By default every line break
@@ -55,10 +57,11 @@ class Source {
   virtual uint64_t bytes_read() const { return 0; }
   virtual uint64_t total_bytes() const { return 0; }
   /// Asks a Read that may block for long (a paced replay waiting for the next event time)
-  /// to return soon with kEnd. Called from another thread (Pipeline::RequestStop), which
-  /// then reads once more, so that what the source took from its input and has not
-  /// handed over yet (lines a pipe gave, which cannot be read again) still goes through:
-  /// that last Read should not block.
+  /// to return soon with kStopped (kEnd if the input ended first). Called from another
+  /// thread (Pipeline::RequestStop), which then reads once more, so that what the source
+  /// took from its input and has not handed over yet (lines a pipe gave, which cannot be
+  /// read again) still goes through: that last Read should not block. The run's report
+  /// says stopped_early unless that last Read returned kEnd.
   virtual void Interrupt() {}
 };
 

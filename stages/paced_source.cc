@@ -53,9 +53,7 @@ class PacedSource final : public Source {
   void Release(Item& item, Batch& out);
   bool PendingLeft() const { return next_pending_ < pending_.size(); }
   bool Stopping() const { return interrupted_.load(std::memory_order_relaxed); }
-  SourceStatus StatusAfter() const {
-    return inner_ended_ && !PendingLeft() ? SourceStatus::kEnd : SourceStatus::kMore;
-  }
+  SourceStatus StatusAfter() const { return PendingLeft() ? SourceStatus::kMore : inner_status_; }
 
   std::unique_ptr<Source> inner_;
   const double speed_;
@@ -65,7 +63,7 @@ class PacedSource final : public Source {
 
   Batch pending_;
   size_t next_pending_ = 0;
-  bool inner_ended_ = false;
+  SourceStatus inner_status_ = SourceStatus::kMore;  // kEnd or kStopped: read no more
   std::atomic<bool> interrupted_{false};
 
   bool anchored_ = false;
@@ -89,12 +87,12 @@ SourceStatus PacedSource::Read(Batch& batch, size_t max_items) {
   // again.
   while (batch.size() < max_items || (Stopping() && PendingLeft())) {
     if (!PendingLeft()) {
-      if (inner_ended_) return SourceStatus::kEnd;
+      if (inner_status_ != SourceStatus::kMore) return inner_status_;
       // The inner read may block (a pipe): never hold due items back for it.
       if (batch.size() > first_item) return SourceStatus::kMore;
       pending_ = Batch{};
       next_pending_ = 0;
-      inner_ended_ = inner_->Read(pending_, max_items - batch.size()) == SourceStatus::kEnd;
+      inner_status_ = inner_->Read(pending_, max_items - batch.size());
       pending_.Seal();
       continue;
     }

@@ -92,8 +92,9 @@ class FileSource final : public Source {
   std::optional<RecordFraming> framing() const override { return framing_; }
   uint64_t bytes_read() const override { return bytes_read_; }
   uint64_t total_bytes() const override { return total_bytes_; }
-  /// Wakes a Read waiting on a quiet pipe; it returns kEnd with the lines it has. Reads of a
-  /// regular file are not cut short (the pipeline stops asking for batches instead).
+  /// Wakes a Read waiting on a quiet pipe; it returns kStopped with the lines it has (kEnd
+  /// when the input's end came first). Reads of a regular file are not cut short (the
+  /// pipeline stops asking for batches instead).
   void Interrupt() override {
     if (wake_fd_ < 0) return;
     interrupted_.store(true, std::memory_order_relaxed);
@@ -200,7 +201,7 @@ class FileSource final : public Source {
 };
 
 SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
-  if (ended_) return SourceStatus::kEnd;
+  if (ended_) return at_eof_ ? SourceStatus::kEnd : SourceStatus::kStopped;
   batch.items.reserve(std::min<size_t>(max_items, 4096));
   const size_t first_item = batch.size();
   TakeCarry(batch);
@@ -208,7 +209,7 @@ SourceStatus FileSource::Read(Batch& batch, size_t max_items) {
     // Once interrupted, this Read ends the input: the pipeline asks for no more batches.
     if (interrupted_.load(std::memory_order_relaxed)) {
       EndAtStop(batch);
-      return SourceStatus::kEnd;
+      return at_eof_ ? SourceStatus::kEnd : SourceStatus::kStopped;
     }
     // While a long line is skipped, all that was read may belong to it: then read on.
     if (!in_long_line_ || SkipLongLine(batch)) {

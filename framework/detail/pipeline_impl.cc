@@ -302,9 +302,11 @@ bool Pipeline::Impl::ReadBatch(Batch& batch) {
     batch = spare_batches_->Take();
     try {
       const detail::ErrorReuseScope reuse_errors(batch.spare_errors);  // lines it fails
-      reading_.ended =
-          reading_.source->Read(batch, batch_sizer_->Next()) == SourceStatus::kEnd || last_read;
-      reading_.stopped_early = reading_.ended && stop_requested_.load(std::memory_order_relaxed);
+      const SourceStatus status = reading_.source->Read(batch, batch_sizer_->Next());
+      reading_.ended = status != SourceStatus::kMore || last_read;
+      // A source that ignores Interrupt says kMore at the last read: that is a stop too.
+      reading_.stopped_early =
+          status == SourceStatus::kStopped || (last_read && status == SourceStatus::kMore);
     } catch (...) {
       reading_.failure = std::current_exception();
       reading_.ended = true;  // what it added before throwing still goes through

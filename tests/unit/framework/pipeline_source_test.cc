@@ -133,7 +133,7 @@ class HoldingSource : public Source {
     ++reads_;
     if (interrupted_) {
       batch.AddLine("99", 99, 0);  // the line it held
-      return SourceStatus::kEnd;
+      return SourceStatus::kStopped;
     }
     batch.AddLine(std::to_string(reads_), reads_, 0);
     if (reads_ == 3) pipeline_.RequestStop();  // as a signal between this read and the next
@@ -178,6 +178,47 @@ TEST(PipelineSourceTest, AStopBeforeRunInterruptsTheSourceBeforeItsOneRead) {
     EXPECT_EQ(source.reads(), 1) << workers << " workers";
     EXPECT_EQ(values, (std::vector<int64_t>{99})) << workers << " workers";
     EXPECT_EQ(report.totals.read, 1u);
+  }
+}
+
+// Lines "1".."lines", a batch of one line per Read; it ignores Interrupt, as a regular
+// file's reader does. It asks for a stop in the Read that hands over line `stop_at`.
+class StopAskingSource : public Source {
+ public:
+  StopAskingSource(Pipeline& pipeline, int lines, int stop_at)
+      : pipeline_(pipeline), lines_(lines), stop_at_(stop_at) {}
+  std::string_view name() const override { return "stop-asking"; }
+  SourceStatus Read(Batch& batch, size_t /*max_items*/) override {
+    ++added_;
+    batch.AddLine(std::to_string(added_), added_, 0);
+    if (added_ == stop_at_) pipeline_.RequestStop();
+    return added_ < lines_ ? SourceStatus::kMore : SourceStatus::kEnd;
+  }
+
+ private:
+  Pipeline& pipeline_;
+  const int lines_;
+  const int stop_at_;
+  int added_ = 0;
+};
+
+// Whether a stop cut the input short is what the source's last Read says: kEnd means the
+// input was all read, and the report must not say stopped_early then.
+TEST(PipelineSourceTest, StoppedEarlyOnlyWhenTheLastReadLeftInput) {
+  struct Case {
+    int lines, stop_at;
+    bool stopped_early;
+    uint64_t read;
+  };
+  for (const Case c : {Case{5, 2, true, 3}, Case{3, 2, false, 3}, Case{3, 3, false, 3}}) {
+    Pipeline pipeline({.queue = {.capacity = 2, .batch = 16}});
+    pipeline.Add({.name = "parse", .workers = 1}, std::make_unique<ParseOnThreads>());
+    pipeline.OnResult([](const Record&) {});
+    StopAskingSource source(pipeline, c.lines, c.stop_at);
+    const RunReport report = pipeline.Run(source);
+    EXPECT_EQ(report.stopped_early, c.stopped_early) << c.lines << " lines, stop at " << c.stop_at;
+    EXPECT_EQ(report.totals.read, c.read) << c.lines << " lines, stop at " << c.stop_at;
+    EXPECT_TRUE(report.balanced());
   }
 }
 

@@ -180,6 +180,37 @@ TEST(PacedSourceTest, InterruptedItHandsOverWhatItHoldsAtOnce) {
   EXPECT_EQ(clock.Now(), start);  // without waiting for them
 }
 
+// An inner source that a stop cut short says kStopped: the paced source says so too once
+// it has handed over what it holds, and does not read the inner source again.
+TEST(PacedSourceTest, AnInnerSourceStoppedEarlyEndsItsReadsAsStopped) {
+  class StoppingSource final : public Source {
+   public:
+    std::string_view name() const override { return "stopping"; }
+    SourceStatus Read(Batch& batch, size_t /*max_items*/) override {
+      ++reads;
+      batch.AddLine(std::to_string(reads * 1000), reads, 0);
+      return interrupted ? SourceStatus::kStopped : SourceStatus::kMore;
+    }
+    void Interrupt() override { interrupted = true; }
+    int reads = 0;
+    bool interrupted = false;
+  };
+  FakeClock clock;
+  auto inner = std::make_unique<StoppingSource>();
+  const StoppingSource& stopping = *inner;
+  auto paced = MakePacedSource(std::move(inner), {.speed = 1}, LeadingMillis, clock);
+  Batch first;
+  EXPECT_EQ(paced->Read(first, 100), SourceStatus::kMore);
+  paced->Interrupt();
+  Batch last;
+  EXPECT_EQ(paced->Read(last, 100), SourceStatus::kStopped);
+  EXPECT_THAT(Raws(Collect(last)), ElementsAre("2000"));
+  Batch after;
+  EXPECT_EQ(paced->Read(after, 100), SourceStatus::kStopped);
+  EXPECT_TRUE(after.empty());
+  EXPECT_EQ(stopping.reads, 2);
+}
+
 TEST(PacedSourceTest, FailedItemsPassAtOnceWithTheirErrorAndPosition) {
   FakeClock clock;
   auto paced =

@@ -116,13 +116,13 @@ TEST_F(FileSourceTest, InterruptWakesAReadBlockedOnAQuietFifo) {
   });
   const auto begin = std::chrono::steady_clock::now();
   Batch second;
-  EXPECT_EQ((*source)->Read(second, 100), SourceStatus::kEnd);
+  EXPECT_EQ((*source)->Read(second, 100), SourceStatus::kStopped);
   read_returned.set_value();
   interrupter.join();
   EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(3));
   EXPECT_THAT(Raws(Collect(second)), ElementsAre("partial"));
   Batch after;
-  EXPECT_EQ((*source)->Read(after, 100), SourceStatus::kEnd);
+  EXPECT_EQ((*source)->Read(after, 100), SourceStatus::kStopped);
   if (writer >= 0) ::close(writer);
 }
 
@@ -156,7 +156,7 @@ TEST_F(FileSourceTest, AFifoWithoutAWriterYetOpensAtOnceAndItsReadWaits) {
     (*waiting)->Interrupt();
   });
   Batch batch;
-  EXPECT_EQ((*waiting)->Read(batch, 100), SourceStatus::kEnd);
+  EXPECT_EQ((*waiting)->Read(batch, 100), SourceStatus::kStopped);
   EXPECT_TRUE(batch.empty());
   interrupter.join();
 }
@@ -178,13 +178,31 @@ TEST_F(FileSourceTest, InterruptDoesNotCutALineWhoseRestIsAlreadyThere) {
   ASSERT_EQ(::write(writer, "tial\nnext", 9), 9);
   (*source)->Interrupt();
   Batch second;
-  EXPECT_EQ((*source)->Read(second, 100), SourceStatus::kEnd);
+  EXPECT_EQ((*source)->Read(second, 100), SourceStatus::kStopped);
   // The input ends after the line being read; what follows stays in the pipe, for its next
   // reader (the writer's descriptor reads it too).
   EXPECT_THAT(Raws(Collect(second)), ElementsAre("partial"));
   EXPECT_EQ((*source)->bytes_read(), 12u);
   EXPECT_EQ(ReadWhatIsLeft(writer), "next");
   ::close(writer);
+}
+
+// A stop that finds the input's end (the writer gone) ends no earlier than the input did:
+// kEnd, not kStopped, so that the run's report does not say it stopped early.
+TEST_F(FileSourceTest, InterruptThatFindsTheInputsEndSaysEnd) {
+  int writer = -1;
+  const std::string fifo = MakeFifo(writer);
+  ASSERT_GE(writer, 0);
+  auto source = OpenFileSource({.path = fifo});
+  ASSERT_TRUE(source.ok());
+  ASSERT_EQ(::write(writer, "a\nb\nlast", 8), 8);
+  Batch first;
+  EXPECT_EQ((*source)->Read(first, 1), SourceStatus::kMore);
+  ::close(writer);
+  (*source)->Interrupt();
+  Batch last;
+  EXPECT_EQ((*source)->Read(last, 1), SourceStatus::kEnd);
+  EXPECT_THAT(Raws(Collect(last)), ElementsAre("b", "last"));
 }
 
 // A stop that finds the batch full hands over every complete line read so far, beyond the
@@ -202,11 +220,11 @@ TEST_F(FileSourceTest, InterruptWithAFullBatchKeepsTheLinesAlreadyRead) {
   ASSERT_EQ(::write(writer, "tial\n", 5), 5);
   (*source)->Interrupt();
   Batch last;
-  EXPECT_EQ((*source)->Read(last, 2), SourceStatus::kEnd);
+  EXPECT_EQ((*source)->Read(last, 2), SourceStatus::kStopped);
   // "par" was being read when the stop came: it is finished.
   EXPECT_THAT(Raws(Collect(last)), ElementsAre("c", "d", "e", "f", "partial"));
   Batch after;
-  EXPECT_EQ((*source)->Read(after, 2), SourceStatus::kEnd);
+  EXPECT_EQ((*source)->Read(after, 2), SourceStatus::kStopped);
   EXPECT_TRUE(after.empty());
   ::close(writer);
 }
@@ -229,7 +247,7 @@ TEST_F(FileSourceTest, InterruptWithAFullBatchWaitsForTheRestOfTheLineBeingRead)
     EXPECT_EQ(::write(writer, "tial\nnext\nmore\n", 15), 15);
   });
   Batch last;
-  EXPECT_EQ((*source)->Read(last, 2), SourceStatus::kEnd);
+  EXPECT_EQ((*source)->Read(last, 2), SourceStatus::kStopped);
   producer.join();
   EXPECT_THAT(Raws(Collect(last)), ElementsAre("c", "partial"));
   EXPECT_EQ((*source)->bytes_read(), 14u);
@@ -255,7 +273,7 @@ TEST_F(FileSourceTest, InterruptReadsNothingThatComesAfterIt) {
     EXPECT_EQ(::write(writer, "after\n", 6), 6);
   });
   Batch second;
-  EXPECT_EQ((*source)->Read(second, 100), SourceStatus::kEnd);
+  EXPECT_EQ((*source)->Read(second, 100), SourceStatus::kStopped);
   stopper.join();
   EXPECT_TRUE(second.empty());
   EXPECT_EQ(ReadWhatIsLeft(writer), "after\n");
@@ -283,7 +301,7 @@ TEST_F(FileSourceTest, InterruptTakesALineAsItIsOnceItsRestTakesTooLong) {
   (*source)->Interrupt();
   const auto begin = std::chrono::steady_clock::now();
   Batch last;
-  EXPECT_EQ((*source)->Read(last, 100), SourceStatus::kEnd);
+  EXPECT_EQ((*source)->Read(last, 100), SourceStatus::kStopped);
   const auto took = std::chrono::steady_clock::now() - begin;
   done.store(true);
   producer.join();
@@ -306,7 +324,7 @@ TEST_F(FileSourceTest, InterruptWithAFullBatchEndsALongLineAsTooLarge) {
   EXPECT_EQ((*source)->Read(first, 2), SourceStatus::kMore);
   (*source)->Interrupt();
   Batch last;
-  EXPECT_EQ((*source)->Read(last, 1), SourceStatus::kEnd);
+  EXPECT_EQ((*source)->Read(last, 1), SourceStatus::kStopped);
   const std::vector<Line> lines = Collect(last);
   EXPECT_THAT(Raws(lines), ElementsAre("c", "longlongline"));  // the excerpt: all of it
   ASSERT_EQ(lines.size(), 2u);

@@ -201,7 +201,7 @@ TEST_F(FileSourceTest, InterruptFinishesTheQuotedRecordBeingRead) {
   ASSERT_EQ(::write(writer, "\nlines\",c\nnext", 14), 14);
   (*source)->Interrupt();
   Batch second;
-  EXPECT_EQ((*source)->Read(second, 100), SourceStatus::kEnd);
+  EXPECT_EQ((*source)->Read(second, 100), SourceStatus::kStopped);
   EXPECT_THAT(Raws(Collect(second)), ElementsAre("\"two\nlines\",c"));
   EXPECT_EQ(ReadWhatIsLeft(writer), "next");
   ::close(writer);
