@@ -62,7 +62,8 @@ struct RunReport {
   /// {"pipeline", "source", "totals": {read, ok, filtered, errors}, "balanced",
   ///  "bytes_read", "results", "wall_seconds", "records_per_second", "stopped_early",
   ///  "errors_by_stage": {STAGE: {CODE: n}},
-  ///  "stages": [{name, workers, in, out, filtered, errors, busy_seconds, peak_queue_depth}]}
+  ///  "stages": [{name, workers, in, out, filtered, errors, busy_seconds, peak_queue_depth,
+  ///              records_per_busy_second}]}
   std::string ToJson() const;
   /// The human summary: a per-stage table, the totals and the error account.
   std::string ToText() const;

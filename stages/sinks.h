@@ -79,7 +79,8 @@ class DeadLetterWriter {
   virtual Status Close() = 0;
   virtual uint64_t written() const = 0;
 };
-/// Creates parent directories as needed; truncates an existing file.
+/// Creates parent directories as needed. An existing regular file is replaced by a new one
+/// with its permissions; a symlink, hard-linked file, FIFO or device is written through.
 Result<std::unique_ptr<DeadLetterWriter>> OpenDeadLetters(const std::string& path);
 
 }  // namespace sluice
