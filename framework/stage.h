@@ -60,6 +60,10 @@ class StageWorker {
   /// Handles one record that is ok so far. May change item.record in place. Exceptions
   /// are caught by the runner and turn this one record into an error item.
   virtual Verdict Process(Item& item) = 0;
+  /// Called in place of Process for an item that reached this worker failed already (by
+  /// the source or an earlier stage), which passes on as an error. Default: nothing;
+  /// parse_csv learns here that a failed line 1 brings no header. It must not throw.
+  virtual void PassOver(const Item& failed) noexcept { (void)failed; }
 };
 
 /// What a stage needs the records that reach it to hold. The YAML checks use it to refuse

@@ -146,7 +146,7 @@ class CsvWorker : public StageWorker {
     if (status == LineStatus::kNoText) return Verdict::kPass;
     const bool header_row = options_.header && item.line == 1;
     if (status == LineStatus::kRejected) {
-      if (header_row && options_.columns.empty()) Publish({}, "line 1: " + item.error->message);
+      PassOver(item);  // failed here as if before: a bad line 1 fails the header
       return Verdict::kError;
     }
     item.record.Clear();
@@ -155,6 +155,14 @@ class CsvWorker : public StageWorker {
     }
     if (ids_.empty() && !AwaitHeader(item)) return Verdict::kError;
     return ParseRow(text, item);
+  }
+
+  // Line 1 failed before this stage (by the source: too long, say): no header comes, and
+  // the workers waiting for it stop waiting.
+  void PassOver(const Item& failed) noexcept override {
+    if (options_.header && options_.columns.empty() && failed.line == 1) {
+      Publish({}, "line 1: " + failed.error->message);
+    }
   }
 
  private:

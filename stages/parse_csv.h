@@ -25,10 +25,11 @@
 //    slot shared by the stage's workers: the worker that parses line 1 fills it, and a
 //    worker that meets a later line first waits for it (line 1 is in the first batch, so
 //    the wait is short). A worker never waits when the stage has a single worker (it
-//    meets line 1 first), nor when line 1 has already been found bad (its rows then fail
-//    with "no valid header row"); when line 1 never reaches the stage (the source failed
-//    it, e.g. too long) the wait gives up after kHeaderWait and the row fails. Give
-//    `columns:` when the input's line numbers do not start at 1 (pushed lines, say).
+//    meets line 1 first), nor when line 1 has already been found bad, here or before (the
+//    source failed it, e.g. too long: StageWorker::PassOver); its rows then fail with "no
+//    valid header row". When line 1 never reaches the stage (a stage before filtered it)
+//    the wait gives up after kHeaderWait and the row fails. Give `columns:` when the
+//    input's line numbers do not start at 1.
 //
 // Values: unquoted fields are typed by `types` (infer: "42" -> int, "" -> null, ...);
 // quoted fields are always strings ("" quoted is the empty string), which is how a CSV

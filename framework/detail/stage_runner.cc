@@ -75,6 +75,8 @@ void ProcessBatch(StageWorker& worker, Batch& batch, const ErrorContext& context
           case Verdict::kError: ++errors; break;
         }
       }
+    } else [[unlikely]] {
+      worker.PassOver(item);
     }
     if (kept != i) items[kept] = std::move(item);
     ++kept;

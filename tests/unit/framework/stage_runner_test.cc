@@ -40,7 +40,9 @@ class ScriptedWorker : public StageWorker {
     ADD_FAILURE() << "unexpected line " << item.raw;
     return Verdict::kPass;
   }
+  void PassOver(const Item& failed) noexcept override { passed_over.push_back(failed.line); }
   int calls = 0;
+  std::vector<uint64_t> passed_over;  // the lines of the items that came in failed
 };
 
 struct Run {
@@ -48,6 +50,7 @@ struct Run {
   std::vector<std::string> codes;  // per kept item: its error code's name, "ok" when none
   StageCounters counters;
   int calls = 0;
+  std::vector<uint64_t> passed_over;
 };
 
 const std::string kStage = "scripted";
@@ -70,6 +73,7 @@ std::unique_ptr<Run> RunBatch(const std::vector<std::string>& lines) {
     run->codes.emplace_back(item.ok() ? "ok" : ErrorCodeName(item.error->code));
   }
   run->calls = worker.calls;
+  run->passed_over = worker.passed_over;
   return run;
 }
 
@@ -95,7 +99,8 @@ TEST(StageRunnerTest, EachVerdictIsCountedAndKeptOrDropped) {
             (std::vector<std::string>{"ok", "invalid_input", "missing_field", "internal", "ok",
                                       "wrong_type", "stage_failure", "resource_exhausted",
                                       "wrong_type", "wrong_type", "ok"}));
-  EXPECT_EQ(run->calls, 13);  // not for the item that came in failed
+  EXPECT_EQ(run->calls, 13);  // not for the item that came in failed: it is passed over
+  EXPECT_EQ(run->passed_over, (std::vector<uint64_t>{5}));
   EXPECT_EQ(run->counters.in, 13u);
   EXPECT_EQ(run->counters.out, 4u);  // 3 passed + 1 absorbed (ok, not passed on)
   EXPECT_EQ(run->counters.filtered, 2u);

@@ -4,7 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -214,6 +216,53 @@ TEST(ParseCsvTest, HeaderFromLineOneThroughPipelineWithManyWorkers) {
     EXPECT_THAT(errors, ElementsAre()) << workers << " workers";
     EXPECT_EQ(results, 2000u) << workers << " workers";
     EXPECT_EQ(sum, 2000 * 2001 / 2) << workers << " workers";
+  }
+}
+
+// A source that fails line 1 (too long) and hands over the rows after it, a few a batch.
+class TooLongHeaderSource : public Source {
+ public:
+  std::string_view name() const override { return "long-header.csv"; }
+  SourceStatus Read(Batch& batch, size_t /*max_items*/) override {
+    if (next_ == 1) {
+      batch.AddLine("x", 1, 0).Fail(ErrorCode::kTooLarge, "line is 302 bytes, over 100");
+      ++next_;
+    }
+    for (int i = 0; i < 4 && next_ <= kLines; ++i, ++next_) {
+      batch.AddLine("row,1", next_, 0);
+    }
+    return next_ <= kLines ? SourceStatus::kMore : SourceStatus::kEnd;
+  }
+  static constexpr uint64_t kLines = 40;
+
+ private:
+  uint64_t next_ = 1;
+};
+
+// The source failed line 1, so no header comes: the rows fail at once, saying why, rather
+// than after the workers' wait for line 1.
+TEST(ParseCsvTest, ALineOneTheSourceFailedFailsTheRowsAtOnce) {
+  for (const int workers : {1, 2}) {
+    Pipeline pipeline({.name = "csv", .queue = {.capacity = 2, .batch = 4}});
+    pipeline.Add({.name = "parse", .workers = workers},
+                 std::make_unique<ParseCsvStage>(ParseCsvOptions{}));
+    std::mutex mutex;
+    std::vector<std::string> errors;
+    pipeline.OnResult([](const Record&) {});
+    pipeline.OnError([&](const Error& error) {
+      std::lock_guard lock(mutex);
+      errors.push_back(error.message);
+    });
+    TooLongHeaderSource source;
+    const auto begin = std::chrono::steady_clock::now();
+    const RunReport report = pipeline.Run(source);
+    EXPECT_LT(std::chrono::steady_clock::now() - begin, ParseCsvStage::kHeaderWait / 2)
+        << workers << " workers";
+    EXPECT_EQ(report.totals.errors, TooLongHeaderSource::kLines) << workers << " workers";
+    EXPECT_EQ(std::count(errors.begin(), errors.end(),
+                         "no valid header row (line 1: line is 302 bytes, over 100)"),
+              TooLongHeaderSource::kLines - 1)
+        << workers << " workers";
   }
 }
 
