@@ -14,46 +14,23 @@
 #include <utility>
 #include <vector>
 
-#include "framework/config_node.h"
 #include "framework/item.h"
 #include "framework/record.h"
 #include "framework/stage.h"
-#include "framework/stage_registry.h"
-#include "pipelines/yaml_loader.h"
 #include "stages/aggregate.h"
+#include "unit/stages/stage_yaml_test_util.h"
 
 namespace sluice::aggregate_test {
 
-inline std::unique_ptr<Stage> FromYaml(const std::string& yaml, ConfigErrors& errors) {
-  ConfigErrors load_errors;
-  Result<ConfigNode> root = LoadYamlString(yaml, "p.yaml", load_errors);
-  EXPECT_TRUE(root.ok()) << load_errors.ToString();
-  if (!root.ok()) return nullptr;
-  StageRegistry registry;
-  RegisterAggregate(registry);
-  return registry.Find("aggregate")->make(*root, errors);
-}
-
 inline std::unique_ptr<Stage> FromYaml(const std::string& yaml) {
-  ConfigErrors errors;
-  std::unique_ptr<Stage> stage = FromYaml(yaml, errors);
-  EXPECT_TRUE(errors.empty()) << errors.ToString();
-  return stage;
+  return stage_yaml_test::FromYaml(RegisterAggregate, "aggregate", yaml);
 }
 
 inline std::vector<std::string> ConfigProblems(const std::string& yaml) {
-  ConfigErrors errors;
-  EXPECT_EQ(FromYaml(yaml, errors), nullptr);
-  std::vector<std::string> lines;
-  for (const ConfigError& e : errors.all()) lines.push_back(e.ToString());
-  return lines;
+  return stage_yaml_test::ConfigProblems(RegisterAggregate, "aggregate", yaml);
 }
 
-inline Record Rec(std::initializer_list<std::pair<const char*, Value>> fields) {
-  Record record;
-  for (const auto& [name, value] : fields) record.Append(FieldNames::Intern(name), value);
-  return record;
-}
+using stage_yaml_test::Rec;
 
 // The rows Finish emits, in order.
 inline std::vector<Record> FinishRows(Stage& stage,

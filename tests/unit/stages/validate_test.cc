@@ -8,8 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/stage_registry.h"
-#include "pipelines/yaml_loader.h"
+#include "unit/stages/stage_yaml_test_util.h"
 
 namespace sluice {
 namespace {
@@ -28,39 +27,16 @@ rules:
   bytes:      { type: int, required: true, min: 0, max: 10000000 }
 )";
 
-// Builds the stage from YAML through the registry, as a pipeline would.
-std::unique_ptr<Stage> FromYaml(const std::string& yaml, ConfigErrors& errors) {
-  ConfigErrors load_errors;
-  Result<ConfigNode> root = LoadYamlString(yaml, "p.yaml", load_errors);
-  EXPECT_TRUE(root.ok()) << load_errors.ToString();
-  if (!root.ok()) return nullptr;
-  StageRegistry registry;
-  RegisterValidate(registry);
-  return registry.Find("validate")->make(*root, errors);
-}
-
 std::unique_ptr<Stage> FromYaml(const std::string& yaml) {
-  ConfigErrors errors;
-  std::unique_ptr<Stage> stage = FromYaml(yaml, errors);
-  EXPECT_TRUE(errors.empty()) << errors.ToString();
-  return stage;
+  return stage_yaml_test::FromYaml(RegisterValidate, "validate", yaml);
 }
 
 // Config error lines ("p.yaml:4:7: message") for a stage that must not build.
 std::vector<std::string> ConfigProblems(const std::string& yaml) {
-  ConfigErrors errors;
-  std::unique_ptr<Stage> stage = FromYaml(yaml, errors);
-  EXPECT_EQ(stage, nullptr);
-  std::vector<std::string> lines;
-  for (const ConfigError& e : errors.all()) lines.push_back(e.ToString());
-  return lines;
+  return stage_yaml_test::ConfigProblems(RegisterValidate, "validate", yaml);
 }
 
-Record Rec(std::initializer_list<std::pair<const char*, Value>> fields) {
-  Record record;
-  for (const auto& [name, value] : fields) record.Append(FieldNames::Intern(name), value);
-  return record;
-}
+using stage_yaml_test::Rec;
 
 Record GoodEvent() {
   return Rec({{"ts", int64_t{1704067200}},
