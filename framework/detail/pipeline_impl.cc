@@ -139,10 +139,25 @@ void Pipeline::Impl::Start() {
   const auto max_batch = static_cast<size_t>(entry.batch);
 
   ProjectFields();
-
   FormGroups();
   batch_sizer_ = std::make_unique<detail::BatchSizer>(max_batch, entry.batch_time, groups_.size());
   reading_.by_workers = reading_.source != nullptr && groups_.front().workers > 1;  // see Run
+  MakeWorkers();
+  const size_t max_in_flight = MakeQueues();
+  spare_batches_ = std::make_unique<detail::BatchPool>(max_batch, max_in_flight);
+  pending_ = spare_batches_->Take();
+  pending_limit_ = batch_sizer_->Next();
+  collector_ = std::make_unique<detail::Collector>(options_.ordered, callbacks_,
+                                                   static_cast<size_t>(options_.queue.capacity),
+                                                   in_flight_.get(), errors_live_, *spare_batches_);
+  SpawnWorkers();
+  // Pushed input from here until Finish (or a stall); a run of a source takes none.
+  taking_input_.store(!runs_source_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  watchdog_.Start(
+      [this](const std::string& stage, const std::string& message) { OnStall(stage, message); });
+}
+
+void Pipeline::Impl::MakeWorkers() {
   for (auto& slot : stages_) {
     for (int w = 0; w < slot->options.workers; ++w) {
       slot->workers.push_back(slot->stage->MakeWorker());
@@ -153,6 +168,12 @@ void Pipeline::Impl::Start() {
       slot->beats.push_back(&watchdog_.Add(slot->options.name, slot->options.stall_timeout));
     }
   }
+}
+
+// A queue in front of each stage group, and, when ordered, the semaphore that bounds the
+// batches in flight. Returns how many batches can be in flight at once: what the queues,
+// the workers and the collector can hold, and the one being read.
+size_t Pipeline::Impl::MakeQueues() {
   int producers = 1;  // the source feeds the first queue
   size_t max_in_flight = 1;
   for (const StageGroup& group : groups_) {
@@ -161,18 +182,15 @@ void Pipeline::Impl::Start() {
     max_in_flight += capacity + group.workers;
     producers = group.workers;
   }
-  const auto collector_capacity = static_cast<size_t>(options_.queue.capacity);
-  max_in_flight += collector_capacity;
+  max_in_flight += static_cast<size_t>(options_.queue.capacity);  // the collector's queue
   if (options_.ordered) {
     in_flight_ = std::make_unique<moodycamel::LightweightSemaphore>(
         static_cast<moodycamel::LightweightSemaphore::ssize_t>(max_in_flight));
   }
-  spare_batches_ = std::make_unique<detail::BatchPool>(max_batch, max_in_flight);
-  pending_ = spare_batches_->Take();
-  pending_limit_ = batch_sizer_->Next();
-  collector_ = std::make_unique<detail::Collector>(options_.ordered, callbacks_, collector_capacity,
-                                                   in_flight_.get(), errors_live_, *spare_batches_);
+  return max_in_flight;
+}
 
+void Pipeline::Impl::SpawnWorkers() {
   running_ = true;
   try {
     for (const StageGroup& group : groups_) {
@@ -186,10 +204,6 @@ void Pipeline::Impl::Start() {
     running_ = false;
     throw;
   }
-  // Pushed input from here until Finish (or a stall); a run of a source takes none.
-  taking_input_.store(!runs_source_.load(std::memory_order_relaxed), std::memory_order_relaxed);
-  watchdog_.Start(
-      [this](const std::string& stage, const std::string& message) { OnStall(stage, message); });
 }
 
 void Pipeline::Impl::SpawnThread(std::function<void()> body) {

@@ -118,6 +118,9 @@ class Pipeline::Impl {
   void CheckFraming(const Source& source) const;  // Run's source against the first stage
   void ProjectFields();
   void FormGroups();
+  void MakeWorkers();
+  size_t MakeQueues();
+  void SpawnWorkers();
   void RunWorker(const StageGroup& group, size_t worker_index, Queue* output);
   SteadyClock::duration RunStage(StageSlot& slot, size_t worker_index, Batch& batch);
   void SpawnThread(std::function<void()> body);
