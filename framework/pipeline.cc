@@ -22,25 +22,23 @@ Pipeline& Pipeline::Add(StageOptions options, std::unique_ptr<Stage> stage) {
   return *this;
 }
 Pipeline& Pipeline::OnResult(std::function<void(const Record&)> callback) {
-  impl_->CheckNotStarted("OnResult");
-  impl_->callbacks_.on_result = std::move(callback);
+  impl_->CallbacksToSet("OnResult").on_result = std::move(callback);
   return *this;
 }
 Pipeline& Pipeline::OnError(std::function<void(const Error&)> callback) {
-  impl_->CheckNotStarted("OnError");
-  impl_->callbacks_.on_error = std::move(callback);
+  impl_->CallbacksToSet("OnError").on_error = std::move(callback);
   return *this;
 }
 Pipeline& Pipeline::EncodeResults(ResultEncoder encode, EncodedWriter write) {
-  impl_->CheckNotStarted("EncodeResults");
-  impl_->callbacks_.encode_result = std::move(encode);
-  impl_->callbacks_.write_results = std::move(write);
+  detail::CollectorCallbacks& callbacks = impl_->CallbacksToSet("EncodeResults");
+  callbacks.encode_result = std::move(encode);
+  callbacks.write_results = std::move(write);
   return *this;
 }
 Pipeline& Pipeline::EncodeErrors(ErrorEncoder encode, EncodedWriter write) {
-  impl_->CheckNotStarted("EncodeErrors");
-  impl_->callbacks_.encode_error = std::move(encode);
-  impl_->callbacks_.write_errors = std::move(write);
+  detail::CollectorCallbacks& callbacks = impl_->CallbacksToSet("EncodeErrors");
+  callbacks.encode_error = std::move(encode);
+  callbacks.write_errors = std::move(write);
   return *this;
 }
 void Pipeline::Start() { impl_->Start(); }
@@ -62,18 +60,6 @@ RunReport Pipeline::Finish() { return impl_->Finish(); }
 RunReport Pipeline::Run(Source& source) { return impl_->Run(source); }
 void Pipeline::RequestStop() { impl_->RequestStop(); }
 
-Progress Pipeline::progress() const {
-  Progress p;
-  p.read = impl_->read_.load(std::memory_order_relaxed);
-  p.bytes_read = impl_->bytes_read_.load(std::memory_order_relaxed);
-  p.total_bytes = impl_->total_bytes_.load(std::memory_order_relaxed);
-  p.errors = impl_->errors_live_.load(std::memory_order_relaxed);
-  const int64_t started = impl_->started_at_nanos_.load(std::memory_order_relaxed);
-  if (started != 0) {
-    p.elapsed_seconds =
-        1e-9 * static_cast<double>(Impl::SteadyClock::now().time_since_epoch().count() - started);
-  }
-  return p;
-}
+Progress Pipeline::progress() const { return impl_->progress(); }
 
 }  // namespace sluice

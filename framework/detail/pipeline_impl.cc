@@ -129,6 +129,20 @@ void Pipeline::Impl::CheckFraming(const Source& source) const {
       ": open the source with FileSourceOptions::framing = the stage's Framing()");
 }
 
+Progress Pipeline::Impl::progress() const {
+  Progress p;
+  p.read = read_.load(std::memory_order_relaxed);
+  p.bytes_read = bytes_read_.load(std::memory_order_relaxed);
+  p.total_bytes = total_bytes_.load(std::memory_order_relaxed);
+  p.errors = errors_live_.load(std::memory_order_relaxed);
+  const int64_t started = started_at_nanos_.load(std::memory_order_relaxed);
+  if (started != 0) {
+    p.elapsed_seconds =
+        1e-9 * static_cast<double>(SteadyClock::now().time_since_epoch().count() - started);
+  }
+  return p;
+}
+
 void Pipeline::Impl::Start() {
   CheckStages("Start");
   started_ = true;  // from here a throw (a stage's Project or MakeWorker) leaves it unusable

@@ -52,8 +52,10 @@ class Pipeline::Impl {
     CheckQueueOptions(options_.queue);
   }
 
-  void CheckNotStarted(const char* call) const {
-    if (started_) throw std::logic_error(std::string("Pipeline::") + call + " after Start");
+  // The callbacks, for OnResult and the like to set: before Start only.
+  detail::CollectorCallbacks& CallbacksToSet(const char* call) {
+    CheckNotStarted(call);
+    return callbacks_;
   }
   static void CheckQueueOptions(const QueueOptions& queue);
   void Add(StageOptions options, std::unique_ptr<Stage> stage);
@@ -82,7 +84,9 @@ class Pipeline::Impl {
   void RequestStop();
   void AbandonIfRunning();
   bool threads_left_running() const { return threads_left_running_; }
+  Progress progress() const;
 
+ private:
   PipelineOptions options_;
   detail::CollectorCallbacks callbacks_;
   // Shared with the batches that enter under it: a batch's errors name the input it came
@@ -102,7 +106,9 @@ class Pipeline::Impl {
   std::unique_ptr<detail::Collector> collector_;
   SteadyClock::time_point started_at_;
 
- private:
+  void CheckNotStarted(const char* call) const {
+    if (started_) throw std::logic_error(std::string("Pipeline::") + call + " after Start");
+  }
   QueueOptions EdgeOptions(size_t stage_index) const {
     return stages_[stage_index]->options.queue.value_or(options_.queue);
   }
