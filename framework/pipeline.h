@@ -182,7 +182,8 @@ class Pipeline {
   /// Flushes, closes the input, waits for every stage to drain, runs the stages' Finish in
   /// order (their rows go to OnResult, past any later stage), and returns the account. A
   /// Stage::Finish that throws ends it there: the later stages' Finish does not run, and
-  /// the exception comes out instead of a report.
+  /// the exception comes out instead of a report. Not with Run, which finishes itself
+  /// (std::logic_error; to end a Run early, RequestStop).
   RunReport Finish();
 
   /// Start + read `source` to its end (or until RequestStop) + Finish. When the first stage

@@ -433,6 +433,15 @@ void Pipeline::Impl::AbandonIfRunning() {
 }
 
 RunReport Pipeline::Impl::Finish() {
+  // Run finishes itself: a Finish from another thread would close the queues its reading
+  // still feeds, and Run would wait on them for good.
+  if (runs_source_.load(std::memory_order_acquire)) {
+    throw std::logic_error("Pipeline::Finish with Run: Run finishes the pipeline itself");
+  }
+  return FinishRun();
+}
+
+RunReport Pipeline::Impl::FinishRun() {
   if (!started_) throw std::logic_error("Pipeline::Finish before Start");
   if (!running_) throw std::logic_error("Pipeline::Finish after a failed Start");
   if (finished_) throw std::logic_error("Pipeline::Finish called twice");
@@ -466,7 +475,7 @@ RunReport Pipeline::Impl::Run(Source& source) {
     Batch batch;
     while (ReadBatch(batch)) Enter(std::move(batch));
   }
-  RunReport report = Finish();  // rethrows a failed Read once what was read has drained
+  RunReport report = FinishRun();  // rethrows a failed Read once what was read has drained
   report.stopped_early = reading_.stopped_early;  // not a stop that came while draining
   return report;
 }

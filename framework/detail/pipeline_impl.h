@@ -137,6 +137,7 @@ class Pipeline::Impl {
   bool NextBatch(const StageGroup& group, Batch& batch);
   bool ReadOnWorker(Batch& batch);
   bool ReadBatch(Batch& batch);
+  RunReport FinishRun();  // Finish, for Finish and Run
   void FlushPending();
   void CloseInputAndJoin();
   void Abandon();

@@ -192,7 +192,7 @@ TEST(PipelineLifecycleTest, RunAfterStartIsRefusedAndChangesNothing) {
 }
 
 // While Run reads its source, pushed input from another thread is refused, not mixed in.
-TEST(PipelineLifecycleTest, PushDuringRunIsRefused) {
+TEST(PipelineLifecycleTest, PushOrFinishDuringRunIsRefused) {
   Pipeline pipeline;
   std::atomic<bool> release{false};
   pipeline.Add({.name = "check"}, std::make_unique<Check>(0us, &release));
@@ -204,12 +204,17 @@ TEST(PipelineLifecycleTest, PushDuringRunIsRefused) {
     EXPECT_THROW(pipeline.Flush(), std::logic_error);
     EXPECT_THAT([&] { pipeline.SetSourceName("other"); },
                 ThrowsMessage<std::logic_error>(HasSubstr("Pipeline::SetSourceName with Run")));
+    // Finish would close the queues that Run still feeds: Run would wait for good.
+    EXPECT_THAT([&] { pipeline.Finish(); },
+                ThrowsMessage<std::logic_error>(HasSubstr("Pipeline::Finish with Run")));
     release.store(true);
   });
   const RunReport report = pipeline.Run(source);
   other.join();
   EXPECT_EQ(report.totals.read, 3u);
   EXPECT_EQ(report.source, "memory");
+  EXPECT_THAT([&] { pipeline.Finish(); },
+              ThrowsMessage<std::logic_error>(HasSubstr("Pipeline::Finish with Run")));
 }
 
 // A stage whose MakeWorker returns null is refused at Start, not run into on a worker.
