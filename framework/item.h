@@ -100,8 +100,9 @@ struct Batch {
   /// place in the input, 0 when it has none).
   Item& AddRecord(Record record, uint64_t number = 0);
   /// Points every line item's raw view at this batch's text, drops the text after the last
-  /// line and pads it with kRawPadding bytes. Call once all lines are in (the pipeline calls it as
-  /// the batch enters); items must not be reordered before.
+  /// line and pads it with kRawPadding bytes. Call once all lines are in (the pipeline calls
+  /// it as the batch enters). Items must not be reordered or removed before (a source that
+  /// skips a line adds no item for it): Seal throws std::logic_error for a missing one.
   void Seal();
   /// Empties the batch for reuse, keeping its memory (see detail/batch_pool.h).
   void Clear();

@@ -53,6 +53,16 @@ TEST(BatchTest, EveryLineHasAViewOnceSealedEvenAnEmptyOne) {
   }
 }
 
+// Seal finds each line's item by its place: a line item removed before Seal would have Seal
+// write past the items (undefined behaviour), so it is refused instead.
+TEST(BatchTest, SealRefusesABatchWhoseLineItemsWereRemoved) {
+  Batch batch;
+  batch.AddLine("kept", 1, 0);
+  batch.AddLine("# skipped", 2, 5);
+  batch.items.pop_back();
+  EXPECT_THROW(batch.Seal(), std::logic_error);
+}
+
 // A source reads into the batch's own text (GrowText) and makes lines of it in place
 // (AddTextLine): the raw views point into that text, bytes between lines (line ends) stay
 // unread, and what follows the last line is dropped by Seal, which pads after that line.
