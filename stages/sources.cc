@@ -461,10 +461,13 @@ Result<std::unique_ptr<Source>> OpenFileSource(const FileSourceOptions& options)
                  .message = "cannot open " + name + ": " + std::strerror(errno),
                  .source = name};
   }
-  const int flags = is_stdin ? 0 : ::fcntl(fd, F_GETFL);
-  if (flags < 0 || (!is_stdin && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)) {
-    const int error = errno;
-    ::close(fd);
+  const int flags = ::fcntl(fd, F_GETFL);
+  // A closed stdin (`<&-`) fails F_GETFL; one held open write-only, so that no file takes
+  // its number (what `sluice` does with a closed one), is not read either.
+  const bool readable = flags >= 0 && (flags & O_ACCMODE) != O_WRONLY;
+  if (!readable || (!is_stdin && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)) {
+    const int error = flags >= 0 && !readable ? EBADF : errno;
+    if (!is_stdin) ::close(fd);
     return Error{.code = ErrorCode::kInvalidInput,
                  .message = "cannot read " + name + ": " + std::strerror(error),
                  .source = name};

@@ -1,5 +1,9 @@
 // `sluice`: the command-line front end. Dispatches to the commands; see docs/cli.md.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <exception>
 #include <iomanip>
@@ -38,6 +42,18 @@ ExitCode ListStages(const StageRegistry& registry) {
   return ExitCode::kOk;
 }
 
+// A standard stream closed at start (`sluice run ... <&-`) would hand its number to the
+// next file opened: a config read as stdin, results written to where stdout was. /dev/null
+// opened the wrong way round holds the number, so that using the stream fails with EBADF
+// as it would have (gnulib's stdopen does the same).
+void HoldClosedStandardStreams() {
+  for (const int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) {
+    if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    const int held = ::open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+    if (held >= 0 && held != fd) ::close(held);  // cannot happen: open takes the lowest
+  }
+}
+
 ExitCode Dispatch(const CliArgs& args) {
   StageRegistry registry;
   RegisterBuiltinStages(registry);
@@ -56,6 +72,7 @@ ExitCode Dispatch(const CliArgs& args) {
 
 int main(int argc, char** argv) {
   using sluice::cli::ExitCode;
+  sluice::cli::HoldClosedStandardStreams();
   // A closed pipe (`sluice run ... | head`) must surface as EPIPE from write(), which the
   // sinks report, not as a silent death by SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);

@@ -100,6 +100,27 @@ TEST(CliTest, ValidateReadsItsConfigOnceSoThatAPipeWorks) {
   EXPECT_EQ(ReadFile(dir.File("out.txt")), "/dev/stdin: ok (1 stage: parse_json x1)\n");
 }
 
+// With stdin closed (`<&-`, as cron jobs and daemons may start it), the next file opened
+// would take its number: the run read its own wake-up eventfd as its input and never
+// ended. Reading a closed stdin fails instead, as cat's does.
+TEST(CliTest, AClosedStdinFailsToBeReadInsteadOfHanging) {
+  TempDir dir("cli_closed_stdin");
+  WriteFile(dir.File("p.yaml"), "source: { type: stdin }\nstages: [{ type: parse_json }]\n");
+  const int out = open(dir.File("out.txt").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(out, 0);
+  const int no_input = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(no_input, 0);
+  const pid_t pid =
+      SpawnProcess({"/bin/sh", "-c", "exec \"$0\" run \"$1\" --quiet --output \"$2\" <&- 2>&1",
+                    SLUICE_CLI_PATH, dir.File("p.yaml"), dir.File("results.jsonl")},
+                   no_input, out);
+  close(no_input);
+  close(out);
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(WaitAtMost(pid, std::chrono::seconds(20)), 1);
+  EXPECT_EQ(ReadFile(dir.File("out.txt")), "sluice: cannot read stdin: Bad file descriptor\n");
+}
+
 TEST(CliTest, ValidateReportsEveryProblemWithItsPosition) {
   TempDir dir("cli");
   const std::string config = dir.File("bad.yaml");

@@ -61,6 +61,27 @@ class PipedStdin {
   StdinSwap swap_;
 };
 
+// A closed stdin is an error at open, and so is one open for writing only (the CLI holds
+// a closed one so): before, its number went to the source's own eventfd, read as input.
+TEST_F(FileSourceTest, AStdinThatCannotBeReadIsRefusedAtOpen) {
+  {
+    const int write_only = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    ASSERT_GE(write_only, 0);
+    const StdinSwap swap(write_only);
+    ::close(write_only);
+    auto source = OpenFileSource({.path = "-"});
+    ASSERT_FALSE(source.ok());
+    EXPECT_EQ(source.error().message, "cannot read stdin: Bad file descriptor");
+  }
+  const int saved = ::dup(STDIN_FILENO);
+  ::close(STDIN_FILENO);
+  auto source = OpenFileSource({.path = "-"});
+  ::dup2(saved, STDIN_FILENO);
+  ::close(saved);
+  ASSERT_FALSE(source.ok());
+  EXPECT_EQ(source.error().message, "cannot read stdin: Bad file descriptor");
+}
+
 TEST_F(FileSourceTest, ReadsStdinFromAPipeAndHandsOverLinesWithoutWaitingForAFullBatch) {
   PipedStdin piped;
   auto source = OpenFileSource({.path = "-"});
