@@ -539,7 +539,9 @@ std::unique_ptr<Stage> MakeAggregateFromConfig(const ConfigNode& stage, ConfigEr
       const bool clash = std::find(options.group_by.begin(), options.group_by.end(), name) !=
                              options.group_by.end() ||
                          (options.window && name == "window_start");
-      if (clash) {
+      if (name.empty()) {
+        errors.Add(child.key_mark(), "metric name is empty");
+      } else if (clash) {
         errors.Add(child.key_mark(), "metric '" + name + "' has the name of a " +
                                          (name == "window_start" ? "row field" : "group_by field") +
                                          "; rows need distinct field names");

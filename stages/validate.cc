@@ -565,7 +565,9 @@ std::unique_ptr<Stage> MakeValidateFromConfig(const ConfigNode& stage, ConfigErr
     } else {
       std::unordered_set<std::string_view> seen;
       for (const ConfigNode& child : rules->children()) {
-        if (!seen.insert(child.key()).second) {
+        if (child.key().empty()) {
+          errors.Add(child.key_mark(), "rule field name is empty");
+        } else if (!seen.insert(child.key()).second) {
           errors.Add(child.key_mark(), "a second rule for field '" + child.key() + "'");
         } else if (std::optional<FieldRule> rule = ReadRule(child, errors)) {
           options.rules.push_back(std::move(*rule));

@@ -47,6 +47,7 @@ metrics:
   p: { p101: x }
   c: { count: x }
   m: median
+  "": { sum: v }
 )";
   EXPECT_THAT(
       ConfigProblems(yaml),
@@ -65,7 +66,8 @@ metrics:
           "map of 2 entries",
           HasSubstr("p.yaml:9:8: metric 'p': unknown metric 'p101'"),
           "p.yaml:10:8: metric 'c': count takes no field: write `c: count`",
-          HasSubstr("p.yaml:11:6: metric 'm': unknown metric 'median'")));
+          HasSubstr("p.yaml:11:6: metric 'm': unknown metric 'median'"),
+          "p.yaml:12:3: metric name is empty"));
 }
 
 TEST(AggregateConfigTest, PercentilesAreDigitsWithAnInnerPoint) {

@@ -296,6 +296,10 @@ TEST(ValidateConfigTest, UnknownRuleKeyWithDidYouMean) {
                           "p.yaml:2:40: rule 'ts': min 5 is above max 1"));
   EXPECT_THAT(ConfigProblems("rules:\n  a: { tpye: string, max_length: 3 }\n"),
               ElementsAre("p.yaml:2:8: unknown key 'tpye' (did you mean 'type'?)"));
+  // An empty field name is reported at its key, with the other rules' problems.
+  EXPECT_THAT(ConfigProblems("rules:\n  x: { type: int, max: abc }\n  \"\": int\n"),
+              ElementsAre("p.yaml:2:24: expected a number, got 'abc'",
+                          "p.yaml:3:3: rule field name is empty"));
   EXPECT_THAT(ConfigProblems("rules:\n  e: { type: string, one_of: [] }\n"),
               ElementsAre("p.yaml:2:30: one_of must be a non-empty list, got an empty one"));
 }
