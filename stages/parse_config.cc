@@ -39,7 +39,7 @@ std::optional<char> ReadChar(const ConfigNode& stage, std::string_view key, char
   if (text->size() == 1) return (*text)[0];
   if (*text == "\\t" || *text == "tab") return '\t';
   if (text->empty() && allow_empty) return '\0';
-  errors.Add(node->mark(), std::string(key) + ": expected a single character" +
+  errors.Add(node->mark(), std::string(key) + ": expected one ASCII character" +
                                (allow_empty ? " (or \"\" for none)" : "") + ", got '" + *text +
                                "'");
   return std::nullopt;

@@ -39,8 +39,9 @@ using detail::CsvHeaderSlot;
 
 constexpr const char* kMultilineWithoutQuote =
     "multiline needs a quote: line breaks are kept only inside quoted fields";
-constexpr const char* kMultilineWithLineEnd =
-    "multiline: the quote and the delimiter cannot be CR or LF";
+// A row never holds a line break outside quotes (it ends the row), nor a CR before its end.
+constexpr const char* kLineEndAsSeparator =
+    "cannot be CR or LF: a line break ends a row (multiline keeps them inside quotes)";
 
 bool IsLineEnd(char c) { return c == '\n' || c == '\r'; }
 
@@ -327,9 +328,8 @@ std::string ValidateCsvOptions(const ParseCsvOptions& options) {
   if (options.delimiter == '\0') return "delimiter: must not be empty";
   if (options.delimiter == options.quote) return "delimiter and quote must differ";
   if (options.multiline && options.quote == '\0') return kMultilineWithoutQuote;
-  if (options.multiline && (IsLineEnd(options.quote) || IsLineEnd(options.delimiter))) {
-    return kMultilineWithLineEnd;
-  }
+  if (IsLineEnd(options.delimiter)) return std::string("delimiter: ") + kLineEndAsSeparator;
+  if (IsLineEnd(options.quote)) return std::string("quote: ") + kLineEndAsSeparator;
   return "";
 }
 
@@ -388,12 +388,13 @@ std::unique_ptr<Stage> MakeParseCsv(const ConfigNode& stage, ConfigErrors& error
     const ConfigNode* node = stage.Get("delimiter") ? stage.Get("delimiter") : stage.Get("quote");
     errors.Add(node->mark(), "delimiter and quote must differ");
   }
-  if (multiline && *multiline) {
-    if (options.quote == '\0') {
-      errors.Add(stage.Get("multiline")->mark(), kMultilineWithoutQuote);
-    } else if (IsLineEnd(options.quote) || IsLineEnd(options.delimiter)) {
-      errors.Add(stage.Get("multiline")->mark(), kMultilineWithLineEnd);
+  for (const auto& [key, read] : {std::pair{"delimiter", delimiter}, std::pair{"quote", quote}}) {
+    if (read && IsLineEnd(*read)) {
+      errors.Add(stage.Get(key)->mark(), std::string(key) + ": " + kLineEndAsSeparator);
     }
+  }
+  if (multiline && *multiline && options.quote == '\0') {
+    errors.Add(stage.Get("multiline")->mark(), kMultilineWithoutQuote);
   }
   if (errors.size() != errors_before) return nullptr;
   return std::make_unique<ParseCsvStage>(std::move(options));

@@ -342,8 +342,10 @@ TEST(ParseCsvTest, ValidatesOptions) {
   EXPECT_THAT(ValidateCsvOptions(ParseCsvOptions{.quote = '\0', .multiline = true}),
               HasSubstr("multiline needs a quote"));
   EXPECT_THAT(ValidateCsvOptions(ParseCsvOptions{.quote = '\r', .multiline = true}),
-              HasSubstr("cannot be CR or LF"));
-  EXPECT_EQ(ValidateCsvOptions(ParseCsvOptions{.quote = '\r'}), "");  // lines hold no CR LF
+              HasSubstr("quote: cannot be CR or LF"));
+  // Not without multiline either: it would never match, and a row would be one field.
+  EXPECT_THAT(ValidateCsvOptions(ParseCsvOptions{.delimiter = '\n'}),
+              HasSubstr("delimiter: cannot be CR or LF"));
   EXPECT_EQ(ValidateCsvOptions(ParseCsvOptions{}), "");
   EXPECT_THROW(ParseCsvStage(ParseCsvOptions{.header = false}), std::invalid_argument);
 }
@@ -385,11 +387,30 @@ TEST(ParseCsvConfigTest, ReportsEveryProblemWithPositions) {
   const std::string all = errors.ToString();
   EXPECT_THAT(all, HasSubstr("test.yaml:3:20: columns: duplicate column 'a'"));
   EXPECT_THAT(all, HasSubstr("test.yaml:4:20: expected true or false, got 'maybe'"));
-  EXPECT_THAT(all, HasSubstr("test.yaml:5:20: delimiter: expected a single character"));
+  EXPECT_THAT(all, HasSubstr("test.yaml:5:20: delimiter: expected one ASCII character"));
   EXPECT_THAT(all, HasSubstr("test.yaml:6:20: types: expected 'infer' or 'string', got 'auto'"));
   EXPECT_THAT(all, HasSubstr("test.yaml:7:3: unknown key 'delimeter' (did you mean 'delimiter'?)"));
   EXPECT_THAT(all, HasSubstr("test.yaml:8:20: expected a string, got a map"));
   EXPECT_EQ(errors.size(), 6u) << all;
+}
+
+// A line break as delimiter or quote can never match (it ends the row), with multiline or
+// without; a delimiter of more than one byte is refused as not one ASCII character.
+TEST(ParseCsvConfigTest, LineBreaksAndWideCharactersAreNoDelimiters) {
+  StageRegistry registry;
+  RegisterParseCsv(registry);
+  ConfigErrors errors;
+  auto config = StageConfig("parse_csv")
+                    .Set("delimiter", "\n")  // line 3
+                    .Set("quote", "\r");     // line 4
+  EXPECT_EQ(parse_test::Build(registry, config, errors), nullptr);
+  EXPECT_THAT(errors.ToString(), HasSubstr("test.yaml:3:20: delimiter: cannot be CR or LF"));
+  EXPECT_THAT(errors.ToString(), HasSubstr("test.yaml:4:20: quote: cannot be CR or LF"));
+  ConfigErrors wide_errors;
+  EXPECT_EQ(
+      parse_test::Build(registry, StageConfig("parse_csv").Set("delimiter", "\u00a7"), wide_errors),
+      nullptr);
+  EXPECT_THAT(wide_errors.ToString(), HasSubstr("delimiter: expected one ASCII character"));
 }
 
 TEST(ParseCsvConfigTest, HeaderFalseNeedsColumns) {
@@ -427,7 +448,7 @@ TEST(ParseCsvConfigTest, MultilineIsABoolAndNeedsAQuote) {
       parse_test::Build(
           registry, StageConfig("parse_csv").Set("quote", "\r").Set("multiline", "true"), line_end),
       nullptr);
-  EXPECT_THAT(line_end.ToString(), HasSubstr("test.yaml:4:20: multiline: the quote and the"));
+  EXPECT_THAT(line_end.ToString(), HasSubstr("test.yaml:3:20: quote: cannot be CR or LF"));
 
   ConfigErrors not_bool;
   EXPECT_EQ(parse_test::Build(registry, StageConfig("parse_csv").Set("multiline", "yes please"),

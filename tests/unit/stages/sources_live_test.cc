@@ -376,10 +376,11 @@ TEST_F(FileSourceTest, SkipsAByteOrderMarkThatArrivesInPieces) {
 }
 
 TEST_F(FileSourceTest, AReadErrorThrowsWithTheInputName) {
-  const int write_only = ::open("/dev/null", O_WRONLY);
-  ASSERT_GE(write_only, 0);
-  StdinSwap swap(write_only);
-  ::close(write_only);
+  // An O_PATH descriptor passes the open's checks (fstat works on it), and read(2) fails.
+  const int path_only = ::open(WriteFile("input.txt", "a\n").c_str(), O_PATH);
+  ASSERT_GE(path_only, 0);
+  StdinSwap swap(path_only);
+  ::close(path_only);
   auto source = OpenFileSource({.path = "-"});
   ASSERT_TRUE(source.ok());
   Batch batch;
