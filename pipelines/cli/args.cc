@@ -180,23 +180,27 @@ Result<CliArgs> ParseArgs(std::span<const std::string_view> argv) {
   CliArgs args;
   if (argv.empty()) return args;  // plain `sluice`: the general help
   const std::string_view first = argv[0];
-  if (first == "--help" || first == "-h") return args;
-  if (first == "--version" || first == "-V") {
-    args.command = Command::kVersion;
-    return args;
-  }
-  if (first.size() > 1 && first[0] == '-') {
+  // --help and --version (-h, -V) are the commands help and version.
+  std::string_view word = first;
+  if (word == "--help" || word == "-h") word = "help";
+  if (word == "--version" || word == "-V") word = "version";
+  if (word.size() > 1 && word[0] == '-') {
     return UsageError(WithSuggestion(
         "unknown flag '" + std::string(first) + "' (expected a command: run, validate, stages)",
         first, {"--help", "--version"}));
   }
-  SLUICE_ASSIGN_OR_RETURN(const Command command, ParseCommand(first));
+  SLUICE_ASSIGN_OR_RETURN(const Command command, ParseCommand(word));
   if (command == Command::kVersion) {
+    if (argv.size() > 1) {
+      return UsageError("'sluice " + std::string(first) + "' takes no arguments");
+    }
     args.command = command;
     return args;
   }
   if (command == Command::kHelp) {  // `sluice help [COMMAND]`
-    if (argv.size() > 2) return UsageError("'sluice help' takes at most one COMMAND");
+    if (argv.size() > 2) {
+      return UsageError("'sluice " + std::string(first) + "' takes at most one COMMAND");
+    }
     if (argv.size() == 2) {
       SLUICE_ASSIGN_OR_RETURN(const Command topic, ParseCommand(argv[1]));
       if (topic != Command::kHelp && topic != Command::kVersion) args.help_for = topic;

@@ -49,6 +49,13 @@ TEST(CliArgsTest, HelpAndVersion) {
   EXPECT_EQ(run_help->help_for, Command::kRun);
   EXPECT_EQ(Parse({"help", "stages"})->help_for, Command::kStages);
   EXPECT_EQ(Parse({"-h"})->help_for, std::nullopt);
+  EXPECT_EQ(Parse({"--help", "run"})->help_for, Command::kRun);  // as `help run`
+  EXPECT_THAT(ParseArgs(std::vector<std::string_view>{"--version", "extra"}).error().message,
+              HasSubstr("'sluice --version' takes no arguments"));
+  EXPECT_THAT(ParseArgs(std::vector<std::string_view>{"version", "extra"}).error().message,
+              HasSubstr("'sluice version' takes no arguments"));
+  EXPECT_THAT(ParseArgs(std::vector<std::string_view>{"-h", "run", "extra"}).error().message,
+              HasSubstr("'sluice -h' takes at most one COMMAND"));
   EXPECT_THAT(HelpText(std::nullopt), HasSubstr("4  output failure"));
   EXPECT_THAT(HelpText(Command::kValidate), HasSubstr("sluice validate CONFIG"));
   EXPECT_THAT(VersionText(), HasSubstr("sluice "));
