@@ -59,6 +59,18 @@ std::optional<std::string> ReadNonEmptyString(const ConfigNode& node, std::strin
   return text;
 }
 
+// A stage's or the pipeline's name: not empty, no control characters.
+std::optional<std::string> ReadName(const ConfigNode& node, std::string_view key,
+                                    ConfigErrors& errors) {
+  std::optional<std::string> name = ReadNonEmptyString(node, key, errors);
+  if (!name) return std::nullopt;
+  if (std::string problem = ControlCharacterProblem(*name); !problem.empty()) {
+    errors.Add(node.mark(), std::string(key) + " " + problem);
+    return std::nullopt;
+  }
+  return name;
+}
+
 // `queue: { capacity, batch, batch_time }`; keys it leaves out keep `base`'s values.
 std::optional<QueueOptions> ReadQueue(const ConfigNode& node, QueueOptions base,
                                       ConfigErrors& errors) {
@@ -283,7 +295,7 @@ std::optional<StageSpec> ReadStage(const ConfigNode& node, const StageRegistry& 
   }
   stage.name = stage.type;
   if (const ConfigNode* n = node.Get("name")) {
-    if (auto name = ReadNonEmptyString(*n, "name", errors)) {
+    if (auto name = ReadName(*n, "name", errors)) {
       if (name->find('.') != std::string::npos) {
         errors.Add(n->mark(), "a stage name may not contain '.' (--set uses it as a separator)");
       }
@@ -445,7 +457,7 @@ std::optional<PipelineSpec> ParseSpecUnsorted(const ConfigNode& root, const Stag
       errors);
   spec.name = DefaultName(spec.file);
   if (const ConfigNode* n = root.Get("pipeline")) {
-    if (auto name = ReadNonEmptyString(*n, "pipeline", errors)) spec.name = *name;
+    if (auto name = ReadName(*n, "pipeline", errors)) spec.name = *name;
   }
   if (const ConfigNode* q = GetSection(root, "queue")) {
     if (auto queue = ReadQueue(*q, QueueOptions{}, errors)) spec.queue = *queue;

@@ -24,6 +24,9 @@ void Pipeline::Impl::CheckQueueOptions(const QueueOptions& queue) {
 // reader's, would merge stages there (the YAML loader refuses them too).
 void Pipeline::Impl::CheckStageName(const std::string& name) const {
   if (name.empty()) throw std::invalid_argument("stage name must not be empty");
+  if (std::string problem = ControlCharacterProblem(name); !problem.empty()) {
+    throw std::invalid_argument("stage name " + problem);
+  }
   if (name == kSourceStageName) {
     throw std::invalid_argument(
         "stage name 'source' is taken: the report counts the reader's "

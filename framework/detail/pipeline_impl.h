@@ -50,6 +50,9 @@ class Pipeline::Impl {
 
   explicit Impl(PipelineOptions options) : options_(std::move(options)) {
     CheckQueueOptions(options_.queue);
+    if (std::string problem = ControlCharacterProblem(options_.name); !problem.empty()) {
+      throw std::invalid_argument("pipeline name " + problem);
+    }
   }
 
   // The callbacks, for OnResult and the like to set: before Start only.

@@ -286,7 +286,8 @@ TEST(SpecTest, ErrorsAreCollectedAcrossSections) {
 TEST(SpecTest, StageEntryMustBeAMapWithAType) {
   Parsed p = Parse(
       "source: { type: stdin }\nstages:\n  - parse_json\n  - { name: x }\n"
-      "  - { type: parse_json, name: a.b }\n  - { type: parse_json, name: source }\n");
+      "  - { type: parse_json, name: a.b }\n  - { type: parse_json, name: source }\n"
+      "  - { type: parse_json, name: \"p\\e[31mRED\" }\npipeline: \"x\\ty\"\n");
   EXPECT_THAT(
       p.errors,
       ElementsAre("p.yaml:3:5: a stage must be a map with at least a 'type', got 'parse_json'",
@@ -294,7 +295,12 @@ TEST(SpecTest, StageEntryMustBeAMapWithAType) {
                   "p.yaml:5:31: a stage name may not contain '.' (--set uses it as a "
                   "separator)",
                   "p.yaml:6:31: the stage name 'source' is taken: the report counts the errors "
-                  "the reader finds (a line too long, say) under it"));
+                  "the reader finds (a line too long, say) under it",
+                  // It would reach the terminal raw in the summary.
+                  "p.yaml:7:31: name holds a control character (0x1B at byte 2), which a "
+                  "terminal would act on",
+                  "p.yaml:8:11: pipeline holds a control character (0x09 at byte 2), which a "
+                  "terminal would act on"));
 }
 
 // A stage without a name takes its type's: an embedder's type called `source` is refused
