@@ -27,6 +27,9 @@ namespace sluice {
 
 /// Makes a stage from its config node (the whole `- name: ... type: ...` map). Reports
 /// every problem to `errors` with its position; returns nullptr when it cannot build.
+/// Loading a pipeline calls it twice per stage: once to check the config (the stage made is
+/// dropped), once to build. Keep side effects (connections, say) out of it: make them in
+/// the stage's MakeWorker, which runs once per worker at Start.
 using StageFactory =
     std::function<std::unique_ptr<Stage>(const ConfigNode& stage, ConfigErrors& errors)>;
 
