@@ -83,7 +83,7 @@ int ReplayBreakdownMain(const std::string& config, const std::string& input) {
     for (auto& phase : phases) {
       const detail::ErrorContext context{&phase->name, &source_name};
       begin = ThreadCpuNanos();
-      detail::ProcessBatch(*phase->worker, batch, context, phase->counters);
+      detail::ProcessBatch(*phase->worker, batch, context, phase->counters, nullptr);
       phase->nanos += ThreadCpuNanos() - begin;
     }
   }

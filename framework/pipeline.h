@@ -62,9 +62,9 @@ struct StageOptions {
   /// are cut where records enter, so `batch` and `batch_time` count on the first stage
   /// only; on a later stage only `capacity` does (the YAML loader refuses the others there).
   std::optional<QueueOptions> queue = std::nullopt;
-  /// A worker busy on one batch for longer than this fails the run with StallError
-  /// instead of hanging it. Zero: no watchdog. It watches the stage's own work, not the
-  /// callbacks, encoders and writers at the end.
+  /// A worker busy on one record for longer than this fails the run with StallError
+  /// instead of hanging it (a batch of many slow records is progress). Zero: no watchdog.
+  /// It watches the stage's own work, not the callbacks, encoders and writers at the end.
   std::chrono::milliseconds stall_timeout{0};
 };
 

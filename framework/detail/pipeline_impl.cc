@@ -296,7 +296,8 @@ auto Pipeline::Impl::RunStage(StageSlot& slot, size_t worker_index, Batch& batch
   detail::Watchdog::Beat& beat = *slot.beats[worker_index];
   const auto begin = SteadyClock::now();
   beat.Begin();
-  detail::ProcessBatch(*slot.workers[worker_index], batch, context, slot.counters);
+  detail::ProcessBatch(*slot.workers[worker_index], batch, context, slot.counters,
+                       beat.timeout.count() > 0 ? &beat.items_done : nullptr);
   beat.End();
   const auto busy = SteadyClock::now() - begin;
   slot.counters.busy_nanos.fetch_add(busy.count(), std::memory_order_relaxed);

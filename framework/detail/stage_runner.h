@@ -32,8 +32,10 @@ void DecorateError(Item& item, const ErrorContext& context);
 
 /// Runs `worker` on each ok item of `batch`: keeps passed and failed items (in order),
 /// removes filtered and absorbed ones, turns exceptions into error items, and adds the
-/// batch's figures to `counters`.
+/// batch's figures to `counters`. Counts each item it comes to in `items_done` unless it
+/// is null (the worker's own: the watchdog reads it to tell a slow batch from a stuck
+/// record).
 void ProcessBatch(StageWorker& worker, Batch& batch, const ErrorContext& context,
-                  StageCounters& counters);
+                  StageCounters& counters, std::atomic<uint64_t>* items_done);
 
 }  // namespace sluice::detail

@@ -34,14 +34,22 @@ void Watchdog::Run() {
   std::unique_lock lock(mutex_);
   while (!wake_.wait_for(lock, period_, [this] { return stopping_; })) {
     const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
-    for (const Beat& beat : beats_) {
+    for (Beat& beat : beats_) {
       const int64_t since = beat.busy_since.load(std::memory_order_relaxed);
-      if (beat.timeout.count() <= 0 || since == 0 || now - since <= beat.timeout.count()) continue;
+      if (beat.timeout.count() <= 0 || since == 0) continue;
+      // Stuck: no item begun since the batch did or since the last look that saw one begin.
+      // A batch of many slow records is not (its first batch holds 32 of them, say).
+      const uint64_t done = beat.items_done.load(std::memory_order_relaxed);
+      if (done != beat.seen_done) {
+        beat.seen_done = done;
+        beat.seen_changed_at = now;
+      }
+      if (now - std::max(since, beat.seen_changed_at) <= beat.timeout.count()) continue;
       char seconds[32];
       std::snprintf(seconds, sizeof seconds, "%g",
                     std::chrono::duration<double>(beat.timeout).count());
       on_stall_(*beat.stage, "stage '" + *beat.stage + "' stalled: a worker has spent more than " +
-                                 seconds + " s on one batch (stall_timeout)");
+                                 seconds + " s on one record (stall_timeout)");
       return;  // one report is enough: the run is failing
     }
   }

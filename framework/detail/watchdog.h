@@ -1,4 +1,4 @@
-// Internal: notices a stage worker stuck on one batch for longer than its stall_timeout.
+// Internal: notices a stage worker stuck on one record for longer than its stall_timeout.
 #pragma once
 
 #include <atomic>
@@ -15,11 +15,17 @@ namespace sluice::detail {
 
 class Watchdog {
  public:
-  /// What one worker is doing: the steady-clock time it took its current batch, or 0.
-  struct Beat {
+  /// What one worker is doing: the steady-clock time it took its current batch, or 0, and
+  /// how many items it has come to. On a cache line of its own: its worker writes
+  /// items_done for every item.
+  struct alignas(64) Beat {
     const std::string* stage;
     std::chrono::nanoseconds timeout;
     std::atomic<int64_t> busy_since{0};
+    std::atomic<uint64_t> items_done{0};  // see ProcessBatch
+    // The watchdog thread's own: items_done as it last saw it, and when it last changed.
+    uint64_t seen_done = 0;
+    int64_t seen_changed_at = 0;
 
     void Begin() {
       busy_since.store(std::chrono::steady_clock::now().time_since_epoch().count(),

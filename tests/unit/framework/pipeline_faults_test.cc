@@ -37,6 +37,27 @@ class HangOn : public Stage {
   std::atomic<bool>* release_;
 };
 
+// Sleeps `each` per record.
+class SlowRecords : public Stage {
+ public:
+  explicit SlowRecords(std::chrono::milliseconds each) : each_(each) {}
+  std::unique_ptr<StageWorker> MakeWorker() override {
+    struct Worker : StageWorker {
+      std::chrono::milliseconds each;
+      Verdict Process(Item&) override {
+        std::this_thread::sleep_for(each);
+        return Verdict::kPass;
+      }
+    };
+    auto w = std::make_unique<Worker>();
+    w->each = each_;
+    return w;
+  }
+
+ private:
+  std::chrono::milliseconds each_;
+};
+
 // An endless source of numbered lines, for stop requests.
 class EndlessSource : public Source {
  public:
@@ -117,10 +138,27 @@ TEST(PipelineFaultsTest, StuckStageFailsTheRunNamingItInsteadOfHanging) {
     FAIL() << "Finish returned despite a stuck stage";
   } catch (const StallError& e) {
     EXPECT_EQ(e.stage(), "sticky");
-    EXPECT_THAT(e.what(), testing::HasSubstr("stage 'sticky' stalled"));
+    EXPECT_THAT(e.what(), testing::HasSubstr(
+                              "stage 'sticky' stalled: a worker has spent more than 0.2 s on one "
+                              "record (stall_timeout)"));
   }
   EXPECT_LT(std::chrono::steady_clock::now() - begin, 5s);
   release->store(true);  // let the detached worker finish
+}
+
+// stall_timeout bounds one record, not a batch: 16 records of 40 ms in one batch (640 ms)
+// are progress, not a stall of 200 ms.
+TEST(PipelineFaultsTest, ABatchOfSlowRecordsIsNoStall) {
+  Pipeline pipeline({.queue = {.capacity = 2, .batch = 16, .batch_time = 0ms}});
+  pipeline.Add({.name = "slow", .workers = 1, .stall_timeout = 200ms},
+               std::make_unique<SlowRecords>(40ms));
+  uint64_t results = 0;
+  pipeline.OnResult([&](const Record&) { ++results; });
+  pipeline.Start();
+  for (int i = 0; i < 16; ++i) pipeline.Push(std::to_string(i));
+  const RunReport report = pipeline.Finish();
+  EXPECT_EQ(results, 16u);
+  EXPECT_TRUE(report.balanced());
 }
 
 TEST(PipelineFaultsTest, RequestStopDrainsWhatWasReadAndStillBalances) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <new>
 #include <stdexcept>
@@ -49,6 +50,7 @@ struct Run {
   std::vector<std::string> kept;   // the raw text of the items left, in order
   std::vector<std::string> codes;  // per kept item: its error code's name, "ok" when none
   StageCounters counters;
+  std::atomic<uint64_t> items_done{0};
   int calls = 0;
   std::vector<uint64_t> passed_over;
 };
@@ -67,7 +69,8 @@ std::unique_ptr<Run> RunBatch(const std::vector<std::string>& lines) {
   batch.Seal();
   ScriptedWorker worker;
   auto run = std::make_unique<Run>();
-  ProcessBatch(worker, batch, {.stage = &kStage, .source = &kSource}, run->counters);
+  ProcessBatch(worker, batch, {.stage = &kStage, .source = &kSource}, run->counters,
+               &run->items_done);
   for (const Item& item : batch.items) {
     run->kept.emplace_back(item.raw);
     run->codes.emplace_back(item.ok() ? "ok" : ErrorCodeName(item.error->code));
@@ -117,7 +120,8 @@ TEST(StageRunnerTest, ErrorsMadeHereAreDecoratedAndEarlierOnesLeftAlone) {
   batch.Seal();
   ScriptedWorker worker;
   StageCounters counters;
-  ProcessBatch(worker, batch, {.stage = &kStage, .source = &kSource}, counters);
+  std::atomic<uint64_t> items_done{0};
+  ProcessBatch(worker, batch, {.stage = &kStage, .source = &kSource}, counters, &items_done);
   ASSERT_EQ(batch.size(), 1 + made_here.size());
   const Error& earlier = *batch.items[0].error;
   EXPECT_EQ(earlier.stage, "");  // decorated by the stage that made it, not again here
@@ -162,18 +166,20 @@ TEST(StageRunnerTest, AnErrorOnALongLineSaysItsExcerptIsCut) {
 
 TEST(StageRunnerTest, CountersAddUpOverBatches) {
   StageCounters counters;
+  std::atomic<uint64_t> items_done{0};
   ScriptedWorker worker;
   for (int round = 0; round < 3; ++round) {
     Batch batch;
     for (std::string_view line : {"pass-1", "filter", "fail", "absorb"}) batch.AddLine(line, 1, 0);
     batch.Seal();
-    ProcessBatch(worker, batch, {.stage = &kStage, .source = &kSource}, counters);
+    ProcessBatch(worker, batch, {.stage = &kStage, .source = &kSource}, counters, &items_done);
   }
   EXPECT_EQ(counters.in, 12u);
   EXPECT_EQ(counters.out, 6u);
   EXPECT_EQ(counters.filtered, 3u);
   EXPECT_EQ(counters.errors, 3u);
   EXPECT_EQ(counters.absorbed, 3u);
+  EXPECT_EQ(items_done, 12u);  // every item it came to, the one that came failed too
 }
 
 // The collector keeps an emitted Error in its batch (KeepError); when the batch comes round
@@ -194,7 +200,8 @@ TEST(StageRunnerTest, AnErrorKeptInTheBatchIsReusedAsIfNew) {
   batch.Seal();
   ScriptedWorker worker;
   StageCounters counters;
-  ProcessBatch(worker, batch, {.stage = &kStage, .source = &kSource}, counters);
+  std::atomic<uint64_t> items_done{0};
+  ProcessBatch(worker, batch, {.stage = &kStage, .source = &kSource}, counters, &items_done);
   ASSERT_EQ(batch.items[0].error.get(), kept);
   EXPECT_TRUE(batch.spare_errors.empty());
   const Error& error = *batch.items[0].error;
