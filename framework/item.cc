@@ -63,13 +63,13 @@ void Batch::Clear() {
 }
 
 void Batch::Seal() {
-  text_.resize(LinesEnd());  // text after the last line is no line's: drop it
-  text_.resize(LinesEnd() + kRawPadding, ' ');
-  sealed_ = true;
   // Indexes increase: the last is the largest. (An item removed and replaced goes unseen.)
   if (!line_items_.empty() && line_items_.back() >= items.size()) {
     throw std::logic_error("Batch::Seal: line items were removed from the batch before Seal");
   }
+  text_.resize(LinesEnd());  // text after the last line is no line's: drop it
+  text_.resize(LinesEnd() + kRawPadding, ' ');
+  sealed_ = true;
   for (size_t k = 0; k < line_items_.size(); ++k) {
     const LineSpan line = lines_[k];
     items[line_items_[k]].raw = std::string_view(text_.data() + line.begin, line.end - line.begin);
