@@ -323,14 +323,14 @@ class TreeBuilder final : public YAML::EventHandler {
       map.skip_value = true;
       return;
     }
-    if (map.key == kMergeKey) return;
     auto [first, inserted] = map.keys_seen.emplace(map.key, map.key_mark);
     if (!inserted && map.merged_keys.erase(map.key) > 0) {
       first->second = map.key_mark;  // an explicit key overrides a merged one
       map.overrides_merged = true;
     } else if (!inserted) {
       errors_.Add(map.key_mark, "duplicate key " + Quoted(map.key) + " (first defined at " +
-                                    first->second.ToString() + ")");
+                                    first->second.ToString() + ")" +
+                                    (map.key == kMergeKey ? ": merge maps with <<: [*a, *b]" : ""));
       map.skip_value = true;
       if (errors_.size() - first_error_ >= kMaxReportedProblems) {
         Fail(map.key_mark, "too many problems; stopping here");

@@ -270,6 +270,13 @@ TEST(YamlLoaderTest, DuplicateKeyReportedAtSecondKey) {
                           "t.yaml:5:1: duplicate key 'ordered' (first defined at t.yaml:4:1)"));
 }
 
+// Two merge keys in one map are duplicate keys too: the second would be dropped silently.
+TEST(YamlLoaderTest, ASecondMergeKeyIsADuplicateKey) {
+  EXPECT_EQ(OnlyError(Load("a: &a {x: 1}\nb: &b {y: 2}\nc:\n  <<: *a\n  <<: *b\n")),
+            "t.yaml:5:3: duplicate key '<<' (first defined at t.yaml:4:3): merge maps with <<: "
+            "[*a, *b]");
+}
+
 TEST(YamlLoaderTest, ComplexKeyIsAnError) {
   EXPECT_EQ(OnlyError(Load("? [a, b]\n: c\n")),
             "t.yaml:1:3: a map key must be a plain string, not a list");
