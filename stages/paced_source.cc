@@ -51,6 +51,8 @@ class PacedSource final : public Source {
   // The wall time `span_ms` of event time after the first line, at speed_.
   Clock::TimePoint DueAfter(double span_ms) const;
   void Release(Item& item, Batch& out);
+  void ReleaseHeld(Batch& out);
+  SourceStatus ReadAtStop(Batch& batch, size_t max_items);
   bool PendingLeft() const { return next_pending_ < pending_.size(); }
   bool Stopping() const { return interrupted_.load(std::memory_order_relaxed); }
   SourceStatus StatusAfter() const { return PendingLeft() ? SourceStatus::kMore : inner_status_; }
@@ -64,6 +66,7 @@ class PacedSource final : public Source {
   Batch pending_;
   size_t next_pending_ = 0;
   SourceStatus inner_status_ = SourceStatus::kMore;  // kEnd or kStopped: read no more
+  bool read_at_stop_ = false;                        // ReadAtStop read the inner source
   std::atomic<bool> interrupted_{false};
 
   bool anchored_ = false;
@@ -81,10 +84,11 @@ class PacedSource final : public Source {
 };
 
 SourceStatus PacedSource::Read(Batch& batch, size_t max_items) {
+  if (Stopping()) return ReadAtStop(batch, max_items);
   const size_t first_item = batch.size();
-  // Once interrupted, the items held (read from the input, not due yet) go at once, past
-  // max_items if need be: the pipeline reads only once more, and a pipe cannot be read
-  // again.
+  // Interrupted during this read, the items held (read from the input, not due yet) go at
+  // once, past max_items if need be: the pipeline reads only once more, and a pipe cannot
+  // be read again.
   while (batch.size() < max_items || (Stopping() && PendingLeft())) {
     if (!PendingLeft()) {
       if (inner_status_ != SourceStatus::kMore) return inner_status_;
@@ -110,6 +114,27 @@ SourceStatus PacedSource::Read(Batch& batch, size_t max_items) {
     next_due_ = {};
   }
   return StatusAfter();
+}
+
+// The read after a stop, the pipeline's last: the items held go at once, and the inner
+// source is read once more for what it took from its input and holds (a pipe's lines,
+// which cannot be read again), all of it. One that ignores Interrupt (a regular file's
+// reader) gives a batch, and the input ends there all the same.
+SourceStatus PacedSource::ReadAtStop(Batch& batch, size_t max_items) {
+  ReleaseHeld(batch);
+  if (inner_status_ == SourceStatus::kMore && !read_at_stop_) {
+    read_at_stop_ = true;
+    pending_ = Batch{};
+    next_pending_ = 0;
+    inner_status_ = inner_->Read(pending_, std::max<size_t>(max_items, 1));
+    pending_.Seal();
+    ReleaseHeld(batch);
+  }
+  return inner_status_ == SourceStatus::kEnd ? SourceStatus::kEnd : SourceStatus::kStopped;
+}
+
+void PacedSource::ReleaseHeld(Batch& out) {
+  for (; PendingLeft(); ++next_pending_) Release(pending_.items[next_pending_], out);
 }
 
 std::optional<Clock::TimePoint> PacedSource::DueTime(const Item& item) {

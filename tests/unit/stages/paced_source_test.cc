@@ -83,7 +83,7 @@ std::vector<Release> Replay(std::vector<std::string> lines, ReplayOptions option
     const SourceStatus status = paced->Read(batch, max_items);
     releases.push_back({Raws(Collect(batch)),
                         std::chrono::duration_cast<milliseconds>(clock.Now() - start), status});
-    if (status == SourceStatus::kEnd) break;
+    if (status != SourceStatus::kMore) break;
   }
   return releases;
 }
@@ -211,6 +211,35 @@ TEST(PacedSourceTest, AnInnerSourceStoppedEarlyEndsItsReadsAsStopped) {
   EXPECT_EQ(stopping.reads, 2);
 }
 
+// A stop while items are held (not due yet) and the inner source holds more it took from
+// its input (a pipe's reader): the last read hands over both, however many.
+TEST(PacedSourceTest, AStopHandsOverWhatItHoldsAndWhatTheInnerSourceHolds) {
+  class PipeLike final : public Source {
+   public:
+    std::string_view name() const override { return "pipe"; }
+    SourceStatus Read(Batch& batch, size_t /*max_items*/) override {
+      if (interrupted) {
+        batch.AddLine("3000 held", 4, 0);  // taken from the pipe, not handed over yet
+        return SourceStatus::kStopped;
+      }
+      for (const char* line : {"0 a", "1000 b", "2000 c"}) batch.AddLine(line, ++lines, 0);
+      return SourceStatus::kMore;
+    }
+    void Interrupt() override { interrupted = true; }
+    bool interrupted = false;
+    uint64_t lines = 0;
+  };
+  FakeClock clock;
+  auto paced = MakePacedSource(std::make_unique<PipeLike>(), {.speed = 1}, LeadingMillis, clock);
+  Batch first;
+  EXPECT_EQ(paced->Read(first, 100), SourceStatus::kMore);
+  EXPECT_THAT(Raws(Collect(first)), ElementsAre("0 a"));  // "1000 b" is due in a second
+  paced->Interrupt();
+  Batch last;
+  EXPECT_EQ(paced->Read(last, /*max_items=*/1), SourceStatus::kStopped);
+  EXPECT_THAT(Raws(Collect(last)), ElementsAre("1000 b", "2000 c", "3000 held"));
+}
+
 TEST(PacedSourceTest, FailedItemsPassAtOnceWithTheirErrorAndPosition) {
   FakeClock clock;
   auto paced =
@@ -273,7 +302,7 @@ TEST(PacedSourceTest, RecordItemsStayRecordsWithTheirNumbers) {
       EXPECT_EQ(item.raw.data(), nullptr);
       got.push_back(std::to_string(item.line) + " " + item.record.ToJson());
     }
-    if (status == SourceStatus::kEnd) break;
+    if (status != SourceStatus::kMore) break;
   }
   EXPECT_THAT(got, ElementsAre(R"(1 {"at":0})", R"(501 {"at":500})"));
   EXPECT_EQ(clock.slept(), milliseconds(500));

@@ -62,7 +62,7 @@ inline std::vector<Line> ReadAll(Source& source, size_t max_items,
     EXPECT_LE(batch.size(), max_items);
     if (batch_sizes != nullptr) batch_sizes->push_back(batch.size());
     for (Line& line : Collect(batch)) all.push_back(std::move(line));
-    if (status == SourceStatus::kEnd) return all;
+    if (status != SourceStatus::kMore) return all;
   }
   ADD_FAILURE() << "source never ended";
   return all;
