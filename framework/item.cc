@@ -62,9 +62,13 @@ void Batch::Clear() {
   sealed_ = false;
 }
 
-void Batch::Seal() {
+bool Batch::LineItemsInPlace() const {
   // Indexes increase: the last is the largest. (An item removed and replaced goes unseen.)
-  if (!line_items_.empty() && line_items_.back() >= items.size()) {
+  return line_items_.empty() || line_items_.back() < items.size();
+}
+
+void Batch::Seal() {
+  if (!LineItemsInPlace()) {
     throw std::logic_error("Batch::Seal: line items were removed from the batch before Seal");
   }
   text_.resize(LinesEnd());  // text after the last line is no line's: drop it

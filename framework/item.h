@@ -104,6 +104,9 @@ struct Batch {
   /// it as the batch enters). Items must not be reordered or removed before (a source that
   /// skips a line adds no item for it): Seal throws std::logic_error for a missing one.
   void Seal();
+  /// Seal's check: false when line items were removed. The pipeline checks it as a
+  /// source's Read returns, and fails the run as for a Read that throws.
+  bool LineItemsInPlace() const;
   /// Empties the batch for reuse, keeping its memory (see detail/batch_pool.h).
   void Clear();
   bool empty() const { return items.empty(); }

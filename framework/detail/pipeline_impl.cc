@@ -335,6 +335,10 @@ bool Pipeline::Impl::ReadBatch(Batch& batch) {
     try {
       const detail::ErrorReuseScope reuse_errors(batch.spare_errors);  // lines it fails
       const SourceStatus status = reading_.source->Read(batch, batch_sizer_->Next());
+      if (!batch.LineItemsInPlace()) {  // Seal, on a worker, would throw where none catches
+        batch.Clear();
+        throw std::logic_error("Source::Read removed line items from its batch");
+      }
       reading_.ended = status != SourceStatus::kMore || last_read;
       // A source that ignores Interrupt says kMore at the last read: that is a stop too.
       reading_.stopped_early =

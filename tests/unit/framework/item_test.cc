@@ -60,6 +60,7 @@ TEST(BatchTest, SealRefusesABatchWhoseLineItemsWereRemoved) {
   batch.AddLine("kept", 1, 0);
   batch.AddLine("# skipped", 2, 5);
   batch.items.pop_back();
+  EXPECT_FALSE(batch.LineItemsInPlace());
   EXPECT_THROW(batch.Seal(), std::logic_error);
 }
 

@@ -274,6 +274,31 @@ TEST(PipelineSourceTest, AFailingReadThrowsFromRunAfterWhatWasReadWentThrough) {
   }
 }
 
+// A source that breaks Batch's rule (a line item removed before Seal) fails the run as a
+// Read that throws does, also where the workers read: Seal would throw on a worker.
+TEST(PipelineSourceTest, ASourceThatRemovesLineItemsFailsTheRun) {
+  class Skipping : public Source {
+   public:
+    std::string_view name() const override { return "skipping"; }
+    SourceStatus Read(Batch& batch, size_t /*max_items*/) override {
+      batch.AddLine("1", 1, 0);
+      batch.AddLine("# comment", 2, 2);
+      batch.items.pop_back();
+      return SourceStatus::kEnd;
+    }
+  };
+  for (const int workers : {1, 2}) {
+    Pipeline pipeline;
+    pipeline.Add({.name = "parse", .workers = workers}, std::make_unique<ParseOnThreads>());
+    pipeline.OnResult([](const Record&) {});
+    Skipping source;
+    EXPECT_THAT([&] { pipeline.Run(source); },
+                testing::ThrowsMessage<std::logic_error>(
+                    HasSubstr("Source::Read removed line items from its batch")))
+        << workers << " workers";
+  }
+}
+
 // Sleeps `per_item` on each record: a stage whose records are slow.
 class SlowStage : public Stage {
  public:
