@@ -19,8 +19,8 @@ namespace sluice {
 /// were a stage: no stage may take it.
 inline constexpr std::string_view kSourceStageName = "source";
 
-/// Why `name`, a stage's or a pipeline's, cannot be one: it holds a control character (a
-/// byte below 0x20, or 0x7F), which the summary would send to a terminal raw. "" when fine.
+/// Why `name` cannot be a stage's: it holds a control character (a byte below 0x20, or
+/// 0x7F), which the summary would send to a terminal raw. "" when fine.
 std::string ControlCharacterProblem(std::string_view name);
 
 struct StageReport {
@@ -54,7 +54,7 @@ struct RunReport {
   uint64_t bytes_read = 0;  // the source's; a pushed line counts its size + 1 (its end)
   uint64_t results = 0;     // rows delivered to the output (records, or aggregate rows)
   double wall_seconds = 0;
-  bool stopped_early = false;  // RequestStop came before the source's end
+  bool stopped_early = false;  // the input was cut short: its last read left input
   std::vector<StageReport> stages;
   /// Errors by the stage that raised them ("source" for the reader), then by code name.
   std::map<std::string, std::map<std::string, uint64_t>> errors_by_stage;

@@ -133,7 +133,7 @@ class Pipeline {
   /// must be the last: Start throws otherwise. Throws std::invalid_argument for workers
   /// under 1, a null stage, or a name that is empty, already taken, kSourceStageName (the
   /// report keys errors and metrics by it) or holds a control character (the summary
-  /// prints it; the same goes for PipelineOptions::name, at construction).
+  /// prints it).
   Pipeline& Add(StageOptions options, std::unique_ptr<Stage> stage);
   /// Called for each result: a record that came through every stage, or a result row of
   /// an aggregate at the end. Never called concurrently. Before Start only, as the three

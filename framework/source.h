@@ -57,13 +57,14 @@ class Source {
   virtual uint64_t bytes_read() const { return 0; }
   virtual uint64_t total_bytes() const { return 0; }
   /// Asks a Read that may block for long (a paced replay waiting for the next event time)
-  /// to return soon with kStopped (kEnd if the input ended first). Called from another
-  /// thread (Pipeline::RequestStop), which then reads once more, and only once, so that
-  /// what the source took from its input and has not handed over yet (lines a pipe gave,
-  /// which cannot be read again; messages a network read took) still goes through: that
-  /// last Read should hand over all of it, past max_items if need be (FileSource and the
-  /// paced source do), and not block. What it keeps is lost. The run's report says
-  /// stopped_early unless that last Read returned kEnd.
+  /// to return soon with kStopped (kEnd if the input ended first). Called by
+  /// Pipeline::RequestStop (from any thread; from Run's, when the stop came before Run).
+  /// Unless the Read in progress returns kStopped or kEnd, the pipeline then reads once
+  /// more, and only once, so that what the source took from its input and has not handed
+  /// over yet (lines a pipe gave, which cannot be read again; messages a network read took)
+  /// still goes through: that last Read should hand over all of it, past max_items if need
+  /// be (FileSource and the paced source do), and not block. What it keeps is lost. The
+  /// run's report says stopped_early unless the last Read returned kEnd.
   virtual void Interrupt() {}
 };
 

@@ -27,9 +27,10 @@ namespace sluice {
 
 /// Makes a stage from its config node (the whole `- name: ... type: ...` map). Reports
 /// every problem to `errors` with its position; returns nullptr when it cannot build.
-/// Loading a pipeline calls it twice per stage: once to check the config (the stage made is
-/// dropped), once to build. Keep side effects (connections, say) out of it: make them in
-/// the stage's MakeWorker, which runs once per worker at Start.
+/// It may be called more than once per stage (to check the config, to build, to learn the
+/// first stage's framing), and so may the stage's MakeWorker: the extra stages and workers
+/// are dropped. Keep side effects (connections, say) out of both, or open them on the
+/// first record.
 using StageFactory =
     std::function<std::unique_ptr<Stage>(const ConfigNode& stage, ConfigErrors& errors)>;
 

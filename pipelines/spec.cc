@@ -59,7 +59,7 @@ std::optional<std::string> ReadNonEmptyString(const ConfigNode& node, std::strin
   return text;
 }
 
-// A stage's or the pipeline's name: not empty, no control characters.
+// A stage's name: not empty, no control characters.
 std::optional<std::string> ReadName(const ConfigNode& node, std::string_view key,
                                     ConfigErrors& errors) {
   std::optional<std::string> name = ReadNonEmptyString(node, key, errors);
@@ -457,7 +457,7 @@ std::optional<PipelineSpec> ParseSpecUnsorted(const ConfigNode& root, const Stag
       errors);
   spec.name = DefaultName(spec.file);
   if (const ConfigNode* n = root.Get("pipeline")) {
-    if (auto name = ReadName(*n, "pipeline", errors)) spec.name = *name;
+    if (auto name = ReadNonEmptyString(*n, "pipeline", errors)) spec.name = *name;
   }
   if (const ConfigNode* q = GetSection(root, "queue")) {
     if (auto queue = ReadQueue(*q, QueueOptions{}, errors)) spec.queue = *queue;

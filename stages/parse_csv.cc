@@ -147,7 +147,7 @@ class CsvWorker : public StageWorker {
     if (status == LineStatus::kNoText) return Verdict::kPass;
     const bool header_row = options_.header && item.line == 1;
     if (status == LineStatus::kRejected) {
-      PassOver(item);  // failed here as if before: a bad line 1 fails the header
+      NoteFailedLine(item);
       return Verdict::kError;
     }
     item.record.Clear();
@@ -158,13 +158,8 @@ class CsvWorker : public StageWorker {
     return ParseRow(text, item);
   }
 
-  // Line 1 failed before this stage (by the source: too long, say): no header comes, and
-  // the workers waiting for it stop waiting.
-  void PassOver(const Item& failed) noexcept override {
-    if (options_.header && options_.columns.empty() && failed.line == 1) {
-      Publish({}, "line 1: " + failed.error->message);
-    }
-  }
+  // A line failed before this stage (by the source: too long, say).
+  void PassOver(const Item& failed) noexcept override { NoteFailedLine(failed); }
 
  private:
   void Adopt(const std::vector<FieldId>& ids);
@@ -172,6 +167,12 @@ class CsvWorker : public StageWorker {
   Verdict SkipHeaderRow(std::string_view text, Item& item);
   Verdict ReadHeaderRow(std::string_view text, Item& item);
   bool AwaitHeader(Item& item);
+  // A failed line 1, here or before, is no header: the workers waiting for it stop.
+  void NoteFailedLine(const Item& failed) {
+    if (options_.header && options_.columns.empty() && failed.line == 1) {
+      Publish({}, "line 1: " + failed.error->message);
+    }
+  }
   bool Publish(const std::vector<FieldId>& ids, std::string failure);
   bool MatchesPublished(const std::vector<FieldId>& ids);
 

@@ -446,10 +446,10 @@ RunReport Pipeline::Impl::Finish() {
   if (runs_source_.load(std::memory_order_acquire)) {
     throw std::logic_error("Pipeline::Finish with Run: Run finishes the pipeline itself");
   }
-  return FinishRun();
+  return DrainAndReport();
 }
 
-RunReport Pipeline::Impl::FinishRun() {
+RunReport Pipeline::Impl::DrainAndReport() {
   if (!started_) throw std::logic_error("Pipeline::Finish before Start");
   if (!running_) throw std::logic_error("Pipeline::Finish after a failed Start");
   if (finished_) throw std::logic_error("Pipeline::Finish called twice");
@@ -483,7 +483,7 @@ RunReport Pipeline::Impl::Run(Source& source) {
     Batch batch;
     while (ReadBatch(batch)) Enter(std::move(batch));
   }
-  RunReport report = FinishRun();  // rethrows a failed Read once what was read has drained
+  RunReport report = DrainAndReport();  // rethrows a failed Read once what was read has drained
   report.stopped_early = reading_.stopped_early;  // not a stop that came while draining
   return report;
 }

@@ -50,9 +50,6 @@ class Pipeline::Impl {
 
   explicit Impl(PipelineOptions options) : options_(std::move(options)) {
     CheckQueueOptions(options_.queue);
-    if (std::string problem = ControlCharacterProblem(options_.name); !problem.empty()) {
-      throw std::invalid_argument("pipeline name " + problem);
-    }
   }
 
   // The callbacks, for OnResult and the like to set: before Start only.
@@ -140,7 +137,7 @@ class Pipeline::Impl {
   bool NextBatch(const StageGroup& group, Batch& batch);
   bool ReadOnWorker(Batch& batch);
   bool ReadBatch(Batch& batch);
-  RunReport FinishRun();  // Finish, for Finish and Run
+  RunReport DrainAndReport();  // Finish's work, for Finish and Run
   void FlushPending();
   void CloseInputAndJoin();
   void Abandon();
@@ -187,7 +184,7 @@ class Pipeline::Impl {
     bool by_workers = false;     // the first group's workers read it, else Run's thread
     std::mutex turn;             // whose turn it is to read, when the workers do
     bool ended = false;          // guarded by `turn` as the ones below
-    bool stopped_early = false;  // a stop came before the input ended
+    bool stopped_early = false;  // the last read left input (see ReadBatch)
     std::exception_ptr failure;  // what Read threw
   } reading_;
   Batch pending_;

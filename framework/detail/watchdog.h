@@ -16,8 +16,8 @@ namespace sluice::detail {
 class Watchdog {
  public:
   /// What one worker is doing: the steady-clock time it took its current batch, or 0, and
-  /// how many items it has come to. On a cache line of its own: its worker writes
-  /// items_done for every item.
+  /// how many items it has come to. On cache lines of its own, as its worker writes
+  /// items_done for every item (the watchdog's own fields are written a few times a second).
   struct alignas(64) Beat {
     const std::string* stage;
     std::chrono::nanoseconds timeout;

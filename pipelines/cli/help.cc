@@ -22,8 +22,8 @@ Usage:
                     [--report FILE.json] [--set PATH=VALUE ...] [--quiet]
   sluice validate CONFIG [--set PATH=VALUE ...]
   sluice stages
-  sluice help [COMMAND]      sluice COMMAND --help
-  sluice --version
+  sluice help [COMMAND]      sluice --help|-h [COMMAND]      sluice COMMAND --help|-h
+  sluice --version|-V|version
 
 Commands:
   run        run a pipeline: results to the output, the run summary to stderr

@@ -21,6 +21,7 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 ProcessResult Sluice(std::vector<std::string> args, const ProcessOptions& options = {}) {
@@ -119,6 +120,32 @@ TEST(CliTest, AClosedStdinFailsToBeReadInsteadOfHanging) {
   ASSERT_GT(pid, 0);
   EXPECT_EQ(WaitAtMost(pid, std::chrono::seconds(20)), 1);
   EXPECT_EQ(ReadFile(dir.File("out.txt")), "sluice: cannot read stdin: Bad file descriptor\n");
+}
+
+// With stdout closed, the dead-letter file opened next took its number, and the results
+// went into the dead letters. Writing to the closed stdout fails instead (exit 4), as it
+// would have.
+TEST(CliTest, AClosedStdoutLendsItsNumberToNoOtherFile) {
+  TempDir dir("cli_closed_stdout");
+  WriteFile(dir.File("p.yaml"),
+            "source: { type: stdin }\nstages: [{ type: parse_json }]\n"
+            "errors: { dead_letter: " +
+                dir.File("dead.jsonl") + " }\n");
+  WriteFile(dir.File("in.jsonl"), "{\"a\":1}\n");
+  const int out = open(dir.File("out.txt").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(out, 0);
+  const int input = open(dir.File("in.jsonl").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(input, 0);
+  const pid_t pid =
+      SpawnProcess({"/bin/sh", "-c", "exec \"$0\" run \"$1\" --quiet --format jsonl 2>&1 >&-",
+                    SLUICE_CLI_PATH, dir.File("p.yaml")},
+                   input, out);
+  close(input);
+  close(out);
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(WaitAtMost(pid, std::chrono::seconds(20)), 4);
+  EXPECT_THAT(ReadFile(dir.File("out.txt")), HasSubstr("Bad file descriptor"));
+  EXPECT_THAT(ReadFile(dir.File("dead.jsonl")), Not(HasSubstr("{\"a\":1}")));
 }
 
 TEST(CliTest, ValidateReportsEveryProblemWithItsPosition) {

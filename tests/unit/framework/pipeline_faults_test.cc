@@ -37,25 +37,30 @@ class HangOn : public Stage {
   std::atomic<bool>* release_;
 };
 
-// Sleeps `each` per record.
+// Sleeps `each` per record; with `release`, a record "hang" then waits for it.
 class SlowRecords : public Stage {
  public:
-  explicit SlowRecords(std::chrono::milliseconds each) : each_(each) {}
+  explicit SlowRecords(std::chrono::milliseconds each, std::atomic<bool>* release = nullptr)
+      : each_(each), release_(release) {}
   std::unique_ptr<StageWorker> MakeWorker() override {
     struct Worker : StageWorker {
       std::chrono::milliseconds each;
-      Verdict Process(Item&) override {
+      std::atomic<bool>* release;
+      Verdict Process(Item& item) override {
         std::this_thread::sleep_for(each);
+        while (release && item.raw == "hang" && !release->load()) std::this_thread::sleep_for(1ms);
         return Verdict::kPass;
       }
     };
     auto w = std::make_unique<Worker>();
     w->each = each_;
+    w->release = release_;
     return w;
   }
 
  private:
   std::chrono::milliseconds each_;
+  std::atomic<bool>* release_;
 };
 
 // An endless source of numbered lines, for stop requests.
@@ -159,6 +164,22 @@ TEST(PipelineFaultsTest, ABatchOfSlowRecordsIsNoStall) {
   const RunReport report = pipeline.Finish();
   EXPECT_EQ(results, 16u);
   EXPECT_TRUE(report.balanced());
+}
+
+// ... and a record that hangs after the watchdog saw the batch progress is still a stall.
+TEST(PipelineFaultsTest, ARecordThatHangsAfterSlowOnesIsAStall) {
+  // Static: the stuck worker outlives the test (see StallError).
+  static std::atomic<bool> release_flag{false};
+  static Pipeline stalling({.queue = {.capacity = 2, .batch = 16, .batch_time = 0ms}});
+  stalling.Add({.name = "slow", .workers = 1, .stall_timeout = 200ms},
+               std::make_unique<SlowRecords>(60ms, &release_flag));
+  stalling.Start();
+  for (int i = 0; i < 5; ++i) stalling.Push(std::to_string(i));
+  stalling.Push("hang");
+  const auto begin = std::chrono::steady_clock::now();
+  EXPECT_THROW(stalling.Finish(), StallError);
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 5s);
+  release_flag.store(true);  // let the detached worker finish
 }
 
 TEST(PipelineFaultsTest, RequestStopDrainsWhatWasReadAndStillBalances) {

@@ -59,8 +59,9 @@ const std::string kStage = "scripted";
 const std::string kSource = "input.txt";
 
 // Runs the worker over one batch of `lines` (numbered from 1); line "earlier-error" comes
-// in already failed, as an error item of an earlier stage.
-std::unique_ptr<Run> RunBatch(const std::vector<std::string>& lines) {
+// in already failed, as an error item of an earlier stage. Counts the items it comes to
+// (the loop a stage with a stall_timeout runs) when `count_items`.
+std::unique_ptr<Run> RunBatch(const std::vector<std::string>& lines, bool count_items = true) {
   Batch batch;
   for (size_t i = 0; i < lines.size(); ++i) {
     Item& item = batch.AddLine(lines[i], i + 1, 10 * i);
@@ -70,7 +71,7 @@ std::unique_ptr<Run> RunBatch(const std::vector<std::string>& lines) {
   ScriptedWorker worker;
   auto run = std::make_unique<Run>();
   ProcessBatch(worker, batch, {.stage = &kStage, .source = &kSource}, run->counters,
-               &run->items_done);
+               count_items ? &run->items_done : nullptr);
   for (const Item& item : batch.items) {
     run->kept.emplace_back(item.raw);
     run->codes.emplace_back(item.ok() ? "ok" : ErrorCodeName(item.error->code));
@@ -90,25 +91,30 @@ TEST(StageRunnerTest, AllPassKeepsEveryItemInOrder) {
 }
 
 TEST(StageRunnerTest, EachVerdictIsCountedAndKeptOrDropped) {
-  const auto run = RunBatch({"pass-1", "filter", "fail", "absorb", "earlier-error", "bare-error",
-                             "pass-2", "fail-pass", "throw", "bad-alloc", "filter", "fail-filter",
-                             "fail-absorb", "pass-3"});
-  // Filtered and absorbed items leave the batch; passed and failed ones stay, in order. A
-  // Fail() wins over the verdict returned after it.
-  EXPECT_EQ(run->kept, (std::vector<std::string>{"pass-1", "fail", "earlier-error", "bare-error",
-                                                 "pass-2", "fail-pass", "throw", "bad-alloc",
-                                                 "fail-filter", "fail-absorb", "pass-3"}));
-  EXPECT_EQ(run->codes,
-            (std::vector<std::string>{"ok", "invalid_input", "missing_field", "internal", "ok",
-                                      "wrong_type", "stage_failure", "resource_exhausted",
-                                      "wrong_type", "wrong_type", "ok"}));
-  EXPECT_EQ(run->calls, 13);  // not for the item that came in failed: it is passed over
-  EXPECT_EQ(run->passed_over, (std::vector<uint64_t>{5}));
-  EXPECT_EQ(run->counters.in, 13u);
-  EXPECT_EQ(run->counters.out, 4u);  // 3 passed + 1 absorbed (ok, not passed on)
-  EXPECT_EQ(run->counters.filtered, 2u);
-  EXPECT_EQ(run->counters.absorbed, 1u);
-  EXPECT_EQ(run->counters.errors, 7u);
+  for (const bool count_items : {true, false}) {
+    SCOPED_TRACE(count_items ? "counting items" : "not counting items");
+    const auto run = RunBatch(
+        {"pass-1", "filter", "fail", "absorb", "earlier-error", "bare-error", "pass-2", "fail-pass",
+         "throw", "bad-alloc", "filter", "fail-filter", "fail-absorb", "pass-3"},
+        count_items);
+    // Filtered and absorbed items leave the batch; passed and failed ones stay, in order. A
+    // Fail() wins over the verdict returned after it.
+    EXPECT_EQ(run->kept, (std::vector<std::string>{"pass-1", "fail", "earlier-error", "bare-error",
+                                                   "pass-2", "fail-pass", "throw", "bad-alloc",
+                                                   "fail-filter", "fail-absorb", "pass-3"}));
+    EXPECT_EQ(run->codes,
+              (std::vector<std::string>{"ok", "invalid_input", "missing_field", "internal", "ok",
+                                        "wrong_type", "stage_failure", "resource_exhausted",
+                                        "wrong_type", "wrong_type", "ok"}));
+    EXPECT_EQ(run->calls, 13);  // not for the item that came in failed: it is passed over
+    EXPECT_EQ(run->passed_over, (std::vector<uint64_t>{5}));
+    EXPECT_EQ(run->counters.in, 13u);
+    EXPECT_EQ(run->counters.out, 4u);  // 3 passed + 1 absorbed (ok, not passed on)
+    EXPECT_EQ(run->counters.filtered, 2u);
+    EXPECT_EQ(run->counters.absorbed, 1u);
+    EXPECT_EQ(run->counters.errors, 7u);
+    EXPECT_EQ(run->items_done, count_items ? 14u : 0u);
+  }
 }
 
 TEST(StageRunnerTest, ErrorsMadeHereAreDecoratedAndEarlierOnesLeftAlone) {
