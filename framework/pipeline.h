@@ -63,7 +63,8 @@ struct StageOptions {
   /// only; on a later stage only `capacity` does (the YAML loader refuses the others there).
   std::optional<QueueOptions> queue = std::nullopt;
   /// A worker busy on one record for longer than this fails the run with StallError
-  /// instead of hanging it (a batch of many slow records is progress). Zero: no watchdog.
+  /// instead of hanging it (a batch of many slow records is progress). The watchdog looks
+  /// every quarter of it, so a stuck record is caught after 1 to 1.5 times it. Zero: off.
   /// It watches the stage's own work, not the callbacks, encoders and writers at the end.
   std::chrono::milliseconds stall_timeout{0};
 };

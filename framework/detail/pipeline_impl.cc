@@ -327,7 +327,7 @@ bool Pipeline::Impl::ReadBatch(Batch& batch) {
     // After a stop the source is read once more, and the input ends there: interrupted, it
     // returns at once with what it took from the input and has not handed over yet (the
     // lines a pipe gave after the last batch; a pipe cannot be read again).
-    const bool last_read = stop_requested_.load(std::memory_order_relaxed);
+    const bool last_read = stop_requested_.load(std::memory_order_acquire);
     // Wait for room before the batch gets its sequence number: a worker holding a number
     // the collector waits for must not wait itself.
     if (in_flight_) in_flight_->wait();
@@ -336,7 +336,6 @@ bool Pipeline::Impl::ReadBatch(Batch& batch) {
       const detail::ErrorReuseScope reuse_errors(batch.spare_errors);  // lines it fails
       const SourceStatus status = reading_.source->Read(batch, batch_sizer_->Next());
       if (!batch.LineItemsInPlace()) {  // Seal, on a worker, would throw where none catches
-        batch.Clear();
         throw std::logic_error("Source::Read removed line items from its batch");
       }
       reading_.ended = status != SourceStatus::kMore || last_read;
@@ -345,7 +344,8 @@ bool Pipeline::Impl::ReadBatch(Batch& batch) {
           status == SourceStatus::kStopped || (last_read && status == SourceStatus::kMore);
     } catch (...) {
       reading_.failure = std::current_exception();
-      reading_.ended = true;  // what it added before throwing still goes through
+      reading_.ended = true;  // what it added before throwing still goes through, if it can
+      if (!batch.LineItemsInPlace()) batch.Clear();  // not: it broke Batch's rule
     }
     bytes_read_.store(reading_.source->bytes_read(), std::memory_order_relaxed);
     if (!batch.empty()) {
@@ -488,10 +488,12 @@ RunReport Pipeline::Impl::Run(Source& source) {
   return report;
 }
 
+// The source is interrupted before the flag is set: a read that sees the flag is the last,
+// and must find the source interrupted, to hand over all it holds (Source::Interrupt).
 void Pipeline::Impl::RequestStop() {
-  stop_requested_.store(true, std::memory_order_relaxed);
   std::lock_guard lock(source_mutex_);
   if (running_source_) running_source_->Interrupt();
+  stop_requested_.store(true, std::memory_order_release);
 }
 
 void Pipeline::Impl::NoteFedName() {

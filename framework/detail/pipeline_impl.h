@@ -170,7 +170,7 @@ class Pipeline::Impl {
       std::lock_guard lock(impl_.source_mutex_);
       impl_.running_source_ = source;
       // A stop asked for before Run: its one read must not wait for input either.
-      if (source != nullptr && impl_.stop_requested_.load(std::memory_order_relaxed)) {
+      if (source != nullptr && impl_.stop_requested_.load(std::memory_order_acquire)) {
         source->Interrupt();
       }
     }

@@ -277,26 +277,93 @@ TEST(PipelineSourceTest, AFailingReadThrowsFromRunAfterWhatWasReadWentThrough) {
 // A source that breaks Batch's rule (a line item removed before Seal) fails the run as a
 // Read that throws does, also where the workers read: Seal would throw on a worker.
 TEST(PipelineSourceTest, ASourceThatRemovesLineItemsFailsTheRun) {
+  // Removes a line item, then returns or (`throws`) throws.
   class Skipping : public Source {
    public:
+    explicit Skipping(bool throws) : throws_(throws) {}
     std::string_view name() const override { return "skipping"; }
     SourceStatus Read(Batch& batch, size_t /*max_items*/) override {
       batch.AddLine("1", 1, 0);
       batch.AddLine("# comment", 2, 2);
       batch.items.pop_back();
+      if (throws_) throw std::runtime_error("read failed");
       return SourceStatus::kEnd;
     }
+
+   private:
+    bool throws_;
   };
   for (const int workers : {1, 2}) {
-    Pipeline pipeline;
-    pipeline.Add({.name = "parse", .workers = workers}, std::make_unique<ParseOnThreads>());
-    pipeline.OnResult([](const Record&) {});
-    Skipping source;
-    EXPECT_THAT([&] { pipeline.Run(source); },
-                testing::ThrowsMessage<std::logic_error>(
-                    HasSubstr("Source::Read removed line items from its batch")))
-        << workers << " workers";
+    for (const bool throws : {false, true}) {
+      SCOPED_TRACE(std::to_string(workers) + " workers" + (throws ? ", the read throws" : ""));
+      Pipeline pipeline;
+      pipeline.Add({.name = "parse", .workers = workers}, std::make_unique<ParseOnThreads>());
+      pipeline.OnResult([](const Record&) {});
+      Skipping source(throws);
+      if (throws) {  // its own exception, not Seal's
+        EXPECT_THAT([&] { pipeline.Run(source); },
+                    testing::ThrowsMessage<std::runtime_error>(HasSubstr("read failed")));
+      } else {
+        EXPECT_THAT([&] { pipeline.Run(source); },
+                    testing::ThrowsMessage<std::logic_error>(
+                        HasSubstr("Source::Read removed line items from its batch")));
+      }
+    }
   }
+}
+
+// Holds 1,000 lines taken from its input and hands over 10 a read, all it holds once
+// interrupted (as source.h asks). Its Interrupt takes a while (a read in progress to wake,
+// say), and the second read asks for a stop from another thread.
+class SlowToInterrupt : public Source {
+ public:
+  explicit SlowToInterrupt(Pipeline& pipeline) : pipeline_(pipeline) {}
+  ~SlowToInterrupt() override {
+    if (stopper_.joinable()) stopper_.join();
+  }
+  std::string_view name() const override { return "slow-to-interrupt"; }
+  SourceStatus Read(Batch& batch, size_t /*max_items*/) override {
+    if (++reads_ == 2) {
+      stopper_ = std::thread([this] { pipeline_.RequestStop(); });
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(20));  // the stop is under way when the next read comes
+    }
+    std::lock_guard lock(mutex_);
+    const uint64_t hand_over =
+        interrupted_ ? kHeld - given_ : std::min<uint64_t>(10, kHeld - given_);
+    for (uint64_t i = 0; i < hand_over; ++i) {
+      ++given_;
+      batch.AddLine(std::to_string(given_), given_, 0);
+    }
+    if (given_ == kHeld) return SourceStatus::kEnd;
+    return interrupted_ ? SourceStatus::kStopped : SourceStatus::kMore;
+  }
+  void Interrupt() override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::lock_guard lock(mutex_);
+    interrupted_ = true;
+  }
+  static constexpr uint64_t kHeld = 1000;
+
+ private:
+  Pipeline& pipeline_;
+  std::thread stopper_;
+  int reads_ = 0;
+  std::mutex mutex_;
+  uint64_t given_ = 0;
+  bool interrupted_ = false;
+};
+
+// The read after a stop must find the source interrupted: one that came between the stop
+// and the Interrupt was taken for the last, and what the source held was lost.
+TEST(PipelineSourceTest, TheLastReadComesAfterTheInterrupt) {
+  Pipeline pipeline;
+  pipeline.Add({.name = "parse"}, std::make_unique<ParseOnThreads>());
+  pipeline.OnResult([](const Record&) {});
+  SlowToInterrupt source(pipeline);
+  const RunReport report = pipeline.Run(source);
+  EXPECT_EQ(report.totals.read, SlowToInterrupt::kHeld);
+  EXPECT_TRUE(report.balanced());
 }
 
 // Sleeps `per_item` on each record: a stage whose records are slow.
