@@ -145,6 +145,9 @@ class FileSource final : public Source {
   // Reads up to `want` more bytes after the batch's text (over it from scan_ on, while
   // skipping); false when Interrupt came first (see WaitForInput).
   bool ReadMore(Batch& batch, size_t want, bool with_grace = false);
+  // True when the input is a pipe or FIFO whose writers are gone and which holds nothing
+  // more: its end, seen without reading (what a stop leaves unread is the next reader's).
+  bool OnlyItsEndIsLeft() const;
   // Waits until the input has something for read(2) (data, its end or an error); false
   // once Interrupt came: at once, or `with_grace`, when nothing came within stop_grace.
   // Only for inputs that may block.
@@ -260,6 +263,16 @@ void FileSource::EndAtStop(Batch& batch) {
   } else {
     EmitTail(batch);
   }
+  // A stop that came once the writer had finished cut nothing short (a paced replay reads
+  // its input late, and may not have met the end yet).
+  if (!at_eof_ && OnlyItsEndIsLeft()) at_eof_ = true;
+}
+
+bool FileSource::OnlyItsEndIsLeft() const {
+  if (!may_block_) return false;
+  pollfd input{.fd = fd_, .events = POLLIN, .revents = 0};
+  return ::poll(&input, 1, 0) == 1 && (input.revents & POLLHUP) != 0 &&
+         (input.revents & POLLIN) == 0;
 }
 
 void FileSource::TakeCarry(Batch& batch) {

@@ -226,6 +226,24 @@ TEST_F(FileSourceTest, InterruptThatFindsTheInputsEndSaysEnd) {
   EXPECT_THAT(Raws(Collect(last)), ElementsAre("b", "last"));
 }
 
+// Also when the end is all that is left and no read has met it yet (a paced replay reads
+// its input late): the writer is gone and the pipe empty.
+TEST_F(FileSourceTest, InterruptThatFindsOnlyTheEndLeftSaysEnd) {
+  int writer = -1;
+  const std::string fifo = MakeFifo(writer);
+  ASSERT_GE(writer, 0);
+  auto source = OpenFileSource({.path = fifo});
+  ASSERT_TRUE(source.ok());
+  ASSERT_EQ(::write(writer, "a\nb\n", 4), 4);
+  ::close(writer);
+  Batch first;
+  EXPECT_EQ((*source)->Read(first, 1), SourceStatus::kMore);  // "b" read, the end not yet
+  (*source)->Interrupt();
+  Batch last;
+  EXPECT_EQ((*source)->Read(last, 1), SourceStatus::kEnd);
+  EXPECT_THAT(Raws(Collect(last)), ElementsAre("b"));
+}
+
 // A stop that finds the batch full hands over every complete line read so far, beyond the
 // batch's size: the pipeline reads no more, and a pipe cannot be read again.
 TEST_F(FileSourceTest, InterruptWithAFullBatchKeepsTheLinesAlreadyRead) {
