@@ -71,6 +71,15 @@ std::string ConfigErrors::ToString() const {
   return out;
 }
 
+Error ConfigErrors::ToError(size_t first) const {
+  std::string message;
+  for (size_t i = first; i < errors_.size(); ++i) {
+    if (!message.empty()) message += '\n';
+    message += errors_[i].ToString();
+  }
+  return Error{.code = ErrorCode::kInvalidInput, .message = std::move(message)};
+}
+
 std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
   size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;  // only close matches

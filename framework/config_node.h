@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include "framework/error.h"
+
 namespace sluice {
 
 struct ConfigMark {
@@ -55,6 +57,9 @@ class ConfigErrors {
   void SortFrom(size_t first);
   /// One error per line.
   std::string ToString() const;
+  /// The errors from the `first`th on as one kInvalidInput Error, one per line of its
+  /// message: how the loaders and builders that return a Result report them.
+  Error ToError(size_t first = 0) const;
 
  private:
   std::vector<ConfigError> errors_;

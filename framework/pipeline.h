@@ -132,9 +132,9 @@ class Pipeline {
 
   /// Appends a stage. Before Start only. A stage that absorbs its records (an aggregate)
   /// must be the last: Start throws otherwise. Throws std::invalid_argument for workers
-  /// under 1, a null stage, or a name that is empty, already taken, kSourceStageName (the
-  /// report keys errors and metrics by it) or holds a control character (the summary
-  /// prints it).
+  /// under 1, a null stage, bad queue options (as the constructor), or a name that is empty,
+  /// already taken, kSourceStageName (the report keys errors and metrics by it) or holds a
+  /// control character (the summary prints it).
   Pipeline& Add(StageOptions options, std::unique_ptr<Stage> stage);
   /// Called for each result: a record that came through every stage, or a result row of
   /// an aggregate at the end. Never called concurrently. Before Start only, as the three
@@ -158,9 +158,13 @@ class Pipeline {
   /// with Error::raw_bytes.
   Pipeline& EncodeErrors(ErrorEncoder encode, EncodedWriter write);
 
-  /// Starts the workers and the collector. Push-mode input follows. Throws what a stage's
-  /// Project or MakeWorker throws, and std::logic_error for a null worker from MakeWorker;
-  /// the pipeline is then unusable (destroy it).
+  /// Starts the workers and the collector. Push-mode input follows. Throws
+  /// std::logic_error, with the pipeline unchanged, for: a second Start (or Start after
+  /// Run), no stages, OnResult with EncodeResults (or OnError with EncodeErrors), an
+  /// encoder without its writer, a stage after one that absorbs its records, and a
+  /// multiline parse_csv that is not the first stage. Throws what a stage's Project or
+  /// MakeWorker throws, and std::logic_error for a null worker from MakeWorker; the
+  /// pipeline is then unusable (destroy it).
   void Start();
   /// Input name used in error positions for the items pushed after it ("push" by
   /// default): to feed several files, set each one's name before pushing its lines; each
@@ -193,6 +197,8 @@ class Pipeline {
   /// its batch (oneTBB's serial input filter); else this thread reads. A Read that throws
   /// ends the run: what was read goes through the stages and reaches the callbacks, then
   /// Run rethrows, without running the stages' Finish (no aggregate rows) or a report.
+  /// Throws as Start does, and std::logic_error when the source's framing (where its lines
+  /// end, Source::framing) differs from the one the first stage needs (Stage::Framing).
   RunReport Run(Source& source);
   /// Asks Run to stop reading: the source is interrupted (Source::Interrupt) and read once
   /// more, for what it took from the input and has not handed over; a paced source's wait
@@ -202,6 +208,7 @@ class Pipeline {
   /// thread calls Finish.
   void RequestStop();
 
+  /// The counts so far, for a progress line. From any thread; zeros before Start.
   Progress progress() const;
 
  private:

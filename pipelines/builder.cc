@@ -15,12 +15,6 @@ namespace {
 
 using detail::Quoted;
 
-Error JoinedError(const ConfigErrors& errors) {
-  std::string message = errors.ToString();
-  if (!message.empty() && message.back() == '\n') message.pop_back();
-  return Error{.code = ErrorCode::kInvalidInput, .message = std::move(message)};
-}
-
 // Makes one stage with its factory; nullptr after reporting why it could not.
 std::unique_ptr<Stage> MakeStage(const StageSpec& spec, const StageRegistry& registry,
                                  ConfigErrors& errors) {
@@ -85,7 +79,7 @@ Result<EventTimeFn> MakeEventTimeFn(const PipelineSpec& spec, std::unique_ptr<St
     return Error{.code = ErrorCode::kInvalidInput,
                  .message = "replay needs a first stage that reads " + Quoted(field)};
   }
-  if (!first) return JoinedError(errors);
+  if (!first) return errors.ToError();
   first->Project(FieldNeeds::Only({std::string_view(field)}));
   auto reader = std::make_shared<EventTimeReader>(std::move(first), FieldNames::Intern(field));
   return EventTimeFn([reader](const Item& item) { return reader->Read(item); });
@@ -179,7 +173,7 @@ Result<std::unique_ptr<Pipeline>> BuildOrJoinErrors(const std::optional<Pipeline
                                                     ConfigErrors& errors) {
   std::unique_ptr<Pipeline> pipeline;
   if (spec) pipeline = BuildPipeline(*spec, registry, errors);
-  if (!pipeline) return JoinedError(errors);
+  if (!pipeline) return errors.ToError();
   return pipeline;
 }
 

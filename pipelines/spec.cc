@@ -318,11 +318,9 @@ std::optional<StageSpec> ReadStage(const ConfigNode& node, const StageRegistry& 
   return stage;
 }
 
-// Reports duplicate names and stages placed after a terminal one.
-void CheckStageOrder(const std::vector<StageSpec>& stages, ConfigErrors& errors) {
+void CheckUniqueStageNames(const std::vector<StageSpec>& stages, ConfigErrors& errors) {
   std::map<std::string, ConfigMark, std::less<>> first_mark;
-  for (size_t i = 0; i < stages.size(); ++i) {
-    const StageSpec& stage = stages[i];
+  for (const StageSpec& stage : stages) {
     if (stage.name.empty()) continue;
     const ConfigNode* name_node = stage.node.Get("name");
     const ConfigMark& mark = name_node ? name_node->mark() : stage.mark;
@@ -333,19 +331,29 @@ void CheckStageOrder(const std::vector<StageSpec>& stages, ConfigErrors& errors)
       if (!name_node) message += "; give each stage its own 'name'";
       errors.Add(mark, std::move(message));
     }
-    // Batches keep the text their records point into, so they are sized once, on entry.
-    const ConfigNode* queue = stage.node.Get("queue");
+  }
+}
+
+// Batches keep the text their records point into, so they are sized once, on entry.
+void CheckBatchSizingOnFirstStage(const std::vector<StageSpec>& stages, ConfigErrors& errors) {
+  for (size_t i = 1; i < stages.size(); ++i) {
+    const ConfigNode* queue = stages[i].node.Get("queue");
     for (const char* key : {"batch", "batch_time"}) {
-      const ConfigNode* sizing = queue ? queue->Get(key) : nullptr;
-      if (sizing && i > 0) {
+      if (const ConfigNode* sizing = queue ? queue->Get(key) : nullptr) {
         errors.Add(sizing->key_mark(), "queue." + std::string(key) +
                                            " can only be set on the first stage (or for the "
                                            "whole pipeline): batches are sized where records "
                                            "enter and keep that size");
       }
     }
-    const bool terminal = stage.absorbs_records || IsTerminalStageType(stage.type);
-    if (terminal && i + 1 < stages.size()) {
+  }
+}
+
+void CheckAbsorbingStageIsLast(const std::vector<StageSpec>& stages, ConfigErrors& errors) {
+  for (size_t i = 0; i + 1 < stages.size(); ++i) {
+    const StageSpec& stage = stages[i];
+    // By its type too, for an aggregate whose own options failed (no dry run told).
+    if (stage.absorbs_records || IsTerminalStageType(stage.type)) {
       errors.Add(stage.mark, "stage " + Quoted(stage.name) + " (" + stage.type +
                                  ") must be the last stage: it absorbs every record and emits "
                                  "only at end of stream, but " +
@@ -394,7 +402,9 @@ std::vector<StageSpec> ReadStages(const ConfigNode& node, const StageRegistry& r
       stages.push_back(std::move(*stage));
     }
   }
-  CheckStageOrder(stages, errors);
+  CheckUniqueStageNames(stages, errors);
+  CheckBatchSizingOnFirstStage(stages, errors);
+  CheckAbsorbingStageIsLast(stages, errors);
   CheckStageInputs(stages, errors);
   return stages;
 }

@@ -463,15 +463,6 @@ std::optional<ConfigNode> ParseScreened(std::string_view text, const std::string
   return root;
 }
 
-Error JoinedError(const ConfigErrors& errors, size_t first) {
-  std::string message;
-  for (size_t i = first; i < errors.size(); ++i) {
-    if (!message.empty()) message += '\n';
-    message += errors.all()[i].ToString();
-  }
-  return Error{.code = ErrorCode::kInvalidInput, .message = std::move(message)};
-}
-
 std::string SizeText(size_t bytes) {
   if (bytes % (size_t{1} << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
   return std::to_string(bytes) + " bytes";
@@ -538,7 +529,7 @@ Result<ConfigNode> LoadYamlString(std::string_view text, const std::string& file
                                   ConfigErrors& errors, const YamlLimits& limits) {
   const size_t first_error = errors.size();
   std::optional<ConfigNode> root = ReadYamlString(text, file_name, errors, limits);
-  if (!root || errors.size() > first_error) return JoinedError(errors, first_error);
+  if (!root || errors.size() > first_error) return errors.ToError(first_error);
   return std::move(*root);
 }
 
@@ -546,7 +537,7 @@ Result<ConfigNode> LoadYamlFile(const std::string& path, ConfigErrors& errors,
                                 const YamlLimits& limits) {
   const size_t first_error = errors.size();
   std::optional<ConfigNode> root = ReadYamlFile(path, errors, limits);
-  if (!root || errors.size() > first_error) return JoinedError(errors, first_error);
+  if (!root || errors.size() > first_error) return errors.ToError(first_error);
   return std::move(*root);
 }
 

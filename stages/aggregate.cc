@@ -31,6 +31,7 @@ namespace {
 
 using detail::IntegralValue;
 const Value kNullValue;
+constexpr std::string_view kWindowStartField = "window_start";  // a windowed row's first field
 
 // ---- Group keys: canonical values, hashing, equality, order --------------------------
 
@@ -293,7 +294,7 @@ std::vector<std::string> CheckAggregateOptions(const AggregateOptions& options) 
     }
   };
   if (options.window) {
-    outputs.insert("window_start");
+    outputs.insert(std::string(kWindowStartField));
     if (options.window->time_field.empty()) problems.push_back("window without a time_field");
     if (options.window->tumbling.count() <= 0) problems.push_back("window of zero width");
   }
@@ -311,22 +312,22 @@ std::vector<std::string> CheckAggregateOptions(const AggregateOptions& options) 
   return problems;
 }
 
-AggregateStage::AggregateStage(AggregateOptions options) : options_(std::move(options)) {
-  if (std::vector<std::string> problems = CheckAggregateOptions(options_); !problems.empty()) {
+AggregateStage::AggregateStage(const AggregateOptions& options) {
+  if (std::vector<std::string> problems = CheckAggregateOptions(options); !problems.empty()) {
     std::string message = "invalid aggregate options:";
     for (const std::string& p : problems) message += "\n  " + p;
     throw std::invalid_argument(message);
   }
-  auto shared = std::make_shared<Shared>(options_);
-  for (const std::string& field : options_.group_by) {
+  auto shared = std::make_shared<Shared>(options);
+  for (const std::string& field : options.group_by) {
     shared->group_ids.push_back(FieldNames::Intern(field));
   }
-  if (options_.window) {
+  if (options.window) {
     shared->windowed = true;
-    shared->time_field = options_.window->time_field;
+    shared->time_field = options.window->time_field;
     shared->time_id = FieldNames::Intern(shared->time_field);
-    shared->width_ms = options_.window->tumbling.count();
-    shared->window_start_id = FieldNames::Intern("window_start");
+    shared->width_ms = options.window->tumbling.count();
+    shared->window_start_id = FieldNames::Intern(kWindowStartField);
   }
   shared_ = std::move(shared);
 }
@@ -508,7 +509,7 @@ std::vector<std::string> ReadGroupBy(const ConfigNode& node, bool windowed, Conf
       errors.Add(mark, "group_by field name is empty");
     } else if (std::find(fields.begin(), fields.end(), name) != fields.end()) {
       errors.Add(mark, "group_by lists '" + name + "' twice");
-    } else if (windowed && name == "window_start") {
+    } else if (windowed && name == kWindowStartField) {
       errors.Add(mark,
                  "group_by field 'window_start' has the name of a row field; rows need "
                  "distinct field names");
@@ -538,13 +539,14 @@ std::unique_ptr<Stage> MakeAggregateFromConfig(const ConfigNode& stage, ConfigEr
       const std::string& name = child.key();
       const bool clash = std::find(options.group_by.begin(), options.group_by.end(), name) !=
                              options.group_by.end() ||
-                         (options.window && name == "window_start");
+                         (options.window && name == kWindowStartField);
       if (name.empty()) {
         errors.Add(child.key_mark(), "metric name is empty");
       } else if (clash) {
-        errors.Add(child.key_mark(), "metric '" + name + "' has the name of a " +
-                                         (name == "window_start" ? "row field" : "group_by field") +
-                                         "; rows need distinct field names");
+        errors.Add(child.key_mark(),
+                   "metric '" + name + "' has the name of a " +
+                       (name == kWindowStartField ? "row field" : "group_by field") +
+                       "; rows need distinct field names");
       } else if (std::any_of(options.metrics.begin(), options.metrics.end(),
                              [&](const MetricSpec& m) { return m.name == name; })) {
         errors.Add(child.key_mark(), "a second metric named '" + name + "'");

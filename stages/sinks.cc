@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "framework/value.h"
-#include "stages/detail_output_file.h"
+#include "stages/detail/output_file.h"
 #include "stages/line_checks.h"
 #include "stages/text_values.h"
 

@@ -6,8 +6,8 @@
 #include <regex>
 #include <stdexcept>
 #include <string_view>
-#include <tuple>
 #include <unordered_set>
+#include <utility>
 
 #include "framework/string_set.h"
 #include "stages/detail/short_string_index.h"
@@ -20,10 +20,10 @@ namespace {
 using detail::AppendShortJson;
 using detail::IsNumber;
 
-// Which part of a rule a problem is about, so that the config reader can point at it.
-enum class RulePart : uint8_t { kRule, kMin, kMax, kOneOf, kMinLength, kMaxLength, kPattern };
+// A rule's problem, with the rule's key it is about ("" for the whole rule), so that the
+// config reader can point at it.
 using ProblemFn =
-    std::function<void(RulePart part, size_t one_of_index, const std::string& message)>;
+    std::function<void(std::string_view key, size_t one_of_index, const std::string& message)>;
 constexpr size_t kWholeList = static_cast<size_t>(-1);  // a one_of problem not about one item
 
 bool IsNumeric(FieldType type) { return type == FieldType::kInt || type == FieldType::kNumber; }
@@ -48,56 +48,50 @@ std::string JsonText(const Value& value) {
 // Reports every problem of one rule; shared by CheckValidateOptions and the config reader.
 void ForEachRuleProblem(const FieldRule& rule, const ProblemFn& report) {
   const std::string type_name(FieldTypeName(rule.type));
-  if (rule.field.empty()) report(RulePart::kRule, 0, "a rule needs a field name");
-  for (auto [bound, part, key] : {std::tuple{&rule.min, RulePart::kMin, "min"},
-                                  std::tuple{&rule.max, RulePart::kMax, "max"}}) {
+  if (rule.field.empty()) report("", 0, "a rule needs a field name");
+  for (auto [bound, key] : {std::pair{&rule.min, "min"}, std::pair{&rule.max, "max"}}) {
     if (!bound->has_value()) continue;
     if (!IsNumeric(rule.type)) {
-      report(part, 0, std::string(key) + " needs type int or number, not " + type_name);
+      report(key, 0, std::string(key) + " needs type int or number, not " + type_name);
     } else if (!IsNumber(**bound) ||
                (std::holds_alternative<double>(**bound) && std::isnan(std::get<double>(**bound)))) {
-      report(part, 0,
-             std::string(key) + " must be a number, got " + detail::DescribeValue(**bound));
+      report(key, 0, std::string(key) + " must be a number, got " + detail::DescribeValue(**bound));
     }
   }
   if (rule.min && rule.max && IsNumber(*rule.min) && IsNumber(*rule.max) &&
       CompareNumbers(*rule.min, *rule.max) > 0) {
-    report(RulePart::kMin, 0,
-           "min " + JsonText(*rule.min) + " is above max " + JsonText(*rule.max));
+    report("min", 0, "min " + JsonText(*rule.min) + " is above max " + JsonText(*rule.max));
   }
   const bool is_string = rule.type == FieldType::kString;
-  if (rule.min_length && !is_string)
-    report(RulePart::kMinLength, 0, "min_length needs type string");
-  if (rule.max_length && !is_string)
-    report(RulePart::kMaxLength, 0, "max_length needs type string");
+  if (rule.min_length && !is_string) report("min_length", 0, "min_length needs type string");
+  if (rule.max_length && !is_string) report("max_length", 0, "max_length needs type string");
   if (rule.min_length && rule.max_length && *rule.min_length > *rule.max_length) {
-    report(RulePart::kMinLength, 0,
+    report("min_length", 0,
            "min_length " + std::to_string(*rule.min_length) + " is above max_length " +
                std::to_string(*rule.max_length));
   }
   if (rule.pattern) {
-    if (!is_string) report(RulePart::kPattern, 0, "pattern needs type string");
+    if (!is_string) report("pattern", 0, "pattern needs type string");
     // parse_regex's screen first: std::regex's compiler overflows on huge repeat counts
     // and back-reference numbers (undefined behaviour, found by fuzzing).
     if (Result<TranslatedPattern> screened =
             TranslatePattern(*rule.pattern, NamedGroups::kOptional);
         !screened.ok()) {
-      report(RulePart::kPattern, 0, "bad pattern: " + screened.error().message);
+      report("pattern", 0, "bad pattern: " + screened.error().message);
     } else {
       try {
         std::regex compiled(*rule.pattern, std::regex::ECMAScript);
       } catch (const std::regex_error& e) {
-        report(RulePart::kPattern, 0, "bad pattern: " + std::string(e.what()));
+        report("pattern", 0, "bad pattern: " + std::string(e.what()));
       }
     }
   }
   if (!rule.one_of.empty() && rule.type == FieldType::kAny) {
-    report(RulePart::kOneOf, kWholeList, "one_of needs a type (string, int, number or bool)");
+    report("one_of", kWholeList, "one_of needs a type (string, int, number or bool)");
   } else {
     for (size_t i = 0; i < rule.one_of.size(); ++i) {
       if (!FitsType(rule.type, rule.one_of[i])) {
-        report(RulePart::kOneOf, i,
-               "one_of value " + JsonText(rule.one_of[i]) + " is not " + type_name);
+        report("one_of", i, "one_of value " + JsonText(rule.one_of[i]) + " is not " + type_name);
       }
     }
   }
@@ -381,22 +375,22 @@ std::vector<std::string> CheckValidateOptions(const ValidateOptions& options) {
   for (const FieldRule& rule : options.rules) {
     if (!seen.insert(rule.field).second)
       problems.push_back("two rules for field '" + rule.field + "'");
-    ForEachRuleProblem(rule, [&](RulePart, size_t, const std::string& message) {
+    ForEachRuleProblem(rule, [&](std::string_view, size_t, const std::string& message) {
       problems.push_back("rule '" + rule.field + "': " + message);
     });
   }
   return problems;
 }
 
-ValidateStage::ValidateStage(ValidateOptions options) : options_(std::move(options)) {
-  if (std::vector<std::string> problems = CheckValidateOptions(options_); !problems.empty()) {
+ValidateStage::ValidateStage(const ValidateOptions& options) {
+  if (std::vector<std::string> problems = CheckValidateOptions(options); !problems.empty()) {
     std::string message = "invalid validate options:";
     for (const std::string& p : problems) message += "\n  " + p;
     throw std::invalid_argument(message);
   }
   auto compiled = std::make_shared<Compiled>();
-  compiled->on_invalid = options_.on_invalid;
-  for (const FieldRule& rule : options_.rules) compiled->rules.push_back(Compile(rule));
+  compiled->on_invalid = options.on_invalid;
+  for (const FieldRule& rule : options.rules) compiled->rules.push_back(Compile(rule));
   compiled_ = std::move(compiled);
 }
 
@@ -527,13 +521,9 @@ std::optional<FieldRule> ReadRule(const ConfigNode& node, ConfigErrors& errors) 
   const bool misspelt_key = errors_after_key_check != errors_before;
   if (!type_ok || (misspelt_key && !node.Get("type"))) return std::nullopt;
 
-  ForEachRuleProblem(rule, [&](RulePart part, size_t index, const std::string& message) {
-    static constexpr const char* kKeys[] = {"",           "min",        "max",    "one_of",
-                                            "min_length", "max_length", "pattern"};
-    const ConfigNode* at =
-        part == RulePart::kRule ? &node : node.Get(kKeys[static_cast<int>(part)]);
-    if (part == RulePart::kOneOf && at && index < at->children().size())
-      at = &at->children()[index];
+  ForEachRuleProblem(rule, [&](std::string_view key, size_t index, const std::string& message) {
+    const ConfigNode* at = key.empty() ? &node : node.Get(key);
+    if (key == "one_of" && at && index < at->children().size()) at = &at->children()[index];
     errors.Add(at ? at->mark() : node.mark(), "rule '" + rule.field + "': " + message);
   });
   return errors.size() == errors_before ? std::optional(rule) : std::nullopt;

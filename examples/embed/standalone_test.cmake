@@ -13,7 +13,7 @@ file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 run_step(install ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
-# The library's own headers (framework/detail/, stages/detail_*.h) are not installed: the
+# The library's own headers (each part's detail/) are not installed: the
 # public ones do not include them, which the build below shows for those it uses.
 file(GLOB_RECURSE installed_headers RELATIVE ${prefix}/include ${prefix}/include/*.h)
 list(FILTER installed_headers INCLUDE REGEX "detail")

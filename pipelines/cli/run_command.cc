@@ -227,58 +227,64 @@ Status WriteReportFile(const std::string& path, const std::string& json) {
   return Status::Ok();
 }
 
-}  // namespace
+// What PrepareRun makes: the checked config, its pipeline and its open source.
+struct PreparedRun {
+  std::optional<PipelineSpec> spec;
+  std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<Source> source;
+};
 
-ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
+// Loads and checks the config, builds the pipeline, opens the source and the writers and
+// wires them; kOk, or the exit code after printing why not.
+ExitCode PrepareRun(const CliArgs& args, const StageRegistry& registry, PreparedRun& run,
+                    Sinks& sinks) {
   ConfigErrors errors;
-  std::optional<PipelineSpec> spec = LoadPipelineSpec(args.config, registry, args.sets, errors);
-  if (!spec) {
+  run.spec = LoadPipelineSpec(args.config, registry, args.sets, errors);
+  if (run.spec) run.pipeline = BuildPipeline(*run.spec, registry, errors);
+  if (!run.pipeline) {
     PrintConfigErrors(errors);
     return ExitCode::kUsage;
   }
-  std::unique_ptr<Pipeline> pipeline = BuildPipeline(*spec, registry, errors);
-  if (!pipeline) {
-    PrintConfigErrors(errors);
-    return ExitCode::kUsage;
-  }
-  if (!FilesAreDistinct(*spec, args, ResolveOutput(spec->output, args))) return ExitCode::kUsage;
+  const PipelineSpec& spec = *run.spec;
+  if (!FilesAreDistinct(spec, args, ResolveOutput(spec.output, args))) return ExitCode::kUsage;
   Result<std::unique_ptr<Source>> source =
-      OpenSpecSource(*spec, registry, args.input, SystemClock::Instance());
+      OpenSpecSource(spec, registry, args.input, SystemClock::Instance());
   if (!source.ok()) {
     std::cerr << "sluice: " << source.error().message << '\n';
     return ExitCode::kRuntimeFailure;
   }
-  Sinks sinks;
-  if (!OpenSinks(*spec, args, sinks)) return ExitCode::kOutputFailure;
-  sinks.Wire(*pipeline);
-  const bool reads_stdin =
-      args.input ? *args.input == "-" : spec->source.type == SourceType::kStdin;
+  run.source = std::move(*source);
+  if (!OpenSinks(spec, args, sinks)) return ExitCode::kOutputFailure;
+  sinks.Wire(*run.pipeline);
+  const bool reads_stdin = args.input ? *args.input == "-" : spec.source.type == SourceType::kStdin;
   if (reads_stdin && !args.quiet && isatty(STDIN_FILENO) == 1) {  // else it would wait mutely
     std::cerr << "sluice: reading lines from the terminal; end with Ctrl-D (or give --input)\n";
   }
+  return ExitCode::kOk;
+}
 
-  RunReport report;
-  // Until the output, dead letters and report are written: a signal while they are being
-  // written must not kill the process halfway through them.
-  InterruptHandler interrupts(*pipeline, spec->shutdown_timeout);
-  {
-    ProgressLine progress(*pipeline, !args.quiet && isatty(STDERR_FILENO) == 1);
-    std::optional<PeriodicFlush> flush;  // stopped before the sinks close
-    if (sinks.streams()) flush.emplace(kFlushPeriod, [&sinks] { sinks.FlushStreamed(); });
-    try {
-      report = pipeline->Run(**source);
-    } catch (const StallError& stall) {
-      // The stuck worker cannot be stopped, and the results are incomplete: stop here.
-      progress.Stop();
-      std::fprintf(stderr, "sluice: %s\n", stall.what());
-      std::fflush(stderr);
-      std::_Exit(ToInt(ExitCode::kStalled));
-    }
-  }  // the progress line is erased before anything else reaches stderr
-  interrupts.Drained();
+// Runs the pipeline with the progress line and the streamed writers' periodic flush. A
+// stall ends the process here: the stuck worker cannot be stopped, and the results are
+// incomplete.
+RunReport RunWithProgress(PreparedRun& run, Sinks& sinks, const CliArgs& args) {
+  ProgressLine progress(*run.pipeline, !args.quiet && isatty(STDERR_FILENO) == 1);
+  std::optional<PeriodicFlush> flush;  // stopped before the sinks close
+  if (sinks.streams()) flush.emplace(kFlushPeriod, [&sinks] { sinks.FlushStreamed(); });
+  try {
+    return run.pipeline->Run(*run.source);
+  } catch (const StallError& stall) {
+    progress.Stop();
+    std::fprintf(stderr, "sluice: %s\n", stall.what());
+    std::fflush(stderr);
+    std::_Exit(ToInt(ExitCode::kStalled));
+  }
+}  // the progress line is erased before anything else reaches stderr
+
+// Closes the writers, prints the summary, writes --report and checks the error ratio; the
+// exit code of what failed (an output failure outranks the error ratio).
+ExitCode Conclude(RunReport& report, Sinks& sinks, const PipelineSpec& spec, const CliArgs& args) {
   ExitCode code = CloseSinks(sinks);
   report.results = sinks.results->written();  // what reached the output, not just the writer
-
   if (!args.quiet) {
     std::cerr << report.ToText();
     PrintShownErrors(sinks.shown_errors, report.totals.errors);
@@ -289,14 +295,31 @@ ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
       code = ExitCode::kOutputFailure;
     }
   }
-  if (report.error_ratio() > spec->errors.max_error_ratio) {
+  if (report.error_ratio() > spec.errors.max_error_ratio) {
     std::fprintf(stderr,
                  "sluice: error ratio %.4g (%llu of %llu records) exceeds "
                  "errors.max_error_ratio %.4g\n",
                  report.error_ratio(), static_cast<unsigned long long>(report.totals.errors),
-                 static_cast<unsigned long long>(report.totals.read), spec->errors.max_error_ratio);
-    if (code == ExitCode::kOk) code = ExitCode::kErrorRatioExceeded;  // 4 outranks 3
+                 static_cast<unsigned long long>(report.totals.read), spec.errors.max_error_ratio);
+    if (code == ExitCode::kOk) code = ExitCode::kErrorRatioExceeded;
   }
+  return code;
+}
+
+}  // namespace
+
+ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
+  PreparedRun run;
+  Sinks sinks;
+  if (const ExitCode failed = PrepareRun(args, registry, run, sinks); failed != ExitCode::kOk) {
+    return failed;
+  }
+  // Until the output, dead letters and report are written: a signal while they are being
+  // written must not kill the process halfway through them.
+  InterruptHandler interrupts(*run.pipeline, run.spec->shutdown_timeout);
+  RunReport report = RunWithProgress(run, sinks, args);
+  interrupts.Drained();
+  ExitCode code = Conclude(report, sinks, *run.spec, args);
   interrupts.Disarm();
   if (interrupts.interrupted() && code != ExitCode::kOutputFailure) code = ExitCode::kInterrupted;
   return code;

@@ -1,4 +1,4 @@
-#include "stages/detail_output_file.h"
+#include "stages/detail/output_file.h"
 
 #include <fcntl.h>
 #include <poll.h>
