@@ -58,6 +58,7 @@ std::string RunReport::ToJson() const {
   out += ",\n  \"wall_seconds\": " + Fixed(wall_seconds, 6);
   out += ",\n  \"records_per_second\": " + Fixed(rate, 1);
   out += ",\n  \"stopped_early\": " + std::string(stopped_early ? "true" : "false");
+  out += ",\n  \"read_failure\": " + (read_failure.empty() ? "null" : Json(read_failure));
   out += ",\n  \"errors_by_stage\": {";
   bool first_stage = true;
   for (const auto& [stage, codes] : errors_by_stage) {
@@ -112,7 +113,10 @@ std::string RunReport::ToText() const {
          std::to_string(totals.errors) + (balanced() ? "  (balanced)" : "  (NOT BALANCED)") + "\n";
   out += std::to_string(results) + " result rows; " + Fixed(wall_seconds, 3) + " s, " +
          Fixed(rate, 0) + " records/s, " + Fixed(bytes_read / 1e6, 1) + " MB read" +
-         (stopped_early ? " (stopped early)" : "") + "\n";
+         (!read_failure.empty() ? " (stopped early: " + read_failure + ")"
+          : stopped_early       ? " (stopped early)"
+                                : "") +
+         "\n";
   for (const auto& [stage, codes] : errors_by_stage) {
     out += "errors in " + stage + ":";
     for (const auto& [code, n] : codes) out += " " + code + "=" + std::to_string(n);

@@ -55,6 +55,8 @@ struct RunReport {
   uint64_t results = 0;     // rows delivered to the output (records, or aggregate rows)
   double wall_seconds = 0;
   bool stopped_early = false;  // the input was cut short: its last read left input
+  /// Why the input could not be read on (ReadError; "" when it could): stopped_early is set.
+  std::string read_failure;
   std::vector<StageReport> stages;
   /// Errors by the stage that raised them ("source" for the reader), then by code name.
   std::map<std::string, std::map<std::string, uint64_t>> errors_by_stage;
@@ -65,7 +67,7 @@ struct RunReport {
   }
   /// {"pipeline", "source", "totals": {read, ok, filtered, errors}, "balanced",
   ///  "bytes_read", "results", "wall_seconds", "records_per_second", "stopped_early",
-  ///  "errors_by_stage": {STAGE: {CODE: n}},
+  ///  "read_failure" (null, or why), "errors_by_stage": {STAGE: {CODE: n}},
   ///  "stages": [{name, workers, in, out, filtered, errors, busy_seconds, peak_queue_depth,
   ///              records_per_busy_second}]}
   std::string ToJson() const;

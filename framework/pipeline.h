@@ -82,6 +82,24 @@ class StallError : public std::runtime_error {
   std::string stage_;
 };
 
+/// Thrown by Run when the source's Read throws (an input that fails partway: a reset
+/// connection, a disk error). What was read before went through the stages and reached the
+/// callbacks, and report() accounts for it: stopped_early, read_failure set, no rows of the
+/// stages' Finish (an aggregate of part of the input would pass for the whole). what() is
+/// read_failure: the source's exception's message; that exception is nested
+/// (std::rethrow_if_nested).
+class ReadError : public std::runtime_error, public std::nested_exception {
+ public:
+  /// Call from the handler that caught the source's exception: it is the one nested.
+  explicit ReadError(RunReport report)
+      : std::runtime_error(report.read_failure),
+        report_(std::make_shared<const RunReport>(std::move(report))) {}
+  const RunReport& report() const { return *report_; }
+
+ private:
+  std::shared_ptr<const RunReport> report_;  // shared: an exception's copies must not throw
+};
+
 struct PipelineOptions {
   std::string name = "pipeline";
   QueueOptions queue{};
@@ -196,7 +214,8 @@ class Pipeline {
   /// has several workers they read the source themselves, one at a time, each then running
   /// its batch (oneTBB's serial input filter); else this thread reads. A Read that throws
   /// ends the run: what was read goes through the stages and reaches the callbacks, then
-  /// Run rethrows, without running the stages' Finish (no aggregate rows) or a report.
+  /// Run throws ReadError, with the report of what was read, without running the stages'
+  /// Finish (no aggregate rows).
   /// Throws as Start does, and std::logic_error when the source's framing (where its lines
   /// end, Source::framing) differs from the one the first stage needs (Stage::Framing).
   RunReport Run(Source& source);

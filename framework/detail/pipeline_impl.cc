@@ -457,12 +457,26 @@ RunReport Pipeline::Impl::DrainAndReport() {
   finished_ = true;
   taking_input_.store(false, std::memory_order_relaxed);
   CloseInputAndJoin();
-  if (reading_.failure) std::rethrow_exception(reading_.failure);  // what was read is through
+  if (reading_.failure) ThrowReadError();  // what was read is through
   for (auto& slot : stages_) {
     slot->stage->Finish(slot->workers, [this](Record&& row) { collector_->DeliverResult(row); });
   }
   if (collector_->failure()) std::rethrow_exception(collector_->failure());
   return MakeReport();
+}
+
+void Pipeline::Impl::ThrowReadError() const {
+  RunReport report = MakeReport();
+  report.stopped_early = true;
+  try {
+    std::rethrow_exception(reading_.failure);
+  } catch (const std::exception& e) {
+    report.read_failure = e.what();
+    throw ReadError(std::move(report));
+  } catch (...) {
+    report.read_failure = "the source threw a non-standard exception";
+    throw ReadError(std::move(report));
+  }
 }
 
 // With several workers in the first group, they read the source in turn (ReadOnWorker), as

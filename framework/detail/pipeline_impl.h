@@ -143,6 +143,8 @@ class Pipeline::Impl {
   void Abandon();
   void JoinThreads();
   RunReport MakeReport() const;
+  // The ReadError of reading_.failure, with the report of what was read.
+  [[noreturn]] void ThrowReadError() const;
   void NoteFedName();  // input was pushed under source_name_
   std::string FedNames() const;
 

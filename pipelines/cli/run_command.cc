@@ -234,10 +234,9 @@ struct PreparedRun {
   std::unique_ptr<Source> source;
 };
 
-// Loads and checks the config, builds the pipeline, opens the source and the writers and
-// wires them; kOk, or the exit code after printing why not.
-ExitCode PrepareRun(const CliArgs& args, const StageRegistry& registry, PreparedRun& run,
-                    Sinks& sinks) {
+// Loads and checks the config, builds the pipeline and opens the source; kOk, or the exit
+// code after printing why not.
+ExitCode PrepareRun(const CliArgs& args, const StageRegistry& registry, PreparedRun& run) {
   ConfigErrors errors;
   run.spec = LoadPipelineSpec(args.config, registry, args.sets, errors);
   if (run.spec) run.pipeline = BuildPipeline(*run.spec, registry, errors);
@@ -254,24 +253,33 @@ ExitCode PrepareRun(const CliArgs& args, const StageRegistry& registry, Prepared
     return ExitCode::kRuntimeFailure;
   }
   run.source = std::move(*source);
-  if (!OpenSinks(spec, args, sinks)) return ExitCode::kOutputFailure;
-  sinks.Wire(*run.pipeline);
-  const bool reads_stdin = args.input ? *args.input == "-" : spec.source.type == SourceType::kStdin;
-  if (reads_stdin && !args.quiet && isatty(STDIN_FILENO) == 1) {  // else it would wait mutely
-    std::cerr << "sluice: reading lines from the terminal; end with Ctrl-D (or give --input)\n";
-  }
   return ExitCode::kOk;
 }
 
-// Runs the pipeline with the progress line and the streamed writers' periodic flush. A
-// stall ends the process here: the stuck worker cannot be stopped, and the results are
-// incomplete.
+// Opens the writers (replacing the output files) and wires them to the pipeline; false
+// after printing why one could not be opened.
+bool OpenOutputs(const PreparedRun& run, const CliArgs& args, Sinks& sinks) {
+  if (!OpenSinks(*run.spec, args, sinks)) return false;
+  sinks.Wire(*run.pipeline);
+  const bool reads_stdin =
+      args.input ? *args.input == "-" : run.spec->source.type == SourceType::kStdin;
+  if (reads_stdin && !args.quiet && isatty(STDIN_FILENO) == 1) {  // else it would wait mutely
+    std::cerr << "sluice: reading lines from the terminal; end with Ctrl-D (or give --input)\n";
+  }
+  return true;
+}
+
+// Runs the pipeline with the progress line and the streamed writers' periodic flush. An
+// input that fails partway ends the run as a stop does, with its read_failure. A stall ends
+// the process here: the stuck worker cannot be stopped, and the results are incomplete.
 RunReport RunWithProgress(PreparedRun& run, Sinks& sinks, const CliArgs& args) {
   ProgressLine progress(*run.pipeline, !args.quiet && isatty(STDERR_FILENO) == 1);
   std::optional<PeriodicFlush> flush;  // stopped before the sinks close
   if (sinks.streams()) flush.emplace(kFlushPeriod, [&sinks] { sinks.FlushStreamed(); });
   try {
     return run.pipeline->Run(*run.source);
+  } catch (const ReadError& failed) {
+    return failed.report();
   } catch (const StallError& stall) {
     progress.Stop();
     std::fprintf(stderr, "sluice: %s\n", stall.what());
@@ -281,8 +289,10 @@ RunReport RunWithProgress(PreparedRun& run, Sinks& sinks, const CliArgs& args) {
 }  // the progress line is erased before anything else reaches stderr
 
 // Closes the writers, prints the summary, writes --report and checks the error ratio; the
-// exit code of what failed (an output failure outranks the error ratio).
+// exit code of what failed (an output failure outranks a read failure, which outranks the
+// error ratio).
 ExitCode Conclude(RunReport& report, Sinks& sinks, const PipelineSpec& spec, const CliArgs& args) {
+  if (!report.read_failure.empty()) std::cerr << "sluice: " << report.read_failure << '\n';
   ExitCode code = CloseSinks(sinks);
   report.results = sinks.results->written();  // what reached the output, not just the writer
   if (!args.quiet) {
@@ -303,6 +313,9 @@ ExitCode Conclude(RunReport& report, Sinks& sinks, const PipelineSpec& spec, con
                  static_cast<unsigned long long>(report.totals.read), spec.errors.max_error_ratio);
     if (code == ExitCode::kOk) code = ExitCode::kErrorRatioExceeded;
   }
+  if (!report.read_failure.empty() && code != ExitCode::kOutputFailure) {
+    code = ExitCode::kRuntimeFailure;
+  }
   return code;
 }
 
@@ -310,13 +323,14 @@ ExitCode Conclude(RunReport& report, Sinks& sinks, const PipelineSpec& spec, con
 
 ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
   PreparedRun run;
-  Sinks sinks;
-  if (const ExitCode failed = PrepareRun(args, registry, run, sinks); failed != ExitCode::kOk) {
+  if (const ExitCode failed = PrepareRun(args, registry, run); failed != ExitCode::kOk) {
     return failed;
   }
-  // Until the output, dead letters and report are written: a signal while they are being
-  // written must not kill the process halfway through them.
+  // From before the output files are replaced until they and the report are written: a
+  // signal then stops the run, and what was read is written, never half of it.
   InterruptHandler interrupts(*run.pipeline, run.spec->shutdown_timeout);
+  Sinks sinks;
+  if (!OpenOutputs(run, args, sinks)) return ExitCode::kOutputFailure;
   RunReport report = RunWithProgress(run, sinks, args);
   interrupts.Drained();
   ExitCode code = Conclude(report, sinks, *run.spec, args);

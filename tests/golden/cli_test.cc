@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -378,6 +379,37 @@ TEST(CliTest, AClosedOutputPipeStopsAQuietInput) {
     EXPECT_EQ(WaitAtMost(pid, std::chrono::seconds(10)), 4);
     close(input[1]);
   }
+}
+
+// An input that fails partway (here a socket reset) ends the run as a stop does: what was
+// read is written and accounted for, and the report says why the input ended; exit 1.
+TEST(CliTest, AnInputThatFailsPartwayIsReportedWithWhatWasRead) {
+  TempDir dir("cli_read_failure");
+  const std::string sample = ReadFile("examples/data/clean_events.jsonl");
+  size_t end = 0;
+  for (int line = 0; line < 50; ++line) end = sample.find('\n', end) + 1;
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+  ASSERT_EQ(write(fds[1], sample.data(), end), static_cast<ssize_t>(end));
+  // Closed with unread data (a byte the child's end sent), a socket resets its peer: the
+  // child reads the 50 lines queued, then ECONNRESET.
+  ASSERT_EQ(write(fds[0], "x", 1), 1);
+  close(fds[1]);
+  const pid_t pid =
+      SpawnProcess({SLUICE_CLI_PATH, "run", "configs/clean_events.yaml", "--quiet", "--input", "-",
+                    "--output", dir.File("out.jsonl"), "--report", dir.File("report.json"), "--set",
+                    "errors.dead_letter=" + dir.File("dead.jsonl")},
+                   fds[0]);
+  close(fds[0]);
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(WaitAtMost(pid, std::chrono::seconds(20)), 1);
+  const std::string report = ReadFile(dir.File("report.json"));
+  EXPECT_THAT(report,
+              AllOf(HasSubstr("\"read\": 50,"), HasSubstr("\"balanced\": true"),
+                    HasSubstr("\"stopped_early\": true"),
+                    HasSubstr("\"read_failure\": \"reading stdin: Connection reset by peer\"")));
+  const std::string out = ReadFile(dir.File("out.jsonl")) + ReadFile(dir.File("dead.jsonl"));
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 50) << "every line read is written";
 }
 
 // jsonl results and dead letters are streamed: with an input that pauses, what was read

@@ -189,6 +189,10 @@ std::string CanonicalReportFromJson(std::string_view json, RunTotals& totals) {
                     .errors = counts["errors"]};
     facts.balanced = root["balanced"].get_bool();
     facts.results = root["results"].get_uint64();
+    if (!root["read_failure"].is_null()) {
+      throw std::runtime_error("the input failed: " +
+                               std::string(root["read_failure"].get_c_str()));
+    }
     for (simdjson::dom::object stage : root["stages"].get_array()) {
       facts.stages.push_back({std::string(std::string_view(stage["name"])), stage["in"],
                               stage["out"], stage["filtered"], stage["errors"]});

@@ -249,8 +249,9 @@ TEST(PipelineSourceTest, OrderedRunWithWorkersReadingDeliversInInputOrder) {
   EXPECT_EQ(out.values, OneTo(20000));
 }
 
-// A Read that throws ends the run with its exception, after every line read before it
-// (those of the failing Read too) went through and reached the callbacks.
+// A Read that throws ends the run with a ReadError, after every line read before it (those
+// of the failing Read too) went through and reached the callbacks; its report accounts for
+// them, and the source's exception is nested in it.
 TEST(PipelineSourceTest, AFailingReadThrowsFromRunAfterWhatWasReadWentThrough) {
   for (int workers : {1, 3}) {
     SCOPED_TRACE(std::to_string(workers) + " workers");
@@ -264,8 +265,16 @@ TEST(PipelineSourceTest, AFailingReadThrowsFromRunAfterWhatWasReadWentThrough) {
       try {
         pipeline.Run(source);
         ADD_FAILURE() << "Run returned";
-      } catch (const std::runtime_error& e) {
+      } catch (const ReadError& e) {
         EXPECT_THAT(e.what(), HasSubstr("disk on fire"));
+        const RunReport& report = e.report();
+        EXPECT_EQ(report.totals.read, 1000u);
+        EXPECT_EQ(report.totals.ok, 1000u);
+        EXPECT_TRUE(report.balanced());
+        EXPECT_TRUE(report.stopped_early);
+        EXPECT_EQ(report.read_failure, e.what());
+        EXPECT_THAT([&] { e.rethrow_nested(); },
+                    testing::ThrowsMessage<std::runtime_error>(HasSubstr("disk on fire")));
       }
       EXPECT_EQ(pipeline.progress().read, 1000u);
     }
@@ -300,14 +309,11 @@ TEST(PipelineSourceTest, ASourceThatRemovesLineItemsFailsTheRun) {
       pipeline.Add({.name = "parse", .workers = workers}, std::make_unique<ParseOnThreads>());
       pipeline.OnResult([](const Record&) {});
       Skipping source(throws);
-      if (throws) {  // its own exception, not Seal's
-        EXPECT_THAT([&] { pipeline.Run(source); },
-                    testing::ThrowsMessage<std::runtime_error>(HasSubstr("read failed")));
-      } else {
-        EXPECT_THAT([&] { pipeline.Run(source); },
-                    testing::ThrowsMessage<std::logic_error>(
-                        HasSubstr("Source::Read removed line items from its batch")));
-      }
+      // A Read that throws fails with its own exception (not Seal's), else with the check's.
+      const char* const message =
+          throws ? "read failed" : "Source::Read removed line items from its batch";
+      EXPECT_THAT([&] { pipeline.Run(source); },
+                  testing::ThrowsMessage<ReadError>(HasSubstr(message)));
     }
   }
 }
