@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 
+#include "framework/detail/control_characters.h"
 #include "framework/value.h"
 
 namespace sluice {
@@ -57,11 +58,13 @@ void Error::AppendJson(std::string& out) const {
 }
 
 std::string Error::ToString() const {
-  std::string out = source.empty() ? "<input>" : source;
-  if (line > 0) out += ":" + std::to_string(line);
-  out += ": ";
-  if (!stage.empty()) out += stage + ": ";
-  out += std::string(ErrorCodeName(code)) + ": " + message;
+  std::string text = source.empty() ? "<input>" : source;
+  if (line > 0) text += ":" + std::to_string(line);
+  text += ": ";
+  if (!stage.empty()) text += stage + ": ";
+  text += std::string(ErrorCodeName(code)) + ": " + message;
+  std::string out;  // one line, for a terminal: a file name or a stage's message may hold any byte
+  detail::AppendEscapingControls(text, out);
   return out;
 }
 

@@ -58,7 +58,8 @@ struct Error {
   std::string ToJson() const;
   /// Appends ToJson()'s text to `out` (a writer's buffer: no string of its own).
   void AppendJson(std::string& out) const;
-  /// "file:line: stage: code: message".
+  /// "file:line: stage: code: message", on one line: control characters (a line break in a
+  /// file name, say) are escaped as JSON escapes them.
   std::string ToString() const;
 };
 

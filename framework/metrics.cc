@@ -29,18 +29,6 @@ std::string PadRight(const std::string& s, size_t width) {
 
 }  // namespace
 
-std::string ControlCharacterProblem(std::string_view name) {
-  for (size_t i = 0; i < name.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(name[i]);
-    if (byte < 0x20 || byte == 0x7F) {
-      char where[64];
-      std::snprintf(where, sizeof where, "a control character (0x%02X at byte %zu)", byte, i + 1);
-      return std::string("holds ") + where + ", which a terminal would act on";
-    }
-  }
-  return "";
-}
-
 double StageReport::records_per_busy_second() const {
   return busy_seconds > 0 ? static_cast<double>(in) / busy_seconds : 0.0;
 }

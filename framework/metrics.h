@@ -19,10 +19,6 @@ namespace sluice {
 /// were a stage: no stage may take it.
 inline constexpr std::string_view kSourceStageName = "source";
 
-/// Why `name` cannot be a stage's: it holds a control character (a byte below 0x20, or
-/// 0x7F), which the summary would send to a terminal raw. "" when fine.
-std::string ControlCharacterProblem(std::string_view name);
-
 struct StageReport {
   std::string name{};
   int workers = 0;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "framework/detail/control_characters.h"
 #include "framework/detail/json_stop_bytes.h"
 
 namespace sluice {
@@ -173,6 +174,12 @@ size_t WriteEscaped(std::string_view text, size_t i, char*& p) {
   if (length == 0) {
     p = std::copy_n("\xEF\xBF\xBD", 3, p);  // U+FFFD keeps the output valid JSON
     return 1;
+  }
+  if (detail::ControlCharacterBytes(text, i) == 2) {  // C1: a terminal would act on it
+    const unsigned code_point = detail::ControlCodePoint(text, i, 2);
+    const char escaped[] = {'\\', 'u', '0', '0', kHex[code_point >> 4], kHex[code_point & 0xF]};
+    p = std::copy_n(escaped, sizeof escaped, p);
+    return 2;
   }
   p = std::copy_n(text.data() + i, length, p);
   return length;

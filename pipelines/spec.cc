@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 
+#include "framework/detail/control_characters.h"
 #include "framework/metrics.h"
 #include "pipelines/detail/quoted.h"
 
@@ -64,7 +65,7 @@ std::optional<std::string> ReadName(const ConfigNode& node, std::string_view key
                                     ConfigErrors& errors) {
   std::optional<std::string> name = ReadNonEmptyString(node, key, errors);
   if (!name) return std::nullopt;
-  if (std::string problem = ControlCharacterProblem(*name); !problem.empty()) {
+  if (std::string problem = detail::ControlCharacterProblem(*name); !problem.empty()) {
     errors.Add(node.mark(), std::string(key) + " " + problem);
     return std::nullopt;
   }
@@ -323,6 +324,8 @@ void CheckUniqueStageNames(const std::vector<StageSpec>& stages, ConfigErrors& e
   for (const StageSpec& stage : stages) {
     if (stage.name.empty()) continue;
     const ConfigNode* name_node = stage.node.Get("name");
+    // A refused name (reported) left the stage its type's: it clashes with no other.
+    if (name_node && !(name_node->is_scalar() && name_node->scalar() == stage.name)) continue;
     const ConfigMark& mark = name_node ? name_node->mark() : stage.mark;
     auto [first, inserted] = first_mark.emplace(stage.name, mark);
     if (!inserted) {

@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "framework/detail/control_characters.h"
 #include "framework/value.h"
 #include "stages/detail/output_file.h"
 #include "stages/line_checks.h"
@@ -271,9 +272,10 @@ std::string FormatTableDouble(double x) {
 
 void AppendTableText(std::string_view text, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte != 0x7f) {
+  for (size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    const size_t bytes = detail::ControlCharacterBytes(text, i);
+    if (bytes == 0) {
       out += c;
     } else if (c == '\n') {
       out += "\\n";
@@ -282,10 +284,12 @@ void AppendTableText(std::string_view text, std::string& out) {
     } else if (c == '\r') {
       out += "\\r";
     } else {
-      out += "\\x";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
+      const unsigned code_point = detail::ControlCodePoint(text, i, bytes);
+      out += bytes == 1 ? "\\x" : "\\u00";  // C1 (U+0080-U+009F) by its code point
+      out += kHex[code_point >> 4];
+      out += kHex[code_point & 0xf];
     }
+    i += std::max<size_t>(bytes, 1);
   }
 }
 

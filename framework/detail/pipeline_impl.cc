@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "framework/detail/control_characters.h"
 #include "framework/detail/error_reuse.h"
 #include "framework/detail/worker_threads.h"
 
@@ -24,7 +25,7 @@ void Pipeline::Impl::CheckQueueOptions(const QueueOptions& queue) {
 // reader's, would merge stages there (the YAML loader refuses them too).
 void Pipeline::Impl::CheckStageName(const std::string& name) const {
   if (name.empty()) throw std::invalid_argument("stage name must not be empty");
-  if (std::string problem = ControlCharacterProblem(name); !problem.empty()) {
+  if (std::string problem = detail::ControlCharacterProblem(name); !problem.empty()) {
     throw std::invalid_argument("stage name " + problem);
   }
   if (name == kSourceStageName) {

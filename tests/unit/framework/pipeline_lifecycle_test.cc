@@ -241,7 +241,12 @@ TEST(PipelineLifecycleTest, StageNamesWithControlCharactersAreRefused) {
   Pipeline pipeline;
   EXPECT_THAT([&] { pipeline.Add({.name = "p\x1b[31m"}, std::make_unique<Check>()); },
               ThrowsMessage<std::invalid_argument>(
-                  HasSubstr("stage name holds a control character (0x1B at byte 2)")));
+                  HasSubstr("stage name holds a control character (U+001B at byte 2)")));
+  // C1's CSI (U+009B), two bytes in UTF-8, is ESC [ in one.
+  EXPECT_THAT([&] { pipeline.Add({.name = "ok\u00e9p\u009b31m"}, std::make_unique<Check>()); },
+              ThrowsMessage<std::invalid_argument>(
+                  HasSubstr("stage name holds a control character (U+009B at byte 6)")));
+  EXPECT_NO_THROW(pipeline.Add({.name = "caf\u00e9 \u00a0"}, std::make_unique<Check>()));
 }
 
 // Options only code can set are checked as the YAML loader checks them.

@@ -181,6 +181,10 @@ TEST(ValueTest, JsonStringsEscapeAndRepairWhatJsonNeeds) {
   EXPECT_EQ(JsonString(std::string("nul\0\x1f\x7f", 6)), R"(<"nul\u0000\u001f)"
                                                          "\x7f\"");
   EXPECT_EQ(JsonString("caf\xC3\xA9 \xF0\x9F\x98\x80"), "<\"caf\xC3\xA9 \xF0\x9F\x98\x80\"");
+  // C1 controls (U+0080-U+009F) are escaped too, as a terminal acts on them; U+00A0 is text.
+  EXPECT_EQ(JsonString("a\xC2\x9B"
+                       "b\xC2\x85\xC2\xA0"),
+            "<\"a\\u009bb\\u0085\xC2\xA0\"");
   // Invalid UTF-8 (a stray continuation byte, a truncated sequence) becomes U+FFFD.
   EXPECT_EQ(JsonString("a\x80"
                        "b\xE2\x82"),

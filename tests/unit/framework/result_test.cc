@@ -65,6 +65,21 @@ TEST(ErrorTest, JsonCarriesPositionStageCodeAndRaw) {
   EXPECT_EQ(e.ToString(), "in.jsonl:7: validate: missing_field: missing required field 'ts'");
 }
 
+// ToString's line goes to a terminal: a file name or a custom stage's message may hold
+// line breaks and escape sequences, C1's included.
+TEST(ErrorTest, ToStringEscapesControlCharacters) {
+  const Error e{.code = ErrorCode::kStageFailure,
+                .message =
+                    "stage threw: bad\nvalue \xC2\x9B"
+                    "31m",
+                .stage = "mine",
+                .source = "nl\nname\x1b[31m.txt",
+                .line = 1};
+  EXPECT_EQ(e.ToString(),
+            "nl\\u000aname\\u001b[31m.txt:1: mine: stage_failure: stage threw: bad\\u000avalue "
+            "\\u009b31m");
+}
+
 // Dead-letter writers append straight to their buffer, after what is already there.
 TEST(ErrorTest, AppendJsonAddsToJsonAfterTheBuffersText) {
   const Error e{.code = ErrorCode::kOutOfRange,

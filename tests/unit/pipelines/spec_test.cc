@@ -287,7 +287,8 @@ TEST(SpecTest, StageEntryMustBeAMapWithAType) {
   Parsed p = Parse(
       "source: { type: stdin }\nstages:\n  - parse_json\n  - { name: x }\n"
       "  - { type: parse_json, name: a.b }\n  - { type: parse_json, name: source }\n"
-      "  - { type: parse_json, name: \"p\\e[31mRED\" }\n");
+      "  - { type: parse_json, name: \"p\\e[31mRED\" }\n"
+      "  - { type: parse_json, name: \"p\\u009b31m\" }\n");
   EXPECT_THAT(
       p.errors,
       ElementsAre("p.yaml:3:5: a stage must be a map with at least a 'type', got 'parse_json'",
@@ -297,7 +298,9 @@ TEST(SpecTest, StageEntryMustBeAMapWithAType) {
                   "p.yaml:6:31: the stage name 'source' is taken: the report counts the errors "
                   "the reader finds (a line too long, say) under it",
                   // It would reach the terminal raw in the summary.
-                  "p.yaml:7:31: name holds a control character (0x1B at byte 2), which a "
+                  "p.yaml:7:31: name holds a control character (U+001B at byte 2), which a "
+                  "terminal would act on",
+                  "p.yaml:8:31: name holds a control character (U+009B at byte 2), which a "
                   "terminal would act on"));
 }
 

@@ -175,6 +175,18 @@ TEST_F(SinksTest, TableAlignsColumnsAndRightAlignsNumbers) {
             "vü\\tx     12345          late\n");
 }
 
+// A table goes to a terminal: nothing in a cell may act on it (ESC [ and C1's CSI start
+// escape sequences); U+00A0, a no-break space after the C1 block, is text.
+TEST_F(SinksTest, TableEscapesControlCharactersC1Included) {
+  const std::string text =
+      WriteAll(OutputFormat::kTable, {MakeRecord({{"v", std::string("a\nb\x1b[1m\x7f\xC2\x9B"
+                                                                    "31m\xC2\x85\xC2\xA0.")}})});
+  EXPECT_EQ(text,
+            "v\n"
+            "--------------------------------\n"
+            "a\\nb\\x1b[1m\\x7f\\u009b31m\\u0085\xC2\xA0.\n");
+}
+
 TEST_F(SinksTest, ATableCellPastTheWidthCapSticksOutOfItsColumnInItsRowOnly) {
   // A column is padded to its widest cell up to 100 characters: one long value must not
   // pad every row (a 500 KB value over 100k rows made a 50 GB table).
