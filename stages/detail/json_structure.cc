@@ -64,12 +64,23 @@ std::optional<JsonStructureProblem> FindJsonStructureProblem(std::string_view li
   if (i == line.size() || line[i] != '{') return std::nullopt;
   std::vector<size_t> open;  // positions of the unclosed brackets, innermost last
   bool closed = false;       // the object has ended: only spaces may follow
+  enum class Due { kAny, kKeyOrEnd, kKey } due = Due::kAny;  // after '{', after ',' in one
   for (; i < line.size(); ++i) {
     const char c = line[i];
     if (closed) {
       if (IsJsonSpace(c)) continue;
       return JsonStructureProblem{i + 1, "unexpected content after the JSON object"};
     }
+    if (due != Due::kAny && !IsJsonSpace(c)) {
+      if (c == '}' && due == Due::kKey) {
+        return JsonStructureProblem{i + 1, "a comma before '}' (JSON has no trailing commas)"};
+      }
+      if (c != '"' && c != '}') {
+        return JsonStructureProblem{i + 1, "expected a key (a string in double quotes)"};
+      }
+      due = Due::kAny;
+    }
+    if (c == ',' && !open.empty() && line[open.back()] == '{') due = Due::kKey;
     if (c == '"') {
       const size_t start = i;
       for (++i;; ++i) {
@@ -88,6 +99,7 @@ std::optional<JsonStructureProblem> FindJsonStructureProblem(std::string_view li
       }
     } else if (c == '{' || c == '[') {
       open.push_back(i);
+      if (c == '{') due = Due::kKeyOrEnd;
     } else if (c == '}' || c == ']') {  // never with `open` empty: `closed` is set then
       const char expected_opener = c == '}' ? '{' : '[';
       const char opener = line[open.back()];

@@ -18,9 +18,10 @@ struct JsonStructureProblem {
 
 /// Scans a line that starts (after spaces) with '{': strings are skipped, brackets
 /// matched. Finds an unterminated string, a raw control character or a bad escape in a
-/// string, a closing bracket of the wrong kind, content after the object, and a line
-/// that ends inside an object or array. nullopt when the brackets are sound (the problem
-/// is elsewhere) or the line does not start with '{'. Runs on failed lines only.
+/// string, a key that is not a string (or missing after a comma), a closing bracket of the
+/// wrong kind, content after the object, and a line that ends inside an object or array. nullopt
+/// when the brackets are sound (the problem is elsewhere) or the line does not start with '{'. Runs
+/// on failed lines only.
 std::optional<JsonStructureProblem> FindJsonStructureProblem(std::string_view line);
 
 /// Bytes of the JSON number that `text` starts with (RFC 8259's grammar, whatever its

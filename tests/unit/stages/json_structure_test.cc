@@ -16,8 +16,9 @@ std::string Problem(std::string_view line) {
 TEST(JsonStructureTest, SoundBracketsAndOtherShapesAreNotItsBusiness) {
   EXPECT_EQ(Problem(R"({"a":[1,{"b":"}]"}],"c":"\"{"})"), "none");  // brackets in strings
   EXPECT_EQ(Problem(R"(  {"a":1}  )"), "none");
-  EXPECT_EQ(Problem(R"({"a":1,})"), "none");  // a comma error: simdjson's to report
-  EXPECT_EQ(Problem("[1,2"), "none");         // not an object: reported as such
+  EXPECT_EQ(Problem(R"({"a":1 "b":2})"), "none");        // a missing comma: simdjson's to report
+  EXPECT_EQ(Problem(R"({"a":[1,2,],"b":{}})"), "none");  // an array's commas too
+  EXPECT_EQ(Problem("[1,2"), "none");                    // not an object: reported as such
   EXPECT_EQ(Problem(""), "none");
 }
 
@@ -32,6 +33,17 @@ TEST(JsonStructureTest, FindsWhereTheLineBreaks) {
   EXPECT_EQ(Problem(R"({"a":1]})"), "7: ']' closes the object opened at column 1");
   EXPECT_EQ(Problem(R"({"a":1} {"b":2})"), "9: unexpected content after the JSON object");
   EXPECT_EQ(Problem(R"({"a":1}})"), "8: unexpected content after the JSON object");
+}
+
+// A key must be a string: simdjson reports a bare word as a malformed structure, and at the
+// line's end when the object is unclosed too.
+TEST(JsonStructureTest, FindsKeysThatAreNotStrings) {
+  EXPECT_EQ(Problem("{bad"), "2: expected a key (a string in double quotes)");
+  EXPECT_EQ(Problem("{ bad}"), "3: expected a key (a string in double quotes)");
+  EXPECT_EQ(Problem(R"({"a":{"b":1, 2}})"), "14: expected a key (a string in double quotes)");
+  EXPECT_EQ(Problem(R"({"a":1,})"), "8: a comma before '}' (JSON has no trailing commas)");
+  EXPECT_EQ(Problem(R"({"a":1, })"), "9: a comma before '}' (JSON has no trailing commas)");
+  EXPECT_EQ(Problem(R"({ "a":{ },"b":[{}]})"), "none");  // empty objects, spaces
 }
 
 // simdjson reports a bad escape where the string ends; this points at its backslash.

@@ -289,6 +289,22 @@ TEST(ParseJsonTest, ReportsSyntaxErrorsWithReasonAndColumn) {
   EXPECT_THAT(out.message(8), HasSubstr("at column 11"));
 }
 
+// A byte that cannot start a value, where one is due, is a bad value (simdjson reports it
+// as a structure error); a bare word where a key is due is a bad key.
+TEST(ParseJsonTest, ABadValueOrKeyIsNamedAtItsColumn) {
+  ParseJsonStage stage;
+  auto out = ParseLines(stage, {R"({"a":x})", R"({"a":.5})", R"({"a": +1})", R"({"a":[.5]})",
+                                "{bad", R"({"a":1 "b":2})"});
+  const std::string bad_value =
+      "invalid value (expected a string, number, object, array, true, false or null)";
+  EXPECT_EQ(out.message(0), "invalid JSON at column 6: " + bad_value);
+  EXPECT_EQ(out.message(1), "invalid JSON at column 6: invalid number");
+  EXPECT_EQ(out.message(2), "invalid JSON at column 7: invalid number");
+  EXPECT_EQ(out.message(3), "invalid JSON at column 7: invalid number");
+  EXPECT_EQ(out.message(4), "invalid JSON at column 2: expected a key (a string in double quotes)");
+  EXPECT_THAT(out.message(5), HasSubstr("at column 8: malformed structure"));  // the comma
+}
+
 TEST(ParseJsonTest, ANumberBeyondTheDoublesIsOutOfRangeNotInvalid) {
   ParseJsonStage stage;
   const std::vector<std::string> lines = {R"({"a":1e309})", "{\"a\":" + std::string(309, '9') + "}",
