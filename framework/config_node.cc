@@ -8,6 +8,8 @@
 #include <tuple>
 #include <utility>
 
+#include "framework/detail/control_characters.h"
+
 namespace sluice {
 namespace {
 
@@ -49,11 +51,19 @@ std::string ConfigMark::ToString() const {
 
 std::string ConfigError::ToString() const {
   const std::string where = mark.ToString();
-  return where.empty() ? message : where + ": " + message;
+  std::string out;  // one line, for a terminal: messages quote the config's text (a block scalar's
+                    // line breaks)
+  detail::AppendEscapingControls(where.empty() ? message : where + ": " + message, out);
+  return out;
 }
 
 void ConfigErrors::Add(const ConfigMark& mark, std::string message) {
-  errors_.push_back({mark, std::move(message)});
+  // A node an alias or a merge key (<<) shares is read once for each place it is used.
+  const bool repeated = std::any_of(errors_.begin(), errors_.end(), [&](const ConfigError& e) {
+    return e.message == message && e.mark.file == mark.file && e.mark.line == mark.line &&
+           e.mark.column == mark.column && e.mark.order == mark.order;
+  });
+  if (!repeated) errors_.push_back({mark, std::move(message)});
 }
 
 void ConfigErrors::SortFrom(size_t first) {

@@ -39,13 +39,16 @@ struct ConfigMark {
 struct ConfigError {
   ConfigMark mark;
   std::string message;
-  /// "file:line:column: message"
+  /// "file:line:column: message", on one line: control characters (the line breaks of a
+  /// value quoted in the message, say) are escaped as JSON escapes them.
   std::string ToString() const;
 };
 
 /// Collects every configuration problem so that all are reported at once.
 class ConfigErrors {
  public:
+  /// Adds a problem, unless the same one is there at the same mark (a node shared through
+  /// an alias is checked where each use reads it).
   void Add(const ConfigMark& mark, std::string message);
   bool empty() const { return errors_.empty(); }
   size_t size() const { return errors_.size(); }

@@ -235,11 +235,10 @@ ErrorsSpec ReadErrors(const ConfigNode& node, ConfigErrors& errors) {
   return spec;
 }
 
-// Builds the stage once and throws it away, so that its own checks run at validate time.
-// Problems the checks here already reported (a custom factory may check keys too) are not
-// repeated.
-// Records whether the stage absorbs its records (nothing may follow it) and what they must
-// hold.
+// Builds the stage once and throws it away, so that its own checks run at validate time
+// (problems the checks here reported already, as a custom factory may check keys too, are
+// not repeated: ConfigErrors::Add). Records whether the stage absorbs its records (nothing
+// may follow it) and what they must hold.
 void DryRunFactory(const StageType& type, StageSpec& stage, ConfigErrors& errors) {
   ConfigErrors factory_errors;
   try {
@@ -256,12 +255,7 @@ void DryRunFactory(const StageType& type, StageSpec& stage, ConfigErrors& errors
     factory_errors.Add(stage.mark, "stage " + Quoted(stage.name) + " (type " + Quoted(type.name) +
                                        ") could not be built: " + e.what());
   }
-  for (const ConfigError& e : factory_errors.all()) {
-    const bool repeated = std::any_of(errors.all().begin(), errors.all().end(), [&](auto& seen) {
-      return seen.message == e.message && seen.mark.ToString() == e.mark.ToString();
-    });
-    if (!repeated) errors.Add(e.mark, e.message);
-  }
+  for (const ConfigError& e : factory_errors.all()) errors.Add(e.mark, e.message);
 }
 
 // One `- name: ... type: ...` entry. Returns nullopt when it is not even a map.
