@@ -4,12 +4,18 @@
 //
 //   // A stage's `retry: {attempts: 3, backoff: 2s}`. (The loader checks a stage's own
 //   // keys against its StageType::keys; a factory checks what lies under them.)
-//   void ReadRetry(const sluice::ConfigNode& retry, sluice::ConfigErrors& errors) {
+//   struct Retry {
+//     int64_t attempts = 0;
+//     std::chrono::milliseconds backoff{0};
+//   };
+//   Retry ReadRetry(const sluice::ConfigNode& retry, sluice::ConfigErrors& errors) {
+//     Retry out;
 //     retry.CheckKeys({"attempts", "backoff"}, errors);  // "did you mean"
 //     if (const sluice::ConfigNode* a = retry.Require("attempts", errors))
-//       std::optional<int64_t> attempts = a->AsInt(errors);
+//       out.attempts = a->AsInt(errors).value_or(0);   // a problem is in `errors`
 //     if (const sluice::ConfigNode* b = retry.Get("backoff"))
-//       std::optional<std::chrono::milliseconds> backoff = b->AsDurationOrOff(errors);
+//       out.backoff = b->AsDurationOrOff(errors).value_or(out.backoff);
+//     return out;
 //   }
 #pragma once
 

@@ -2,23 +2,27 @@
 // worker threads gets its own StageWorker (per-worker state, no locks), and aggregating
 // stages combine their workers' states in Finish (DuckDB's sink model).
 //
-//   class UpperCase : public sluice::Stage {
+//   class UpperCase : public sluice::Stage {  // upper-cases one string field
+//    public:
+//     explicit UpperCase(std::string field) : field_(std::move(field)) {}
+//     std::unique_ptr<sluice::StageWorker> MakeWorker() override {
+//       return std::make_unique<Worker>(sluice::FieldNames::Intern(field_));
+//     }
+//     sluice::FieldNeeds Reads() const override { return sluice::FieldNeeds::Only({field_}); }
+//
+//    private:
 //     struct Worker : sluice::StageWorker {
-//       sluice::FieldId field;
+//       explicit Worker(sluice::FieldId field) : field(field) {}
 //       sluice::Verdict Process(sluice::Item& item) override {
-//         auto* v = item.record.Find(field);
+//         sluice::Value* v = item.record.Find(field);
 //         auto* s = v ? std::get_if<std::string>(v) : nullptr;
-//         if (!s) return item.Fail(sluice::ErrorCode::kMissingField, "no 'name'");
-//         for (char& c : *s) c = std::toupper(static_cast<unsigned char>(c));
+//         if (!s) return item.Fail(sluice::ErrorCode::kMissingField, "no string to upper-case");
+//         for (char& c : *s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
 //         return sluice::Verdict::kPass;
 //       }
+//       const sluice::FieldId field;
 //     };
-//     std::unique_ptr<sluice::StageWorker> MakeWorker() override {
-//       auto w = std::make_unique<Worker>();
-//       w->field = sluice::FieldNames::Intern("name");
-//       return w;
-//     }
-//     sluice::FieldNeeds Reads() const override { return sluice::FieldNeeds::Only({"name"}); }
+//     const std::string field_;
 //   };
 #pragma once
 

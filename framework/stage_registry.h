@@ -4,12 +4,16 @@
 //
 //   sluice::StageRegistry registry;
 //   sluice::RegisterBuiltinStages(registry);
-//   registry.Register({
+//   registry.Register({  // `- { type: upper_case, field: user }`; UpperCase: framework/stage.h
 //       .name = "upper_case",
 //       .summary = "upper-cases one string field",
 //       .keys = {"field"},
 //       .make = [](const sluice::ConfigNode& stage, sluice::ConfigErrors& errors)
-//           -> std::unique_ptr<sluice::Stage> { return std::make_unique<UpperCase>(); },
+//           -> std::unique_ptr<sluice::Stage> {
+//         const sluice::ConfigNode* field = stage.Require("field", errors);
+//         std::optional<std::string> name = field ? field->AsString(errors) : std::nullopt;
+//         return name ? std::make_unique<UpperCase>(*name) : nullptr;  // nullptr: see errors
+//       },
 //   });
 #pragma once
 

@@ -6,7 +6,7 @@
 //
 //   // Embedders: one call, errors joined into one message (LoadPipelineString for text).
 //   auto pipeline = sluice::LoadPipeline("configs/clickstream.yaml", registry);
-//   if (!pipeline.ok()) { std::cerr << pipeline.error().message; return 2; }
+//   if (!pipeline.ok()) { std::cerr << pipeline.error().message << '\n'; return 2; }
 //   (*pipeline)->OnResult([](const sluice::Record& r) { ... });
 //
 //   // The CLI: load + --set overrides + checks, then build, open the source, run.
@@ -16,9 +16,10 @@
 //       sluice::LoadPipelineSpec("pipe.yaml", registry, sets, errors);
 //   if (!spec) { std::cerr << errors.ToString(); return 2; }
 //   std::unique_ptr<sluice::Pipeline> p = sluice::BuildPipeline(*spec, registry, errors);
-//   auto source = sluice::OpenSpecSource(*spec, registry, /*input_override=*/std::nullopt,
-//                                        sluice::SystemClock::Instance());
-//   if (!p || !source.ok()) ...;
+//   if (!p) { std::cerr << errors.ToString(); return 2; }
+//   auto source = sluice::OpenSpecSource(*spec, registry, /*input_override=*/std::nullopt);
+//   if (!source.ok()) { std::cerr << source.error().message << '\n'; return 1; }
+//   p->OnResult(...);  // spec->output and spec->errors say where results and errors go
 //   sluice::RunReport report = p->Run(**source);
 //
 //   // Every problem, as `sluice validate` lists them; none when the config is good.
@@ -65,11 +66,12 @@ std::unique_ptr<Pipeline> BuildPipeline(const PipelineSpec& spec, const StageReg
 /// rows with quoted line breaks under parse_csv's `multiline`). With `replay:`, wraps it in a paced
 /// source whose event time is read from each raw line by a private worker of the FIRST stage
 /// (projected to the time field) and EventTimeMs (stages/event_time.h); lines without a readable
-/// time pass at once. `registry` must be the one the spec was checked against.
+/// time pass at once, paced by `clock`, which must outlive the source. `registry` must be
+/// the one the spec was checked against.
 Result<std::unique_ptr<Source>> OpenSpecSource(const PipelineSpec& spec,
                                                const StageRegistry& registry,
                                                const std::optional<std::string>& input_override,
-                                               Clock& clock);
+                                               Clock& clock = SystemClock::Instance());
 
 /// Load + check + build, for embedders. On failure the Error (kInvalidInput) holds every
 /// problem, "file:line:column: message", one per line. The pipeline is the config's
@@ -90,7 +92,8 @@ Result<std::unique_ptr<Pipeline>> LoadPipelineString(std::string_view yaml,
 
 /// Every problem of `path` with `overrides` applied, as `sluice validate` lists them: load,
 /// checks, and the stage factories' dry runs. Empty when the config is good. (LoadPipelineSpec
-/// gives the same problems and the spec.)
+/// gives the same problems and the spec.) With the embedder's registry, it checks configs
+/// that use its own stage types, which `sluice validate` does not know.
 ConfigErrors ValidateConfigFile(const std::string& path, const StageRegistry& registry,
                                 std::span<const std::string> overrides = {});
 

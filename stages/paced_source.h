@@ -32,8 +32,9 @@ struct ReplayOptions {
 using EventTimeFn = std::function<std::optional<int64_t>(const Item& item)>;
 
 /// Releases `inner`'s items paced by event time: an item whose event time is T waits
-/// until (T - first event time) / speed has passed since the first item. Interrupted, it
-/// stops pacing: the items it holds go in the next Read, whatever max_items.
+/// until (T - first event time) / speed has passed since the first item, by `clock`, which
+/// must outlive the source. Interrupted, it stops pacing: the items it holds go in the next
+/// Read, whatever max_items. Throws std::invalid_argument for a speed that is not above 0.
 std::unique_ptr<Source> MakePacedSource(std::unique_ptr<Source> inner, ReplayOptions options,
                                         EventTimeFn event_time_ms, Clock& clock);
 

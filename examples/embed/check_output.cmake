@@ -1,5 +1,5 @@
 # Runs embed_etl and checks what it prints. Shared by the in-tree and the find_package test.
-#   cmake -DEMBED_ETL=path/to/embed_etl -DCONFIG=examples/embed/etl.yaml -P check_output.cmake
+#   cmake -DEMBED_ETL=path/to/embed_etl [-DCONFIG=examples/embed/etl.yaml] -P check_output.cmake
 execute_process(COMMAND ${EMBED_ETL} ${CONFIG}
                 RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message("${out}${err}")

@@ -3,7 +3,7 @@
 // builds the same pipeline in code, pushes its own lines and records, and receives
 // results and error items through callbacks.
 //
-//   embed_etl [examples/embed/etl.yaml]
+//   embed_etl [CONFIG]   (default: the etl.yaml beside main.cc)
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
@@ -126,7 +126,8 @@ bool RunService(const char* label, sluice::Pipeline& pipeline, bool with_lines) 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string config = argc > 1 ? argv[1] : "examples/embed/etl.yaml";
+  // The default is the etl.yaml beside this file, wherever the binary runs (CMakeLists.txt).
+  const std::string config = argc > 1 ? argv[1] : EMBED_ETL_DEFAULT_CONFIG;
   sluice::StageRegistry registry;  // the service's own environment: built-ins + redact
   sluice::RegisterBuiltinStages(registry);
   RegisterRedact(registry);
