@@ -74,8 +74,10 @@ class StageWorker {
 /// pipelines that cannot work: a first stage that needs parsed fields (a YAML pipeline's
 /// records start as raw lines), and a second parser (it would replace the first one's record).
 enum class StageInput : uint8_t {
-  kAny,       // either, or unknown: the default
-  kRawLines,  // the raw line (Item::raw): it makes the record from it, replacing any fields
+  kAny,       // either, or unknown: the default (also for a filter on the raw text that
+              // leaves the record alone: it may stand before the parser)
+  kRawLines,  // the raw line (Item::raw): it is a parser, making the record from the line and
+              // replacing any fields, so a pipeline has one
   kRecords,   // fields a parser made
 };
 
