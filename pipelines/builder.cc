@@ -3,6 +3,7 @@
 #include <exception>
 #include <utility>
 
+#include "pipelines/detail/build_stage.h"
 #include "pipelines/detail/quoted.h"
 #include "pipelines/overrides.h"
 #include "pipelines/yaml_loader.h"
@@ -23,19 +24,7 @@ std::unique_ptr<Stage> MakeStage(const StageSpec& spec, const StageRegistry& reg
     errors.Add(spec.mark, "unknown stage type " + Quoted(spec.type));
     return nullptr;
   }
-  const size_t before = errors.size();
-  std::unique_ptr<Stage> stage;
-  try {
-    stage = type->make(spec.node, errors);
-  } catch (const std::exception& e) {
-    errors.Add(spec.mark, "stage " + Quoted(spec.name) + " could not be built: " + e.what());
-    return nullptr;
-  }
-  if (!stage && errors.size() == before) {
-    errors.Add(spec.mark, "stage " + Quoted(spec.name) + " (type " + Quoted(spec.type) +
-                              ") could not be built");
-  }
-  return stage;
+  return detail::BuildStage(*type, spec, errors);
 }
 
 // Reads event times for the replay pacer: runs a private worker of the first stage,

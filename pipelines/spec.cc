@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <exception>
 #include <filesystem>
 #include <map>
 
 #include "framework/detail/control_characters.h"
 #include "framework/metrics.h"
+#include "pipelines/detail/build_stage.h"
 #include "pipelines/detail/quoted.h"
 
 namespace sluice {
@@ -240,22 +240,10 @@ ErrorsSpec ReadErrors(const ConfigNode& node, ConfigErrors& errors) {
 // not repeated: ConfigErrors::Add). Records whether the stage absorbs its records (nothing
 // may follow it) and what they must hold.
 void DryRunFactory(const StageType& type, StageSpec& stage, ConfigErrors& errors) {
-  ConfigErrors factory_errors;
-  try {
-    std::unique_ptr<Stage> built = type.make(stage.node, factory_errors);
-    if (built) {
-      stage.absorbs_records = built->AbsorbsRecords();
-      stage.input = built->Input();
-    }
-    if (!built && factory_errors.empty()) {
-      factory_errors.Add(stage.mark, "stage " + Quoted(stage.name) + " (type " + Quoted(type.name) +
-                                         ") could not be built");
-    }
-  } catch (const std::exception& e) {
-    factory_errors.Add(stage.mark, "stage " + Quoted(stage.name) + " (type " + Quoted(type.name) +
-                                       ") could not be built: " + e.what());
+  if (std::unique_ptr<Stage> built = detail::BuildStage(type, stage, errors)) {
+    stage.absorbs_records = built->AbsorbsRecords();
+    stage.input = built->Input();
   }
-  for (const ConfigError& e : factory_errors.all()) errors.Add(e.mark, e.message);
 }
 
 // One `- name: ... type: ...` entry. Returns nullopt when it is not even a map.
