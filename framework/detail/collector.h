@@ -64,8 +64,10 @@ class Collector {
   /// Delivers one result row made outside the stream (aggregate rows at Finish).
   void DeliverResult(const Record& record);
 
+  /// Records that came through every stage (with the absorbed ones, the report's ok count).
   uint64_t ok() const { return ok_; }
   uint64_t errors() const { return errors_; }
+  /// Rows delivered: ok() plus the rows made outside the stream (DeliverResult).
   uint64_t results() const { return results_; }
   /// Errors by stage name and code, in the order of each stage's first error.
   struct StageErrors {
