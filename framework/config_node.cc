@@ -103,6 +103,20 @@ std::string DidYouMean(std::string_view word, const std::vector<std::string>& ca
   return best;
 }
 
+std::string UnknownChoice(std::string_view what, std::string_view word,
+                          const std::vector<std::string>& choices) {
+  std::string message = "unknown " + std::string(what) + " '" + std::string(word) + "'";
+  if (std::string near = DidYouMean(word, choices); !near.empty()) {
+    return message + " (did you mean '" + near + "'?)";
+  }
+  message += " (expected ";
+  for (size_t i = 0; i < choices.size(); ++i) {
+    if (i > 0) message += i + 1 == choices.size() ? " or " : ", ";
+    message += choices[i];
+  }
+  return message + ")";
+}
+
 ConfigNode ConfigNode::Null(ConfigMark mark) {
   ConfigNode n;
   n.mark_ = std::move(mark);

@@ -76,6 +76,10 @@ class ConfigErrors {
 
 /// The closest of `candidates` to `word` by edit distance, or "" when none is close.
 std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);
+/// "unknown WHAT 'word' (did you mean 'close'?)" when a choice is close, else
+/// "unknown WHAT 'word' (expected a, b or c)".
+std::string UnknownChoice(std::string_view what, std::string_view word,
+                          const std::vector<std::string>& choices);
 
 class ConfigNode {
  public:

@@ -16,21 +16,6 @@ namespace {
 
 using detail::Quoted;
 
-// "unknown X 'word' (expected a, b or c)" plus a did-you-mean when one is close.
-std::string UnknownChoice(std::string_view what, std::string_view word,
-                          const std::vector<std::string>& choices) {
-  std::string message = "unknown " + std::string(what) + " " + Quoted(word);
-  if (std::string near = DidYouMean(word, choices); !near.empty()) {
-    return message + " (did you mean " + Quoted(near) + "?)";
-  }
-  message += " (expected ";
-  for (size_t i = 0; i < choices.size(); ++i) {
-    if (i > 0) message += i + 1 == choices.size() ? " or " : ", ";
-    message += choices[i];
-  }
-  return message + ")";
-}
-
 // An integer in [min, max], with a message that names the key and the range.
 std::optional<int> ReadBoundedInt(const ConfigNode& node, std::string_view key, int64_t min,
                                   int64_t max, ConfigErrors& errors) {
@@ -209,7 +194,7 @@ OutputSpec ReadOutput(const ConfigNode& node, ConfigErrors& errors) {
       if (std::optional<OutputFormat> format = OutputFormatFromName(*name))
         output.format = *format;
       else
-        errors.Add(f->mark(), UnknownChoice("output format", *name, {"table", "jsonl", "csv"}));
+        errors.Add(f->mark(), UnknownChoice("output format", *name, OutputFormatNames()));
     }
   }
   return output;

@@ -512,10 +512,16 @@ void DeadLetterWriter::Encode(const Error& error, std::string& out) {
   out += '\n';
 }
 
+const std::vector<std::string>& OutputFormatNames() {
+  static const std::vector<std::string> kNames = {"table", "jsonl", "csv"};  // OutputFormat's order
+  return kNames;
+}
+
 std::optional<OutputFormat> OutputFormatFromName(std::string_view name) {
-  if (name == "table") return OutputFormat::kTable;
-  if (name == "jsonl") return OutputFormat::kJsonl;
-  if (name == "csv") return OutputFormat::kCsv;
+  const std::vector<std::string>& names = OutputFormatNames();
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return static_cast<OutputFormat>(i);
+  }
   return std::nullopt;
 }
 

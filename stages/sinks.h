@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "framework/error.h"
 #include "framework/record.h"
@@ -23,6 +24,8 @@
 namespace sluice {
 
 enum class OutputFormat : uint8_t { kTable, kJsonl, kCsv };
+/// The formats' names, as configs and --format write them: table, jsonl, csv.
+const std::vector<std::string>& OutputFormatNames();
 std::optional<OutputFormat> OutputFormatFromName(std::string_view name);  // "table" ...
 /// The format a file name's extension names, in any case: .jsonl, .ndjson and .json are
 /// jsonl, .csv is csv (OUT.CSV too); nullopt for any other name.

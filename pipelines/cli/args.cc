@@ -105,8 +105,7 @@ Status StoreFlag(const FlagSpec& spec, std::string_view value, CliArgs& args) {
       if (args.format) return UsageError("--format given twice");
       args.format = OutputFormatFromName(value);
       if (!args.format) {
-        return UsageError("unknown --format '" + std::string(value) +
-                          "' (expected table, jsonl or csv)");
+        return UsageError(UnknownChoice("--format", value, OutputFormatNames()));
       }
       return Status::Ok();
     }
