@@ -59,11 +59,8 @@ std::string ConfigError::ToString() const {
 
 void ConfigErrors::Add(const ConfigMark& mark, std::string message) {
   // A node an alias or a merge key (<<) shares is read once for each place it is used.
-  const bool repeated = std::any_of(errors_.begin(), errors_.end(), [&](const ConfigError& e) {
-    return e.message == message && e.mark.file == mark.file && e.mark.line == mark.line &&
-           e.mark.column == mark.column && e.mark.order == mark.order;
-  });
-  if (!repeated) errors_.push_back({mark, std::move(message)});
+  std::string key = mark.ToString() + '\n' + std::to_string(mark.order) + '\n' + message;
+  if (seen_.insert(std::move(key)).second) errors_.push_back({mark, std::move(message)});
 }
 
 void ConfigErrors::SortFrom(size_t first) {

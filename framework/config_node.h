@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "framework/error.h"
@@ -72,6 +73,7 @@ class ConfigErrors {
 
  private:
   std::vector<ConfigError> errors_;
+  std::unordered_set<std::string> seen_;  // each error's mark and message, for Add
 };
 
 /// The closest of `candidates` to `word` by edit distance, or "" when none is close.

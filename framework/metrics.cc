@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "framework/detail/control_characters.h"
 #include "framework/value.h"
 
 namespace sluice {
@@ -16,6 +17,13 @@ std::string Fixed(double value, int decimals) {
 std::string Json(std::string_view text) {
   std::string out;
   AppendJsonString(text, out);
+  return out;
+}
+
+// For the terminal: a file name in a message may hold control characters.
+std::string Printable(std::string_view text) {
+  std::string out;
+  detail::AppendEscapingControls(text, out);
   return out;
 }
 
@@ -101,7 +109,7 @@ std::string RunReport::ToText() const {
          std::to_string(totals.errors) + (balanced() ? "  (balanced)" : "  (NOT BALANCED)") + "\n";
   out += std::to_string(results) + " result rows; " + Fixed(wall_seconds, 3) + " s, " +
          Fixed(rate, 0) + " records/s, " + Fixed(bytes_read / 1e6, 1) + " MB read" +
-         (!read_failure.empty() ? " (stopped early: " + read_failure + ")"
+         (!read_failure.empty() ? " (stopped early: " + Printable(read_failure) + ")"
           : stopped_early       ? " (stopped early)"
                                 : "") +
          "\n";

@@ -51,7 +51,8 @@ struct RunReport {
   uint64_t results = 0;     // rows delivered to the output (records, or aggregate rows)
   double wall_seconds = 0;
   bool stopped_early = false;  // the input was cut short: its last read left input
-  /// Why the input could not be read on (ReadError; "" when it could): stopped_early is set.
+  /// Why the input could not be read on (ReadError; never "" then), "" when it could. With
+  /// it, stopped_early is set.
   std::string read_failure;
   std::vector<StageReport> stages;
   /// Errors by the stage that raised them ("source" for the reader), then by code name.

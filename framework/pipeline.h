@@ -83,11 +83,11 @@ class StallError : public std::runtime_error {
 };
 
 /// Thrown by Run when the source's Read throws (an input that fails partway: a reset
-/// connection, a disk error). What was read before went through the stages and reached the
-/// callbacks, and report() accounts for it: stopped_early, read_failure set, no rows of the
-/// stages' Finish (an aggregate of part of the input would pass for the whole). what() is
-/// read_failure: the source's exception's message; that exception is nested
-/// (std::rethrow_if_nested).
+/// connection, a disk error), or breaks Batch's rule (a line item removed: a logic_error). What was
+/// read before went through the stages and reached the callbacks, and report() accounts for it:
+/// stopped_early, read_failure set, no rows of the stages' Finish (an aggregate of part of the
+/// input would pass for the whole). what() is read_failure: the source's exception's message; that
+/// exception is nested (std::rethrow_if_nested).
 class ReadError : public std::runtime_error, public std::nested_exception {
  public:
   /// Call from the handler that caught the source's exception: it is the one nested.

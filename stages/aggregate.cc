@@ -312,21 +312,21 @@ std::vector<std::string> CheckAggregateOptions(const AggregateOptions& options) 
   return problems;
 }
 
-AggregateStage::AggregateStage(const AggregateOptions& options) {
-  if (std::vector<std::string> problems = CheckAggregateOptions(options); !problems.empty()) {
+AggregateStage::AggregateStage(AggregateOptions options) : options_(std::move(options)) {
+  if (std::vector<std::string> problems = CheckAggregateOptions(options_); !problems.empty()) {
     std::string message = "invalid aggregate options:";
     for (const std::string& p : problems) message += "\n  " + p;
     throw std::invalid_argument(message);
   }
-  auto shared = std::make_shared<Shared>(options);
-  for (const std::string& field : options.group_by) {
+  auto shared = std::make_shared<Shared>(options_);
+  for (const std::string& field : options_.group_by) {
     shared->group_ids.push_back(FieldNames::Intern(field));
   }
-  if (options.window) {
+  if (options_.window) {
     shared->windowed = true;
-    shared->time_field = options.window->time_field;
+    shared->time_field = options_.window->time_field;
     shared->time_id = FieldNames::Intern(shared->time_field);
-    shared->width_ms = options.window->tumbling.count();
+    shared->width_ms = options_.window->tumbling.count();
     shared->window_start_id = FieldNames::Intern(kWindowStartField);
   }
   shared_ = std::move(shared);

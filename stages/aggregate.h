@@ -83,7 +83,7 @@ std::vector<std::string> CheckAggregateOptions(const AggregateOptions& options);
 class AggregateStage final : public Stage {
  public:
   /// Throws std::invalid_argument listing CheckAggregateOptions' problems, if any.
-  explicit AggregateStage(const AggregateOptions& options);
+  explicit AggregateStage(AggregateOptions options);
   ~AggregateStage() override;
 
   std::unique_ptr<StageWorker> MakeWorker() override;
@@ -95,9 +95,12 @@ class AggregateStage final : public Stage {
   /// Combines the workers' groups (which it empties) and emits the rows, sorted.
   void Finish(std::span<const std::unique_ptr<StageWorker>> workers, const RowSink& emit) override;
 
+  const AggregateOptions& options() const { return options_; }
+
   struct Shared;  // plan and field ids, shared with the workers
 
  private:
+  AggregateOptions options_;
   std::shared_ptr<const Shared> shared_;
 };
 

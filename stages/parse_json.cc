@@ -267,14 +267,13 @@ Verdict JsonWorker::FailSyntax(Item& item, error_code error, size_t column) {
             detail::FindJsonStructureProblem(line)) {
       column = problem->column;
       reason = std::move(problem->reason);
+    } else if (error == simdjson::TAPE_ERROR && column != 0 && ValueIsDue(column - 1)) {
+      // simdjson calls a byte that cannot start a value a structure error, as it does a
+      // misplaced comma: after ':' or '[' the value is what is wrong.
+      const char c = line_begin_[column - 1];
+      reason = c == '+' || c == '.' || c == '-' ? Reason(simdjson::NUMBER_ERROR, max_depth_)
+                                                : Reason(simdjson::T_ATOM_ERROR, max_depth_);
     }
-  }
-  // simdjson calls a byte that cannot start a value a structure error, as it does a
-  // misplaced comma: after ':' or '[' the value is what is wrong.
-  if (error == simdjson::TAPE_ERROR && column != 0 && ValueIsDue(column - 1)) {
-    const char c = line_begin_[column - 1];
-    reason = c == '+' || c == '.' ? Reason(simdjson::NUMBER_ERROR, max_depth_)
-                                  : Reason(simdjson::T_ATOM_ERROR, max_depth_);
   }
   if (error == simdjson::NUMBER_ERROR && column != 0) {
     const std::string_view rest(line_begin_ + column - 1,

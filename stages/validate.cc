@@ -382,15 +382,15 @@ std::vector<std::string> CheckValidateOptions(const ValidateOptions& options) {
   return problems;
 }
 
-ValidateStage::ValidateStage(const ValidateOptions& options) {
-  if (std::vector<std::string> problems = CheckValidateOptions(options); !problems.empty()) {
+ValidateStage::ValidateStage(ValidateOptions options) : options_(std::move(options)) {
+  if (std::vector<std::string> problems = CheckValidateOptions(options_); !problems.empty()) {
     std::string message = "invalid validate options:";
     for (const std::string& p : problems) message += "\n  " + p;
     throw std::invalid_argument(message);
   }
   auto compiled = std::make_shared<Compiled>();
-  compiled->on_invalid = options.on_invalid;
-  for (const FieldRule& rule : options.rules) compiled->rules.push_back(Compile(rule));
+  compiled->on_invalid = options_.on_invalid;
+  for (const FieldRule& rule : options_.rules) compiled->rules.push_back(Compile(rule));
   compiled_ = std::move(compiled);
 }
 

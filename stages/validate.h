@@ -106,15 +106,18 @@ std::vector<std::string> CheckValidateOptions(const ValidateOptions& options);
 class ValidateStage final : public Stage {
  public:
   /// Throws std::invalid_argument listing CheckValidateOptions' problems, if any.
-  explicit ValidateStage(const ValidateOptions& options);
+  explicit ValidateStage(ValidateOptions options);
   ~ValidateStage() override;
 
   std::unique_ptr<StageWorker> MakeWorker() override;
   FieldNeeds Reads() const override;
   StageInput Input() const override { return StageInput::kRecords; }
+  const ValidateOptions& options() const { return options_; }
+
   struct Compiled;  // the rules with FieldIds, sets and regexes ready; shared with workers
 
  private:
+  ValidateOptions options_;
   std::shared_ptr<const Compiled> compiled_;
 };
 

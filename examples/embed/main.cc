@@ -125,6 +125,10 @@ bool RunService(const char* label, sluice::Pipeline& pipeline, bool with_lines) 
 
 }  // namespace
 
+#ifndef EMBED_ETL_DEFAULT_CONFIG  // built without this example's CMakeLists.txt
+#define EMBED_ETL_DEFAULT_CONFIG "etl.yaml"
+#endif
+
 int main(int argc, char** argv) {
   // The default is the etl.yaml beside this file, wherever the binary runs (CMakeLists.txt).
   const std::string config = argc > 1 ? argv[1] : EMBED_ETL_DEFAULT_CONFIG;

@@ -472,7 +472,8 @@ void Pipeline::Impl::ThrowReadError() const {
   try {
     std::rethrow_exception(reading_.failure);
   } catch (const std::exception& e) {
-    report.read_failure = e.what();
+    // Never empty: an empty read_failure says the input could be read.
+    report.read_failure = *e.what() != '\0' ? e.what() : "the source threw an empty message";
     throw ReadError(std::move(report));
   } catch (...) {
     report.read_failure = "the source threw a non-standard exception";

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "framework/clock.h"
+#include "framework/detail/control_characters.h"
 #include "pipelines/builder.h"
 #include "pipelines/cli/interrupt.h"
 #include "pipelines/cli/periodic_flush.h"
@@ -292,7 +293,11 @@ RunReport RunWithProgress(PreparedRun& run, Sinks& sinks, const CliArgs& args) {
 // exit code of what failed (an output failure outranks a read failure, which outranks the
 // error ratio).
 ExitCode Conclude(RunReport& report, Sinks& sinks, const PipelineSpec& spec, const CliArgs& args) {
-  if (!report.read_failure.empty()) std::cerr << "sluice: " << report.read_failure << '\n';
+  if (!report.read_failure.empty()) {
+    std::string printable;  // the file's name may hold control characters
+    detail::AppendEscapingControls(report.read_failure, printable);
+    std::cerr << "sluice: " << printable << '\n';
+  }
   ExitCode code = CloseSinks(sinks);
   report.results = sinks.results->written();  // what reached the output, not just the writer
   if (!args.quiet) {

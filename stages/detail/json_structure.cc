@@ -64,18 +64,24 @@ std::optional<JsonStructureProblem> FindJsonStructureProblem(std::string_view li
   if (i == line.size() || line[i] != '{') return std::nullopt;
   std::vector<size_t> open;  // positions of the unclosed brackets, innermost last
   bool closed = false;       // the object has ended: only spaces may follow
-  enum class Due { kAny, kKeyOrEnd, kKey } due = Due::kAny;  // after '{', after ',' in one
+  // What an object's grammar wants next: a key or its end (after '{'), a key (after a
+  // comma), the colon (after a key); anything (a value, or inside an array).
+  enum class Due { kAny, kKeyOrEnd, kKey, kColon } due = Due::kAny;
   for (; i < line.size(); ++i) {
     const char c = line[i];
     if (closed) {
       if (IsJsonSpace(c)) continue;
       return JsonStructureProblem{i + 1, "unexpected content after the JSON object"};
     }
+    const Due was_due = due;
     if (due != Due::kAny && !IsJsonSpace(c)) {
+      if (due == Due::kColon && c != ':') {
+        return JsonStructureProblem{i + 1, "expected ':' after the key"};
+      }
       if (c == '}' && due == Due::kKey) {
         return JsonStructureProblem{i + 1, "a comma before '}' (JSON has no trailing commas)"};
       }
-      if (c != '"' && c != '}') {
+      if (due != Due::kColon && c != '"' && c != '}') {
         return JsonStructureProblem{i + 1, "expected a key (a string in double quotes)"};
       }
       due = Due::kAny;
@@ -97,6 +103,7 @@ std::optional<JsonStructureProblem> FindJsonStructureProblem(std::string_view li
           return JsonStructureProblem{i + 1, "control character inside a string must be escaped"};
         }
       }
+      if (was_due == Due::kKeyOrEnd || was_due == Due::kKey) due = Due::kColon;
     } else if (c == '{' || c == '[') {
       open.push_back(i);
       if (c == '{') due = Due::kKeyOrEnd;

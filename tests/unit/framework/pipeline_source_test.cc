@@ -283,6 +283,27 @@ TEST(PipelineSourceTest, AFailingReadThrowsFromRunAfterWhatWasReadWentThrough) {
   }
 }
 
+// An empty read_failure says the input was read: a Read that throws an empty message still
+// gets one.
+TEST(PipelineSourceTest, AReadFailureWithoutAMessageStillSaysSo) {
+  class Silent : public Source {
+   public:
+    std::string_view name() const override { return "silent"; }
+    SourceStatus Read(Batch&, size_t) override { throw std::runtime_error(""); }
+  };
+  Pipeline pipeline;
+  pipeline.Add({.name = "parse"}, std::make_unique<ParseOnThreads>());
+  pipeline.OnResult([](const Record&) {});
+  Silent source;
+  try {
+    pipeline.Run(source);
+    ADD_FAILURE() << "Run returned";
+  } catch (const ReadError& e) {
+    EXPECT_EQ(e.report().read_failure, "the source threw an empty message");
+    EXPECT_TRUE(e.report().stopped_early);
+  }
+}
+
 // A source that breaks Batch's rule (a line item removed before Seal) fails the run as a
 // Read that throws does, also where the workers read: Seal would throw on a worker.
 TEST(PipelineSourceTest, ASourceThatRemovesLineItemsFailsTheRun) {

@@ -44,6 +44,15 @@ TEST(JsonStructureTest, FindsKeysThatAreNotStrings) {
   EXPECT_EQ(Problem(R"({"a":1,})"), "8: a comma before '}' (JSON has no trailing commas)");
   EXPECT_EQ(Problem(R"({"a":1, })"), "9: a comma before '}' (JSON has no trailing commas)");
   EXPECT_EQ(Problem(R"({ "a":{ },"b":[{}]})"), "none");  // empty objects, spaces
+  EXPECT_EQ(Problem(R"({"a" : 1, "b" :{"c" :[1,{"d":2}]}})"), "none");
+  EXPECT_EQ(Problem(R"({"a":"x,y:{\"}","b":1})"), "none");  // commas and colons in strings
+}
+
+// After a key only its colon may come.
+TEST(JsonStructureTest, FindsAKeyWithoutItsColon) {
+  EXPECT_EQ(Problem(R"({"a",1})"), "5: expected ':' after the key");
+  EXPECT_EQ(Problem(R"({"a":1,"b" 2})"), "12: expected ':' after the key");
+  EXPECT_EQ(Problem(R"({"a"})"), "5: expected ':' after the key");
 }
 
 // simdjson reports a bad escape where the string ends; this points at its backslash.

@@ -294,7 +294,7 @@ TEST(ParseJsonTest, ReportsSyntaxErrorsWithReasonAndColumn) {
 TEST(ParseJsonTest, ABadValueOrKeyIsNamedAtItsColumn) {
   ParseJsonStage stage;
   auto out = ParseLines(stage, {R"({"a":x})", R"({"a":.5})", R"({"a": +1})", R"({"a":[.5]})",
-                                "{bad", R"({"a":1 "b":2})"});
+                                "{bad", R"({"a":1 "b":2})", R"({"x":{"a":[}})"});
   const std::string bad_value =
       "invalid value (expected a string, number, object, array, true, false or null)";
   EXPECT_EQ(out.message(0), "invalid JSON at column 6: " + bad_value);
@@ -303,6 +303,8 @@ TEST(ParseJsonTest, ABadValueOrKeyIsNamedAtItsColumn) {
   EXPECT_EQ(out.message(3), "invalid JSON at column 7: invalid number");
   EXPECT_EQ(out.message(4), "invalid JSON at column 2: expected a key (a string in double quotes)");
   EXPECT_THAT(out.message(5), HasSubstr("at column 8: malformed structure"));  // the comma
+  // A bracket where a value is due: the bracket is what is wrong.
+  EXPECT_EQ(out.message(6), "invalid JSON at column 12: '}' closes the array opened at column 11");
 }
 
 TEST(ParseJsonTest, ANumberBeyondTheDoublesIsOutOfRangeNotInvalid) {
