@@ -175,7 +175,7 @@ class FileSource final : public Source {
   // Reads may wait (not a regular file): each is polled for first. A FIFO opened before its
   // writer would otherwise read its end at once.
   const bool may_block_;
-  const int wake_fd_;  // an eventfd that Interrupt signals; -1 for a regular file
+  const int wake_fd_;  // an eventfd that Interrupt signals; -1 for a regular file, or none made
   std::atomic<bool> interrupted_{false};
   bool taking_all_ = false;  // stopping: the batch takes every line read, past its limits
 

@@ -60,41 +60,30 @@ std::string FormatProgress(const Progress& progress, double records_per_second) 
 }
 
 ProgressLine::ProgressLine(const Pipeline& pipeline, bool enabled) : pipeline_(pipeline) {
-  if (enabled) thread_ = std::thread([this] { Loop(); });
+  if (enabled) redraw_.emplace(kRefreshInterval, [this] { Redraw(); });
 }
 
 ProgressLine::~ProgressLine() { Stop(); }
 
 void ProgressLine::Stop() {
-  if (!thread_.joinable()) return;
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
+  if (!redraw_) return;
+  redraw_.reset();  // joins: no redraw after this
   WriteToStderr(kEraseLine);
 }
 
-void ProgressLine::Loop() {
-  uint64_t last_read = 0;
-  double last_seconds = 0;
-  double rate = 0;
-  std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, kRefreshInterval, [this] { return stopping_; })) {
-    const Progress now = pipeline_.progress();
-    const double interval = now.elapsed_seconds - last_seconds;
-    if (interval > 0) {
-      const double recent = static_cast<double>(now.read - last_read) / interval;
-      rate = rate == 0 ? recent : 0.5 * rate + 0.5 * recent;  // smooths batchy reads
-    }
-    last_read = now.read;
-    last_seconds = now.elapsed_seconds;
-    std::string line = FormatProgress(now, rate);
-    const size_t columns = TerminalColumns();
-    if (line.size() >= columns) line.resize(columns - 1);
-    WriteToStderr(kEraseLine + line);
+void ProgressLine::Redraw() {
+  const Progress now = pipeline_.progress();
+  const double interval = now.elapsed_seconds - last_seconds_;
+  if (interval > 0) {
+    const double recent = static_cast<double>(now.read - last_read_) / interval;
+    rate_ = rate_ == 0 ? recent : 0.5 * rate_ + 0.5 * recent;  // smooths batchy reads
   }
+  last_read_ = now.read;
+  last_seconds_ = now.elapsed_seconds;
+  std::string line = FormatProgress(now, rate_);
+  const size_t columns = TerminalColumns();
+  if (line.size() >= columns) line.resize(columns - 1);
+  WriteToStderr(kEraseLine + line);
 }
 
 }  // namespace sluice::cli

@@ -7,12 +7,12 @@
 //   progress.Stop();   // also done by the destructor (when Run throws)
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
+#include <cstdint>
+#include <optional>
 #include <string>
-#include <thread>
 
 #include "framework/pipeline.h"
+#include "pipelines/cli/periodic_task.h"
 
 namespace sluice::cli {
 
@@ -33,13 +33,13 @@ class ProgressLine {
   void Stop();
 
  private:
-  void Loop();
+  void Redraw();
 
   const Pipeline& pipeline_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  uint64_t last_read_ = 0;  // at the last redraw, for the recent rate
+  double last_seconds_ = 0;
+  double rate_ = 0;
+  std::optional<PeriodicTask> redraw_;  // last: it runs Redraw, which reads the above
 };
 
 }  // namespace sluice::cli

@@ -19,7 +19,7 @@
 #include "framework/detail/control_characters.h"
 #include "pipelines/builder.h"
 #include "pipelines/cli/interrupt.h"
-#include "pipelines/cli/periodic_flush.h"
+#include "pipelines/cli/periodic_task.h"
 #include "pipelines/cli/progress.h"
 #include "stages/sinks.h"
 
@@ -275,7 +275,7 @@ bool OpenOutputs(const PreparedRun& run, const CliArgs& args, Sinks& sinks) {
 // the process here: the stuck worker cannot be stopped, and the results are incomplete.
 RunReport RunWithProgress(PreparedRun& run, Sinks& sinks, const CliArgs& args) {
   ProgressLine progress(*run.pipeline, !args.quiet && isatty(STDERR_FILENO) == 1);
-  std::optional<PeriodicFlush> flush;  // stopped before the sinks close
+  std::optional<PeriodicTask> flush;  // stopped before the sinks close
   if (sinks.streams()) flush.emplace(kFlushPeriod, [&sinks] { sinks.FlushStreamed(); });
   try {
     return run.pipeline->Run(*run.source);

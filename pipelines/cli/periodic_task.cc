@@ -1,13 +1,14 @@
-#include "pipelines/cli/periodic_flush.h"
+#include "pipelines/cli/periodic_task.h"
 
 #include <utility>
 
 namespace sluice::cli {
 
-PeriodicFlush::PeriodicFlush(std::chrono::milliseconds period, std::function<void()> flush)
-    : period_(period), flush_(std::move(flush)), thread_([this] { Loop(); }) {}
+PeriodicTask::PeriodicTask(std::chrono::milliseconds period, std::function<void()> task)
+    : period_(period), task_(std::move(task)), thread_([this] { Loop(); }) {}
 
-PeriodicFlush::~PeriodicFlush() {
+void PeriodicTask::Stop() {
+  if (!thread_.joinable()) return;
   {
     std::lock_guard lock(mutex_);
     stop_ = true;
@@ -16,11 +17,11 @@ PeriodicFlush::~PeriodicFlush() {
   thread_.join();
 }
 
-void PeriodicFlush::Loop() {
+void PeriodicTask::Loop() {
   std::unique_lock lock(mutex_);
   while (!wake_.wait_for(lock, period_, [this] { return stop_; })) {
     lock.unlock();
-    flush_();
+    task_();
     lock.lock();
   }
 }
