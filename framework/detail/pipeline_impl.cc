@@ -171,8 +171,6 @@ void Pipeline::Impl::Start() {
   SpawnWorkers();
   // Pushed input from here until Finish (or a stall); a run of a source takes none.
   taking_input_.store(!runs_source_.load(std::memory_order_relaxed), std::memory_order_relaxed);
-  watchdog_.Start(
-      [this](const std::string& stage, const std::string& message) { OnStall(stage, message); });
 }
 
 void Pipeline::Impl::MakeWorkers() {
@@ -217,7 +215,9 @@ void Pipeline::Impl::SpawnWorkers() {
         SpawnThread([this, &group, w, output] { RunWorker(group, w, output); });
       }
     }
-  } catch (...) {  // no thread for a worker: stop the ones started
+    watchdog_.Start(
+        [this](const std::string& stage, const std::string& message) { OnStall(stage, message); });
+  } catch (...) {  // no thread for a worker or the watchdog: stop the ones started
     AbandonIfRunning();
     running_ = false;
     throw;
@@ -494,14 +494,30 @@ RunReport Pipeline::Impl::Run(Source& source) {
   total_bytes_ = source.total_bytes();
   const RunningSource running(*this, source);
   reading_.source = &source;
-  Start();  // sets reading_.by_workers
-  if (!reading_.by_workers) {
-    Batch batch;
-    while (ReadBatch(batch)) Enter(std::move(batch));
+  try {
+    Start();  // sets reading_.by_workers
+    if (!reading_.by_workers) {
+      Batch batch;
+      while (ReadBatch(batch)) Enter(std::move(batch));
+    }
+    RunReport report = DrainAndReport();  // throws ReadError once what was read has drained
+    report.stopped_early = reading_.stopped_early;  // not a stop that came while draining
+    return report;
+  } catch (const ReadError&) {
+    throw;               // drained and joined: no worker reads
+  } catch (...) {        // a stall, or what Start or Enter threw
+    AbandonIfRunning();  // while the source is registered: a worker waiting in Read wakes
+    EndReading();
+    throw;
   }
-  RunReport report = DrainAndReport();  // rethrows a failed Read once what was read has drained
-  report.stopped_early = reading_.stopped_early;  // not a stop that came while draining
-  return report;
+}
+
+// Once Run returns, its caller may destroy the source: after a stall (which leaves the workers
+// running) a worker may still be in Read. It was interrupted, so its Read returns soon; this
+// waits for it, and no worker reads after.
+void Pipeline::Impl::EndReading() {
+  const std::lock_guard turn(reading_.turn);
+  reading_.ended = true;
 }
 
 // The source is interrupted before the flag is set: a read that sees the flag is the last,

@@ -137,6 +137,7 @@ class Pipeline::Impl {
   bool NextBatch(const StageGroup& group, Batch& batch);
   bool ReadOnWorker(Batch& batch);
   bool ReadBatch(Batch& batch);
+  void EndReading();
   RunReport DrainAndReport();  // Finish's work, for Finish and Run
   void FlushPending();
   void CloseInputAndJoin();

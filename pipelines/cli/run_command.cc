@@ -228,11 +228,12 @@ Status WriteReportFile(const std::string& path, const std::string& json) {
   return Status::Ok();
 }
 
-// What PrepareRun makes: the checked config, its pipeline and its open source.
+// What PrepareRun makes: the checked config, its pipeline and its open source. The pipeline
+// goes first: destroyed mid-run, it stops its workers, which read the source.
 struct PreparedRun {
   std::optional<PipelineSpec> spec;
-  std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<Source> source;
+  std::unique_ptr<Pipeline> pipeline;
 };
 
 // Loads and checks the config, builds the pipeline and opens the source; kOk, or the exit
@@ -327,6 +328,7 @@ ExitCode Conclude(RunReport& report, Sinks& sinks, const PipelineSpec& spec, con
 }  // namespace
 
 ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
+  Sinks sinks;  // outlives the pipeline, whose callbacks write to it
   PreparedRun run;
   if (const ExitCode failed = PrepareRun(args, registry, run); failed != ExitCode::kOk) {
     return failed;
@@ -334,7 +336,6 @@ ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
   // From before the output files are replaced until they and the report are written: a
   // signal then stops the run, and what was read is written, never half of it.
   InterruptHandler interrupts(*run.pipeline, run.spec->shutdown_timeout);
-  Sinks sinks;
   if (!OpenOutputs(run, args, sinks)) return ExitCode::kOutputFailure;
   RunReport report = RunWithProgress(run, sinks, args);
   interrupts.Drained();

@@ -151,6 +151,38 @@ TEST(PipelineFaultsTest, StuckStageFailsTheRunNamingItInsteadOfHanging) {
   release->store(true);  // let the detached worker finish
 }
 
+// A stall leaves the workers running, but none of them in the caller's source once Run has
+// thrown: the caller may destroy it. Here a second worker is in a Read (slow, as a disk or
+// NFS read is) when the first one stalls.
+TEST(PipelineFaultsTest, AfterAStallRunReturnsWithNoWorkerInTheSource) {
+  class SlowSecondRead : public Source {
+   public:
+    std::string_view name() const override { return "slow"; }
+    SourceStatus Read(Batch& batch, size_t) override {
+      if (reads_++ == 0) {
+        batch.AddLine("hang", 1, 0);
+        return SourceStatus::kMore;
+      }
+      in_read.store(true);
+      std::this_thread::sleep_for(400ms);  // ignores Interrupt
+      in_read.store(false);
+      return SourceStatus::kEnd;
+    }
+    std::atomic<bool> in_read{false};
+
+   private:
+    int reads_ = 0;  // under the read turn
+  };
+  static std::atomic<bool> release_flag{false};  // static: the stuck worker outlives the test
+  static Pipeline stalling({.queue = {.capacity = 2, .batch = 1}});
+  stalling.Add({.name = "sticky", .workers = 2, .stall_timeout = 100ms},
+               std::make_unique<HangOn>(&release_flag));
+  SlowSecondRead source;
+  EXPECT_THROW(stalling.Run(source), StallError);
+  EXPECT_FALSE(source.in_read.load());
+  release_flag.store(true);
+}
+
 // stall_timeout bounds one record, not a batch: 16 records of 40 ms in one batch (640 ms)
 // are progress, not a stall of 200 ms.
 TEST(PipelineFaultsTest, ABatchOfSlowRecordsIsNoStall) {
