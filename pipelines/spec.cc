@@ -231,16 +231,10 @@ void DryRunFactory(const StageType& type, StageSpec& stage, ConfigErrors& errors
   }
 }
 
-// One `- name: ... type: ...` entry. Returns nullopt when it is not even a map.
-std::optional<StageSpec> ReadStage(const ConfigNode& node, const StageRegistry& registry,
-                                   const QueueOptions& default_queue, ConfigErrors& errors) {
-  if (!node.is_map()) {
-    errors.Add(node.mark(), "a stage must be a map with at least a 'type', got " + node.Describe());
-    return std::nullopt;
-  }
-  StageSpec stage;
-  stage.node = node;
-  stage.mark = node.mark();
+// The stage's type from the registry (nullptr after reporting why not), with the entry's
+// keys checked against it.
+const StageType* ReadStageType(const ConfigNode& node, const StageRegistry& registry,
+                               StageSpec& stage, ConfigErrors& errors) {
   const StageType* type = nullptr;
   if (const ConfigNode* t = node.Require("type", errors)) {
     if (auto name = ReadNonEmptyString(*t, "type", errors)) {
@@ -251,16 +245,21 @@ std::optional<StageSpec> ReadStage(const ConfigNode& node, const StageRegistry& 
   }
   if (type) {
     type->CheckKeys(node, errors);
-  } else {
-    // An unknown type's own keys are unknown too: report only a key no type has (a
-    // misspelt `workers`, say) rather than hide it behind the type's error.
-    StageType any_type;
-    for (const std::string& name : registry.Names()) {
-      const std::vector<std::string>& type_keys = registry.Find(name)->keys;
-      any_type.keys.insert(any_type.keys.end(), type_keys.begin(), type_keys.end());
-    }
-    any_type.CheckKeys(node, errors);
+    return type;
   }
+  // An unknown type's own keys are unknown too: report only a key no type has (a misspelt
+  // `workers`, say) rather than hide it behind the type's error.
+  StageType any_type;
+  for (const std::string& name : registry.Names()) {
+    const std::vector<std::string>& type_keys = registry.Find(name)->keys;
+    any_type.keys.insert(any_type.keys.end(), type_keys.begin(), type_keys.end());
+  }
+  any_type.CheckKeys(node, errors);
+  return nullptr;
+}
+
+// The stage's `name`, or its type's when it has none (or a refused one).
+void ReadStageName(const ConfigNode& node, StageSpec& stage, ConfigErrors& errors) {
   stage.name = stage.type;
   if (const ConfigNode* n = node.Get("name")) {
     if (auto name = ReadName(*n, "name", errors)) {
@@ -276,6 +275,20 @@ std::optional<StageSpec> ReadStage(const ConfigNode& node, const StageRegistry& 
                "the stage name 'source' is taken: the report counts the errors the reader "
                "finds (a line too long, say) under it");
   }
+}
+
+// One `- name: ... type: ...` entry. Returns nullopt when it is not even a map.
+std::optional<StageSpec> ReadStage(const ConfigNode& node, const StageRegistry& registry,
+                                   const QueueOptions& default_queue, ConfigErrors& errors) {
+  if (!node.is_map()) {
+    errors.Add(node.mark(), "a stage must be a map with at least a 'type', got " + node.Describe());
+    return std::nullopt;
+  }
+  StageSpec stage;
+  stage.node = node;
+  stage.mark = node.mark();
+  const StageType* type = ReadStageType(node, registry, stage, errors);
+  ReadStageName(node, stage, errors);
   if (const ConfigNode* w = node.Get("workers")) ReadWorkers(*w, stage, errors);
   if (const ConfigNode* q = GetSection(node, "queue"))
     stage.queue = ReadQueue(*q, default_queue, errors);
