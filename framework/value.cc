@@ -185,6 +185,44 @@ size_t WriteEscaped(std::string_view text, size_t i, char*& p) {
   return length;
 }
 
+// Copies text from `i` up to the next byte to escape or `end`, 8 bytes a step; returns
+// where it stopped.
+[[gnu::always_inline]] inline size_t CopyRun(std::string_view text, size_t i, size_t end,
+                                             char*& p) {
+  for (; i + 8 <= end; i += 8, p += 8) {
+    std::memcpy(p, text.data() + i, 8);
+    if (const uint64_t flags = detail::JsonStopBytes(detail::LoadWord(text.data() + i))) {
+      const size_t run = static_cast<size_t>(std::countr_zero(flags)) / 8;
+      p += run;
+      return i + run;
+    }
+  }
+  const size_t next = NextEscape(text.substr(0, end), i);  // the last bytes, one at a time
+  p = std::copy_n(text.data() + i, next - i, p);
+  return next;
+}
+
+// AppendJsonString escapes what follows the first escape a piece at a time: each piece is
+// written through a pointer into room for its worst case (6 bytes a byte), not appended a
+// run and an escape at a time (a JSON line has a quote every few bytes:
+// docs/benchmark-history.md), and a huge string (a 100 MB line in a dead letter) does not
+// make room for 6 times its size at once.
+constexpr size_t kEscapedPieceBytes = size_t{64} << 10;
+
+// Escapes text[i, end) onto `out` (a UTF-8 sequence that starts before `end` is taken
+// whole: up to 3 bytes past it); returns where it stopped.
+size_t AppendEscapedPiece(std::string_view text, size_t i, size_t end, std::string& out) {
+  const size_t start = out.size();
+  out.resize(start + 6 * (end - i + 3));
+  char* p = out.data() + start;
+  while (i < end) {
+    i = CopyRun(text, i, end, p);
+    if (i < end) i += WriteEscaped(text, i, p);
+  }
+  out.resize(static_cast<size_t>(p - out.data()));
+  return i;
+}
+
 }  // namespace
 
 void AppendJsonString(std::string_view text, std::string& out) {
@@ -197,34 +235,12 @@ void AppendJsonString(std::string_view text, std::string& out) {
     out += '"';
     return;
   }
-  // The rest is written through a pointer, not appended a run and an escape at a time: a
-  // JSON line has a quote every few bytes (docs/benchmark-history.md). Room for the worst
-  // case of the rest first (6 bytes a byte), so that 8 bytes can be stored at once while
-  // 8 are left to read: the run before the next escape is copied 8 bytes a step.
-  const size_t start = out.size();
-  out.resize(start + 1 + i + 6 * (text.size() - i) + 1);
-  char* p = out.data() + start;
-  *p++ = '"';
-  p = std::copy_n(text.data(), i, p);
+  out += '"';
+  out.append(text.data(), i);
   while (i < text.size()) {
-    i += WriteEscaped(text, i, p);
-    for (; i + 8 <= text.size(); i += 8, p += 8) {
-      std::memcpy(p, text.data() + i, 8);
-      if (const uint64_t flags = detail::JsonStopBytes(detail::LoadWord(text.data() + i))) {
-        const size_t run = static_cast<size_t>(std::countr_zero(flags)) / 8;
-        i += run;
-        p += run;
-        break;
-      }
-    }
-    if (i + 8 > text.size()) {  // the last bytes, one at a time
-      const size_t next = NextEscape(text, i);
-      p = std::copy_n(text.data() + i, next - i, p);
-      i = next;
-    }
+    i = AppendEscapedPiece(text, i, std::min(text.size(), i + kEscapedPieceBytes), out);
   }
-  *p++ = '"';
-  out.resize(static_cast<size_t>(p - out.data()));
+  out += '"';
 }
 
 void AppendJson(const Value& v, std::string& out) {

@@ -174,6 +174,24 @@ std::string JsonString(std::string_view text) {
   return out;
 }
 
+// Strings past 64 KiB are escaped a piece at a time (room for the worst case of each):
+// escapes and UTF-8 sequences that straddle the pieces' ends come out as in one piece.
+TEST(ValueTest, LongJsonStringsEscapeAcrossPieces) {
+  const std::string unit = "ab\"c\xC3\xA9\x01\xF0\x9F\x98\x80\xC2\x9B";  // 14 bytes
+  const std::string escaped_unit = "ab\\\"c\xC3\xA9\\u0001\xF0\x9F\x98\x80\\u009b";
+  for (const size_t shift : {0, 1, 2, 3, 5, 13}) {  // where the units fall against 65536
+    const std::string text = std::string(shift, 'x') + [&] {
+      std::string many;
+      for (int k = 0; k < 20000; ++k) many += unit;  // 280,000 bytes: five pieces
+      return many;
+    }();
+    std::string expected = "<\"" + std::string(shift, 'x');
+    for (int k = 0; k < 20000; ++k) expected += escaped_unit;
+    expected += '"';
+    EXPECT_EQ(JsonString(text), expected) << "shift " << shift;
+  }
+}
+
 TEST(ValueTest, JsonStringsEscapeAndRepairWhatJsonNeeds) {
   EXPECT_EQ(JsonString(""), R"(<"")");
   EXPECT_EQ(JsonString("plain /text/ 123"), R"(<"plain /text/ 123")");
