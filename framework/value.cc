@@ -202,26 +202,22 @@ size_t WriteEscaped(std::string_view text, size_t i, char*& p) {
   return next;
 }
 
-// AppendJsonString escapes what follows the first escape a piece at a time: each piece is
-// written through a pointer into room for its worst case (6 bytes a byte), not appended a
-// run and an escape at a time (a JSON line has a quote every few bytes:
-// docs/benchmark-history.md), and a huge string (a 100 MB line in a dead letter) does not
-// make room for 6 times its size at once.
-constexpr size_t kEscapedPieceBytes = size_t{64} << 10;
-
-// Escapes text[i, end) onto `out` (a UTF-8 sequence that starts before `end` is taken
-// whole: up to 3 bytes past it); returns where it stopped.
-size_t AppendEscapedPiece(std::string_view text, size_t i, size_t end, std::string& out) {
-  const size_t start = out.size();
-  out.resize(start + 6 * (end - i + 3));
-  char* p = out.data() + start;
+// Escapes text[i, end) at `p`: a UTF-8 sequence that starts before `end` is taken whole, up
+// to 3 bytes past it, so `p` needs room for 6 * (end - i + 3) bytes. Returns where it
+// stopped.
+size_t EscapeRange(std::string_view text, size_t i, size_t end, char*& p) {
   while (i < end) {
     i = CopyRun(text, i, end, p);
     if (i < end) i += WriteEscaped(text, i, p);
   }
-  out.resize(static_cast<size_t>(p - out.data()));
   return i;
 }
+
+// AppendJsonString writes what follows the first escape through a pointer into room for the
+// worst case (6 bytes a byte), not appended a run and an escape at a time (a JSON line has a
+// quote every few bytes: docs/benchmark-history.md); 64 KiB of it at a time, so that a huge
+// string (a 100 MB line in a dead letter) does not make room for 6 times its size at once.
+constexpr size_t kEscapedPieceBytes = size_t{64} << 10;
 
 }  // namespace
 
@@ -235,12 +231,22 @@ void AppendJsonString(std::string_view text, std::string& out) {
     out += '"';
     return;
   }
-  out += '"';
-  out.append(text.data(), i);
-  while (i < text.size()) {
-    i = AppendEscapedPiece(text, i, std::min(text.size(), i + kEscapedPieceBytes), out);
+  size_t written = out.size();
+  for (bool first = true; i < text.size(); first = false) {
+    const size_t end = std::min(text.size(), i + kEscapedPieceBytes);
+    // Room for the piece's worst case, the closing quote, and first the opening quote and
+    // the run before the first escape.
+    out.resize(written + (first ? 1 + i : 0) + 6 * (end - i + 3) + 1);
+    char* p = out.data() + written;
+    if (first) {
+      *p++ = '"';
+      p = std::copy_n(text.data(), i, p);
+    }
+    i = EscapeRange(text, i, end, p);
+    written = static_cast<size_t>(p - out.data());
   }
-  out += '"';
+  out[written] = '"';
+  out.resize(written + 1);
 }
 
 void AppendJson(const Value& v, std::string& out) {
