@@ -72,7 +72,9 @@ struct StageOptions {
 /// Thrown by Finish/Run when a stage's worker exceeded its stall_timeout. The stuck
 /// threads cannot be stopped: they are detached and the pipeline's internals are kept
 /// alive for them until the process ends (the Pipeline is then unusable); exit soon. Run
-/// throws it once no worker is in its source's Read, so that the source may be destroyed.
+/// throws it once no worker is in its source's Read, so that the source may be destroyed;
+/// a Read that ignores Interrupt and blocks on is waited for a second at most, and such a
+/// source must then outlive the stuck threads.
 class StallError : public std::runtime_error {
  public:
   StallError(std::string stage, const std::string& message)

@@ -64,7 +64,9 @@ class Source {
   /// over yet (lines a pipe gave, which cannot be read again; messages a network read took)
   /// still goes through: that last Read should hand over all of it, past max_items if need
   /// be (FileSource and the paced source do), and not block. What it keeps is lost. The
-  /// run's report says stopped_early unless the last Read returned kEnd.
+  /// run's report says stopped_early unless the last Read returned kEnd. A stall (or the
+  /// pipeline's destruction mid-run) interrupts the source too: a Read that blocks on
+  /// regardless keeps a stalled Run from throwing for up to a second (StallError).
   virtual void Interrupt() {}
 };
 

@@ -513,11 +513,11 @@ RunReport Pipeline::Impl::Run(Source& source) {
 }
 
 // Once Run returns, its caller may destroy the source: after a stall (which leaves the workers
-// running) a worker may still be in Read. It was interrupted, so its Read returns soon; this
-// waits for it, and no worker reads after.
+// running) a worker may still be in Read. Interrupted, a Read returns soon: this waits for it
+// (up to a second, for a source that ignores Interrupt), and no worker reads after.
 void Pipeline::Impl::EndReading() {
-  const std::lock_guard turn(reading_.turn);
-  reading_.ended = true;
+  std::unique_lock turn(reading_.turn, std::defer_lock);
+  if (turn.try_lock_for(std::chrono::seconds(1))) reading_.ended = true;
 }
 
 // The source is interrupted before the flag is set: a read that sees the flag is the last,

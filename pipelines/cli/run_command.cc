@@ -229,7 +229,8 @@ Status WriteReportFile(const std::string& path, const std::string& json) {
 }
 
 // What PrepareRun makes: the checked config, its pipeline and its open source. The pipeline
-// goes first: destroyed mid-run, it stops its workers, which read the source.
+// is declared last, so that it is destroyed first: mid-run, it stops its workers, which read
+// the source.
 struct PreparedRun {
   std::optional<PipelineSpec> spec;
   std::unique_ptr<Source> source;
