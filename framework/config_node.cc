@@ -51,8 +51,7 @@ std::string ConfigMark::ToString() const {
 
 std::string ConfigError::ToString() const {
   const std::string where = mark.ToString();
-  std::string out;  // one line, for a terminal: messages quote the config's text (a block scalar's
-                    // line breaks)
+  std::string out;  // one line: messages quote the config's text, line breaks and all
   detail::AppendEscapingControls(where.empty() ? message : where + ": " + message, out);
   return out;
 }

@@ -1,6 +1,6 @@
 // Control characters: what a terminal acts on instead of showing. C0 (bytes below 0x20),
-// DEL (0x7F) and the C1 controls U+0080-U+009F (in UTF-8 0xC2 0x80-0xBF's first half; U+009B,
-// CSI, starts an escape sequence as ESC [ does).
+// DEL (0x7F) and the C1 controls U+0080-U+009F (in UTF-8, 0xC2 then 0x80-0x9F; U+009B, CSI,
+// starts an escape sequence as ESC [ does).
 #pragma once
 
 #include <cstddef>
