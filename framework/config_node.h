@@ -47,7 +47,7 @@ struct ConfigError {
   ConfigMark mark;
   std::string message;
   /// "file:line:column: message", on one line: control characters (the line breaks of a
-  /// value quoted in the message, say) are escaped as JSON escapes them.
+  /// value quoted in the message, say) are written as \u00XX (\u000a).
   std::string ToString() const;
 };
 

@@ -59,7 +59,7 @@ struct Error {
   /// Appends ToJson()'s text to `out` (a writer's buffer: no string of its own).
   void AppendJson(std::string& out) const;
   /// "file:line: stage: code: message", on one line: control characters (a line break in a
-  /// file name, say) are escaped as JSON escapes them.
+  /// file name, say) are written as \u00XX (\u000a).
   std::string ToString() const;
 };
 

@@ -73,8 +73,9 @@ struct StageOptions {
 /// threads cannot be stopped: they are detached and the pipeline's internals are kept
 /// alive for them until the process ends (the Pipeline is then unusable); exit soon. Run
 /// throws it once no worker is in its source's Read, so that the source may be destroyed;
-/// a Read that ignores Interrupt and blocks on is waited for a second at most, and such a
-/// source must then outlive the stuck threads.
+/// a Read that ignores Interrupt and blocks on is waited for a second at most where the
+/// workers read (Run's own thread waits for its own Read), and such a source must then
+/// outlive the stuck threads.
 class StallError : public std::runtime_error {
  public:
   StallError(std::string stage, const std::string& message)

@@ -66,7 +66,8 @@ class Source {
   /// be (FileSource and the paced source do), and not block. What it keeps is lost. The
   /// run's report says stopped_early unless the last Read returned kEnd. A stall (or the
   /// pipeline's destruction mid-run) interrupts the source too: a Read that blocks on
-  /// regardless keeps a stalled Run from throwing for up to a second (StallError).
+  /// regardless keeps a stalled Run from throwing (StallError) for up to a second when the
+  /// first stage's workers read, and until it returns when Run's own thread reads.
   virtual void Interrupt() {}
 };
 

@@ -74,10 +74,10 @@ Result<std::unique_ptr<Source>> OpenSpecSource(const PipelineSpec& spec,
                                                Clock& clock = SystemClock::Instance());
 
 /// Load + check + build, for embedders. On failure the Error (kInvalidInput) holds every
-/// problem, "file:line:column: message", one per line. The pipeline is the config's
-/// stages, queues and `ordered`: its `source`, `output` and `errors` sections (the dead-letter
-/// file, max_error_ratio) are the CLI's to act on and are not read here; to act on them
-/// too, call LoadPipelineSpec and BuildPipeline and read them from the spec.
+/// problem, "file:line:column: message", one per line. The pipeline is the config's name,
+/// stages, queues and `ordered`: its `source`, `output`, `errors` (the dead-letter file,
+/// max_error_ratio) and `shutdown_timeout` are the CLI's to act on and are not read here;
+/// to act on them too, call LoadPipelineSpec and BuildPipeline and read them from the spec.
 Result<std::unique_ptr<Pipeline>> LoadPipeline(const std::string& yaml_path,
                                                const StageRegistry& registry);
 /// As LoadPipeline for YAML text in memory (a config embedded in the service, or read from

@@ -24,8 +24,8 @@ inline unsigned ControlCodePoint(std::string_view text, size_t i, size_t bytes) 
   return static_cast<unsigned char>(text[i + bytes - 1]);
 }
 
-/// Appends `text` with each control character written as JSON escapes it (\u001b, \u009b),
-/// the rest as it is: one line, safe to print to a terminal.
+/// Appends `text` with each control character written as \u00XX (\u000a for a line break,
+/// \u001b, \u009b), the rest as it is: one line, safe to print to a terminal.
 void AppendEscapingControls(std::string_view text, std::string& out);
 
 /// Why `name` cannot be a stage's: it holds a control character, which the summary would

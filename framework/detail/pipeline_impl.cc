@@ -322,7 +322,7 @@ bool Pipeline::Impl::ReadOnWorker(Batch& batch) {
 }
 
 // Reads the source's next batch and numbers it; false at the end of the input, after a stop
-// request, or when Read threw (Finish rethrows that). One thread at a time.
+// request, or when Read threw (Run then throws ReadError). One thread at a time.
 bool Pipeline::Impl::ReadBatch(Batch& batch) {
   while (!reading_.ended && !abandoned_.load(std::memory_order_relaxed)) {
     // After a stop the source is read once more, and the input ends there: interrupted, it
