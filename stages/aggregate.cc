@@ -294,7 +294,7 @@ std::vector<std::string> CheckAggregateOptions(const AggregateOptions& options) 
     }
   };
   if (options.window) {
-    outputs.insert(std::string(kWindowStartField));
+    outputs.insert(kWindowStartField);
     if (options.window->time_field.empty()) problems.push_back("window without a time_field");
     if (options.window->tumbling.count() <= 0) problems.push_back("window of zero width");
   }
