@@ -1,6 +1,8 @@
 #include "framework/detail/pipeline_impl.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "framework/detail/control_characters.h"
 #include "framework/detail/error_reuse.h"
@@ -515,9 +517,15 @@ RunReport Pipeline::Impl::Run(Source& source) {
 // Once Run returns, its caller may destroy the source: after a stall (which leaves the workers
 // running) a worker may still be in Read. Interrupted, a Read returns soon: this waits for it
 // (up to a second, for a source that ignores Interrupt), and no worker reads after.
+// (try_lock in a loop: TSan does not see the lock try_lock_for takes.)
 void Pipeline::Impl::EndReading() {
-  std::unique_lock turn(reading_.turn, std::defer_lock);
-  if (turn.try_lock_for(std::chrono::seconds(1))) reading_.ended = true;
+  const auto give_up = SteadyClock::now() + std::chrono::seconds(1);
+  std::unique_lock turn(reading_.turn, std::try_to_lock);
+  while (!turn.owns_lock() && SteadyClock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    turn.try_lock();
+  }
+  if (turn.owns_lock()) reading_.ended = true;
 }
 
 // The source is interrupted before the flag is set: a read that sees the flag is the last,

@@ -185,7 +185,7 @@ class Pipeline::Impl {
   struct Reading {
     Source* source = nullptr;
     bool by_workers = false;     // the first group's workers read it, else Run's thread
-    std::timed_mutex turn;       // whose turn it is to read, when the workers do
+    std::mutex turn;             // whose turn it is to read, when the workers do
     bool ended = false;          // guarded by `turn` as the ones below
     bool stopped_early = false;  // the last read left input (see ReadBatch)
     std::exception_ptr failure;  // what Read threw

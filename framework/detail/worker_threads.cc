@@ -30,7 +30,7 @@ void PreparePipelineThread() {
 // tens of microseconds, and a parked thread takes about as long again to wake, with its core
 // idle meanwhile: the replay kept 1.8 of its 2 cores busy when waiters parked at once, 1.95
 // when they spun first. The spin is bounded, for turns that block (a pipe, a paced replay).
-std::unique_lock<std::timed_mutex> TakeTurn(std::timed_mutex& turn) {
+std::unique_lock<std::mutex> TakeTurn(std::mutex& turn) {
   constexpr auto kMaxSpin = std::chrono::microseconds(200);
   std::unique_lock lock(turn, std::try_to_lock);
   const auto give_up = std::chrono::steady_clock::now() + kMaxSpin;

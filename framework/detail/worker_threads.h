@@ -10,6 +10,6 @@ namespace sluice::detail {
 void PreparePipelineThread();
 
 /// Takes the source's turn to read (see Pipeline::Run), spinning briefly before it parks.
-std::unique_lock<std::timed_mutex> TakeTurn(std::timed_mutex& turn);
+std::unique_lock<std::mutex> TakeTurn(std::mutex& turn);
 
 }  // namespace sluice::detail
