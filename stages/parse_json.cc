@@ -197,7 +197,6 @@ class JsonWorker : public StageWorker {
   error_code ValidateValue(ondemand::value value, int depth);
   Verdict FailAt(Item& item, error_code error) { return FailSyntax(item, error, CurrentColumn()); }
   Verdict FailSyntax(Item& item, error_code error, size_t column);
-  bool ValueIsDue(size_t at) const;
   size_t CurrentColumn();
   void ReserveCapacity(size_t line_bytes);
   void ReleaseBigBuffers();
@@ -245,15 +244,6 @@ size_t JsonWorker::CurrentColumn() {
   return static_cast<size_t>(location - line_begin_) + 1;
 }
 
-// Whether the byte at `at` in the line stands where a value is due: after ':' or '['.
-bool JsonWorker::ValueIsDue(size_t at) const {
-  while (at > 0 &&
-         std::string_view(" \t\r\n").find(line_begin_[at - 1]) != std::string_view::npos) {
-    --at;
-  }
-  return at > 0 && (line_begin_[at - 1] == ':' || line_begin_[at - 1] == '[');
-}
-
 // `column`: where simdjson stopped, 0 when unknown. Errors of the line's brackets and
 // strings take the position a scan of the line finds (detail/json_structure.h): simdjson
 // finds most of them before it knows a position.
@@ -267,10 +257,11 @@ Verdict JsonWorker::FailSyntax(Item& item, error_code error, size_t column) {
             detail::FindJsonStructureProblem(line)) {
       column = problem->column;
       reason = std::move(problem->reason);
-    } else if (error == simdjson::TAPE_ERROR && column != 0 && ValueIsDue(column - 1)) {
+    } else if (error == simdjson::TAPE_ERROR && column != 0 &&
+               detail::ValueIsDueAt(line, column - 1)) {
       // simdjson calls a byte that cannot start a value a structure error, as it does a
       // misplaced comma: after ':' or '[' the value is what is wrong.
-      const char c = line_begin_[column - 1];
+      const char c = line[column - 1];
       reason = c == '+' || c == '.' || c == '-' ? Reason(simdjson::NUMBER_ERROR, max_depth_)
                                                 : Reason(simdjson::T_ATOM_ERROR, max_depth_);
     }

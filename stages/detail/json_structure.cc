@@ -125,6 +125,11 @@ std::optional<JsonStructureProblem> FindJsonStructureProblem(std::string_view li
                                                    std::to_string(open.back() + 1)};
 }
 
+bool ValueIsDueAt(std::string_view line, size_t at) {
+  while (at > 0 && IsJsonSpace(line[at - 1])) --at;
+  return at > 0 && (line[at - 1] == ':' || line[at - 1] == '[');
+}
+
 size_t JsonNumberLength(std::string_view text) {
   size_t at = 0;
   const auto digits = [&] {

@@ -24,6 +24,9 @@ struct JsonStructureProblem {
 /// on failed lines only.
 std::optional<JsonStructureProblem> FindJsonStructureProblem(std::string_view line);
 
+/// Whether line[at] stands where a value is due: after ':' or '[' (and spaces).
+bool ValueIsDueAt(std::string_view line, size_t at);
+
 /// Bytes of the JSON number that `text` starts with (RFC 8259's grammar, whatever its
 /// magnitude); 0 when it starts with none. Tells a number too large for a double, which
 /// simdjson refuses as it refuses a malformed one, from a malformed one.

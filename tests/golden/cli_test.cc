@@ -25,6 +25,14 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
+// The first `lines` lines of the bundled clean events sample, line ends included.
+std::string SampleLines(size_t lines) {
+  const std::string sample = ReadFile("examples/data/clean_events.jsonl");
+  size_t end = 0;
+  for (size_t line = 0; line < lines; ++line) end = sample.find('\n', end) + 1;
+  return sample.substr(0, end);
+}
+
 ProcessResult Sluice(std::vector<std::string> args, const ProcessOptions& options = {}) {
   args.insert(args.begin(), SLUICE_CLI_PATH);
   return RunProcess(args, options);
@@ -359,7 +367,6 @@ TEST(CliTest, ClosedPipeIsAnOutputFailureNotASignal) {
 // A closed output stops the input, as SIGINT does: `sluice run ... | head` ends once head
 // has, also while the input is quiet (and nothing more is written that would fail).
 TEST(CliTest, AClosedOutputPipeStopsAQuietInput) {
-  const std::string sample = ReadFile("examples/data/clean_events.jsonl");
   for (const size_t lines : {0, 3}) {
     SCOPED_TRACE(std::to_string(lines) + " lines before the input goes quiet");
     int input[2], output[2];
@@ -372,9 +379,8 @@ TEST(CliTest, AClosedOutputPipeStopsAQuietInput) {
     close(input[0]);
     close(output[1]);
     ASSERT_GT(pid, 0);
-    size_t end = 0;
-    for (size_t line = 0; line < lines; ++line) end = sample.find('\n', end) + 1;
-    ASSERT_EQ(write(input[1], sample.data(), end), static_cast<ssize_t>(end));
+    const std::string head = SampleLines(lines);
+    ASSERT_EQ(write(input[1], head.data(), head.size()), static_cast<ssize_t>(head.size()));
     // The input stays open and quiet: only the closed output can end the run.
     EXPECT_EQ(WaitAtMost(pid, std::chrono::seconds(10)), 4);
     close(input[1]);
@@ -385,12 +391,10 @@ TEST(CliTest, AClosedOutputPipeStopsAQuietInput) {
 // read is written and accounted for, and the report says why the input ended; exit 1.
 TEST(CliTest, AnInputThatFailsPartwayIsReportedWithWhatWasRead) {
   TempDir dir("cli_read_failure");
-  const std::string sample = ReadFile("examples/data/clean_events.jsonl");
-  size_t end = 0;
-  for (int line = 0; line < 50; ++line) end = sample.find('\n', end) + 1;
+  const std::string head = SampleLines(50);
   int fds[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-  ASSERT_EQ(write(fds[1], sample.data(), end), static_cast<ssize_t>(end));
+  ASSERT_EQ(write(fds[1], head.data(), head.size()), static_cast<ssize_t>(head.size()));
   // Closed with unread data (a byte the child's end sent), a socket resets its peer: the
   // child reads the 50 lines queued, then ECONNRESET.
   ASSERT_EQ(write(fds[0], "x", 1), 1);
@@ -416,9 +420,7 @@ TEST(CliTest, AnInputThatFailsPartwayIsReportedWithWhatWasRead) {
 // is in the files before the input ends (it used to wait in a 64 KiB buffer until then).
 TEST(CliTest, JsonlOutputAndDeadLettersAreStreamedWhileTheInputPauses) {
   TempDir dir("cli_stream");
-  const std::string sample = ReadFile("examples/data/clean_events.jsonl");
-  size_t end = 0;
-  for (int line = 0; line < 50; ++line) end = sample.find('\n', end) + 1;
+  const std::string head = SampleLines(50);
   int fds[2];
   ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);  // the child must not hold the write end
   const pid_t pid = SpawnProcess(
@@ -427,7 +429,7 @@ TEST(CliTest, JsonlOutputAndDeadLettersAreStreamedWhileTheInputPauses) {
       fds[0]);
   close(fds[0]);
   ASSERT_GT(pid, 0);
-  ASSERT_EQ(write(fds[1], sample.data(), end), static_cast<ssize_t>(end));
+  ASSERT_EQ(write(fds[1], head.data(), head.size()), static_cast<ssize_t>(head.size()));
   // The input stays open and quiet; the 50 lines should show up in the two files.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   size_t lines = 0;
