@@ -19,6 +19,7 @@ Verdict Item::Fail(ErrorCode code, std::string_view message) {
 Item& Batch::AddLine(std::string_view line, uint64_t line_number, uint64_t offset) {
   DropPadding();
   const size_t begin = text_.size();
+  if (line.size() > kMaxTextBytes - begin) ThrowTextTooLarge();  // before a copy of it all
   text_.insert(text_.end(), line.begin(), line.end());
   return AddSpan(begin, text_.size(), line_number, offset);
 }
@@ -47,7 +48,9 @@ void Batch::ThrowOutsideText() {
   throw std::out_of_range("Batch::AddTextLine outside the text or before its last line");
 }
 
-void Batch::ThrowTextTooLarge() { throw std::length_error("batch text over 4 GiB"); }
+void Batch::ThrowTextTooLarge() {
+  throw std::length_error("a batch's text over 4 GiB (a line that long cannot be batched)");
+}
 
 void Batch::Clear() {
   sequence = 0;

@@ -66,6 +66,9 @@ struct alignas(64) Item {
 struct Batch {
   /// Readable bytes after every raw line once sealed (simdjson's SIMDJSON_PADDING).
   static constexpr size_t kRawPadding = 64;
+  /// The most text a batch holds: its lines are 32-bit spans. Adding past it throws
+  /// std::length_error.
+  static constexpr size_t kMaxTextBytes = std::numeric_limits<uint32_t>::max();
 
   uint64_t sequence = 0;  // position in the input, for ordered fan-in
   std::vector<Item> items;
@@ -82,7 +85,8 @@ struct Batch {
   /// when the batch comes round again (detail/error_reuse.h). Clear keeps them.
   std::vector<std::unique_ptr<Error>> spare_errors;
 
-  /// Appends an item holding a copy of `line`. Its raw view is set by Seal().
+  /// Appends an item holding a copy of `line`. Its raw view is set by Seal(). Throws
+  /// std::length_error, before copying, when the text would pass kMaxTextBytes.
   Item& AddLine(std::string_view line, uint64_t line_number, uint64_t offset);
   /// For a source that reads into the batch itself, so that its lines need no copy: makes
   /// room for `bytes` more bytes at the end of the text and returns where they start
@@ -157,7 +161,7 @@ inline Item& Batch::AddTextLine(size_t begin, size_t length, uint64_t line_numbe
 }
 
 inline Item& Batch::AddSpan(size_t begin, size_t end, uint64_t line_number, uint64_t offset) {
-  if (end > std::numeric_limits<uint32_t>::max()) ThrowTextTooLarge();
+  if (end > kMaxTextBytes) ThrowTextTooLarge();
   lines_.push_back({static_cast<uint32_t>(begin), static_cast<uint32_t>(end)});
   line_items_.push_back(static_cast<uint32_t>(items.size()));
   Item& item = NewItem();

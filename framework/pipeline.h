@@ -163,7 +163,8 @@ class Pipeline {
   /// below. A callback that throws stops all callbacks (results and errors still count)
   /// and Finish rethrows its exception once the run has drained, with no report.
   /// Callbacks run on the pipeline's threads: they must not call Push, Flush,
-  /// SetSourceName, Finish or Run (a Push would wait for room that only they make).
+  /// SetSourceName, Finish or Run, which would wait for those threads (they throw
+  /// std::logic_error there, as from a stage's worker).
   Pipeline& OnResult(std::function<void(const Record&)> callback);
   /// Called for each error item, with its stage, position and excerpt. Never concurrently
   /// with itself or OnResult. The Error is valid during the call only (copy what you keep):
@@ -195,9 +196,13 @@ class Pipeline {
   void SetSourceName(std::string name);
   /// Feeds one raw line (for a parse stage), numbered for error positions (1, 2, ...), its
   /// offset the one it would have in a file of the lines pushed (each line and its end).
-  /// From one thread; blocks when the queue is full. Once a stall (stall_timeout) has
+  /// From one thread at a time, as Flush and SetSourceName: a call while another thread is
+  /// in one of them corrupts the pending batch (it is caught most of the time, not always:
+  /// std::logic_error). Blocks when the queue is full. Once a stall (stall_timeout) has
   /// stopped the run it takes nothing more: it throws the StallError, as Flush and
-  /// SetSourceName do.
+  /// SetSourceName do. A line of 4 GiB or more throws std::length_error (and is not
+  /// counted); the batch of lines before a long one goes on early, so that a batch's text
+  /// stays below that.
   void Push(std::string_view line);
   /// Feeds one record that needs no parsing. Records are numbered 1, 2, ... under each
   /// source name, apart from lines, so that a record's error says which one it was

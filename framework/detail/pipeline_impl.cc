@@ -55,8 +55,9 @@ void Pipeline::Impl::Add(StageOptions options, std::unique_ptr<Stage> stage) {
 void Pipeline::Impl::SetSourceName(std::string name) {
   if (runs_source_.load(std::memory_order_acquire)) RefuseInput("SetSourceName");
   if (finished_) throw std::logic_error("Pipeline::SetSourceName after Finish");
+  std::optional<InputCall> call;
   if (running_) {
-    CheckTakingInput("SetSourceName");
+    call.emplace(*this, "SetSourceName");
     FlushPending();  // what was pushed so far keeps the old name
   }
   if (pushed_lines_ + pushed_records_ > 0) NoteFedName();
@@ -228,6 +229,7 @@ void Pipeline::Impl::SpawnWorkers() {
 
 void Pipeline::Impl::SpawnThread(std::function<void()> body) {
   threads_.emplace_back([this, body = std::move(body)] {
+    pipeline_of_this_thread_ = this;
     detail::PreparePipelineThread();
     body();
     std::lock_guard lock(threads_mutex_);
@@ -394,6 +396,18 @@ void Pipeline::Impl::FlushPending() {
   pending_limit_ = batch_sizer_->Next();
 }
 
+void Pipeline::Impl::RefuseOwnThread(const char* call) {
+  throw std::logic_error(std::string("Pipeline::") + call +
+                         " from a callback or stage of the same pipeline: it would wait for its "
+                         "own thread");
+}
+
+void Pipeline::Impl::InputCall::ThrowOverlap(const char* call) {
+  throw std::logic_error(std::string("Pipeline::") + call +
+                         " while another thread is in Push, Flush or SetSourceName: feed a "
+                         "pipeline from one thread at a time");
+}
+
 void Pipeline::Impl::RefuseInput(const char* call) {
   if (runs_source_.load(std::memory_order_acquire)) {
     throw std::logic_error(std::string("Pipeline::") + call +
@@ -453,6 +467,7 @@ RunReport Pipeline::Impl::Finish() {
 }
 
 RunReport Pipeline::Impl::DrainAndReport() {
+  CheckNotOnOwnThread("Finish");
   if (!started_) throw std::logic_error("Pipeline::Finish before Start");
   if (!running_) throw std::logic_error("Pipeline::Finish after a failed Start");
   if (finished_) throw std::logic_error("Pipeline::Finish called twice");

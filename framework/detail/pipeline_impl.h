@@ -63,20 +63,23 @@ class Pipeline::Impl {
   void Start();
   void SetSourceName(std::string name);
   void Push(std::string_view line) {
-    CheckTakingInput("Push");
-    pending_.AddLine(line, ++pushed_lines_, pushed_offset_);
+    const InputCall call(*this, "Push");
+    // Long lines: the pending batch goes on before its text would pass the limit.
+    if (line.size() > Batch::kMaxTextBytes - pending_.text_bytes()) FlushPending();
+    pending_.AddLine(line, pushed_lines_ + 1, pushed_offset_);  // throws for a line over it
+    ++pushed_lines_;
     pushed_offset_ += line.size() + 1;  // as in a file: the line and its end
     pushed_bytes_ += line.size() + 1;
     if (pending_.size() >= pending_limit_) FlushPending();
   }
   void Push(Record&& record) {  // by reference: a record moved once less per push
-    CheckTakingInput("Push");
+    const InputCall call(*this, "Push");
     // Numbered, so that its errors say which record failed; lines count apart.
     pending_.AddRecord(std::move(record), ++pushed_records_);
     if (pending_.size() >= pending_limit_) FlushPending();
   }
   void Flush() {
-    CheckTakingInput("Flush");
+    const InputCall call(*this, "Flush");
     FlushPending();
   }
   RunReport Finish();
@@ -98,6 +101,7 @@ class Pipeline::Impl {
   // Push, Flush and SetSourceName are welcome: started in push mode, not finished, no stall.
   // One flag, as Push checks it for every record.
   std::atomic<bool> taking_input_{false};
+  std::atomic<bool> in_input_call_{false};  // see InputCall
   std::atomic<uint64_t> read_{0};
   std::atomic<uint64_t> bytes_read_{0};
   std::atomic<uint64_t> total_bytes_{0};
@@ -119,6 +123,35 @@ class Pipeline::Impl {
       RefuseInput(call);
   }
   [[noreturn]] void RefuseInput(const char* call);
+  // Finish, Push and the like from a callback or stage of this pipeline would wait for the
+  // very thread that calls them: they throw std::logic_error instead.
+  void CheckNotOnOwnThread(const char* call) const {
+    if (pipeline_of_this_thread_ == this) [[unlikely]]
+      RefuseOwnThread(call);
+  }
+  [[noreturn]] static void RefuseOwnThread(const char* call);
+  static inline thread_local const Impl* pipeline_of_this_thread_ = nullptr;  // SpawnThread
+  // Push, Flush and SetSourceName, which share pending_: checks that this thread may feed
+  // the pipeline, that it takes input, and that no other thread is in one of them. That
+  // last check is a plain load and store, cheap enough for every Push: it catches most
+  // overlapping calls (which would corrupt pending_), not every one.
+  class InputCall {
+   public:
+    InputCall(Impl& impl, const char* call) : busy_(impl.in_input_call_) {
+      impl.CheckNotOnOwnThread(call);
+      impl.CheckTakingInput(call);
+      if (busy_.load(std::memory_order_relaxed)) [[unlikely]]
+        ThrowOverlap(call);
+      busy_.store(true, std::memory_order_relaxed);
+    }
+    InputCall(const InputCall&) = delete;
+    InputCall& operator=(const InputCall&) = delete;
+    ~InputCall() { busy_.store(false, std::memory_order_relaxed); }
+
+   private:
+    [[noreturn]] static void ThrowOverlap(const char* call);
+    std::atomic<bool>& busy_;
+  };
   void CheckStageName(const std::string& name) const;
   void CheckStages(const char* call) const;
   void CheckFraming(const Source& source) const;  // Run's source against the first stage
