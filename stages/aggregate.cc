@@ -463,6 +463,11 @@ std::optional<MetricSpec> ReadMetric(const ConfigNode& node, ConfigErrors& error
     errors.Add(entry.key_mark(), in + "count takes no field: write `" + spec.name + ": count`");
     return std::nullopt;
   }
+  if (!entry.is_scalar()) {  // `max:` or a list: say which metric, as for `max` alone
+    errors.Add(entry.mark(), in + entry.key() + " needs one field name: write { " + entry.key() +
+                                 ": FIELD }, got " + entry.Describe());
+    return std::nullopt;
+  }
   std::optional<std::string> field = entry.AsString(errors);
   if (!field) return std::nullopt;
   if (field->empty()) {
@@ -481,8 +486,9 @@ std::optional<AggregateWindow> ReadWindow(const ConfigNode& node, ConfigErrors& 
   if (!node.is_map()) return std::nullopt;
   AggregateWindow window;
   if (const ConfigNode* field = node.Require("time_field", errors)) {
+    const size_t errors_before_field = errors.size();
     window.time_field = field->AsString(errors).value_or("");
-    if (window.time_field.empty() && errors.size() == errors_before) {
+    if (window.time_field.empty() && errors.size() == errors_before_field) {
       errors.Add(field->mark(), "time_field is empty");
     }
   }

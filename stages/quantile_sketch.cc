@@ -22,6 +22,16 @@ constexpr int32_t kHighestBucket = 40'000;
 
 }  // namespace
 
+// floor(x) for x = q * (n - 1), where q is most often a decimal (0.29 for p29) that a double
+// holds only nearly: 0.29 * 100 is 28.999999999999996. A product within a few units in the
+// last place below a whole number is taken as that number, as the decimal q makes it. (A
+// true rank that close below a whole number needs n of 10^11 or more, for percentiles of
+// up to two decimals.)
+double QuantileSketch::RankFloor(double x) {
+  const double above = std::ceil(x);
+  return above - x <= 4 * std::numeric_limits<double>::epsilon() * x ? above : std::floor(x);
+}
+
 int32_t QuantileSketch::BucketOf(double magnitude) {
   return static_cast<int32_t>(std::ceil(std::log(magnitude) * kInverseLogGamma));
 }
@@ -67,7 +77,7 @@ void QuantileSketch::Merge(const QuantileSketch& other) {
 double QuantileSketch::Quantile(double q) const {
   if (count_ == 0) return std::numeric_limits<double>::quiet_NaN();
   q = std::clamp(q, 0.0, 1.0);
-  auto rank = static_cast<uint64_t>(std::floor(q * static_cast<double>(count_ - 1)));
+  auto rank = static_cast<uint64_t>(RankFloor(q * static_cast<double>(count_ - 1)));
   rank = std::min(rank, count_ - 1);
   if (rank == 0) return min_;  // the extremes are known exactly
   if (rank == count_ - 1) return max_;

@@ -9,9 +9,10 @@
 //   double p99 = a.Quantile(0.99);
 //
 // Accuracy: Quantile(q) returns a value within 1% relative error of the exact value of
-// rank floor(q * (n - 1)) (0-based) among the n values added: |estimate - exact| <=
-// 0.01 * |exact|. Zero is returned exactly, signs are kept, the smallest and largest
-// ranks return the exact min and max, and every estimate is clamped to min..max.
+// rank floor(q * (n - 1)) (0-based, q read as the decimal it stands for: see RankFloor)
+// among the n values added: |estimate - exact| <= 0.01 * |exact|. Zero is returned
+// exactly, signs are kept, the smallest and largest ranks return the exact min and max,
+// and every estimate is clamped to min..max.
 //
 // Determinism: each value maps to a fixed bucket (its sign and ceil(log_gamma |x|), with
 // gamma = 1.01 / 0.99), and a bucket only holds a count, so the state after any set of
@@ -43,7 +44,7 @@ class QuantileSketch {
   /// Adds every value `other` holds.
   void Merge(const QuantileSketch& other);
 
-  /// The estimated value of rank floor(q * (count() - 1)); q is clamped to 0..1.
+  /// The estimated value of rank RankFloor(q * (count() - 1)); q is clamped to 0..1.
   /// NaN when the sketch is empty.
   double Quantile(double q) const;
 
@@ -54,6 +55,9 @@ class QuantileSketch {
   /// Buckets allocated, for memory accounting.
   size_t bucket_count() const { return positive_.size() + negative_.size(); }
 
+  /// floor(x) for a rank x = q * (n - 1), reading q as the decimal it stands for: 0.29 *
+  /// 100 is 28.999999999999996 in doubles, and RankFloor gives 29.
+  static double RankFloor(double x);
   /// The bucket a positive value falls in, and the value that bucket reports.
   static int32_t BucketOf(double magnitude);
   static double BucketValue(int32_t bucket);

@@ -70,6 +70,21 @@ metrics:
           "p.yaml:12:3: metric name is empty"));
 }
 
+TEST(AggregateConfigTest, AFieldThatIsNoNameSaysWhichMetric) {
+  EXPECT_THAT(ConfigProblems("metrics: { d: { max: }, h: { distinct: [a, b] } }\n"),
+              ElementsAre("p.yaml:1:17: metric 'd': max needs one field name: write { max: "
+                          "FIELD }, got nothing (null)",
+                          "p.yaml:1:40: metric 'h': distinct needs one field name: write { "
+                          "distinct: FIELD }, got a list"));
+}
+
+TEST(AggregateConfigTest, AnEmptyTimeFieldIsReportedBesideOtherWindowProblems) {
+  EXPECT_THAT(
+      ConfigProblems("window: { time_field: '', tumbling: 1m, foo: 1 }\n"
+                     "metrics: { c: count }\n"),
+      ElementsAre(HasSubstr("p.yaml:1:41: unknown key 'foo'"), "p.yaml:1:23: time_field is empty"));
+}
+
 TEST(AggregateConfigTest, PercentilesAreDigitsWithAnInnerPoint) {
   EXPECT_THAT(ConfigProblems("metrics: { a: { p.5: v }, b: { p5.: v }, c: { p: v } }\n"),
               ElementsAre(HasSubstr("unknown metric 'p.5'"), HasSubstr("unknown metric 'p5.'"),

@@ -40,6 +40,27 @@ TEST(QuantileSketchTest, WithinOnePercentOnUniformInts) {
   ExpectWithinOnePercent(values);
 }
 
+// 0.29 * 100 is 28.999999999999996 in doubles; p29 of 101 values is rank 29 all the same.
+// Neighbouring values 5% apart, so that a rank off by one is off by more than 1%.
+TEST(QuantileSketchTest, DecimalQuantilesTakeTheirExactRank) {
+  for (const int n : {51, 101, 1001}) {
+    QuantileSketch sketch;
+    std::vector<double> values;
+    for (int i = 0; i < n; ++i) values.push_back(std::pow(1.05, i));
+    for (double v : values) sketch.Add(v);
+    const int per = n == 1001 ? 1000 : 100;  // per mille (p33.3) where n allows it
+    for (int parts = 0; parts <= per; ++parts) {
+      const double exact = values[static_cast<size_t>(parts * (n - 1) / per)];
+      const double estimate = sketch.Quantile(static_cast<double>(parts) / per);
+      EXPECT_LE(std::fabs(estimate - exact), 0.01 * exact * (1 + 1e-9))
+          << "n=" << n << " q=" << parts << "/" << per;
+    }
+  }
+  EXPECT_EQ(QuantileSketch::RankFloor(0.29 * 100), 29);
+  EXPECT_EQ(QuantileSketch::RankFloor(28.5), 28);
+  EXPECT_EQ(QuantileSketch::RankFloor(1e10 - 0.01), 1e10 - 1);  // a true fraction stays
+}
+
 TEST(QuantileSketchTest, WithinOnePercentOnSkewedDistributions) {
   std::mt19937_64 random(2);
   std::vector<double> exponential, lognormal, pareto;
