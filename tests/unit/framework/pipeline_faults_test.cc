@@ -120,9 +120,18 @@ TEST(PipelineFaultsTest, ThrowingStageTurnsRecordsIntoErrorsAndTheRunCompletes) 
   EXPECT_TRUE(report.balanced());
   EXPECT_EQ(report.errors_by_stage["faulty"]["stage_failure"], 100u);
   EXPECT_EQ(report.errors_by_stage["faulty"]["resource_exhausted"], 100u);
+  ASSERT_EQ(errors.size(), 200u);  // the loop below must check every error
   for (const Error& e : errors) {
-    EXPECT_EQ(e.line % 50, 0u);
+    SCOPED_TRACE(testing::Message() << "line " << e.line);
+    EXPECT_EQ(e.stage, "faulty");
     EXPECT_EQ(e.excerpt, std::to_string(e.line));
+    if (e.line % 100 == 0) {
+      EXPECT_EQ(e.code, ErrorCode::kStageFailure);
+      EXPECT_EQ(e.message, "stage threw: flaky dependency");
+    } else {
+      EXPECT_EQ(e.line % 100, 50u);
+      EXPECT_EQ(e.code, ErrorCode::kResourceExhausted);
+    }
   }
 }
 
