@@ -173,21 +173,52 @@ TEST(PipelineFaultsTest, AfterAStallRunReturnsWithNoWorkerInTheSource) {
         return SourceStatus::kMore;
       }
       in_read.store(true);
+      entered_slow_read.store(true);
       std::this_thread::sleep_for(400ms);  // ignores Interrupt
       in_read.store(false);
       return SourceStatus::kEnd;
     }
     std::atomic<bool> in_read{false};
+    std::atomic<bool> entered_slow_read{false};
 
    private:
     int reads_ = 0;  // under the read turn
   };
+  // Holds the batch that carries "hang" until the other worker is in the slow Read, so that
+  // the stall (timed from when "hang" reaches the sticky stage) comes while it is there.
+  class WaitForTheSlowRead : public Stage {
+   public:
+    explicit WaitForTheSlowRead(const std::atomic<bool>* entered) : entered_(entered) {}
+    std::unique_ptr<StageWorker> MakeWorker() override {
+      struct Worker : StageWorker {
+        const std::atomic<bool>* entered;
+        Verdict Process(Item&) override {
+          const auto give_up = std::chrono::steady_clock::now() + 20s;
+          while (!entered->load() && std::chrono::steady_clock::now() < give_up) {
+            std::this_thread::sleep_for(1ms);
+          }
+          return Verdict::kPass;
+        }
+      };
+      auto w = std::make_unique<Worker>();
+      w->entered = entered_;
+      return w;
+    }
+
+   private:
+    const std::atomic<bool>* entered_;
+  };
   static std::atomic<bool> release_flag{false};  // static: the stuck worker outlives the test
   static Pipeline stalling({.queue = {.capacity = 2, .batch = 1}});
-  stalling.Add({.name = "sticky", .workers = 2, .stall_timeout = 100ms},
-               std::make_unique<HangOn>(&release_flag));
   SlowSecondRead source;
+  // Two workers in the first stage: they read the source themselves, in turn. The gate has
+  // no stall_timeout; the sticky stage after it, with a worker of its own, stalls.
+  stalling.Add({.name = "gate", .workers = 2},
+               std::make_unique<WaitForTheSlowRead>(&source.entered_slow_read));
+  stalling.Add({.name = "sticky", .workers = 1, .stall_timeout = 100ms},
+               std::make_unique<HangOn>(&release_flag));
   EXPECT_THROW(stalling.Run(source), StallError);
+  ASSERT_TRUE(source.entered_slow_read.load()) << "no worker was in the source at the stall";
   EXPECT_FALSE(source.in_read.load());
   release_flag.store(true);
 }
