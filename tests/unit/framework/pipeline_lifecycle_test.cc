@@ -52,6 +52,62 @@ class Check : public Stage {
   std::atomic<bool>* release_;
 };
 
+// Sets `*exited` when the calling thread ends, after its last use of the pipeline: a stuck
+// worker, released, is seen to run on through the kept internals to its end.
+void SetWhenThisThreadEnds(std::atomic<bool>* exited) {
+  struct OnExit {
+    std::atomic<bool>* flag = nullptr;
+    ~OnExit() {
+      if (flag != nullptr) flag->store(true);
+    }
+  };
+  thread_local OnExit on_exit;
+  on_exit.flag = exited;
+}
+
+// The line "hang" sets `hanging` and blocks its worker until `release` is set; the worker's
+// thread then sets `exited` when it ends.
+class HangThenNoteExit : public Stage {
+ public:
+  HangThenNoteExit(std::atomic<bool>* release, std::atomic<bool>* exited,
+                   std::atomic<bool>* hanging = nullptr)
+      : release_(release), exited_(exited), hanging_(hanging) {}
+  std::unique_ptr<StageWorker> MakeWorker() override {
+    struct Worker : StageWorker {
+      std::atomic<bool>* release;
+      std::atomic<bool>* exited;
+      std::atomic<bool>* hanging;
+      Verdict Process(Item& item) override {
+        if (item.raw == "hang") {
+          SetWhenThisThreadEnds(exited);
+          if (hanging != nullptr) hanging->store(true);
+          while (!release->load()) std::this_thread::sleep_for(1ms);
+        }
+        return Verdict::kPass;
+      }
+    };
+    auto w = std::make_unique<Worker>();
+    w->release = release_;
+    w->exited = exited_;
+    w->hanging = hanging_;
+    return w;
+  }
+
+ private:
+  std::atomic<bool>* release_;
+  std::atomic<bool>* exited_;
+  std::atomic<bool>* hanging_;
+};
+
+// Polls `flag` for up to 20 s: true once it is set.
+bool BecomesTrue(const std::atomic<bool>& flag) {
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  while (!flag.load() && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(1ms);
+  }
+  return flag.load();
+}
+
 // Throws from MakeWorker or Project.
 class CannotStart : public Stage {
  public:
@@ -333,40 +389,67 @@ TEST(PipelineLifecycleTest, DestroyingARunningPipelineAbandonsTheRunAndCallsNoth
 // must stay alive (ASan reports a use after free otherwise). Before that, the pipeline
 // refuses further calls but still answers progress().
 TEST(PipelineLifecycleTest, APipelineWithAStalledWorkerStaysSafeToQueryAndDestroy) {
-  static std::atomic<bool> release{false};  // static: the stuck worker outlives the test
+  // Static: the stuck worker outlives the test.
+  static std::atomic<bool> release{false};
+  static std::atomic<bool> worker_exited{false};
   {
     Pipeline pipeline({.queue = {.capacity = 2, .batch = 1}});
-    pipeline.Add({.name = "sticky", .stall_timeout = 50ms}, std::make_unique<Check>(0us, &release));
+    pipeline.Add({.name = "sticky", .stall_timeout = 50ms},
+                 std::make_unique<HangThenNoteExit>(&release, &worker_exited));
     pipeline.Start();
     pipeline.Push("hang");
     pipeline.Flush();
     // Once the watchdog has seen the stall, pushing more fails instead of dropping it.
-    EXPECT_THROW(
-        for (int i = 0; i < 1000; ++i) {
-          pipeline.Push(std::to_string(i));
-          std::this_thread::sleep_for(1ms);
-        },
-        StallError);
-    EXPECT_THROW(pipeline.Finish(), StallError);
+    uint64_t pushed = 1;  // "hang"
+    try {
+      for (int i = 0; i < 1000; ++i) {
+        pipeline.Push(std::to_string(i));
+        ++pushed;
+        std::this_thread::sleep_for(1ms);
+      }
+      FAIL() << "Push went on taking records after the stall";
+    } catch (const StallError& e) {
+      EXPECT_EQ(e.stage(), "sticky");
+    }
+    try {
+      pipeline.Finish();
+      FAIL() << "Finish returned after a stall";
+    } catch (const StallError& e) {
+      EXPECT_EQ(e.stage(), "sticky");
+    }
     EXPECT_THROW(pipeline.Push("1"), std::logic_error);
     EXPECT_THROW(pipeline.Finish(), std::logic_error);
+    // Still answered: every record Push took before the stall counts as read; none reached
+    // the collector as an error.
+    const Progress progress = pipeline.progress();
+    EXPECT_EQ(progress.read, pushed);
+    EXPECT_EQ(progress.errors, 0u);
+    EXPECT_GT(progress.elapsed_seconds, 0.0);
   }
-  release.store(true);  // the worker returns into the kept internals
-  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(worker_exited.load());
+  release.store(true);  // the worker returns into the kept internals and ends
+  EXPECT_TRUE(BecomesTrue(worker_exited));
 }
 
 // Destroyed without Finish while its worker is stuck: the same.
 TEST(PipelineLifecycleTest, DestroyingAPipelineWithAStalledWorkerKeepsItsInternalsAlive) {
   static std::atomic<bool> release{false};
+  static std::atomic<bool> worker_exited{false};
+  static std::atomic<bool> hanging{false};
   {
     Pipeline pipeline({.queue = {.capacity = 2, .batch = 1}});
-    pipeline.Add({.name = "sticky", .stall_timeout = 50ms}, std::make_unique<Check>(0us, &release));
+    pipeline.Add({.name = "sticky", .stall_timeout = 50ms},
+                 std::make_unique<HangThenNoteExit>(&release, &worker_exited, &hanging));
     pipeline.Start();
     pipeline.Push("hang");
     pipeline.Flush();
-  }  // the destructor waits for the watchdog to report the stall
+    // Destroyed sooner, the pipeline would drop "hang" before the worker took it: no stall.
+    ASSERT_TRUE(BecomesTrue(hanging));
+  }  // the destructor waits for the watchdog to report the stall, not for the worker
+  EXPECT_FALSE(worker_exited.load());
   release.store(true);
-  std::this_thread::sleep_for(50ms);
+  // The worker runs on after the destructor, through the internals, to its thread's end.
+  EXPECT_TRUE(BecomesTrue(worker_exited));
 }
 
 // An input fed again under a name used before is listed once, where it came first.
