@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <numeric>
@@ -69,11 +70,21 @@ class CountingSource : public Source {
 // Parses the line into {n}, noting which threads ran it.
 class ParseOnThreads : public Stage {
  public:
+  /// Each worker waits, on its first record, until `ready` (for up to 20 s).
+  void HoldFirstRecordUntil(std::function<bool()> ready) { hold_until_ = std::move(ready); }
   std::unique_ptr<StageWorker> MakeWorker() override {
     struct Worker : StageWorker {
       ParseOnThreads* stage;
       FieldId n = FieldNames::Intern("n");
+      bool held = false;
       Verdict Process(Item& item) override {
+        if (stage->hold_until_ && !held) {
+          held = true;
+          const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+          while (!stage->hold_until_() && std::chrono::steady_clock::now() < give_up) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          }
+        }
         item.record.Set(n, static_cast<int64_t>(std::stoll(std::string(item.raw))));
         std::lock_guard lock(stage->mutex_);
         stage->threads_.insert(std::this_thread::get_id());
@@ -90,6 +101,7 @@ class ParseOnThreads : public Stage {
   }
 
  private:
+  std::function<bool()> hold_until_;
   mutable std::mutex mutex_;
   std::set<std::thread::id> threads_;
 };
@@ -101,15 +113,22 @@ struct Outcome {
   bool overlapped = false;
 };
 
-Outcome RunCounting(int workers, uint64_t lines, bool ordered = false) {
+// `hold_until_second_reader`: each worker holds its first record until a second thread has
+// read the source (up to 20 s), so that one worker cannot read it all while the others wait
+// for a core.
+Outcome RunCounting(int workers, uint64_t lines, bool ordered = false,
+                    bool hold_until_second_reader = false) {
   Pipeline pipeline({.queue = {.capacity = 2, .batch = 16}, .ordered = ordered});
+  CountingSource source(lines);
   auto stage = std::make_unique<ParseOnThreads>();
   ParseOnThreads* parse = stage.get();
+  if (hold_until_second_reader) {
+    parse->HoldFirstRecordUntil([&source] { return source.readers().size() >= 2; });
+  }
   pipeline.Add({.name = "parse", .workers = workers}, std::move(stage));
   Outcome out;
   const FieldId n = FieldNames::Intern("n");
   pipeline.OnResult([&](const Record& r) { out.values.push_back(std::get<int64_t>(*r.Find(n))); });
-  CountingSource source(lines);
   out.report = pipeline.Run(source);
   out.readers = source.readers();
   out.workers = parse->threads();
@@ -225,9 +244,11 @@ TEST(PipelineSourceTest, StoppedEarlyOnlyWhenTheLastReadLeftInput) {
 // Several first workers read the source themselves, one at a time, as oneTBB's serial input
 // filter runs: no thread of the source's own, and every line arrives once.
 TEST(PipelineSourceTest, SeveralFirstWorkersReadTheSourceInTurn) {
-  Outcome out = RunCounting(/*workers=*/3, /*lines=*/20000);
+  Outcome out = RunCounting(/*workers=*/3, /*lines=*/20000, /*ordered=*/false,
+                            /*hold_until_second_reader=*/true);
   EXPECT_FALSE(out.overlapped);
   EXPECT_FALSE(out.readers.contains(std::this_thread::get_id()));
+  EXPECT_GE(out.readers.size(), 2u);
   for (std::thread::id reader : out.readers) EXPECT_TRUE(out.workers.contains(reader));
   std::sort(out.values.begin(), out.values.end());
   EXPECT_EQ(out.values, OneTo(20000));
