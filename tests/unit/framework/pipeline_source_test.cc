@@ -362,7 +362,9 @@ TEST(PipelineSourceTest, ASourceThatRemovesLineItemsFailsTheRun) {
 
 // Holds 1,000 lines taken from its input and hands over 10 a read, all it holds once
 // interrupted (as source.h asks). Its Interrupt takes a while (a read in progress to wake,
-// say), and the second read asks for a stop from another thread.
+// say): it lasts until three more reads began, and a read after those waits for it (the
+// source is not read to its end meanwhile). The second read asks for a stop from another
+// thread, and returns once that stop's Interrupt is under way.
 class SlowToInterrupt : public Source {
  public:
   explicit SlowToInterrupt(Pipeline& pipeline) : pipeline_(pipeline) {}
@@ -371,10 +373,13 @@ class SlowToInterrupt : public Source {
   }
   std::string_view name() const override { return "slow-to-interrupt"; }
   SourceStatus Read(Batch& batch, size_t /*max_items*/) override {
-    if (++reads_ == 2) {
+    const int read = ++reads_;
+    if (read == 2) {
       stopper_ = std::thread([this] { pipeline_.RequestStop(); });
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(20));  // the stop is under way when the next read comes
+      WaitUntil([this] { return interrupting_.load(); });
+    }
+    if (interrupting_.load() && read > interrupt_began_at_.load() + 3) {
+      WaitUntil([this] { return interrupted(); });
     }
     std::lock_guard lock(mutex_);
     const uint64_t hand_over =
@@ -387,16 +392,36 @@ class SlowToInterrupt : public Source {
     return interrupted_ ? SourceStatus::kStopped : SourceStatus::kMore;
   }
   void Interrupt() override {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const int began_at = reads_.load();
+    interrupt_began_at_.store(began_at);
+    interrupting_.store(true);
+    // Reads that come meanwhile must not be taken for the last one.
+    WaitUntil([&] { return reads_.load() >= began_at + 3; });
     std::lock_guard lock(mutex_);
     interrupted_ = true;
+  }
+  int reads() const { return reads_.load(); }
+  bool interrupted() {
+    std::lock_guard lock(mutex_);
+    return interrupted_;
   }
   static constexpr uint64_t kHeld = 1000;
 
  private:
+  // Polls `done` for up to 5 s (a read that never comes, on a failure).
+  template <class Done>
+  static void WaitUntil(Done done) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!done() && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+
   Pipeline& pipeline_;
   std::thread stopper_;
-  int reads_ = 0;
+  std::atomic<int> reads_{0};
+  std::atomic<int> interrupt_began_at_{0};
+  std::atomic<bool> interrupting_{false};
   std::mutex mutex_;
   uint64_t given_ = 0;
   bool interrupted_ = false;
@@ -410,6 +435,10 @@ TEST(PipelineSourceTest, TheLastReadComesAfterTheInterrupt) {
   pipeline.OnResult([](const Record&) {});
   SlowToInterrupt source(pipeline);
   const RunReport report = pipeline.Run(source);
+  EXPECT_TRUE(source.interrupted());
+  // The stop cut reading short: 10 lines in each of the 2 reads before the stop and the 3
+  // during its Interrupt, then the 950 left in one read, not 10 a read to the end.
+  EXPECT_EQ(source.reads(), 6);
   EXPECT_EQ(report.totals.read, SlowToInterrupt::kHeld);
   EXPECT_TRUE(report.balanced());
 }
