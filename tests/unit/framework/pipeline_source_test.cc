@@ -362,9 +362,9 @@ TEST(PipelineSourceTest, ASourceThatRemovesLineItemsFailsTheRun) {
 
 // Holds 1,000 lines taken from its input and hands over 10 a read, all it holds once
 // interrupted (as source.h asks). Its Interrupt takes a while (a read in progress to wake,
-// say): it lasts until three more reads began, and a read after those waits for it (the
-// source is not read to its end meanwhile). The second read asks for a stop from another
-// thread, and returns once that stop's Interrupt is under way.
+// say): it lasts until three more reads have handed over their lines, and a read after
+// those waits for it (the source is not read to its end meanwhile). The second read asks for a stop
+// from another thread, and returns once that stop's Interrupt is under way.
 class SlowToInterrupt : public Source {
  public:
   explicit SlowToInterrupt(Pipeline& pipeline) : pipeline_(pipeline) {}
@@ -388,6 +388,7 @@ class SlowToInterrupt : public Source {
       ++given_;
       batch.AddLine(std::to_string(given_), given_, 0);
     }
+    ++reads_done_;
     if (given_ == kHeld) return SourceStatus::kEnd;
     return interrupted_ ? SourceStatus::kStopped : SourceStatus::kMore;
   }
@@ -396,7 +397,7 @@ class SlowToInterrupt : public Source {
     interrupt_began_at_.store(began_at);
     interrupting_.store(true);
     // Reads that come meanwhile must not be taken for the last one.
-    WaitUntil([&] { return reads_.load() >= began_at + 3; });
+    WaitUntil([&] { return reads_done_.load() >= began_at + 3; });
     std::lock_guard lock(mutex_);
     interrupted_ = true;
   }
@@ -420,6 +421,7 @@ class SlowToInterrupt : public Source {
   Pipeline& pipeline_;
   std::thread stopper_;
   std::atomic<int> reads_{0};
+  std::atomic<int> reads_done_{0};  // reads that have handed over their lines
   std::atomic<int> interrupt_began_at_{0};
   std::atomic<bool> interrupting_{false};
   std::mutex mutex_;
