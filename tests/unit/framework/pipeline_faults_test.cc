@@ -161,8 +161,8 @@ TEST(PipelineFaultsTest, StuckStageFailsTheRunNamingItInsteadOfHanging) {
 }
 
 // A stall leaves the workers running, but none of them in the caller's source once Run has
-// thrown: the caller may destroy it. Here a second worker is in a Read (slow, as a disk or
-// NFS read is) when the first one stalls.
+// thrown: the caller may destroy it. Here a worker is in a Read (slow, as a disk or NFS read
+// is) when a later stage stalls.
 TEST(PipelineFaultsTest, AfterAStallRunReturnsWithNoWorkerInTheSource) {
   class SlowSecondRead : public Source {
    public:
