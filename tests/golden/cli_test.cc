@@ -4,12 +4,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -308,6 +310,38 @@ TEST(CliTest, ErrorRatioAboveTheLimitExitsThreeButStillWrites) {
                                SortDeadLetters(SplitLines(ReadFile(dir.File("errors.jsonl"))))),
             "");
   EXPECT_THAT(ReadFile(dir.File("report.json")), HasSubstr("\"errors_by_stage\""));
+}
+
+// docs/cli.md: a stalled stage exits 5, naming it, and nothing more is written. The one
+// line fails a pattern that backtracks for hours on it (a back-reference keeps it on the
+// backtracking engine): stuck, as far as stall_timeout can tell.
+TEST(CliTest, AStalledStageExitsFiveNamingItAndWritesNothingMore) {
+  TempDir dir("cli_stall");
+  WriteFile(dir.File("in.txt"), std::string(600, ',') + "\n");
+  WriteFile(dir.File("stall.yaml"),
+            "pipeline: stall\n"
+            "source: { type: file, path: " +
+                dir.File("in.txt") +
+                " }\n"
+                "stages:\n"
+                "  - name: slow\n"
+                "    type: parse_regex\n"
+                "    pattern: '(?<a>,)(.*),(.*),(.*),(.*),(.*);\\k<a>'\n"
+                "    stall_timeout: 50ms\n");
+  const pid_t pid =
+      SpawnCapturingStderr({SLUICE_CLI_PATH, "run", dir.File("stall.yaml"), "--quiet", "--output",
+                            dir.File("out.jsonl"), "--report", dir.File("report.json")},
+                           dir.File("stderr"));
+  ASSERT_GT(pid, 0);
+  const std::optional<int> status = WaitStatusAtMost(pid, std::chrono::seconds(20));
+  ASSERT_TRUE(status.has_value()) << "no stall was reported";
+  ASSERT_TRUE(WIFEXITED(*status)) << "killed by signal " << WTERMSIG(*status);
+  EXPECT_EQ(WEXITSTATUS(*status), 5);
+  EXPECT_THAT(ReadFile(dir.File("stderr")),
+              HasSubstr("sluice: stage 'slow' stalled: a worker has spent more than 0.05 s on one "
+                        "record (stall_timeout)"));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("report.json")));
+  EXPECT_EQ(ReadFile(dir.File("out.jsonl")), "");
 }
 
 TEST(CliTest, SummaryGoesToStderrAndTableToStdout) {

@@ -98,18 +98,34 @@ pid_t SpawnProcess(const std::vector<std::string>& argv, int stdin_fd,
   return Spawn(argv, actions, pid) == 0 ? pid : -1;
 }
 
-int WaitAtMost(pid_t pid, std::chrono::milliseconds limit) {
+pid_t SpawnCapturingStderr(const std::vector<std::string>& argv, const std::string& stderr_path) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  return Spawn(argv, actions, pid) == 0 ? pid : -1;
+}
+
+std::optional<int> WaitStatusAtMost(pid_t pid, std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   int status = 0;
   while (waitpid(pid, &status, WNOHANG) == 0) {
     if (std::chrono::steady_clock::now() > deadline) {
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
-      return -1;
+      return std::nullopt;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return status;
+}
+
+int WaitAtMost(pid_t pid, std::chrono::milliseconds limit) {
+  const std::optional<int> status = WaitStatusAtMost(pid, limit);
+  if (!status) return -1;
+  return WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status);
 }
 
 }  // namespace sluice::golden

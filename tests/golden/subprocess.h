@@ -42,6 +42,15 @@ pid_t SpawnProcess(const std::vector<std::string>& argv, int stdin_fd,
 /// N); after `limit` kills it and returns -1.
 int WaitAtMost(pid_t pid, std::chrono::milliseconds limit);
 
+/// Starts argv[0] (a path) with `argv`, its stdin /dev/null, its stdout inherited and its
+/// stderr written to the file `stderr_path`; -1 when it cannot start. For tests that read
+/// what the process says while it runs.
+pid_t SpawnCapturingStderr(const std::vector<std::string>& argv, const std::string& stderr_path);
+
+/// Waits up to `limit` for `pid` and returns waitpid's status (WIFEXITED tells an exit from
+/// a death by signal, which WaitAtMost's code cannot); nullopt after killing it at `limit`.
+std::optional<int> WaitStatusAtMost(pid_t pid, std::chrono::milliseconds limit);
+
 /// The whole content of `path`; "" when it cannot be read.
 std::string ReadFile(const std::string& path);
 

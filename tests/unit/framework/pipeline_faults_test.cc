@@ -120,9 +120,18 @@ TEST(PipelineFaultsTest, ThrowingStageTurnsRecordsIntoErrorsAndTheRunCompletes) 
   EXPECT_TRUE(report.balanced());
   EXPECT_EQ(report.errors_by_stage["faulty"]["stage_failure"], 100u);
   EXPECT_EQ(report.errors_by_stage["faulty"]["resource_exhausted"], 100u);
+  ASSERT_EQ(errors.size(), 200u);  // the loop below must check every error
   for (const Error& e : errors) {
-    EXPECT_EQ(e.line % 50, 0u);
+    SCOPED_TRACE(testing::Message() << "line " << e.line);
+    EXPECT_EQ(e.stage, "faulty");
     EXPECT_EQ(e.excerpt, std::to_string(e.line));
+    if (e.line % 100 == 0) {
+      EXPECT_EQ(e.code, ErrorCode::kStageFailure);
+      EXPECT_EQ(e.message, "stage threw: flaky dependency");
+    } else {
+      EXPECT_EQ(e.line % 100, 50u);
+      EXPECT_EQ(e.code, ErrorCode::kResourceExhausted);
+    }
   }
 }
 
@@ -152,8 +161,8 @@ TEST(PipelineFaultsTest, StuckStageFailsTheRunNamingItInsteadOfHanging) {
 }
 
 // A stall leaves the workers running, but none of them in the caller's source once Run has
-// thrown: the caller may destroy it. Here a second worker is in a Read (slow, as a disk or
-// NFS read is) when the first one stalls.
+// thrown: the caller may destroy it. Here a worker is in a Read (slow, as a disk or NFS read
+// is) when a later stage stalls.
 TEST(PipelineFaultsTest, AfterAStallRunReturnsWithNoWorkerInTheSource) {
   class SlowSecondRead : public Source {
    public:
@@ -164,21 +173,52 @@ TEST(PipelineFaultsTest, AfterAStallRunReturnsWithNoWorkerInTheSource) {
         return SourceStatus::kMore;
       }
       in_read.store(true);
+      entered_slow_read.store(true);
       std::this_thread::sleep_for(400ms);  // ignores Interrupt
       in_read.store(false);
       return SourceStatus::kEnd;
     }
     std::atomic<bool> in_read{false};
+    std::atomic<bool> entered_slow_read{false};
 
    private:
     int reads_ = 0;  // under the read turn
   };
+  // Holds the batch that carries "hang" until the other worker is in the slow Read, so that
+  // the stall (timed from when "hang" reaches the sticky stage) comes while it is there.
+  class WaitForTheSlowRead : public Stage {
+   public:
+    explicit WaitForTheSlowRead(const std::atomic<bool>* entered) : entered_(entered) {}
+    std::unique_ptr<StageWorker> MakeWorker() override {
+      struct Worker : StageWorker {
+        const std::atomic<bool>* entered;
+        Verdict Process(Item&) override {
+          const auto give_up = std::chrono::steady_clock::now() + 20s;
+          while (!entered->load() && std::chrono::steady_clock::now() < give_up) {
+            std::this_thread::sleep_for(1ms);
+          }
+          return Verdict::kPass;
+        }
+      };
+      auto w = std::make_unique<Worker>();
+      w->entered = entered_;
+      return w;
+    }
+
+   private:
+    const std::atomic<bool>* entered_;
+  };
   static std::atomic<bool> release_flag{false};  // static: the stuck worker outlives the test
   static Pipeline stalling({.queue = {.capacity = 2, .batch = 1}});
-  stalling.Add({.name = "sticky", .workers = 2, .stall_timeout = 100ms},
-               std::make_unique<HangOn>(&release_flag));
   SlowSecondRead source;
+  // Two workers in the first stage: they read the source themselves, in turn. The gate has
+  // no stall_timeout; the sticky stage after it, with a worker of its own, stalls.
+  stalling.Add({.name = "gate", .workers = 2},
+               std::make_unique<WaitForTheSlowRead>(&source.entered_slow_read));
+  stalling.Add({.name = "sticky", .workers = 1, .stall_timeout = 100ms},
+               std::make_unique<HangOn>(&release_flag));
   EXPECT_THROW(stalling.Run(source), StallError);
+  ASSERT_TRUE(source.entered_slow_read.load()) << "no worker was in the source at the stall";
   EXPECT_FALSE(source.in_read.load());
   release_flag.store(true);
 }

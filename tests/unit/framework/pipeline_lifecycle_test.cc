@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -51,6 +52,62 @@ class Check : public Stage {
   std::chrono::microseconds slow_;
   std::atomic<bool>* release_;
 };
+
+// Sets `*exited` when the calling thread ends, after its last use of the pipeline: a stuck
+// worker, released, is seen to run on through the kept internals to its end.
+void SetWhenThisThreadEnds(std::atomic<bool>* exited) {
+  struct OnExit {
+    std::atomic<bool>* flag = nullptr;
+    ~OnExit() {
+      if (flag != nullptr) flag->store(true);
+    }
+  };
+  thread_local OnExit on_exit;
+  on_exit.flag = exited;
+}
+
+// The line "hang" sets `hanging` and blocks its worker until `release` is set; the worker's
+// thread then sets `exited` when it ends.
+class HangThenNoteExit : public Stage {
+ public:
+  HangThenNoteExit(std::atomic<bool>* release, std::atomic<bool>* exited,
+                   std::atomic<bool>* hanging = nullptr)
+      : release_(release), exited_(exited), hanging_(hanging) {}
+  std::unique_ptr<StageWorker> MakeWorker() override {
+    struct Worker : StageWorker {
+      std::atomic<bool>* release;
+      std::atomic<bool>* exited;
+      std::atomic<bool>* hanging;
+      Verdict Process(Item& item) override {
+        if (item.raw == "hang") {
+          SetWhenThisThreadEnds(exited);
+          if (hanging != nullptr) hanging->store(true);
+          while (!release->load()) std::this_thread::sleep_for(1ms);
+        }
+        return Verdict::kPass;
+      }
+    };
+    auto w = std::make_unique<Worker>();
+    w->release = release_;
+    w->exited = exited_;
+    w->hanging = hanging_;
+    return w;
+  }
+
+ private:
+  std::atomic<bool>* release_;
+  std::atomic<bool>* exited_;
+  std::atomic<bool>* hanging_;
+};
+
+// Polls `flag` for up to 20 s: true once it is set.
+bool BecomesTrue(const std::atomic<bool>& flag) {
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  while (!flag.load() && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(1ms);
+  }
+  return flag.load();
+}
 
 // Throws from MakeWorker or Project.
 class CannotStart : public Stage {
@@ -333,40 +390,67 @@ TEST(PipelineLifecycleTest, DestroyingARunningPipelineAbandonsTheRunAndCallsNoth
 // must stay alive (ASan reports a use after free otherwise). Before that, the pipeline
 // refuses further calls but still answers progress().
 TEST(PipelineLifecycleTest, APipelineWithAStalledWorkerStaysSafeToQueryAndDestroy) {
-  static std::atomic<bool> release{false};  // static: the stuck worker outlives the test
+  // Static: the stuck worker outlives the test.
+  static std::atomic<bool> release{false};
+  static std::atomic<bool> worker_exited{false};
   {
     Pipeline pipeline({.queue = {.capacity = 2, .batch = 1}});
-    pipeline.Add({.name = "sticky", .stall_timeout = 50ms}, std::make_unique<Check>(0us, &release));
+    pipeline.Add({.name = "sticky", .stall_timeout = 50ms},
+                 std::make_unique<HangThenNoteExit>(&release, &worker_exited));
     pipeline.Start();
     pipeline.Push("hang");
     pipeline.Flush();
     // Once the watchdog has seen the stall, pushing more fails instead of dropping it.
-    EXPECT_THROW(
-        for (int i = 0; i < 1000; ++i) {
-          pipeline.Push(std::to_string(i));
-          std::this_thread::sleep_for(1ms);
-        },
-        StallError);
-    EXPECT_THROW(pipeline.Finish(), StallError);
+    uint64_t pushed = 1;  // "hang"
+    try {
+      for (int i = 0; i < 1000; ++i) {
+        pipeline.Push(std::to_string(i));
+        ++pushed;
+        std::this_thread::sleep_for(1ms);
+      }
+      FAIL() << "Push went on taking records after the stall";
+    } catch (const StallError& e) {
+      EXPECT_EQ(e.stage(), "sticky");
+    }
+    try {
+      pipeline.Finish();
+      FAIL() << "Finish returned after a stall";
+    } catch (const StallError& e) {
+      EXPECT_EQ(e.stage(), "sticky");
+    }
     EXPECT_THROW(pipeline.Push("1"), std::logic_error);
     EXPECT_THROW(pipeline.Finish(), std::logic_error);
+    // Still answered: every record Push took before the stall counts as read; none reached
+    // the collector as an error.
+    const Progress progress = pipeline.progress();
+    EXPECT_EQ(progress.read, pushed);
+    EXPECT_EQ(progress.errors, 0u);
+    EXPECT_GT(progress.elapsed_seconds, 0.0);
   }
-  release.store(true);  // the worker returns into the kept internals
-  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(worker_exited.load());
+  release.store(true);  // the worker returns into the kept internals and ends
+  EXPECT_TRUE(BecomesTrue(worker_exited));
 }
 
 // Destroyed without Finish while its worker is stuck: the same.
 TEST(PipelineLifecycleTest, DestroyingAPipelineWithAStalledWorkerKeepsItsInternalsAlive) {
   static std::atomic<bool> release{false};
+  static std::atomic<bool> worker_exited{false};
+  static std::atomic<bool> hanging{false};
   {
     Pipeline pipeline({.queue = {.capacity = 2, .batch = 1}});
-    pipeline.Add({.name = "sticky", .stall_timeout = 50ms}, std::make_unique<Check>(0us, &release));
+    pipeline.Add({.name = "sticky", .stall_timeout = 50ms},
+                 std::make_unique<HangThenNoteExit>(&release, &worker_exited, &hanging));
     pipeline.Start();
     pipeline.Push("hang");
     pipeline.Flush();
-  }  // the destructor waits for the watchdog to report the stall
+    // Destroyed sooner, the pipeline would drop "hang" before the worker took it: no stall.
+    ASSERT_TRUE(BecomesTrue(hanging));
+  }  // the destructor waits for the watchdog to report the stall, not for the worker
+  EXPECT_FALSE(worker_exited.load());
   release.store(true);
-  std::this_thread::sleep_for(50ms);
+  // The worker runs on after the destructor, through the internals, to its thread's end.
+  EXPECT_TRUE(BecomesTrue(worker_exited));
 }
 
 // An input fed again under a name used before is listed once, where it came first.
@@ -412,6 +496,121 @@ TEST(PipelineLifecycleTest, SetSourceNameWhileRunningNamesEachRecordsOwnInput) {
       EXPECT_EQ(lines.back(), 300u) << source;
       EXPECT_EQ(std::adjacent_find(lines.begin(), lines.end()), lines.end()) << source;
     }
+  }
+}
+
+// Passes records; its Finish notes that it ran in `finished` and emits the row {stage: name},
+// or throws when `throws`.
+class FinishProbe : public Stage {
+ public:
+  FinishProbe(std::string name, bool throws, std::vector<std::string>* finished)
+      : name_(std::move(name)), throws_(throws), finished_(finished) {}
+  std::unique_ptr<StageWorker> MakeWorker() override {
+    struct Worker : StageWorker {
+      Verdict Process(Item&) override { return Verdict::kPass; }
+    };
+    return std::make_unique<Worker>();
+  }
+  void Finish(std::span<const std::unique_ptr<StageWorker>>, const RowSink& emit) override {
+    finished_->push_back(name_);
+    if (throws_) throw std::runtime_error(name_ + "'s Finish failed");
+    Record row;
+    row.Set(FieldNames::Intern("stage"), name_);
+    emit(std::move(row));
+  }
+
+ private:
+  std::string name_;
+  bool throws_;
+  std::vector<std::string>* finished_;
+};
+
+// pipeline.h: a Stage::Finish that throws ends Finish there; its exception comes out
+// instead of a report, and the later stages' Finish does not run.
+TEST(PipelineLifecycleTest, AStageFinishThatThrowsEndsFinishThere) {
+  std::vector<std::string> finished;
+  Pipeline pipeline;
+  pipeline.Add({.name = "first"}, std::make_unique<FinishProbe>("first", false, &finished));
+  pipeline.Add({.name = "second"}, std::make_unique<FinishProbe>("second", true, &finished));
+  pipeline.Add({.name = "third"}, std::make_unique<FinishProbe>("third", false, &finished));
+  uint64_t results = 0;
+  pipeline.OnResult([&](const Record&) { ++results; });
+  pipeline.Start();
+  for (int i = 0; i < 10; ++i) pipeline.Push(Record{});
+  EXPECT_THAT([&] { pipeline.Finish(); },
+              ThrowsMessage<std::runtime_error>(testing::StrEq("second's Finish failed")));
+  EXPECT_EQ(finished, (std::vector<std::string>{"first", "second"}));
+  EXPECT_EQ(results, 11u);  // the records and the first stage's row
+}
+
+// pipeline.h: Flush and SetSourceName, like Push, throw the StallError after a stall.
+TEST(PipelineLifecycleTest, FlushAndSetSourceNameThrowTheStallErrorAfterAStall) {
+  // Static: the stuck worker outlives the test.
+  static std::atomic<bool> release{false};
+  static std::atomic<bool> worker_exited{false};
+  const std::string message =
+      "stage 'sticky' stalled: a worker has spent more than 0.05 s on one record "
+      "(stall_timeout)";
+  {
+    Pipeline pipeline({.queue = {.capacity = 2, .batch = 1}});
+    pipeline.Add({.name = "sticky", .stall_timeout = 50ms},
+                 std::make_unique<HangThenNoteExit>(&release, &worker_exited));
+    pipeline.Start();
+    pipeline.Push("hang");
+    // Flush (nothing pending) returns until the watchdog has seen the stall.
+    bool stalled = false;
+    for (const auto give_up = std::chrono::steady_clock::now() + 20s;
+         !stalled && std::chrono::steady_clock::now() < give_up;) {
+      try {
+        pipeline.Flush();
+        std::this_thread::sleep_for(1ms);
+      } catch (const StallError& e) {
+        stalled = true;
+        EXPECT_EQ(e.stage(), "sticky");
+        EXPECT_EQ(std::string(e.what()), message);
+      }
+    }
+    ASSERT_TRUE(stalled) << "Flush never threw the StallError";
+    try {
+      pipeline.SetSourceName("next.log");
+      FAIL() << "SetSourceName was taken after a stall";
+    } catch (const StallError& e) {
+      EXPECT_EQ(e.stage(), "sticky");
+      EXPECT_EQ(std::string(e.what()), message);
+    }
+  }
+  release.store(true);
+  EXPECT_TRUE(BecomesTrue(worker_exited));
+}
+
+// pipeline.h: Start refuses an encoder without its writer, and leaves the pipeline as it was.
+TEST(PipelineLifecycleTest, StartRefusesAnEncoderWithoutItsWriter) {
+  for (const bool results_side : {true, false}) {
+    SCOPED_TRACE(results_side ? "EncodeResults" : "EncodeErrors");
+    Pipeline pipeline;
+    pipeline.Add({.name = "check"}, std::make_unique<Check>());
+    if (results_side) {
+      pipeline.EncodeResults([](const Record&, std::string& out) { out += "r"; }, nullptr);
+    } else {
+      pipeline.EncodeErrors([](const Error&, std::string& out) { out += "e"; }, nullptr);
+    }
+    EXPECT_THAT([&] { pipeline.Start(); },
+                ThrowsMessage<std::logic_error>(testing::StrEq(
+                    "Pipeline::Start: EncodeResults and EncodeErrors need an encoder and a "
+                    "writer")));
+    // Unchanged: with the pair completed it starts and runs.
+    std::string written;
+    const auto write = [&](std::string_view bytes, uint64_t) { written += bytes; };
+    if (results_side) {
+      pipeline.EncodeResults([](const Record&, std::string& out) { out += "r"; }, write);
+    } else {
+      pipeline.EncodeErrors([](const Error&, std::string& out) { out += "e"; }, write);
+    }
+    pipeline.Start();
+    pipeline.Push("ok");
+    pipeline.Push("bad");
+    EXPECT_TRUE(pipeline.Finish().balanced());
+    EXPECT_EQ(written, results_side ? "r" : "e");
   }
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <numeric>
@@ -69,11 +70,21 @@ class CountingSource : public Source {
 // Parses the line into {n}, noting which threads ran it.
 class ParseOnThreads : public Stage {
  public:
+  /// Each worker waits, on its first record, until `ready` (for up to 20 s).
+  void HoldFirstRecordUntil(std::function<bool()> ready) { hold_until_ = std::move(ready); }
   std::unique_ptr<StageWorker> MakeWorker() override {
     struct Worker : StageWorker {
       ParseOnThreads* stage;
       FieldId n = FieldNames::Intern("n");
+      bool held = false;
       Verdict Process(Item& item) override {
+        if (stage->hold_until_ && !held) {
+          held = true;
+          const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+          while (!stage->hold_until_() && std::chrono::steady_clock::now() < give_up) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          }
+        }
         item.record.Set(n, static_cast<int64_t>(std::stoll(std::string(item.raw))));
         std::lock_guard lock(stage->mutex_);
         stage->threads_.insert(std::this_thread::get_id());
@@ -90,6 +101,7 @@ class ParseOnThreads : public Stage {
   }
 
  private:
+  std::function<bool()> hold_until_;
   mutable std::mutex mutex_;
   std::set<std::thread::id> threads_;
 };
@@ -101,15 +113,22 @@ struct Outcome {
   bool overlapped = false;
 };
 
-Outcome RunCounting(int workers, uint64_t lines, bool ordered = false) {
+// `hold_until_second_reader`: each worker holds its first record until a second thread has
+// read the source (up to 20 s), so that one worker cannot read it all while the others wait
+// for a core.
+Outcome RunCounting(int workers, uint64_t lines, bool ordered = false,
+                    bool hold_until_second_reader = false) {
   Pipeline pipeline({.queue = {.capacity = 2, .batch = 16}, .ordered = ordered});
+  CountingSource source(lines);
   auto stage = std::make_unique<ParseOnThreads>();
   ParseOnThreads* parse = stage.get();
+  if (hold_until_second_reader) {
+    parse->HoldFirstRecordUntil([&source] { return source.readers().size() >= 2; });
+  }
   pipeline.Add({.name = "parse", .workers = workers}, std::move(stage));
   Outcome out;
   const FieldId n = FieldNames::Intern("n");
   pipeline.OnResult([&](const Record& r) { out.values.push_back(std::get<int64_t>(*r.Find(n))); });
-  CountingSource source(lines);
   out.report = pipeline.Run(source);
   out.readers = source.readers();
   out.workers = parse->threads();
@@ -225,9 +244,11 @@ TEST(PipelineSourceTest, StoppedEarlyOnlyWhenTheLastReadLeftInput) {
 // Several first workers read the source themselves, one at a time, as oneTBB's serial input
 // filter runs: no thread of the source's own, and every line arrives once.
 TEST(PipelineSourceTest, SeveralFirstWorkersReadTheSourceInTurn) {
-  Outcome out = RunCounting(/*workers=*/3, /*lines=*/20000);
+  Outcome out = RunCounting(/*workers=*/3, /*lines=*/20000, /*ordered=*/false,
+                            /*hold_until_second_reader=*/true);
   EXPECT_FALSE(out.overlapped);
   EXPECT_FALSE(out.readers.contains(std::this_thread::get_id()));
+  EXPECT_GE(out.readers.size(), 2u);
   for (std::thread::id reader : out.readers) EXPECT_TRUE(out.workers.contains(reader));
   std::sort(out.values.begin(), out.values.end());
   EXPECT_EQ(out.values, OneTo(20000));
@@ -341,7 +362,9 @@ TEST(PipelineSourceTest, ASourceThatRemovesLineItemsFailsTheRun) {
 
 // Holds 1,000 lines taken from its input and hands over 10 a read, all it holds once
 // interrupted (as source.h asks). Its Interrupt takes a while (a read in progress to wake,
-// say), and the second read asks for a stop from another thread.
+// say): it lasts until three more reads have handed over their lines, and a read after
+// those waits for it (the source is not read to its end meanwhile). The second read asks for a stop
+// from another thread, and returns once that stop's Interrupt is under way.
 class SlowToInterrupt : public Source {
  public:
   explicit SlowToInterrupt(Pipeline& pipeline) : pipeline_(pipeline) {}
@@ -350,10 +373,13 @@ class SlowToInterrupt : public Source {
   }
   std::string_view name() const override { return "slow-to-interrupt"; }
   SourceStatus Read(Batch& batch, size_t /*max_items*/) override {
-    if (++reads_ == 2) {
+    const int read = ++reads_;
+    if (read == 2) {
       stopper_ = std::thread([this] { pipeline_.RequestStop(); });
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(20));  // the stop is under way when the next read comes
+      WaitUntil([this] { return interrupting_.load(); });
+    }
+    if (interrupting_.load() && read > interrupt_began_at_.load() + 3) {
+      WaitUntil([this] { return interrupted(); });
     }
     std::lock_guard lock(mutex_);
     const uint64_t hand_over =
@@ -362,20 +388,42 @@ class SlowToInterrupt : public Source {
       ++given_;
       batch.AddLine(std::to_string(given_), given_, 0);
     }
+    ++reads_done_;
     if (given_ == kHeld) return SourceStatus::kEnd;
     return interrupted_ ? SourceStatus::kStopped : SourceStatus::kMore;
   }
   void Interrupt() override {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const int began_at = reads_.load();
+    interrupt_began_at_.store(began_at);
+    interrupting_.store(true);
+    // Reads that come meanwhile must not be taken for the last one.
+    WaitUntil([&] { return reads_done_.load() >= began_at + 3; });
     std::lock_guard lock(mutex_);
     interrupted_ = true;
+  }
+  int reads() const { return reads_.load(); }
+  bool interrupted() {
+    std::lock_guard lock(mutex_);
+    return interrupted_;
   }
   static constexpr uint64_t kHeld = 1000;
 
  private:
+  // Polls `done` for up to 5 s (a read that never comes, on a failure).
+  template <class Done>
+  static void WaitUntil(Done done) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!done() && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+
   Pipeline& pipeline_;
   std::thread stopper_;
-  int reads_ = 0;
+  std::atomic<int> reads_{0};
+  std::atomic<int> reads_done_{0};  // reads that have handed over their lines
+  std::atomic<int> interrupt_began_at_{0};
+  std::atomic<bool> interrupting_{false};
   std::mutex mutex_;
   uint64_t given_ = 0;
   bool interrupted_ = false;
@@ -389,6 +437,10 @@ TEST(PipelineSourceTest, TheLastReadComesAfterTheInterrupt) {
   pipeline.OnResult([](const Record&) {});
   SlowToInterrupt source(pipeline);
   const RunReport report = pipeline.Run(source);
+  EXPECT_TRUE(source.interrupted());
+  // The stop cut reading short: 10 lines in each of the 2 reads before the stop and the 3
+  // during its Interrupt, then the 950 left in one read, not 10 a read to the end.
+  EXPECT_EQ(source.reads(), 6);
   EXPECT_EQ(report.totals.read, SlowToInterrupt::kHeld);
   EXPECT_TRUE(report.balanced());
 }

@@ -362,13 +362,26 @@ TEST(PipelineTest, FlushHandsOnAPartialBatchBeforeFinish) {
   EXPECT_THROW(p.Flush(), std::logic_error);  // after Finish
 }
 
+// pipeline.h: a callback that throws stops all callbacks, OnError's too, and Finish
+// rethrows its exception once the run has drained (a full queue must not block it).
 TEST(PipelineTest, CallbackExceptionSurfacesFromFinishWithoutDeadlock) {
   Pipeline p({.queue = {.capacity = 1, .batch = 1}});
   p.Add({.name = "parse"}, std::make_unique<ParseNumber>());
-  p.OnResult([](const Record&) { throw std::runtime_error("sink broke"); });
+  int result_calls = 0;
+  int error_calls = 0;
+  p.OnResult([&](const Record&) {
+    ++result_calls;
+    throw std::runtime_error("sink broke");
+  });
+  p.OnError([&](const Error&) { ++error_calls; });
   p.Start();
-  for (int i = 1; i <= 100; ++i) p.Push(std::to_string(i));
-  EXPECT_THROW(p.Finish(), std::runtime_error);
+  // The first line is a number: the first callback is OnResult's, which throws; the bad
+  // lines after it would call OnError.
+  for (int i = 1; i <= 100; ++i) p.Push(i % 2 == 1 ? std::to_string(i) : "x" + std::to_string(i));
+  EXPECT_THAT([&] { p.Finish(); },
+              testing::ThrowsMessage<std::runtime_error>(testing::StrEq("sink broke")));
+  EXPECT_EQ(result_calls, 1);
+  EXPECT_EQ(error_calls, 0);
 }
 
 // Encoders format on the workers; the bytes still come out whole, in input order when
