@@ -5,11 +5,11 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <numeric>
 #include <stdexcept>
 #include <unordered_set>
 
 #include "framework/string_set.h"
+#include "stages/detail/group_state.h"
 #include "stages/detail/short_string_index.h"
 #include "stages/detail/value_checks.h"
 #include "stages/event_time.h"
@@ -114,27 +114,65 @@ void Release(T& value) {
 
 struct Group {
   uint64_t hash = 0;
-  std::vector<Value> key;  // canonical: [window start,] group_by values
-  GroupMetrics metrics;
+  detail::GroupState state;  // its key, canonical: [window start,] group_by values
 };
 
 bool KeyLess(const Group& a, const Group& b) {
-  for (size_t i = 0; i < a.key.size(); ++i) {
-    if (int c = CompareValues(a.key[i], b.key[i]); c != 0) return c < 0;
+  const std::span<const Value> a_key = a.state.key(), b_key = b.state.key();
+  for (size_t i = 0; i < a_key.size(); ++i) {
+    if (int c = CompareValues(a_key[i], b_key[i]); c != 0) return c < 0;
   }
   return false;
 }
 
-// Open addressing over a dense vector of groups: a probe touches the slot array and the
-// group's stored hash; the key is compared only on a hash match.
+// A double's bits, as an unsigned integer in the double's order (NaN, canonical, last).
+uint64_t OrderedBits(double d) {
+  if (std::isnan(d)) return ~uint64_t{0};
+  uint64_t bits = 0;
+  std::memcpy(&bits, &d, sizeof bits);
+  return (bits >> 63) != 0 ? ~bits : bits | uint64_t{1} << 63;
+}
+
+// 64 bits that sort as the key's first value does under CompareValues, or tie: a < b
+// implies SortPrefix(a) <= SortPrefix(b). Sorting by it first compares whole keys (a
+// cache miss each, with many groups) only on ties. Top 2 bits: CompareValues' type rank.
+uint64_t SortPrefix(const Group& group) {
+  if (group.state.key().empty()) return 0;
+  const Value& value = group.state.key().front();
+  constexpr int kRankShift = 62;
+  switch (TypeOf(value)) {
+    case ValueType::kNull: return 0;
+    case ValueType::kBool: return uint64_t{1} << kRankShift | std::get<bool>(value);
+    case ValueType::kInt:  // int64 -> double rounds, but never out of order
+      return uint64_t{2} << kRankShift |
+             OrderedBits(static_cast<double>(std::get<int64_t>(value))) >> 2;
+    case ValueType::kDouble:
+      return uint64_t{2} << kRankShift | OrderedBits(std::get<double>(value)) >> 2;
+    case ValueType::kString: {
+      const std::string& text = std::get<std::string>(value);
+      uint64_t first_bytes = 0;  // big-endian, zero-padded: the order of memcmp
+      for (size_t i = 0; i < 8; ++i) {
+        first_bytes = first_bytes << 8 | (i < text.size() ? static_cast<uint8_t>(text[i]) : 0);
+      }
+      return uint64_t{3} << kRankShift | first_bytes >> 2;
+    }
+  }
+  return 0;
+}
+
+// Open addressing over a dense vector of groups: a probe reads the slot array alone until
+// a slot's tag (the hash's high half) matches, since touching a group is a cache miss once
+// there are many; the key is compared only on a full hash match.
 class GroupTable {
  public:
   Group* Find(uint64_t hash, std::span<const Value* const> key) {
     if (slots_.empty()) return nullptr;
     const size_t mask = slots_.size() - 1;
-    for (size_t i = hash & mask; slots_[i] != 0; i = (i + 1) & mask) {
-      Group& group = groups_[slots_[i] - 1];
-      if (group.hash == hash && Matches(group.key, key)) return &group;
+    const uint32_t tag = TagOf(hash);
+    for (size_t i = hash & mask; slots_[i].group != 0; i = (i + 1) & mask) {
+      if (slots_[i].tag != tag) continue;
+      Group& group = groups_[slots_[i].group - 1];
+      if (group.hash == hash && Matches(group.state.key(), key)) return &group;
     }
     return nullptr;
   }
@@ -150,11 +188,11 @@ class GroupTable {
   }
 
   /// Adds a group that Find did not find. Invalidates pointers to groups.
-  Group& Insert(uint64_t hash, std::vector<Value> key, GroupMetrics metrics) {
+  Group& Insert(uint64_t hash, detail::GroupState state) {
     if ((groups_.size() + 1) * 4 > slots_.size() * 3) Grow();
-    groups_.push_back(Group{.hash = hash, .key = std::move(key), .metrics = std::move(metrics)});
+    groups_.push_back(Group{.hash = hash, .state = std::move(state)});
     Place(hash, static_cast<uint32_t>(groups_.size()));
-    const std::vector<Value>& stored = groups_.back().key;
+    const std::span<const Value> stored = groups_.back().state.key();
     if (stored.size() == 1) {
       if (const auto* text = std::get_if<std::string>(&stored[0])) {
         short_keys_.Add(*text, static_cast<int32_t>(groups_.size() - 1));  // if it fits
@@ -167,32 +205,39 @@ class GroupTable {
   size_t size() const { return groups_.size(); }
 
  private:
-  static bool Matches(const std::vector<Value>& stored, std::span<const Value* const> key) {
+  static bool Matches(std::span<const Value> stored, std::span<const Value* const> key) {
     for (size_t i = 0; i < stored.size(); ++i) {
       if (!SameGroupValue(stored[i], *key[i])) return false;
     }
     return true;
   }
 
-  void Place(uint64_t hash, uint32_t slot_value) {
+  // A slot's tag is the hash's high half; its low bits pick the slot.
+  static uint32_t TagOf(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
+
+  void Place(uint64_t hash, uint32_t group) {
     const size_t mask = slots_.size() - 1;
     size_t i = hash & mask;
-    while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = slot_value;
+    while (slots_[i].group != 0) i = (i + 1) & mask;
+    slots_[i] = Slot{.group = group, .tag = TagOf(hash)};
   }
 
   void Grow() {
     if (groups_.size() >= std::numeric_limits<uint32_t>::max() / 2) {
       throw std::length_error("aggregate: too many groups");
     }
-    slots_.assign(std::max<size_t>(16, slots_.size() * 2), 0);
+    slots_.assign(std::max<size_t>(16, slots_.size() * 2), Slot{});
     for (size_t g = 0; g < groups_.size(); ++g) {
       Place(groups_[g].hash, static_cast<uint32_t>(g + 1));
     }
   }
 
+  struct Slot {
+    uint32_t group = 0;  // 0: empty; else 1 + index into groups_
+    uint32_t tag = 0;
+  };
   std::vector<Group> groups_;
-  std::vector<uint32_t> slots_;          // 0: empty; else 1 + index into groups_
+  std::vector<Slot> slots_;
   detail::ShortStringIndex short_keys_;  // single short string keys -> index into groups_
 };
 
@@ -245,13 +290,12 @@ class AggregateWorker final : public StageWorker {
       const uint64_t hash = HashKey(key_);
       group = table_.Find(hash, key_);
       if (group == nullptr) {
-        std::vector<Value> key;
-        key.reserve(key_.size());
-        for (const Value* value : key_) key.push_back(Canonical(*value));
-        group = &table_.Insert(hash, std::move(key), GroupMetrics(s.plan));
+        detail::GroupState state(s.plan, key_.size());
+        for (size_t i = 0; i < key_.size(); ++i) state.key()[i] = Canonical(*key_[i]);
+        group = &table_.Insert(hash, std::move(state));
       }
     }
-    group->metrics.Add(s.plan, inputs_, scratch_);
+    group->state.Add(s.plan, inputs_, scratch_);
     return Verdict::kAbsorb;
   }
 
@@ -272,11 +316,11 @@ void MergeInto(GroupTable& into, GroupTable& from) {
   std::vector<const Value*> key;
   for (Group& group : from.groups()) {
     key.clear();
-    for (const Value& value : group.key) key.push_back(&value);
+    for (const Value& value : group.state.key()) key.push_back(&value);
     if (Group* existing = into.Find(group.hash, key)) {
-      existing->metrics.Merge(std::move(group.metrics));
+      existing->state.Merge(std::move(group.state));
     } else {
-      into.Insert(group.hash, std::move(group.key), std::move(group.metrics));
+      into.Insert(group.hash, std::move(group.state));
     }
   }
 }
@@ -364,22 +408,27 @@ void AggregateStage::Finish(std::span<const std::unique_ptr<StageWorker>> worker
   }
 
   std::vector<Group>& groups = merged.groups();
-  std::vector<size_t> order(groups.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return KeyLess(groups[a], groups[b]); });
+  struct SortEntry {
+    uint64_t prefix;
+    size_t group;
+  };
+  std::vector<SortEntry> order(groups.size());
+  for (size_t g = 0; g < groups.size(); ++g) order[g] = {SortPrefix(groups[g]), g};
+  std::sort(order.begin(), order.end(), [&](const SortEntry& a, const SortEntry& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    return KeyLess(groups[a.group], groups[b.group]);
+  });
 
   const Shared& s = *shared_;
-  for (size_t index : order) {
-    Group& group = groups[index];
+  for (const SortEntry& entry : order) {
+    Group& group = groups[entry.group];
+    const std::span<Value> key = group.state.key();
     Record row;
-    row.Reserve(group.key.size() + s.plan.metrics().size());
+    row.Reserve(key.size() + s.plan.metrics().size());
     size_t k = 0;
-    if (s.windowed) {
-      row.Append(s.window_start_id, FormatRfc3339Utc(std::get<int64_t>(group.key[k++])));
-    }
-    for (FieldId id : s.group_ids) row.Append(id, std::move(group.key[k++]));
-    group.metrics.AppendResults(s.plan, row);
+    if (s.windowed) row.Append(s.window_start_id, FormatRfc3339Utc(std::get<int64_t>(key[k++])));
+    for (FieldId id : s.group_ids) row.Append(id, std::move(key[k++]));
+    group.state.AppendResults(s.plan, row);
     emit(std::move(row));
     Release(group);  // its key and accumulators go now, not after the last row
   }

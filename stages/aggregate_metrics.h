@@ -3,18 +3,21 @@
 // added, never on their order or on how they were split between workers, so results are
 // bit-identical whatever the worker count.
 //
+//   sluice::SumAccumulator bytes, other_worker;
+//   bytes.Add(int64_t{1500});
+//   other_worker.Add(0.25);
+//   bytes.Merge(other_worker);              // combine workers
+//   sluice::Value total = bytes.Sum();      // 1500.25, whatever the order
+//
 //   std::vector<sluice::MetricSpec> specs = {
 //       {.name = "count", .kind = sluice::MetricKind::kCount},
 //       {.name = "p99_latency", .kind = sluice::MetricKind::kQuantile,
 //        .field = "latency_ms", .quantile = 0.99}};
-//   sluice::MetricPlan plan(specs);
-//   sluice::GroupMetrics group(plan);
+//   sluice::MetricPlan plan(specs);         // the accumulators these metrics need
 //   std::vector<const sluice::Value*> inputs(plan.inputs().size());
 //   if (auto bad = plan.Gather(record, inputs)) return item.Fail(bad->code, bad->message);
-//   std::string scratch;                   // reused between records
-//   group.Add(plan, inputs, scratch);
-//   other_group.Merge(std::move(group));   // combine workers
-//   other_group.AppendResults(plan, row);  // one field per metric, in declared order
+//
+// The aggregate stage keeps a plan's accumulators per group (detail/group_state.h).
 //
 // Metrics and their output:
 //   count     records in the group (int). Needs no field.
@@ -59,6 +62,9 @@
 #include "stages/quantile_sketch.h"
 
 namespace sluice {
+namespace detail {
+class GroupState;  // a group's accumulators, in the aggregate stage
+}  // namespace detail
 
 enum class MetricKind : uint8_t { kCount, kSum, kMean, kMin, kMax, kQuantile, kDistinct };
 
@@ -177,27 +183,7 @@ class MetricPlan {
   std::vector<FieldId> output_ids_;
   std::vector<int> metric_slot_;  // per metric: its accumulator slot (or -1 for count)
   int sums_ = 0, extrema_ = 0, sketches_ = 0, distincts_ = 0;
-  friend class GroupMetrics;
-};
-
-/// One group's accumulators for a MetricPlan.
-class GroupMetrics {
- public:
-  explicit GroupMetrics(const MetricPlan& plan);
-  /// Adds one record whose inputs passed MetricPlan::Gather.
-  void Add(const MetricPlan& plan, std::span<const Value* const> values, std::string& scratch);
-  /// Adds everything `other` (of the same plan) holds.
-  void Merge(GroupMetrics&& other);
-  /// Appends one field per metric, in declared order.
-  void AppendResults(const MetricPlan& plan, Record& row) const;
-  uint64_t count() const { return count_; }
-
- private:
-  uint64_t count_ = 0;
-  std::vector<SumAccumulator> sums_;
-  std::vector<ExtremaAccumulator> extrema_;
-  std::vector<QuantileSketch> sketches_;
-  std::vector<DistinctAccumulator> distincts_;
+  friend class detail::GroupState;
 };
 
 }  // namespace sluice

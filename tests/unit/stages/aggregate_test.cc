@@ -315,6 +315,60 @@ TEST(AggregateTest, GroupsCompareLikeCompareValuesAndComeOutSorted) {
   EXPECT_EQ(Get(rows[4], "d"), Value{int64_t{1}});
 }
 
+// Finish sorts by a 64-bit prefix of the first value, then by whole keys where prefixes
+// tie: values that share the prefix or round to the same double must still come in
+// CompareValues' order.
+TEST(AggregateTest, RowsComeInKeyOrderWhereTheFirstValuesLookAlike) {
+  auto stage = FromYaml("group_by: [a, b]\nmetrics: { n: count }\n");
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  const std::vector<Value> firsts = {
+      Value{},
+      Value{false},
+      Value{true},
+      Value{max},
+      Value{max - 1},  // the same double as max
+      Value{std::numeric_limits<int64_t>::min()},
+      Value{-1.5},
+      Value{int64_t{-1}},
+      Value{0.5},
+      Value{int64_t{1} << 53},
+      Value{static_cast<double>((int64_t{1} << 53) + 2)},
+      Value{(int64_t{1} << 53) + 1},  // between two doubles
+      Value{std::numeric_limits<double>::infinity()},
+      Value{-std::numeric_limits<double>::infinity()},
+      Value{std::numeric_limits<double>::quiet_NaN()},
+      Value{std::string()},
+      Value{std::string("a")},
+      Value{std::string("a\0", 2)},
+      Value{std::string("a\0b", 3)},
+      Value{std::string("same8byt")},
+      Value{std::string("same8bytes-1")},
+      Value{std::string("same8bytes-0")},
+      Value{std::string("\xc3\xa9t\xc3\xa9")},
+      Value{std::string("\x7f")},
+  };
+  const std::vector<Value> seconds = {Value{}, Value{int64_t{2}}, Value{1.5},
+                                      Value{std::string("x")}};
+  std::vector<Record> records;
+  for (const Value& a : firsts) {
+    for (const Value& b : seconds) records.push_back(Rec({{"a", a}, {"b", b}}));
+  }
+  std::shuffle(records.begin(), records.end(), std::mt19937_64(5));
+  std::vector<size_t> split(records.size());
+  for (size_t i = 0; i < split.size(); ++i) split[i] = i % 2;
+
+  for (const std::vector<Record>& rows :
+       {AggregateOnOneWorker(*stage, records), Aggregate(*stage, records, split, 2)}) {
+    ASSERT_EQ(rows.size(), firsts.size() * seconds.size());
+    for (size_t i = 1; i < rows.size(); ++i) {
+      const int first = CompareValues(Get(rows[i - 1], "a"), Get(rows[i], "a"));
+      const int second = CompareValues(Get(rows[i - 1], "b"), Get(rows[i], "b"));
+      EXPECT_TRUE(first < 0 || (first == 0 && second < 0))
+          << "row " << i << ": " << rows[i - 1].ToJson() << " then " << rows[i].ToJson();
+    }
+  }
+}
+
 TEST(AggregateTest, ManyShortAndLongStringGroups) {
   // The first 16 groups of short strings are found by a small index, later and longer ones
   // by the hash table: 40 short keys and 10 long ones, each seen i + 1 times, interleaved.
