@@ -220,6 +220,16 @@ ErrorsSpec ReadErrors(const ConfigNode& node, ConfigErrors& errors) {
   return spec;
 }
 
+// What a built-in stage type reads, for a stage whose own options failed (no dry run told),
+// so that a misplaced validate or a second parser is reported beside its option problems.
+StageInput BuiltinStageInput(std::string_view type) {
+  for (std::string_view parser : {"parse_json", "parse_csv", "parse_kv", "parse_regex"}) {
+    if (type == parser) return StageInput::kRawLines;
+  }
+  if (type == "validate" || IsTerminalStageType(type)) return StageInput::kRecords;
+  return StageInput::kAny;
+}
+
 // Builds the stage once and throws it away, so that its own checks run at validate time
 // (problems the checks here reported already, as a custom factory may check keys too, are
 // not repeated: ConfigErrors::Add). Records whether the stage absorbs its records (nothing
@@ -228,6 +238,8 @@ void DryRunFactory(const StageType& type, StageSpec& stage, ConfigErrors& errors
   if (std::unique_ptr<Stage> built = detail::BuildStage(type, stage, errors)) {
     stage.absorbs_records = built->AbsorbsRecords();
     stage.input = built->Input();
+  } else {
+    stage.input = BuiltinStageInput(stage.type);
   }
 }
 

@@ -11,7 +11,8 @@
 //          ',', '"', CR or LF are quoted, '"' doubled (RFC 4180); lines end in "\n".
 //          Values as Value's AppendText: null is empty, doubles as in JSON (76.0, 0.5). A
 //          string that would read back as another type ("42", "true", "") is quoted, so
-//          that parse_csv reads the row back as it was; in a file of one column, a row
+//          that parse_csv reads the row back as it was (and a first field name that starts
+//          with U+FEFF, a byte order mark to readers); in a file of one column, a row
 //          that would be a blank line (null, missing or blanks) is quoted and reads back
 //          as a string ("" for null).
 //   table  Held until Close, then printed aligned: a header row of field names (union,
@@ -217,7 +218,9 @@ class CsvWriter final : public RecordWriter {
     const size_t header_begin = buffer.size();
     for (size_t k = 0; k < order.size(); ++k) {
       if (k > 0) buffer += ',';
-      AppendCsvField(FieldNames::Name(columns_.id(order[k])), /*quote=*/false, buffer);
+      const std::string_view name = FieldNames::Name(columns_.id(order[k]));
+      // Readers step over a byte order mark that starts a file: quoted, it stays the name's.
+      AppendCsvField(name, /*quote=*/k == 0 && name.starts_with("\xEF\xBB\xBF"), buffer);
     }
     const bool one_column = order.size() == 1;
     if (one_column) QuoteBlankRow(buffer, header_begin);

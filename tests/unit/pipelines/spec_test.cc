@@ -19,6 +19,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 const std::string kConfigDir = std::string(SLUICE_SOURCE_DIR) + "/tests/unit/pipelines/configs/";
@@ -144,6 +145,15 @@ TEST(SpecTest, PipelinesThatCannotParseTheirLinesAreRefused) {
               ElementsAre("p.yaml:5:22: stage 'kv' (parse_kv) parses the raw line again, "
                           "replacing the record that 'json' (parse_json) made: a pipeline has "
                           "one parser"));
+  // Beside a stage's own problems too, where its options failed to build it.
+  EXPECT_THAT(errors_of("  - {name: check, type: validate, rules: {a: integer}}\n"
+                        "  - {name: kv, type: parse_kv, as: bogus}\n"
+                        "  - {name: json, type: parse_json}\n"),
+              ElementsAre(HasSubstr("p.yaml:3:25: stage 'check' (validate) reads parsed fields"),
+                          HasSubstr("p.yaml:3:46: unknown type 'integer'"),
+                          HasSubstr("p.yaml:4:36: as: expected 'fields' or 'key_value'"),
+                          HasSubstr("p.yaml:5:24: stage 'json' (parse_json) parses the raw "
+                                    "line again, replacing the record that 'kv' (parse_kv)")));
   // A custom stage may parse the lines itself, or filter them before the parser.
   EXPECT_THAT(errors_of("  - {type: require, field: raw}\n"
                         "  - {type: validate, rules: {a: {type: int}}}\n"),

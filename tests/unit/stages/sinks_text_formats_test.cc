@@ -95,6 +95,26 @@ TEST_F(SinksTest, CsvWithLineBreaksReadsBackThroughAMultilineSource) {
   }
 }
 
+// A file source steps over a byte order mark at the start: a first field name that starts
+// with U+FEFF is quoted, so that it keeps it.
+TEST_F(SinksTest, CsvAFirstNameThatStartsWithAByteOrderMarkReadsBack) {
+  const Record record = MakeRecord({{"\xEF\xBB\xBFk", int64_t{1}}, {"a", int64_t{2}}});
+  const std::string csv = WriteAll(OutputFormat::kCsv, {record});
+  EXPECT_EQ(csv, "\"\xEF\xBB\xBFk\",a\n1,2\n");
+  ParseCsvStage parse(ParseCsvOptions{});
+  auto source = OpenFileSource({.path = Path("nested/dir/out.txt"), .framing = parse.Framing()});
+  ASSERT_THAT(source, IsOk());
+  Batch rows;
+  while ((*source)->Read(rows, 100) == SourceStatus::kMore) {
+  }
+  rows.Seal();
+  std::vector<std::string> lines;
+  for (const Item& row : rows.items) lines.emplace_back(row.raw);
+  const parse_test::ParsedLines back = parse_test::ParseLines(parse, lines);
+  ASSERT_EQ(back.verdicts.at(1), Verdict::kPass) << back.message(1);
+  EXPECT_EQ(parse_test::FieldOf(back.item(1), "\xEF\xBB\xBFk"), Value{int64_t{1}});
+}
+
 // A one-column row of null, nothing or blanks would be a blank line, which parse_csv
 // rejects: it is quoted instead and reads back as a row (a null as the empty string).
 TEST_F(SinksTest, CsvOneColumnRowsThatWouldBeBlankAreQuoted) {
