@@ -28,7 +28,7 @@ GroupState::GroupState(const MetricPlan& plan, size_t key_size)
 void GroupState::Add(const MetricPlan& plan, std::span<const Value* const> values,
                      std::string& scratch) {
   ++count_;
-  const std::span<SumAccumulator> sums = parts_.get<kSums>();
+  const auto [key, sums, extrema, sketches, distincts] = parts_.all();
   for (size_t i = 0; i < plan.inputs_.size(); ++i) {
     const MetricPlan::Input& input = plan.inputs_[i];
     const Value& value = *values[i];
@@ -37,14 +37,12 @@ void GroupState::Add(const MetricPlan& plan, std::span<const Value* const> value
       SumAccumulator& sum = sums[static_cast<size_t>(input.sum)];
       as_int ? sum.Add(*as_int) : sum.Add(std::get<double>(value));
     }
-    if (input.extrema >= 0) parts_.get<kExtrema>()[static_cast<size_t>(input.extrema)].Add(value);
+    if (input.extrema >= 0) extrema[static_cast<size_t>(input.extrema)].Add(value);
     if (input.sketch >= 0) {
-      parts_.get<kSketches>()[static_cast<size_t>(input.sketch)].Add(
-          as_int ? static_cast<double>(*as_int) : std::get<double>(value));
+      sketches[static_cast<size_t>(input.sketch)].Add(as_int ? static_cast<double>(*as_int)
+                                                             : std::get<double>(value));
     }
-    if (input.distinct >= 0) {
-      parts_.get<kDistincts>()[static_cast<size_t>(input.distinct)].Add(value, scratch);
-    }
+    if (input.distinct >= 0) distincts[static_cast<size_t>(input.distinct)].Add(value, scratch);
   }
 }
 

@@ -53,6 +53,10 @@ class PackedArrays {
     ::operator delete (data_, std::align_val_t{kAlign});
   }
 
+  /// Every array, as get<I>() gives each: for code that uses several (one pass over the
+  /// counts instead of one each).
+  std::tuple<std::span<Ts>...> all() { return All(std::index_sequence_for<Ts...>{}); }
+
   template <size_t I>
   std::span<Type<I>> get() {
     if (data_ == nullptr) return {};
@@ -76,6 +80,16 @@ class PackedArrays {
       offset += (counts_[i] * kSizes[i] + kAlign - 1) / kAlign * kAlign;
     }
     return offset;
+  }
+  template <size_t... I>
+  std::tuple<std::span<Ts>...> All(std::index_sequence<I...>) {
+    if (data_ == nullptr) return {};
+    constexpr std::array<size_t, kTypes> kSizes = {sizeof(Ts)...};
+    std::array<size_t, kTypes> offsets{};
+    for (size_t i = 1; i < kTypes; ++i) {
+      offsets[i] = offsets[i - 1] + (counts_[i - 1] * kSizes[i - 1] + kAlign - 1) / kAlign * kAlign;
+    }
+    return {std::span<Ts>(std::launder(reinterpret_cast<Ts*>(data_ + offsets[I])), counts_[I])...};
   }
   template <size_t... I>
   void ConstructAll(std::index_sequence<I...>) {

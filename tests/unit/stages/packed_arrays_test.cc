@@ -35,6 +35,11 @@ TEST(PackedArraysTest, MakesEachArrayAlignedAndDestroysItOnce) {
     }
     EXPECT_EQ(parts.get<0>()[2], '\0');  // value-initialised
     parts.get<1>()[1].text = "changed";
+    const auto [chars, tracked, wides] = parts.all();
+    EXPECT_EQ(chars.data(), parts.get<0>().data());
+    EXPECT_EQ(tracked.data(), parts.get<1>().data());
+    EXPECT_EQ(wides.data(), parts.get<2>().data());
+    EXPECT_EQ(wides.size(), 5u);
 
     PackedArrays<char, Tracked, Wide> moved(std::move(parts));
     EXPECT_EQ(Tracked::live, 2);
