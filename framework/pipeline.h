@@ -162,9 +162,9 @@ class Pipeline {
   /// an aggregate at the end. Never called concurrently. Before Start only, as the three
   /// below. A callback that throws stops all callbacks (results and errors still count)
   /// and Finish rethrows its exception once the run has drained, with no report.
-  /// Callbacks run on the pipeline's threads: they must not call Push, Flush,
-  /// SetSourceName, Finish or Run, which would wait for those threads (they throw
-  /// std::logic_error there, as from a stage's worker).
+  /// Callbacks run on the pipeline's threads (an aggregate's rows at the end, on the thread
+  /// that calls Finish): they must not call Push, Flush, SetSourceName, Finish or Run,
+  /// which would wait for those threads (they throw std::logic_error, as from a stage).
   Pipeline& OnResult(std::function<void(const Record&)> callback);
   /// Called for each error item, with its stage, position and excerpt. Never concurrently
   /// with itself or OnResult. The Error is valid during the call only (copy what you keep):
@@ -191,8 +191,9 @@ class Pipeline {
   void Start();
   /// Input name used in error positions for the items pushed after it ("push" by
   /// default): to feed several files, set each one's name before pushing its lines; each
-  /// one's lines count from 1. From the pushing thread; while running it first flushes
-  /// what was pushed under the old name. After Finish it throws std::logic_error.
+  /// one's lines count from 1. From the pushing thread (one thread at a time, as Push);
+  /// while running it first flushes what was pushed under the old name. After Finish it
+  /// throws std::logic_error.
   void SetSourceName(std::string name);
   /// Feeds one raw line (for a parse stage), numbered for error positions (1, 2, ...), its
   /// offset the one it would have in a file of the lines pushed (each line and its end).
@@ -209,14 +210,15 @@ class Pipeline {
   /// ("push:3: ...": the third record).
   void Push(Record record);
   /// Hands on what was pushed so far without waiting for a full batch (`batch` records):
-  /// call it when the input pauses and the records should not wait. From the pushing thread.
-  /// Throws StallError after a stall, as Push does.
+  /// call it when the input pauses and the records should not wait. From the pushing thread
+  /// (one thread at a time, as Push). Throws StallError after a stall, as Push does.
   void Flush();
   /// Flushes, closes the input, waits for every stage to drain, runs the stages' Finish in
   /// order (their rows go to OnResult, past any later stage), and returns the account. A
   /// Stage::Finish that throws ends it there: the later stages' Finish does not run, and
   /// the exception comes out instead of a report. Not with Run, which finishes itself
-  /// (std::logic_error; to end a Run early, RequestStop).
+  /// (std::logic_error; to end a Run early, RequestStop), nor from a callback or stage, nor
+  /// while another thread is in Push (std::logic_error).
   RunReport Finish();
 
   /// Start + read `source` to its end (or until RequestStop) + Finish. When the first stage

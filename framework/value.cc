@@ -276,18 +276,19 @@ void AppendText(const Value& v, std::string& out) {
   }
 }
 
+int ValueTypeRank(const Value& v) {
+  switch (TypeOf(v)) {
+    case ValueType::kNull: return 0;
+    case ValueType::kBool: return 1;
+    case ValueType::kInt:
+    case ValueType::kDouble: return 2;
+    case ValueType::kString: return 3;
+  }
+  return 4;
+}
+
 int CompareValues(const Value& a, const Value& b) {
-  const auto rank = [](const Value& v) {
-    switch (TypeOf(v)) {
-      case ValueType::kNull: return 0;
-      case ValueType::kBool: return 1;
-      case ValueType::kInt:
-      case ValueType::kDouble: return 2;
-      case ValueType::kString: return 3;
-    }
-    return 4;
-  };
-  const int ra = rank(a), rb = rank(b);
+  const int ra = ValueTypeRank(a), rb = ValueTypeRank(b);
   if (ra != rb) return ra < rb ? -1 : 1;
   switch (ra) {
     case 0: return 0;

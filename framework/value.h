@@ -82,5 +82,7 @@ void AppendText(const Value& v, std::string& out);
 /// Orders values for sorting group keys: null < bool < numbers < strings; numbers compare
 /// as CompareNumbers does (exactly; NaN last), strings by their bytes. A total order.
 int CompareValues(const Value& a, const Value& b);
+/// The rank CompareValues orders types by: null 0, bool 1, numbers 2, strings 3.
+int ValueTypeRank(const Value& v);
 
 }  // namespace sluice

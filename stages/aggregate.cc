@@ -134,30 +134,29 @@ uint64_t OrderedBits(double d) {
 }
 
 // 64 bits that sort as the key's first value does under CompareValues, or tie: a < b
-// implies SortPrefix(a) <= SortPrefix(b). Sorting by it first compares whole keys (a
-// cache miss each, with many groups) only on ties. Top 2 bits: CompareValues' type rank.
+// implies SortPrefix(a) <= SortPrefix(b), and equal first values have equal prefixes (as
+// keys are canonical: no -0.0 beside 0). Sorting by it first compares whole keys (a cache
+// miss each, with many groups) only on ties. Top 2 bits: the type's rank.
 uint64_t SortPrefix(const Group& group) {
   if (group.state.key().empty()) return 0;
   const Value& value = group.state.key().front();
-  constexpr int kRankShift = 62;
+  const uint64_t rank = static_cast<uint64_t>(ValueTypeRank(value)) << 62;
   switch (TypeOf(value)) {
-    case ValueType::kNull: return 0;
-    case ValueType::kBool: return uint64_t{1} << kRankShift | std::get<bool>(value);
+    case ValueType::kNull: return rank;
+    case ValueType::kBool: return rank | std::get<bool>(value);
     case ValueType::kInt:  // int64 -> double rounds, but never out of order
-      return uint64_t{2} << kRankShift |
-             OrderedBits(static_cast<double>(std::get<int64_t>(value))) >> 2;
-    case ValueType::kDouble:
-      return uint64_t{2} << kRankShift | OrderedBits(std::get<double>(value)) >> 2;
+      return rank | OrderedBits(static_cast<double>(std::get<int64_t>(value))) >> 2;
+    case ValueType::kDouble: return rank | OrderedBits(std::get<double>(value)) >> 2;
     case ValueType::kString: {
       const std::string& text = std::get<std::string>(value);
       uint64_t first_bytes = 0;  // big-endian, zero-padded: the order of memcmp
       for (size_t i = 0; i < 8; ++i) {
         first_bytes = first_bytes << 8 | (i < text.size() ? static_cast<uint8_t>(text[i]) : 0);
       }
-      return uint64_t{3} << kRankShift | first_bytes >> 2;
+      return rank | first_bytes >> 2;
     }
   }
-  return 0;
+  return rank;
 }
 
 // Open addressing over a dense vector of groups: a probe reads the slot array alone until

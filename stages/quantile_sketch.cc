@@ -25,8 +25,8 @@ constexpr int32_t kHighestBucket = 40'000;
 // floor(x) for x = q * (n - 1), where q is most often a decimal (0.29 for p29) that a double
 // holds only nearly: 0.29 * 100 is 28.999999999999996. A product within a few units in the
 // last place below a whole number is taken as that number, as the decimal q makes it. (A
-// true rank that close below a whole number needs n of 10^11 or more, for percentiles of
-// up to two decimals.)
+// true rank that close below a whole number needs n of about 10^(13 - d) or more, for a
+// percentile of d decimals: 10^11 for p99.99.)
 double QuantileSketch::RankFloor(double x) {
   const double above = std::ceil(x);
   return above - x <= 4 * std::numeric_limits<double>::epsilon() * x ? above : std::floor(x);

@@ -53,6 +53,7 @@ void Pipeline::Impl::Add(StageOptions options, std::unique_ptr<Stage> stage) {
 }
 
 void Pipeline::Impl::SetSourceName(std::string name) {
+  CheckNotOnOwnThread("SetSourceName");  // first: the flags below are the pushing thread's
   if (runs_source_.load(std::memory_order_acquire)) RefuseInput("SetSourceName");
   if (finished_) throw std::logic_error("Pipeline::SetSourceName after Finish");
   std::optional<InputCall> call;
@@ -471,6 +472,8 @@ RunReport Pipeline::Impl::DrainAndReport() {
   if (!started_) throw std::logic_error("Pipeline::Finish before Start");
   if (!running_) throw std::logic_error("Pipeline::Finish after a failed Start");
   if (finished_) throw std::logic_error("Pipeline::Finish called twice");
+  // Finish flushes what was pushed: not while another thread is pushing (see InputCall).
+  if (in_input_call_.load(std::memory_order_relaxed)) InputCall::ThrowOverlap("Finish");
   FlushPending();
   finished_ = true;
   taking_input_.store(false, std::memory_order_relaxed);

@@ -148,8 +148,9 @@ class Pipeline::Impl {
     InputCall& operator=(const InputCall&) = delete;
     ~InputCall() { busy_.store(false, std::memory_order_relaxed); }
 
-   private:
     [[noreturn]] static void ThrowOverlap(const char* call);
+
+   private:
     std::atomic<bool>& busy_;
   };
   void CheckStageName(const std::string& name) const;

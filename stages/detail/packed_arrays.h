@@ -34,10 +34,10 @@ class PackedArrays {
   /// counts[i] default-constructed elements of the i-th type; nothing allocated when all
   /// counts are 0.
   explicit PackedArrays(Counts counts) : counts_(counts) {
-    const size_t bytes = Offset<kTypes>();
-    if (bytes == 0) return;
-    data_ = static_cast<std::byte*>(::operator new (bytes, std::align_val_t{kAlign}));
-    ConstructAll(std::index_sequence_for<Ts...>{});
+    const Offsets offsets = OffsetsOf(counts_);
+    if (offsets[kTypes] == 0) return;
+    data_ = static_cast<std::byte*>(::operator new (offsets[kTypes], std::align_val_t{kAlign}));
+    ConstructAll(offsets, std::index_sequence_for<Ts...>{});
   }
   PackedArrays(PackedArrays&& other) noexcept
       : data_(std::exchange(other.data_, nullptr)), counts_(other.counts_) {}
@@ -49,57 +49,53 @@ class PackedArrays {
   PackedArrays& operator=(const PackedArrays&) = delete;
   ~PackedArrays() {
     if (data_ == nullptr) return;
-    DestroyAll(std::index_sequence_for<Ts...>{});
+    std::apply([](auto... arrays) { (std::destroy(arrays.begin(), arrays.end()), ...); }, all());
     ::operator delete (data_, std::align_val_t{kAlign});
   }
 
-  /// Every array, as get<I>() gives each: for code that uses several (one pass over the
-  /// counts instead of one each).
-  std::tuple<std::span<Ts>...> all() { return All(std::index_sequence_for<Ts...>{}); }
-
+  /// Every array (empty after a move): one pass over the counts for code that uses several.
+  std::tuple<std::span<Ts>...> all() { return All<Ts...>(std::index_sequence_for<Ts...>{}); }
+  std::tuple<std::span<const Ts>...> all() const {
+    return All<const Ts...>(std::index_sequence_for<Ts...>{});
+  }
   template <size_t I>
   std::span<Type<I>> get() {
-    if (data_ == nullptr) return {};
-    return {std::launder(reinterpret_cast<Type<I>*>(data_ + Offset<I>())), counts_[I]};
+    return std::get<I>(all());
   }
   template <size_t I>
   std::span<const Type<I>> get() const {
-    if (data_ == nullptr) return {};
-    return {std::launder(reinterpret_cast<const Type<I>*>(data_ + Offset<I>())), counts_[I]};
+    return std::get<I>(all());
   }
 
  private:
   static constexpr size_t kAlign = std::max({alignof(Ts)...});
+  using Offsets = std::array<size_t, kTypes + 1>;  // where each array starts, then the end
 
-  // Bytes before the I-th array: the ones before it, each rounded up to kAlign.
-  template <size_t I>
-  size_t Offset() const {
+  // Each array starts where the one before ends, rounded up to kAlign.
+  static Offsets OffsetsOf(const Counts& counts) {
     constexpr std::array<size_t, kTypes> kSizes = {sizeof(Ts)...};
-    size_t offset = 0;
-    for (size_t i = 0; i < I; ++i) {
-      offset += (counts_[i] * kSizes[i] + kAlign - 1) / kAlign * kAlign;
+    Offsets offsets{};
+    for (size_t i = 0; i < kTypes; ++i) {
+      offsets[i + 1] = offsets[i] + (counts[i] * kSizes[i] + kAlign - 1) / kAlign * kAlign;
     }
-    return offset;
+    return offsets;
   }
-  template <size_t... I>
-  std::tuple<std::span<Ts>...> All(std::index_sequence<I...>) {
+  // An empty array has no object to launder: it gets an empty span.
+  template <class T>
+  std::span<T> ArrayAt(size_t offset, size_t count) const {
+    if (count == 0) return {};
+    return {std::launder(reinterpret_cast<T*>(data_ + offset)), count};
+  }
+  template <class... Us, size_t... I>  // Us: Ts, or const Ts
+  std::tuple<std::span<Us>...> All(std::index_sequence<I...>) const {
     if (data_ == nullptr) return {};
-    constexpr std::array<size_t, kTypes> kSizes = {sizeof(Ts)...};
-    std::array<size_t, kTypes> offsets{};
-    for (size_t i = 1; i < kTypes; ++i) {
-      offsets[i] = offsets[i - 1] + (counts_[i - 1] * kSizes[i - 1] + kAlign - 1) / kAlign * kAlign;
-    }
-    return {std::span<Ts>(std::launder(reinterpret_cast<Ts*>(data_ + offsets[I])), counts_[I])...};
+    const Offsets offsets = OffsetsOf(counts_);
+    return {ArrayAt<Us>(offsets[I], counts_[I])...};
   }
   template <size_t... I>
-  void ConstructAll(std::index_sequence<I...>) {
-    (std::uninitialized_value_construct_n(reinterpret_cast<Type<I>*>(data_ + Offset<I>()),
-                                          counts_[I]),
+  void ConstructAll(const Offsets& offsets, std::index_sequence<I...>) {
+    (std::uninitialized_value_construct_n(reinterpret_cast<Ts*>(data_ + offsets[I]), counts_[I]),
      ...);
-  }
-  template <size_t... I>
-  void DestroyAll(std::index_sequence<I...>) {
-    (std::destroy(get<I>().begin(), get<I>().end()), ...);
   }
   void Swap(PackedArrays& other) noexcept {
     std::swap(data_, other.data_);

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <filesystem>
 #include <optional>
 #include <random>
@@ -238,15 +239,19 @@ void StartBlockedRun(const TempDir& dir, const std::string& shutdown_timeout, Bl
        "shutdown_timeout=" + shutdown_timeout},
       run.err_path);
   ASSERT_GT(run.pid, 0);
+  // Full but for less than a write that must go whole (PIPE_BUF): the run is writing its
+  // output, which is many times what the FIFO holds, and cannot finish.
+  const int full = fifo_bytes - PIPE_BUF;
   int queued = 0;
   const auto give_up = std::chrono::steady_clock::now() + 20s;
-  while ((ioctl(run.reader, FIONREAD, &queued) != 0 || queued < fifo_bytes) &&
+  while ((ioctl(run.reader, FIONREAD, &queued) != 0 || queued < full) &&
          std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(5ms);
   }
-  if (queued < fifo_bytes) {
+  if (queued < full) {
     kill(run.pid, SIGKILL);
     waitpid(run.pid, nullptr, 0);
+    close(run.reader);
     FAIL() << "the FIFO never filled: " << queued << " of " << fifo_bytes << " bytes";
   }
 }

@@ -111,7 +111,10 @@ pid_t SpawnCapturingStderr(const std::vector<std::string>& argv, const std::stri
 std::optional<int> WaitStatusAtMost(pid_t pid, std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
+  for (;;) {
+    const pid_t waited = waitpid(pid, &status, WNOHANG);
+    if (waited == pid) return status;
+    if (waited < 0 && errno != EINTR) return std::nullopt;  // not our child: no status
     if (std::chrono::steady_clock::now() > deadline) {
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
@@ -119,7 +122,6 @@ std::optional<int> WaitStatusAtMost(pid_t pid, std::chrono::milliseconds limit) 
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  return status;
 }
 
 int WaitAtMost(pid_t pid, std::chrono::milliseconds limit) {

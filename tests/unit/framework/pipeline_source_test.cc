@@ -409,10 +409,10 @@ class SlowToInterrupt : public Source {
   static constexpr uint64_t kHeld = 1000;
 
  private:
-  // Polls `done` for up to 5 s (a read that never comes, on a failure).
+  // Polls `done` for up to 20 s (a read that never comes, on a failure; sanitizers slow).
   template <class Done>
   static void WaitUntil(Done done) {
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (!done() && std::chrono::steady_clock::now() < give_up) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
