@@ -256,6 +256,16 @@ void StartBlockedRun(const TempDir& dir, const std::string& shutdown_timeout, Bl
   }
 }
 
+// Waits up to 20 s for the blocked run to end, which it must by exiting with 130 (not by
+// dying of a signal, which a shell would also show as 130).
+void ExpectExitWith130(BlockedRun& run, const char* what_ends_it) {
+  const std::optional<int> status = WaitStatusAtMost(run.pid, 20s);
+  close(run.reader);
+  ASSERT_TRUE(status.has_value()) << what_ends_it << " did not end the run";
+  ASSERT_TRUE(WIFEXITED(*status)) << "killed by signal " << WTERMSIG(*status);
+  EXPECT_EQ(WEXITSTATUS(*status), 130);
+}
+
 // Polls the run's stderr for `text`, up to 20 s.
 bool StderrSays(const BlockedRun& run, const std::string& text) {
   const auto give_up = std::chrono::steady_clock::now() + 20s;
@@ -277,11 +287,7 @@ TEST(InterruptTest, SecondSignalExitsAtOnce) {
   // Two pending SIGINTs are one: send the second once the first was taken.
   EXPECT_TRUE(StderrSays(run, "sluice: SIGINT: stopping the input"));
   kill(run.pid, SIGINT);
-  const std::optional<int> status = WaitStatusAtMost(run.pid, 20s);
-  close(run.reader);
-  ASSERT_TRUE(status.has_value()) << "the second signal did not end the run";
-  ASSERT_TRUE(WIFEXITED(*status)) << "killed by signal " << WTERMSIG(*status);
-  EXPECT_EQ(WEXITSTATUS(*status), 130);
+  ASSERT_NO_FATAL_FAILURE(ExpectExitWith130(run, "the second signal"));
   EXPECT_THAT(ReadFile(run.err_path), testing::HasSubstr("sluice: second SIGINT: exiting now"));
   EXPECT_FALSE(std::filesystem::exists(dir.File("report.json"))) << "the run did not drain";
 }
@@ -293,11 +299,7 @@ TEST(InterruptTest, ADrainPastShutdownTimeoutExitsAtOnce) {
   BlockedRun run;
   ASSERT_NO_FATAL_FAILURE(StartBlockedRun(dir, "200ms", run));
   kill(run.pid, SIGTERM);
-  const std::optional<int> status = WaitStatusAtMost(run.pid, 20s);
-  close(run.reader);
-  ASSERT_TRUE(status.has_value()) << "shutdown_timeout did not end the run";
-  ASSERT_TRUE(WIFEXITED(*status)) << "killed by signal " << WTERMSIG(*status);
-  EXPECT_EQ(WEXITSTATUS(*status), 130);
+  ASSERT_NO_FATAL_FAILURE(ExpectExitWith130(run, "shutdown_timeout"));
   const std::string err = ReadFile(run.err_path);
   EXPECT_THAT(err, testing::HasSubstr("sluice: SIGTERM: stopping the input"));
   EXPECT_THAT(err, testing::HasSubstr(
