@@ -290,7 +290,8 @@ class AggregateWorker final : public StageWorker {
       group = table_.Find(hash, key_);
       if (group == nullptr) {
         detail::GroupState state(s.plan, key_.size());
-        for (size_t i = 0; i < key_.size(); ++i) state.key()[i] = Canonical(*key_[i]);
+        const std::span<Value> key = state.key();
+        for (size_t i = 0; i < key_.size(); ++i) key[i] = Canonical(*key_[i]);
         group = &table_.Insert(hash, std::move(state));
       }
     }

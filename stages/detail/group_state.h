@@ -25,7 +25,6 @@ class GroupState {
 
   std::span<Value> key() { return parts_.get<kKey>(); }
   std::span<const Value> key() const { return parts_.get<kKey>(); }
-  uint64_t count() const { return count_; }
 
   /// Adds one record whose inputs passed MetricPlan::Gather.
   void Add(const MetricPlan& plan, std::span<const Value* const> values, std::string& scratch);
