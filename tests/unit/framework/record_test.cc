@@ -227,8 +227,8 @@ TEST(ValueTest, LongJsonStringsKeepEveryByte) {
   EXPECT_EQ(JsonString(std::string(500, '\x1f')), worst_expected + '"');
 }
 
-// JSON's escapes one byte at a time, with invalid UTF-8 as U+FFFD: what the 8-byte steps
-// of AppendJsonString must come to.
+// JSON's escapes one byte at a time, with invalid UTF-8 as U+FFFD: what the 8- and 16-byte
+// steps of AppendJsonString must come to.
 std::string JsonStringByteByByte(std::string_view text) {
   std::string out = "<\"";
   for (size_t i = 0; i < text.size(); ++i) {
@@ -255,8 +255,9 @@ std::string JsonStringByteByByte(std::string_view text) {
 }
 
 TEST(ValueTest, JsonStringsOfRandomBytesMatchTheByteByByteEscapes) {
-  // Pieces that fall at every place in the 8-byte steps: plain runs, escapes, UTF-8 whole,
-  // cut short and stray, and bytes next to the thresholds ('!' after a control character).
+  // Pieces that fall at every place in the 8- and 16-byte steps: plain runs, escapes, UTF-8
+  // whole, cut short and stray, and bytes next to the thresholds ('!' after a control
+  // character). Up to 47 pieces: most texts pass 32 bytes, where the 16-byte chunks start.
   const std::vector<std::string> pieces = {"a",
                                            "plain text",
                                            "\"",
@@ -285,10 +286,10 @@ TEST(ValueTest, JsonStringsOfRandomBytesMatchTheByteByByteEscapes) {
   std::string padded;
   for (int round = 0; round < 20000; ++round) {
     std::string text;
-    const int count = static_cast<int>(random() % 24);
+    const int count = static_cast<int>(random() % 48);
     for (int k = 0; k < count; ++k) text += pieces[random() % pieces.size()];
-    // At every alignment: the steps read 8 bytes wherever the text starts.
-    const size_t shift = random() % 8;
+    // At every alignment: the steps read 8 or 16 bytes wherever the text starts.
+    const size_t shift = random() % 16;
     padded.assign(shift, 'p');
     padded += text;
     const std::string_view view = std::string_view(padded).substr(shift);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/value.h"
 #include "stages/text_values.h"
 
 namespace sluice {
@@ -109,18 +110,31 @@ TEST(CheckLineTest, ItemWithoutRawTextIsNoText) {
   EXPECT_FALSE(batch.items[0].from_line());
 }
 
-TEST(FindInvalidUtf8Test, AgreesWithItselfOnRandomBytes) {
-  // The reported offset must be exactly where the valid prefix ends.
+TEST(FindInvalidUtf8Test, FindsTheFirstInvalidByteInRandomText) {
+  // Mostly ASCII, so that the 8-byte steps over it run at every alignment; the offset must
+  // be the first byte where a step of one valid sequence at a time stops.
+  const auto byte_by_byte = [](std::string_view text) {
+    for (size_t i = 0; i < text.size();) {
+      const size_t length = Utf8SequenceLength(text, i);
+      if (length == 0) return i;
+      i += length;
+    }
+    return std::string_view::npos;
+  };
   std::mt19937 random(7);
-  for (int round = 0; round < 2000; ++round) {
-    std::string text(random() % 24, '\0');
-    for (char& c : text)
-      c = static_cast<char>(random() % 4 == 0 ? random() % 256 : 'a' + random() % 26);
+  int invalid = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(random() % 64, '\0');
+    const unsigned non_ascii_odds = 2 + random() % 40;
+    for (char& c : text) {
+      c = static_cast<char>(random() % non_ascii_odds == 0 ? random() % 256 : 'a' + random() % 26);
+    }
     const size_t bad = FindInvalidUtf8(text);
-    if (bad == std::string_view::npos) continue;
-    ASSERT_LT(bad, text.size());
-    EXPECT_EQ(FindInvalidUtf8(std::string_view(text).substr(0, bad)), std::string_view::npos);
+    ASSERT_EQ(bad, byte_by_byte(text)) << "round " << round;
+    if (bad != std::string_view::npos) ++invalid;
   }
+  EXPECT_GT(invalid, 5000);  // both answers, many times
+  EXPECT_LT(invalid, 19000);
 }
 
 TEST(TrimBlanksTest, TrimsBothEnds) {
