@@ -9,6 +9,7 @@
 //   users.Contains("bob");      // false;  users.size() == 1
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -108,11 +109,13 @@ inline uint64_t PackBytes(std::string_view s) {
   return byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16;  // every byte of n <= 3
 }
 
-/// Open addressing over 16-byte slots, at most 3/4 full; the strings lie back to back in
-/// one arena, so a key costs its bytes plus 21-43 (a node set costs a 64-byte node, and a
-/// heap block for keys over 15 bytes). A key of up to kPackedBytes is compared as its packed
-/// word, kept in its slot: a lookup of one reads no arena. At most 4 GiB of keys in all
-/// (Insert throws std::length_error beyond). Not thread-safe; no removal.
+/// Open addressing over 16-byte slots, at most 3/4 full. A key of up to kPackedBytes lives in
+/// its slot as its packed word (PackBytes keeps every byte): a lookup of one reads nothing
+/// else, and a set of short keys (an aggregate's distinct users, one set per group) makes
+/// no allocation but its slots. Longer keys lie back to back in one arena, so they cost
+/// their bytes plus 21-43 (a node set costs a 64-byte node, and a heap block for keys over
+/// 15 bytes). At most 4 GiB of keys in all (Insert throws std::length_error beyond). Not
+/// thread-safe; no removal.
 class StringSet {
  public:
   /// Adds `key`; true when it was not there yet.
@@ -131,7 +134,7 @@ class StringSet {
     slots_[i] = Slot{.offset = static_cast<uint32_t>(arena_.size()),
                      .length_plus_one = static_cast<uint32_t>(key.size() + 1),
                      .check = probe.check};
-    arena_.insert(arena_.end(), key.begin(), key.end());
+    if (key.size() > kPackedBytes) arena_.insert(arena_.end(), key.begin(), key.end());
     ++size_;
     return true;
   }
@@ -146,9 +149,9 @@ class StringSet {
 
  private:
   struct Slot {
-    uint32_t offset = 0;           // of the key in arena_
+    uint32_t offset = 0;           // of a longer key in arena_
     uint32_t length_plus_one = 0;  // 0: an empty slot
-    uint64_t check = 0;            // a short key's packed word, a longer one's hash
+    uint64_t check = 0;            // a short key's packed word (the key), a longer one's hash
   };
   struct Probe {
     uint64_t hash;   // where the search starts
@@ -182,7 +185,11 @@ class StringSet {
     }
   }
   std::string_view KeyAt(const Slot& slot) const {
-    return {arena_.data() + slot.offset, slot.length_plus_one - size_t{1}};
+    const size_t length = slot.length_plus_one - size_t{1};
+    // PackBytes puts byte k of the key in byte k of the word (little-endian).
+    static_assert(std::endian::native == std::endian::little);
+    if (length <= kPackedBytes) return {reinterpret_cast<const char*>(&slot.check), length};
+    return {arena_.data() + slot.offset, length};
   }
   void Grow();
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <random>
 #include <set>
 #include <string>
 #include <unordered_set>
@@ -97,6 +98,29 @@ TEST(StringSetTest, MergeAddsTheOtherSetsKeys) {
     EXPECT_TRUE(a.Contains(key)) << key;
   }
   EXPECT_EQ(b.size(), 4u);  // untouched
+}
+
+TEST(StringSetTest, ShortKeysKeptInTheirSlotsSurviveGrowthAndMerge) {
+  // Keys of up to kPackedBytes live in their slot's word alone: growing the table and
+  // merging read them back from it. Every length 0..8, bytes of all values (NUL, 0xFF).
+  std::mt19937 random(11);
+  std::set<std::string> keys;
+  while (keys.size() < 2000) {
+    std::string key(random() % (kPackedBytes + 1), '\0');
+    for (char& c : key)
+      c = static_cast<char>(random() % 4 == 0 ? random() % 256 : 'a' + random() % 3);
+    keys.insert(key);
+  }
+  StringSet from, into;
+  for (const std::string& key : keys) ASSERT_TRUE(from.Insert(key));  // grows to 4096 slots
+  into.Insert("a key longer than eight bytes");
+  into.Merge(from);
+  EXPECT_EQ(into.size(), keys.size() + 1);
+  for (const std::string& key : keys) {
+    ASSERT_TRUE(into.Contains(key)) << key.size();
+    ASSERT_FALSE(into.Insert(key)) << key.size();
+  }
+  EXPECT_TRUE(into.Contains("a key longer than eight bytes"));
 }
 
 TEST(StringSetTest, HashSpreadsShortSimilarKeysOverTheLowBits) {
