@@ -7,9 +7,11 @@
 #include <limits>
 #include <stdexcept>
 #include <unordered_set>
+#include <utility>
 
 #include "framework/string_set.h"
 #include "stages/detail/group_state.h"
+#include "stages/detail/key_order.h"
 #include "stages/detail/short_string_index.h"
 #include "stages/detail/value_checks.h"
 #include "stages/event_time.h"
@@ -116,48 +118,6 @@ struct Group {
   uint64_t hash = 0;
   detail::GroupState state;  // its key, canonical: [window start,] group_by values
 };
-
-bool KeyLess(const Group& a, const Group& b) {
-  const std::span<const Value> a_key = a.state.key(), b_key = b.state.key();
-  for (size_t i = 0; i < a_key.size(); ++i) {
-    if (int c = CompareValues(a_key[i], b_key[i]); c != 0) return c < 0;
-  }
-  return false;
-}
-
-// A double's bits, as an unsigned integer in the double's order (NaN, canonical, last).
-uint64_t OrderedBits(double d) {
-  if (std::isnan(d)) return ~uint64_t{0};
-  uint64_t bits = 0;
-  std::memcpy(&bits, &d, sizeof bits);
-  return (bits >> 63) != 0 ? ~bits : bits | uint64_t{1} << 63;
-}
-
-// 64 bits that sort as the key's first value does under CompareValues, or tie: a < b
-// implies SortPrefix(a) <= SortPrefix(b), and equal first values have equal prefixes (as
-// keys are canonical: no -0.0 beside 0). Sorting by it first compares whole keys (a cache
-// miss each, with many groups) only on ties. Top 2 bits: the type's rank.
-uint64_t SortPrefix(const Group& group) {
-  if (group.state.key().empty()) return 0;
-  const Value& value = group.state.key().front();
-  const uint64_t rank = static_cast<uint64_t>(ValueTypeRank(value)) << 62;
-  switch (TypeOf(value)) {
-    case ValueType::kNull: return rank;
-    case ValueType::kBool: return rank | std::get<bool>(value);
-    case ValueType::kInt:  // int64 -> double rounds, but never out of order
-      return rank | OrderedBits(static_cast<double>(std::get<int64_t>(value))) >> 2;
-    case ValueType::kDouble: return rank | OrderedBits(std::get<double>(value)) >> 2;
-    case ValueType::kString: {
-      const std::string& text = std::get<std::string>(value);
-      uint64_t first_bytes = 0;  // big-endian, zero-padded: the order of memcmp
-      for (size_t i = 0; i < 8; ++i) {
-        first_bytes = first_bytes << 8 | (i < text.size() ? static_cast<uint8_t>(text[i]) : 0);
-      }
-      return rank | first_bytes >> 2;
-    }
-  }
-  return rank;
-}
 
 // Open addressing over a dense vector of groups: a probe reads the slot array alone until
 // a slot's tag (the hash's high half) matches, since touching a group is a cache miss once
@@ -408,20 +368,10 @@ void AggregateStage::Finish(std::span<const std::unique_ptr<StageWorker>> worker
   }
 
   std::vector<Group>& groups = merged.groups();
-  struct SortEntry {
-    uint64_t prefix;
-    size_t group;
-  };
-  std::vector<SortEntry> order(groups.size());
-  for (size_t g = 0; g < groups.size(); ++g) order[g] = {SortPrefix(groups[g]), g};
-  std::sort(order.begin(), order.end(), [&](const SortEntry& a, const SortEntry& b) {
-    if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return KeyLess(groups[a.group], groups[b.group]);
-  });
-
+  const auto key_of = [&](size_t g) { return std::as_const(groups[g].state).key(); };
   const Shared& s = *shared_;
-  for (const SortEntry& entry : order) {
-    Group& group = groups[entry.group];
+  for (const size_t g : detail::KeyOrder(groups.size(), key_of)) {
+    Group& group = groups[g];
     const std::span<Value> key = group.state.key();
     Record row;
     row.Reserve(key.size() + s.plan.metrics().size());

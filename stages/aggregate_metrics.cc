@@ -136,7 +136,24 @@ Value SumAccumulator::Sum() const {
 
 double SumAccumulator::Mean(uint64_t count) const {
   if (count == 0) return std::numeric_limits<double>::quiet_NaN();
-  return Total() / static_cast<double>(count);
+  // The exact total over the count, as two integers: Total() / count rounded twice, and
+  // 0.1 + 0.2 + 0.3 came out 0.19999999999999998.
+  __int128 numerator = ints_;
+  __int128 denominator = count;
+  if (saw_double_ &&
+      (__builtin_mul_overflow(ints_, static_cast<__int128>(1'000'000'000), &numerator) ||
+       __builtin_add_overflow(numerator, fixed_, &numerator) ||
+       __builtin_mul_overflow(denominator, static_cast<__int128>(1'000'000'000), &denominator))) {
+    return Total() / static_cast<double>(count);  // a total past 2^127 units
+  }
+  constexpr auto kExactInDouble = static_cast<__int128>(kTwo53);
+  if (numerator > -kExactInDouble && numerator < kExactInDouble && denominator < kExactInDouble) {
+    return static_cast<double>(numerator) / static_cast<double>(denominator);  // one rounding
+  }
+  // 64 bits of quotient, then 53: one unit in the last place off only where the quotient
+  // falls within 2^-63 of a midpoint between two doubles.
+  return static_cast<double>(static_cast<long double>(numerator) /
+                             static_cast<long double>(denominator));
 }
 
 // ---- ExtremaAccumulator -----------------------------------------------------------------
