@@ -214,6 +214,7 @@ class JsonWorker : public StageWorker {
   FieldIdCache ids_;             // all-fields mode: key -> FieldId
   FieldDeduper deduper_;         // duplicate keys
   size_t last_field_count_ = 8;  // records of a stream tend to have the same size
+  bool skipped_nested_ = false;  // ParseFields skipped an object or an array
 
   // The flat reader rests for kFlatRestLines lines after giving up on kFlatGiveUpsToRest
   // lines in a row: a log whose lines nest or escape would otherwise pay for every try.
@@ -319,6 +320,15 @@ Verdict JsonWorker::ParseWithSimdjson(std::string_view text, Item& item) {
     return item.Fail(ErrorCode::kInvalidInput, "invalid JSON at column " + std::to_string(column) +
                                                    ": unexpected content after the JSON object");
   }
+  // simdjson skips a value by counting brackets, not matching them: "[}" passed.
+  if (skipped_nested_) {
+    if (std::optional<detail::JsonStructureProblem> problem =
+            detail::FindJsonStructureProblem(text)) {
+      return item.Fail(
+          ErrorCode::kInvalidInput,
+          "invalid JSON at column " + std::to_string(problem->column) + ": " + problem->reason);
+    }
+  }
   return Verdict::kPass;
 }
 
@@ -376,6 +386,7 @@ bool JsonWorker::ReadFlat(std::string_view text, Record& record) {
 error_code JsonWorker::ParseFields(ondemand::object& object, Record& record, Verdict& verdict,
                                    Item& item) {
   deduper_.StartRecord();
+  skipped_nested_ = false;
   record.Reserve(all_fields_ ? std::min<size_t>(last_field_count_, 64) : wanted_.size());
   size_t position = 0;
   for (auto field_result : object) {
@@ -400,7 +411,12 @@ error_code JsonWorker::ParseFields(ondemand::object& object, Record& record, Ver
       keys_.Remember(position, key, id);
     }
     ++position;
-    if (!id) continue;  // not wanted: the loop skips the value unparsed
+    if (!id) {  // not wanted: the loop skips the value unparsed
+      ondemand::json_type type;
+      SIMDJSON_TRY(field.value().type().get(type));
+      skipped_nested_ |= type == ondemand::json_type::object || type == ondemand::json_type::array;
+      continue;
+    }
     // Read straight into the record (on an error the caller clears it).
     SIMDJSON_TRY(ReadValue(field.value(), /*depth=*/2, deduper_.Slot(record, *id)));
   }

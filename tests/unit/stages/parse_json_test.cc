@@ -397,6 +397,19 @@ TEST(ParseJsonTest, ProjectionSkipsUnneededValuesUnparsed) {
   auto bad = ParseLines(stage, {R"({"skip":[1,2,"keep":7})", R"({"keep":7} [])"});
   EXPECT_EQ(bad.verdicts[0], Verdict::kError);
   EXPECT_EQ(bad.verdicts[1], Verdict::kError);
+  // Brackets of the wrong kind, whose counts balance.
+  auto mismatched = ParseLines(stage, {R"({"skip":[},"keep":7})", R"({"skip":{"a":1],"keep":7})",
+                                       R"({"keep":7,"skip":[{]},"y":2})"});
+  EXPECT_EQ(mismatched.message(0),
+            "invalid JSON at column 10: '}' closes the array opened at column 9");
+  EXPECT_EQ(mismatched.message(1),
+            "invalid JSON at column 15: ']' closes the object opened at column 9");
+  EXPECT_EQ(mismatched.message(2),
+            "invalid JSON at column 20: expected a key (a string in double quotes)");
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(mismatched.code(i), ErrorCode::kInvalidInput);
+    EXPECT_TRUE(mismatched.item(i).record.empty()) << i;
+  }
 }
 
 TEST(ParseJsonTest, ProjectionOfNothingStillChecksTheObject) {
