@@ -510,6 +510,8 @@ void RecordWriter::WriteEncoded(std::string_view /*bytes*/, uint64_t /*records*/
   throw std::logic_error("RecordWriter::WriteEncoded: this format has no encoder");
 }
 
+Status CheckOutputPath(const std::string& path) { return detail::OutputFile::CheckWritable(path); }
+
 void DeadLetterWriter::Encode(const Error& error, std::string& out) {
   error.AppendJson(out);
   out += '\n';

@@ -86,4 +86,9 @@ class DeadLetterWriter {
 /// with its permissions; a symlink, hard-linked file, FIFO or device is written through.
 Result<std::unique_ptr<DeadLetterWriter>> OpenDeadLetters(const std::string& path);
 
+/// Whether OpenOutput or OpenDeadLetters can open `path` ("" or "-": stdout), found
+/// without replacing anything (parent directories are created). Check every output before
+/// opening one: an output that cannot open then leaves the others' old contents.
+Status CheckOutputPath(const std::string& path);
+
 }  // namespace sluice

@@ -82,7 +82,8 @@ bool FilesAreDistinct(const PipelineSpec& spec, const CliArgs& args, const Outpu
   const Named files[] = {
       {"the input", or_stream(input, "/dev/stdin")},
       {"the output", or_stream(output.path, "/dev/stdout")},
-      {"the dead letters (errors.dead_letter)", spec.errors.dead_letter},
+      {"the dead letters (errors.dead_letter)",
+       spec.errors.dead_letter == "-" ? "/dev/stdout" : spec.errors.dead_letter},
       {"the report (--report)", args.report == "-" ? "/dev/stdout" : args.report.value_or("")}};
   for (size_t i = 0; i < std::size(files); ++i) {
     for (size_t j = i + 1; j < std::size(files); ++j) {
@@ -164,18 +165,28 @@ struct Sinks {
 // Opens the writers into `sinks` (which holds a mutex, so it does not move); false after
 // printing why one could not be opened.
 bool OpenSinks(const PipelineSpec& spec, const CliArgs& args, Sinks& sinks) {
-  Result<std::unique_ptr<RecordWriter>> results = OpenOutput(ResolveOutput(spec.output, args));
-  if (!results.ok()) {
-    std::cerr << "sluice: " << results.error().message << '\n';
+  const OutputOptions output = ResolveOutput(spec.output, args);
+  const std::string& dead_letters = spec.errors.dead_letter;
+  const auto failed = [](const char* what, const Error& error) {
+    std::cerr << "sluice: " << what << ": " << error.message << '\n';
     return false;
+  };
+  // Both paths are checked before either file is replaced: a dead-letter path that could
+  // not open used to leave the output emptied.
+  if (Status checked = CheckOutputPath(output.path); !checked.ok()) {
+    return failed("output", checked.error());
   }
-  sinks.results = std::move(*results);
-  if (!spec.errors.dead_letter.empty()) {
-    Result<std::unique_ptr<DeadLetterWriter>> dead = OpenDeadLetters(spec.errors.dead_letter);
-    if (!dead.ok()) {
-      std::cerr << "sluice: " << dead.error().message << '\n';
-      return false;
+  if (!dead_letters.empty()) {
+    if (Status checked = CheckOutputPath(dead_letters); !checked.ok()) {
+      return failed("dead letters", checked.error());
     }
+  }
+  Result<std::unique_ptr<RecordWriter>> results = OpenOutput(output);
+  if (!results.ok()) return failed("output", results.error());
+  sinks.results = std::move(*results);
+  if (!dead_letters.empty()) {
+    Result<std::unique_ptr<DeadLetterWriter>> dead = OpenDeadLetters(dead_letters);
+    if (!dead.ok()) return failed("dead letters", dead.error());
     sinks.dead_letters = std::move(*dead);
   }
   return true;
@@ -313,11 +324,21 @@ ExitCode Conclude(RunReport& report, Sinks& sinks, const PipelineSpec& spec, con
     }
   }
   if (report.error_ratio() > spec.errors.max_error_ratio) {
-    std::fprintf(stderr,
-                 "sluice: error ratio %.4g (%llu of %llu records) exceeds "
-                 "errors.max_error_ratio %.4g\n",
-                 report.error_ratio(), static_cast<unsigned long long>(report.totals.errors),
-                 static_cast<unsigned long long>(report.totals.read), spec.errors.max_error_ratio);
+    // 4 digits, or as many as tell the ratio from the limit (0.5 against 0.49999).
+    const auto digits = [](double value, int precision) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.*g", precision, value);
+      return std::string(text);
+    };
+    int precision = 4;
+    while (precision < 17 && digits(report.error_ratio(), precision) ==
+                                 digits(spec.errors.max_error_ratio, precision)) {
+      ++precision;
+    }
+    std::cerr << "sluice: error ratio " << digits(report.error_ratio(), precision) << " ("
+              << report.totals.errors << " of " << report.totals.read
+              << " records) exceeds errors.max_error_ratio "
+              << digits(spec.errors.max_error_ratio, precision) << '\n';
     if (code == ExitCode::kOk) code = ExitCode::kErrorRatioExceeded;
   }
   if (!report.read_failure.empty() && code != ExitCode::kOutputFailure) {

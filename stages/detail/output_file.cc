@@ -64,19 +64,44 @@ bool ReaderGone(int fd) {
   return ::poll(&poll_fd, 1, 0) == 1 && (poll_fd.revents & (POLLERR | POLLHUP)) != 0;
 }
 
-}  // namespace
-
-Result<OutputFile> OutputFile::Open(const std::string& path) {
-  if (path.empty() || path == "-") {
-    std::fflush(stdout);  // keep anything printed through stdio before our output
-    return OutputFile(STDOUT_FILENO, /*owns_fd=*/false, "stdout");
-  }
+// Creates the parent directories of `path`.
+Status MakeParents(const std::string& path) {
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) {
     std::error_code error;
     std::filesystem::create_directories(parent, error);
     if (error) return OpenError("cannot create directory", parent.string(), error.value());
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status OutputFile::CheckWritable(const std::string& path) {
+  if (path.empty() || path == "-") return Status::Ok();
+  SLUICE_RETURN_IF_ERROR(MakeParents(path));
+  struct stat existing {};
+  if (::stat(path.c_str(), &existing) == 0) {
+    if (S_ISDIR(existing.st_mode)) return OpenError("cannot open", path + " for writing", EISDIR);
+    if (S_ISREG(existing.st_mode) && ::access(path.c_str(), W_OK) != 0) {
+      return OpenError("cannot open", path + " for writing", errno);
+    }
+    return Status::Ok();
+  }
+  if (errno != ENOENT) return OpenError("cannot open", path + " for writing", errno);
+  const std::string parent = std::filesystem::path(path).parent_path().string();
+  if (::access(parent.empty() ? "." : parent.c_str(), W_OK) != 0) {
+    return OpenError("cannot open", path + " for writing", errno);
+  }
+  return Status::Ok();
+}
+
+Result<OutputFile> OutputFile::Open(const std::string& path) {
+  if (path.empty() || path == "-") {
+    std::fflush(stdout);  // keep anything printed through stdio before our output
+    return OutputFile(STDOUT_FILENO, /*owns_fd=*/false, "stdout");
+  }
+  SLUICE_RETURN_IF_ERROR(MakeParents(path));
   const int fd = OpenEmpty(path);
   if (fd < 0) return OpenError("cannot open", path + " for writing", errno);
   return OutputFile(fd, /*owns_fd=*/true, path);

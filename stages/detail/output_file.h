@@ -25,6 +25,11 @@ class OutputFile {
   /// "" or "-" is stdout; otherwise creates the parent directories and opens `path` empty
   /// (an existing ordinary file is replaced by a new one with the same permissions).
   static Result<OutputFile> Open(const std::string& path);
+  /// Whether Open(path) can succeed, found without replacing anything: creates the parent
+  /// directories, then checks that `path` is no directory and may be written (a FIFO or a
+  /// device is left to Open: opening one waits for its reader). A run checks all its
+  /// outputs before it opens one, so that one that cannot open leaves the others as they were.
+  static Status CheckWritable(const std::string& path);
 
   OutputFile(OutputFile&& other) noexcept;
   OutputFile& operator=(OutputFile&& other) noexcept;

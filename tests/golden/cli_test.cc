@@ -296,6 +296,41 @@ TEST(CliTest, OneFileNamedForTwoPurposesIsRefusedBeforeAnythingIsWritten) {
   EXPECT_EQ(unresolvable.exit_code, 4) << unresolvable.err;
 }
 
+// Every output is checked before one is replaced: a dead-letter path that cannot open used
+// to leave the output file emptied, with nothing run.
+TEST(CliTest, AnOutputThatCannotOpenLeavesTheOthersAsTheyWere) {
+  TempDir dir("cli_open_fails");
+  const std::string input = dir.File("in.jsonl");
+  WriteFile(input, R"({"ts":1,"user":"u","event":"view","latency_ms":1,"bytes":1})"
+                   "\n");
+  const std::string output = dir.File("out.jsonl");
+  const std::string dead_letters = dir.File("dead.jsonl");
+  WriteFile(dir.File("a_file"), "");
+  std::filesystem::create_directory(dir.File("a_dir"));
+  const auto run = [&](const std::string& output_path, const std::string& dead_letter_path) {
+    WriteFile(output, "old results\n");
+    WriteFile(dead_letters, "old dead letters\n");
+    return Sluice({"run", "configs/clean_events.yaml", "--quiet", "--input", input, "--output",
+                   output_path, "--set", "errors.dead_letter=" + dead_letter_path});
+  };
+  for (const std::string& bad : {dir.File("a_file/dead.jsonl"), dir.File("a_dir")}) {
+    ProcessResult r = run(output, bad);
+    EXPECT_EQ(r.exit_code, 4) << bad;
+    EXPECT_THAT(r.err, HasSubstr("sluice: dead letters: cannot ")) << bad;
+    EXPECT_EQ(ReadFile(output), "old results\n") << bad;
+  }
+  ProcessResult bad_output = run(dir.File("a_dir"), dead_letters);
+  EXPECT_EQ(bad_output.exit_code, 4);
+  EXPECT_THAT(bad_output.err, HasSubstr("sluice: output: cannot open " + dir.File("a_dir")));
+  EXPECT_EQ(ReadFile(dead_letters), "old dead letters\n");
+  // Dead letters named "-" go to stdout: not beside results there.
+  ProcessResult both = Sluice({"run", "configs/clean_events.yaml", "--quiet", "--input", input,
+                               "--output", "-", "--set", "errors.dead_letter=-"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.err, HasSubstr("the output and the dead letters (errors.dead_letter) both go "
+                                  "to stdout"));
+}
+
 TEST(CliTest, ErrorRatioAboveTheLimitExitsThreeButStillWrites) {
   TempDir dir("cli");
   ProcessResult r =
@@ -304,6 +339,13 @@ TEST(CliTest, ErrorRatioAboveTheLimitExitsThreeButStillWrites) {
               "--set", "errors.max_error_ratio=0.001"});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_THAT(r.err, HasSubstr("exceeds errors.max_error_ratio 0.001"));
+  // The ratio takes the digits that tell it from the limit: 0.0256 against 0.025599, both
+  // "0.0256" in 4 digits.
+  ProcessResult close = Sluice({"run", "configs/clickstream.yaml", "--quiet", "--output",
+                                "/dev/null", "--set", "errors.max_error_ratio=0.025599"});
+  EXPECT_EQ(close.exit_code, 3) << close.err;
+  EXPECT_THAT(close.err, HasSubstr("error ratio 0.0256 (128 of 5000 records) exceeds "
+                                   "errors.max_error_ratio 0.025599\n"));
   const GoldenRun expected = ReadCase("clickstream");
   EXPECT_EQ(DescribeDifference(expected.output, SplitLines(r.out)), "");
   EXPECT_EQ(DescribeDifference(expected.errors,
