@@ -184,8 +184,11 @@ void ConfigNode::CheckKeys(std::initializer_list<std::string_view> allowed,
 }
 
 void ConfigNode::CheckKeys(const std::vector<std::string>& allowed, ConfigErrors& errors) const {
-  if (kind_ != Kind::kMap) {
-    errors.Add(mark_, "expected a map, got " + Describe());
+  if (kind_ != Kind::kMap) {  // `output: csv`: say what the map holds
+    std::string message = key_.empty() ? "expected a map" : Quoted(key_) + " is a map";
+    message += " of ";
+    for (size_t i = 0; i < allowed.size(); ++i) message += (i > 0 ? ", " : "") + allowed[i];
+    errors.Add(mark_, message + " (write { key: value, ... }), got " + Describe());
     return;
   }
   for (const ConfigNode& child : children_) {
@@ -301,7 +304,7 @@ std::optional<std::chrono::milliseconds> ConfigNode::ReadDuration(bool off_allow
 std::optional<std::vector<std::string>> ConfigNode::AsStringList(ConfigErrors& errors) const {
   if (kind_ == Kind::kScalar) return std::vector<std::string>{scalar_};
   if (kind_ != Kind::kList) {
-    errors.Add(mark_, "expected a list of strings, got " + Describe());
+    errors.Add(mark_, "expected a string or a list of strings, got " + Describe());
     return std::nullopt;
   }
   std::vector<std::string> out;

@@ -188,6 +188,10 @@ void ApplyOverrideAt(ConfigNode& root, std::string_view assignment, int order,
     Result<ConfigNode> parsed = LoadYamlString(value_text, applier.mark().file, value_errors);
     for (ConfigError error : value_errors.all()) {
       error.mark.order = order;
+      if (flow) {  // a regex like [a-z]+ meant as text, most likely
+        error.message += " (a value that starts with '" + std::string(1, value_text.front()) +
+                         "' is read as YAML: quote it to set it as text, KEY=\"...\")";
+      }
       errors.Add(error.mark, std::move(error.message));
     }
     if (!parsed.ok()) return;

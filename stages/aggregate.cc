@@ -424,6 +424,11 @@ std::string UnknownKindMessage(const std::string& kind) {
       {"unique", "distinct"},
       {"count_distinct", "distinct"},
       {"total", "sum"}};
+  // A percentile past p100 (p101, p999) is no typo of p50: say the range instead.
+  if (kind.size() > 1 && kind[0] == 'p' &&
+      kind.find_first_not_of("0123456789.", 1) == std::string::npos) {
+    return message + " (a percentile goes from p0 to p100: p99.9, not p999)";
+  }
   std::string near = DidYouMean(
       kind, {"count", "sum", "mean", "min", "max", "distinct", "p50", "p90", "p95", "p99"});
   for (const auto& [hint, meant] : kHints) {

@@ -14,6 +14,7 @@ namespace sluice {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
 constexpr std::string_view kConfig = R"(pipeline: o
@@ -186,6 +187,11 @@ TEST(OverridesTest, BadFlowValueIsPositioned) {
   std::vector<std::string> errors = WithSets({"queue={capacity: 8"}).errors;
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_THAT(errors[0], MatchesRegex("--set queue=\\{capacity: 8:1:[0-9]+: invalid YAML: .*"));
+  // A regex meant as text: the message says how to set it as text.
+  errors = WithSets({"stages.check.pattern=[a-z]+(x)"}).errors;
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("(a value that starts with '[' is read as YAML: quote it to "
+                                   "set it as text, KEY=\"...\")"));
 }
 
 TEST(OverridesTest, FailedOverrideLeavesTreeUnchanged) {

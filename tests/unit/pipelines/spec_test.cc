@@ -290,7 +290,10 @@ TEST(SpecTest, ErrorsAreCollectedAcrossSections) {
       p.errors,
       ElementsAre("p.yaml:1:24: 'path' is only for type: file (this source reads stdin)",
                   "p.yaml:2:9: stages must be a list of stages, got a map",
-                  "p.yaml:3:9: expected a map, got '3'", "p.yaml:4:9: expected a map, got a list"));
+                  "p.yaml:3:9: 'output' is a map of type, path, format (write { key: value, "
+                  "... }), got '3'",
+                  "p.yaml:4:9: 'errors' is a map of dead_letter, max_error_ratio (write { key: "
+                  "value, ... }), got a list"));
 }
 
 TEST(SpecTest, StageEntryMustBeAMapWithAType) {

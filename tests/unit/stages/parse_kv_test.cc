@@ -192,7 +192,7 @@ TEST(ParseKvConfigTest, ReportsEveryProblemWithPositions) {
   EXPECT_EQ(parse_test::Build(registry, config, errors), nullptr);
   const std::string all = errors.ToString();
   EXPECT_THAT(all, HasSubstr("test.yaml:3:20: as: expected 'fields' or 'key_value', got 'pairs'"));
-  EXPECT_THAT(all, HasSubstr("test.yaml:4:20: expected a list of strings, got a map"));
+  EXPECT_THAT(all, HasSubstr("test.yaml:4:20: expected a string or a list of strings, got a map"));
   EXPECT_THAT(all, HasSubstr("test.yaml:5:20: types: expected 'infer' or 'string'"));
   EXPECT_THAT(all,
               HasSubstr("test.yaml:6:3: unknown key 'seperators' (did you mean 'separators'?)"));
