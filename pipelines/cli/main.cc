@@ -45,8 +45,8 @@ ExitCode ListStages(const StageRegistry& registry) {
 // A standard stream closed at start (`sluice run ... <&-`) would hand its number to the
 // next file opened: a config read as stdin, results written to where stdout was. /dev/null
 // opened the wrong way round holds the number, so that using the stream fails with EBADF
-// as it would have (gnulib's stdopen does the same). Only `/dev/stdin` by name then reads
-// as empty: it opens /dev/null anew.
+// as it would have (gnulib's stdopen does the same). `/dev/stdin` by name reads fd 0 too
+// (OpenFileSource), not /dev/null anew.
 void HoldClosedStandardStreams() {
   for (const int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) {
     if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;

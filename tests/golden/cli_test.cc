@@ -131,6 +131,24 @@ TEST(CliTest, AClosedStdinFailsToBeReadInsteadOfHanging) {
   ASSERT_GT(pid, 0);
   EXPECT_EQ(WaitAtMost(pid, std::chrono::seconds(20)), 1);
   EXPECT_EQ(ReadFile(dir.File("out.txt")), "sluice: cannot read stdin: Bad file descriptor\n");
+  // stdin by its name too: it read as an empty input, exit 0.
+  for (const std::string& name : {std::string("/dev/stdin"), std::string("/dev/fd/0")}) {
+    const int named_out =
+        open(dir.File("named.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ASSERT_GE(named_out, 0);
+    const int held_input = open("/dev/null", O_RDONLY | O_CLOEXEC);  // closed by `<&-`
+    ASSERT_GE(held_input, 0);
+    const pid_t named = SpawnProcess(
+        {"/bin/sh", "-c", "exec \"$0\" run \"$1\" --quiet --input \"$2\" --output \"$3\" <&- 2>&1",
+         SLUICE_CLI_PATH, dir.File("p.yaml"), name, dir.File("results.jsonl")},
+        held_input, named_out);
+    close(held_input);
+    close(named_out);
+    ASSERT_GT(named, 0);
+    EXPECT_EQ(WaitAtMost(named, std::chrono::seconds(20)), 1) << name;
+    EXPECT_EQ(ReadFile(dir.File("named.txt")),
+              "sluice: cannot read " + name + ": Bad file descriptor\n");
+  }
 }
 
 // With stdout closed, the dead-letter file opened next took its number, and the results
