@@ -59,6 +59,9 @@ void InterruptHandler::Loop() {
     if (disarmed_.load()) return;
     if (signal > 0) {
       const char* name = signal == SIGINT ? "SIGINT" : "SIGTERM";
+      if (!outputs_open_.load()) {
+        ExitNow(std::string(name) + " while the outputs were opening: exiting now, nothing read");
+      }
       if (interrupted_.exchange(true)) ExitNow(std::string("second ") + name + ": exiting now");
       std::fprintf(stderr,
                    "\nsluice: %s: stopping the input, then writing what was read (again to "

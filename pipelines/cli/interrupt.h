@@ -8,6 +8,8 @@
 // however long that takes (a second signal still exits at once).
 //
 //   InterruptHandler interrupts(pipeline, spec.shutdown_timeout);  // before any thread starts
+//   OpenOutputs();                               // a signal here exits at once
+//   interrupts.OutputsOpen();
 //   RunReport report = pipeline.Run(source);
 //   interrupts.Drained();                        // no deadline for the writing
 //   WriteOutputs(report);                        // still covered: a signal cannot cut it
@@ -38,6 +40,10 @@ class InterruptHandler {
   InterruptHandler(const InterruptHandler&) = delete;
   InterruptHandler& operator=(const InterruptHandler&) = delete;
 
+  /// The outputs are open: a signal stops the run from now on. Before, it exits at once
+  /// (130), nothing read: an output may wait in open(2) for its reader (a FIFO), where no
+  /// stop reaches it.
+  void OutputsOpen() { outputs_open_.store(true); }
   /// The run has drained (Run or Finish returned): shutdown_timeout no longer applies.
   void Drained() { drained_.store(true); }
   /// The run is over: no more signals are taken, and no shutdown deadline applies.
@@ -51,6 +57,7 @@ class InterruptHandler {
   const std::chrono::milliseconds shutdown_timeout_;
   sigset_t signals_;
   sigset_t previous_mask_;
+  std::atomic<bool> outputs_open_{false};
   std::atomic<bool> interrupted_{false};
   std::atomic<bool> drained_{false};
   std::atomic<bool> disarmed_{false};

@@ -359,6 +359,7 @@ ExitCode RunCommand(const CliArgs& args, const StageRegistry& registry) {
   // signal then stops the run, and what was read is written, never half of it.
   InterruptHandler interrupts(*run.pipeline, run.spec->shutdown_timeout);
   if (!OpenOutputs(run, args, sinks)) return ExitCode::kOutputFailure;
+  interrupts.OutputsOpen();
   RunReport report = RunWithProgress(run, sinks, args);
   interrupts.Drained();
   ExitCode code = Conclude(report, sinks, *run.spec, args);

@@ -307,6 +307,39 @@ TEST(InterruptTest, ADrainPastShutdownTimeoutExitsAtOnce) {
   EXPECT_FALSE(std::filesystem::exists(dir.File("report.json"))) << "the run did not drain";
 }
 
+// An output that is a FIFO without a reader waits in open(2), where no stop reaches: a
+// signal there exits at once, nothing read. It waited out shutdown_timeout (10 s) before.
+TEST(InterruptTest, ASignalWhileAnOutputWaitsForItsReaderExitsAtOnce) {
+  ASSERT_EQ(chdir(SLUICE_SOURCE_DIR), 0);
+  TempDir dir("interrupt_opening");
+  const std::string fifo = dir.File("out.jsonl");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const std::string err_path = dir.File("stderr");
+  const pid_t pid = SpawnCapturingStderr(
+      {SLUICE_CLI_PATH, "run", "configs/clean_events.yaml", "--quiet", "--input",
+       "examples/data/clickstream.jsonl", "--output", fifo, "--report", dir.File("report.json")},
+      err_path);
+  ASSERT_GT(pid, 0);
+  // Until its main thread waits for the FIFO's reader.
+  const std::string wchan =
+      "/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/wchan";
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  while (ReadFile(wchan) != "wait_for_partner" && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_EQ(ReadFile(wchan), "wait_for_partner");
+  const auto signalled = std::chrono::steady_clock::now();
+  kill(pid, SIGTERM);
+  const std::optional<int> status = WaitStatusAtMost(pid, 20s);
+  ASSERT_TRUE(status.has_value());
+  ASSERT_TRUE(WIFEXITED(*status)) << "killed by signal " << WTERMSIG(*status);
+  EXPECT_EQ(WEXITSTATUS(*status), 130);
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, 5s);  // shutdown_timeout is 10 s
+  EXPECT_THAT(ReadFile(err_path),
+              testing::HasSubstr("sluice: SIGTERM while the outputs were opening: exiting now, "
+                                 "nothing read"));
+}
+
 // Every run ends by disarming the handler and joining its thread; the thread used to sleep
 // out its 50 ms poll first, which every `sluice run` paid (53 ms for a one-line input).
 // shutdown_timeout bounds the drain only: once the run has drained, what is being written
@@ -314,6 +347,7 @@ TEST(InterruptTest, ADrainPastShutdownTimeoutExitsAtOnce) {
 TEST(InterruptTest, NoDeadlineOnceTheRunHasDrained) {
   Pipeline pipeline;
   cli::InterruptHandler handler(pipeline, std::chrono::milliseconds(20));
+  handler.OutputsOpen();
   handler.Drained();
   ASSERT_EQ(kill(getpid(), SIGINT), 0);  // blocked in this thread: the handler's thread takes it
   const auto give_up = std::chrono::steady_clock::now() + 5s;
