@@ -1,5 +1,6 @@
 #include "stages/detail/json_structure.h"
 
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -123,6 +124,39 @@ std::optional<JsonStructureProblem> FindJsonStructureProblem(std::string_view li
   return JsonStructureProblem{line.size() + 1, "the line ends inside the " +
                                                    Kind(line[open.back()]) + " opened at column " +
                                                    std::to_string(open.back() + 1)};
+}
+
+std::optional<JsonStructureProblem> FindMismatchedBracket(std::string_view value,
+                                                          size_t column_of_value,
+                                                          std::vector<size_t>& open) {
+  open.clear();
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c == '"') {  // to the closing quote (simdjson found every string closed): memchr's
+      const size_t opening = i;  // pace, as the bytes of a long string are most of a line
+      for (;;) {
+        const void* quote = std::memchr(value.data() + i + 1, '"', value.size() - i - 1);
+        if (quote == nullptr) return std::nullopt;
+        i = static_cast<size_t>(static_cast<const char*>(quote) - value.data());
+        size_t backslashes = 0;  // before the quote: an odd run escapes it
+        while (i - backslashes - 1 > opening && value[i - backslashes - 1] == '\\') ++backslashes;
+        if (backslashes % 2 == 0) break;
+      }
+    } else if (c == '{' || c == '[') {
+      open.push_back(i);
+    } else if ((c == '}' || c == ']') && !open.empty()) {
+      const char opener = value[open.back()];
+      if (opener != (c == '}' ? '{' : '[')) {
+        return JsonStructureProblem{column_of_value + i,
+                                    std::string("'") + c + "' closes the " + Kind(opener) +
+                                        " opened at column " +
+                                        std::to_string(column_of_value + open.back())};
+      }
+      open.pop_back();
+      if (open.empty()) break;  // the value's end
+    }
+  }
+  return std::nullopt;
 }
 
 bool ValueIsDueAt(std::string_view line, size_t at) {

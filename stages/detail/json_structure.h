@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice::detail {
 
@@ -23,6 +24,15 @@ struct JsonStructureProblem {
 /// when the brackets are sound (the problem is elsewhere) or the line does not start with '{'. Runs
 /// on failed lines only.
 std::optional<JsonStructureProblem> FindJsonStructureProblem(std::string_view line);
+
+/// Where a bracket of the JSON object or array that `value` starts with (one that simdjson
+/// skipped, counting its brackets) closes one of the other kind: that bracket's column and
+/// a message ("'}' closes the array opened at column M"), columns counted from
+/// `column_of_value`. The scan ends where the value does; strings are stepped over, and
+/// nothing else is checked. `open` is scratch, kept by the caller: a line allocates nothing.
+std::optional<JsonStructureProblem> FindMismatchedBracket(std::string_view value,
+                                                          size_t column_of_value,
+                                                          std::vector<size_t>& open);
 
 /// Whether line[at] stands where a value is due: after ':' or '[' (and spaces).
 bool ValueIsDueAt(std::string_view line, size_t at);

@@ -405,10 +405,20 @@ TEST(ParseJsonTest, ProjectionSkipsUnneededValuesUnparsed) {
   EXPECT_EQ(mismatched.message(1),
             "invalid JSON at column 15: ']' closes the object opened at column 9");
   EXPECT_EQ(mismatched.message(2),
-            "invalid JSON at column 20: expected a key (a string in double quotes)");
+            "invalid JSON at column 20: ']' closes the object opened at column 19");
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(mismatched.code(i), ErrorCode::kInvalidInput);
     EXPECT_TRUE(mismatched.item(i).record.empty()) << i;
+  }
+  // Only the brackets are matched, not in strings: what a skipped string may hold, a
+  // skipped array's strings may hold too.
+  auto skipped = ParseLines(
+      stage, {R"({"skip":["\uDC00"],"keep":1})", R"({"skip":["\q"],"keep":2})",
+              R"({"skip":{"a":"b]c","d":["}"]},"keep":3})", R"({"skip":["a\"]"],"keep":4})",
+              R"({"skip":["a\\",{"b":"]"}],"keep":5})"});
+  for (size_t i = 0; i < 5; ++i) {
+    ASSERT_EQ(skipped.verdicts[i], Verdict::kPass) << i << ": " << skipped.message(i);
+    EXPECT_EQ(FieldOf(skipped.item(i), "keep"), Int(static_cast<int64_t>(i + 1)));
   }
 }
 
