@@ -1,7 +1,7 @@
-// StringSet: a set of byte strings kept in one arena, for per-record lookups on hot paths
-// (distinct counts, one_of lists). HashBytes, SameBytes and PackBytes are the inline hash,
-// equality and short-key packing it uses, shared with other per-record tables (group keys,
-// parsers' key lookup).
+// StringSet: a set of byte strings (short ones in their slots, the rest in one arena), for
+// per-record lookups on hot paths (distinct counts, one_of lists). HashBytes, SameBytes and
+// PackBytes are the inline hash, equality and short-key packing it uses, shared with other
+// per-record tables (group keys, parsers' key lookup).
 //
 //   sluice::StringSet users;
 //   users.Insert("ada");        // true: new

@@ -189,8 +189,8 @@ size_t WriteEscaped(std::string_view text, size_t i, char*& p) {
 // to 3 bytes past it, so `p` needs room for 6 * (end - i + 3) bytes. Returns where it
 // stopped. A raw JSON line (a dead letter's) has a quote every few bytes: a 16-byte chunk's
 // quotes are escaped in one pass over its mask, each run stored 16 bytes wide (the room
-// allows it, and the next store writes over the excess), 1.5x faster than a byte at a time
-// through WriteEscaped (BENCHMARKS.md, 6). Chunks are read only where 32 bytes are left, as
+// allows it, and the next store writes over the excess): 1.5x faster on JSON lines than a
+// step per escape (round bfa9db6..d0c7747). Chunks are read only where 32 bytes are left, as
 // a run's store reads up to 16 bytes past the chunk.
 size_t EscapeRange(std::string_view text, size_t i, size_t end, char*& p) {
   while (i + 32 <= end) {

@@ -188,9 +188,10 @@ void ApplyOverrideAt(ConfigNode& root, std::string_view assignment, int order,
     Result<ConfigNode> parsed = LoadYamlString(value_text, applier.mark().file, value_errors);
     for (ConfigError error : value_errors.all()) {
       error.mark.order = order;
-      if (flow) {  // a regex like [a-z]+ meant as text, most likely
-        error.message += " (a value that starts with '" + std::string(1, value_text.front()) +
-                         "' is read as YAML: quote it to set it as text, KEY=\"...\")";
+      if (value_text.starts_with('[')) {  // a regex's character class, most likely
+        error.message +=
+            " (a value that starts with '[' is read as YAML: to set it as text, quote it in "
+            "single quotes, KEY='[a-z]+', which keep backslashes as they are)";
       }
       errors.Add(error.mark, std::move(error.message));
     }

@@ -425,8 +425,12 @@ std::string UnknownKindMessage(const std::string& kind) {
       {"count_distinct", "distinct"},
       {"total", "sum"}};
   // A percentile past p100 (p101, p999) is no typo of p50: say the range instead.
+  double percent = 0;
+  const std::string_view digits = std::string_view(kind).substr(1);
   if (kind.size() > 1 && kind[0] == 'p' &&
-      kind.find_first_not_of("0123456789.", 1) == std::string::npos) {
+      std::from_chars(digits.data(), digits.data() + digits.size(), percent).ptr ==
+          digits.data() + digits.size() &&
+      percent > 100) {
     return message + " (a percentile goes from p0 to p100: p99.9, not p999)";
   }
   std::string near = DidYouMean(

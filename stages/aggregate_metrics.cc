@@ -150,8 +150,9 @@ double SumAccumulator::Mean(uint64_t count) const {
   if (numerator > -kExactInDouble && numerator < kExactInDouble && denominator < kExactInDouble) {
     return static_cast<double>(numerator) / static_cast<double>(denominator);  // one rounding
   }
-  // 64 bits of quotient, then 53: one unit in the last place off only where the quotient
-  // falls within 2^-63 of a midpoint between two doubles.
+  // With x86-64's long double, 64 bits of quotient, then 53: one unit in the last place off
+  // only where the quotient falls within about 2^-63 of a midpoint between two doubles
+  // (where long double is a double, rounded twice, as before).
   return static_cast<double>(static_cast<long double>(numerator) /
                              static_cast<long double>(denominator));
 }

@@ -171,14 +171,19 @@ bool OpenSinks(const PipelineSpec& spec, const CliArgs& args, Sinks& sinks) {
     std::cerr << "sluice: " << what << ": " << error.message << '\n';
     return false;
   };
-  // Both paths are checked before either file is replaced: a dead-letter path that could
-  // not open used to leave the output emptied.
+  // Every path is checked before any file is replaced: a dead-letter path that could not
+  // open used to leave the output emptied.
   if (Status checked = CheckOutputPath(output.path); !checked.ok()) {
     return failed("output", checked.error());
   }
   if (!dead_letters.empty()) {
     if (Status checked = CheckOutputPath(dead_letters); !checked.ok()) {
       return failed("dead letters", checked.error());
+    }
+  }
+  if (args.report && *args.report != "-") {  // written at the end: found now, not after the run
+    if (Status checked = CheckOutputPath(*args.report); !checked.ok()) {
+      return failed("report", checked.error());
     }
   }
   Result<std::unique_ptr<RecordWriter>> results = OpenOutput(output);

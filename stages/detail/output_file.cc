@@ -80,20 +80,27 @@ Status MakeParents(const std::string& path) {
 Status OutputFile::CheckWritable(const std::string& path) {
   if (path.empty() || path == "-") return Status::Ok();
   SLUICE_RETURN_IF_ERROR(MakeParents(path));
+  const auto opens = [&](int flags) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | flags, 0644);
+    if (fd >= 0) ::close(fd);
+    return fd >= 0;
+  };
   struct stat existing {};
   if (::stat(path.c_str(), &existing) == 0) {
     if (S_ISDIR(existing.st_mode)) return OpenError("cannot open", path + " for writing", EISDIR);
-    if (S_ISREG(existing.st_mode) && ::access(path.c_str(), W_OK) != 0) {
-      return OpenError("cannot open", path + " for writing", errno);
-    }
-    return Status::Ok();
-  }
-  if (errno != ENOENT) return OpenError("cannot open", path + " for writing", errno);
-  const std::string parent = std::filesystem::path(path).parent_path().string();
-  if (::access(parent.empty() ? "." : parent.c_str(), W_OK) != 0) {
+    // Opened, not truncated; a FIFO or a device is left to Open: one waits for its reader.
+    if (!S_ISREG(existing.st_mode) || opens(0)) return Status::Ok();
     return OpenError("cannot open", path + " for writing", errno);
   }
-  return Status::Ok();
+  // Missing: made and removed again, so that a run that fails later leaves no empty file.
+  if (opens(O_CREAT | O_EXCL)) {
+    ::unlink(path.c_str());
+    return Status::Ok();
+  }
+  // A symlink to a missing file (or into a missing directory): what it names is made, as
+  // Open would make it.
+  if (errno == EEXIST && opens(O_CREAT)) return Status::Ok();
+  return OpenError("cannot open", path + " for writing", errno);
 }
 
 Result<OutputFile> OutputFile::Open(const std::string& path) {

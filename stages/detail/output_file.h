@@ -26,9 +26,10 @@ class OutputFile {
   /// (an existing ordinary file is replaced by a new one with the same permissions).
   static Result<OutputFile> Open(const std::string& path);
   /// Whether Open(path) can succeed, found without replacing anything: creates the parent
-  /// directories, then checks that `path` is no directory and may be written (a FIFO or a
-  /// device is left to Open: opening one waits for its reader). A run checks all its
-  /// outputs before it opens one, so that one that cannot open leaves the others as they were.
+  /// directories, then opens `path` for writing without truncating it (a missing file is
+  /// made and removed; a FIFO or a device is left to Open, as opening one waits for its
+  /// reader). A run checks all its outputs before it opens one, so that one that cannot
+  /// open leaves the others as they were.
   static Status CheckWritable(const std::string& path);
 
   OutputFile(OutputFile&& other) noexcept;

@@ -337,6 +337,19 @@ TEST(CliTest, AnOutputThatCannotOpenLeavesTheOthersAsTheyWere) {
     EXPECT_THAT(r.err, HasSubstr("sluice: dead letters: cannot ")) << bad;
     EXPECT_EQ(ReadFile(output), "old results\n") << bad;
   }
+  // What stat cannot tell: a symlink to a missing directory.
+  ASSERT_EQ(symlink(dir.File("missing/dead.jsonl").c_str(), dir.File("dangling").c_str()), 0);
+  ProcessResult dangling = run(output, dir.File("dangling"));
+  EXPECT_EQ(dangling.exit_code, 4);
+  EXPECT_THAT(dangling.err, HasSubstr("sluice: dead letters: cannot open "));
+  EXPECT_EQ(ReadFile(output), "old results\n");
+  // The report, written last, is checked first too: the run does not start.
+  WriteFile(output, "old results\n");
+  ProcessResult bad_report = Sluice({"run", "configs/clean_events.yaml", "--quiet", "--input",
+                                     input, "--output", output, "--report", dir.File("a_dir")});
+  EXPECT_EQ(bad_report.exit_code, 4);
+  EXPECT_THAT(bad_report.err, HasSubstr("sluice: report: cannot open " + dir.File("a_dir")));
+  EXPECT_EQ(ReadFile(output), "old results\n");
   ProcessResult bad_output = run(dir.File("a_dir"), dead_letters);
   EXPECT_EQ(bad_output.exit_code, 4);
   EXPECT_THAT(bad_output.err, HasSubstr("sluice: output: cannot open " + dir.File("a_dir")));

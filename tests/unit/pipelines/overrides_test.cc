@@ -190,8 +190,9 @@ TEST(OverridesTest, BadFlowValueIsPositioned) {
   // A regex meant as text: the message says how to set it as text.
   errors = WithSets({"stages.check.pattern=[a-z]+(x)"}).errors;
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_THAT(errors[0], HasSubstr("(a value that starts with '[' is read as YAML: quote it to "
-                                   "set it as text, KEY=\"...\")"));
+  EXPECT_THAT(errors[0], HasSubstr("(a value that starts with '[' is read as YAML: to set it "
+                                   "as text, quote it in single quotes, KEY='[a-z]+', which keep "
+                                   "backslashes as they are)"));
 }
 
 TEST(OverridesTest, FailedOverrideLeavesTreeUnchanged) {

@@ -341,9 +341,9 @@ TEST(AggregateTest, GroupsCompareLikeCompareValuesAndComeOutSorted) {
   EXPECT_EQ(Get(rows[4], "d"), Value{int64_t{1}});
 }
 
-// Finish sorts by a 64-bit prefix of the first value, then by whole keys where prefixes
-// tie: values that share the prefix or round to the same double must still come in
-// CompareValues' order.
+// Finish sorts by prefixes of an encoding of the whole key (detail::KeyOrder), then by whole
+// keys where a number past 2^53 ties: values that share a prefix or round to the same double
+// must still come in CompareValues' order.
 TEST(AggregateTest, RowsComeInKeyOrderWhereTheFirstValuesLookAlike) {
   auto stage = FromYaml("group_by: [a, b]\nmetrics: { n: count }\n");
   const int64_t max = std::numeric_limits<int64_t>::max();
