@@ -237,6 +237,7 @@ void JsonWorker::ReserveCapacity(size_t line_bytes) {
 void JsonWorker::ReleaseBigBuffers() {
   document_ = ondemand::document();
   parser_ = ondemand::parser();
+  open_brackets_ = {};  // 8 bytes a level of the deepest value skipped
 }
 
 size_t JsonWorker::CurrentColumn() {

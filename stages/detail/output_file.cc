@@ -75,11 +75,9 @@ Status MakeParents(const std::string& path) {
   return Status::Ok();
 }
 
-}  // namespace
-
-Status OutputFile::CheckWritable(const std::string& path) {
-  if (path.empty() || path == "-") return Status::Ok();
-  SLUICE_RETURN_IF_ERROR(MakeParents(path));
+// CheckWritable's part past the parent directories: `path` opened for writing, untruncated,
+// or made and removed again; a symlink to a missing file is followed to it.
+Status CheckFile(const std::string& path) {
   const auto opens = [&](int flags) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | flags, 0644);
     if (fd >= 0) ::close(fd);
@@ -92,15 +90,30 @@ Status OutputFile::CheckWritable(const std::string& path) {
     if (!S_ISREG(existing.st_mode) || opens(0)) return Status::Ok();
     return OpenError("cannot open", path + " for writing", errno);
   }
+  if (errno != ENOENT) return OpenError("cannot open", path + " for writing", errno);  // ELOOP
   // Missing: made and removed again, so that a run that fails later leaves no empty file.
   if (opens(O_CREAT | O_EXCL)) {
     ::unlink(path.c_str());
     return Status::Ok();
   }
-  // A symlink to a missing file (or into a missing directory): what it names is made, as
-  // Open would make it.
-  if (errno == EEXIST && opens(O_CREAT)) return Status::Ok();
+  std::error_code error;
+  if (errno == EEXIST &&
+      std::filesystem::is_symlink(std::filesystem::symlink_status(path, error))) {
+    std::filesystem::path target = std::filesystem::read_symlink(path, error);
+    if (!error) {
+      if (target.is_relative()) target = std::filesystem::path(path).parent_path() / target;
+      return CheckFile(target.string());
+    }
+  }
   return OpenError("cannot open", path + " for writing", errno);
+}
+
+}  // namespace
+
+Status OutputFile::CheckWritable(const std::string& path) {
+  if (path.empty() || path == "-") return Status::Ok();
+  SLUICE_RETURN_IF_ERROR(MakeParents(path));
+  return CheckFile(path);
 }
 
 Result<OutputFile> OutputFile::Open(const std::string& path) {

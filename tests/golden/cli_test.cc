@@ -343,6 +343,14 @@ TEST(CliTest, AnOutputThatCannotOpenLeavesTheOthersAsTheyWere) {
   EXPECT_EQ(dangling.exit_code, 4);
   EXPECT_THAT(dangling.err, HasSubstr("sluice: dead letters: cannot open "));
   EXPECT_EQ(ReadFile(output), "old results\n");
+  // A symlink to a file not made yet: the check makes it, and removes it when a later
+  // check fails.
+  ASSERT_EQ(symlink(dir.File("target.jsonl").c_str(), dir.File("link.jsonl").c_str()), 0);
+  ProcessResult linked =
+      Sluice({"run", "configs/clean_events.yaml", "--quiet", "--input", input, "--output",
+              dir.File("link.jsonl"), "--report", dir.File("a_dir")});
+  EXPECT_EQ(linked.exit_code, 4);
+  EXPECT_FALSE(std::filesystem::exists(dir.File("target.jsonl")));
   // The report, written last, is checked first too: the run does not start.
   WriteFile(output, "old results\n");
   ProcessResult bad_report = Sluice({"run", "configs/clean_events.yaml", "--quiet", "--input",
