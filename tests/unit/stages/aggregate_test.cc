@@ -26,6 +26,7 @@ using aggregate_test::AggregateOnOneWorker;
 using aggregate_test::FinishRows;
 using aggregate_test::FromYaml;
 using aggregate_test::Get;
+using aggregate_test::KeysThatTieInPrefixes;
 using aggregate_test::Rec;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -400,27 +401,8 @@ TEST(AggregateTest, RowsComeInKeyOrderWhereTheLaterValuesDecide) {
   // (an int past 2^53 beside its double, a string that another one begins, NUL bytes,
   // strings past the prefix's 16 bytes) must not decide the order.
   auto stage = FromYaml("group_by: [a, b, c]\nmetrics: { n: count }\n");
-  const int64_t big = int64_t{1} << 53;
-  const std::vector<Value> values = {
-      Value{},
-      Value{true},
-      Value{big},
-      Value{big + 1},
-      Value{static_cast<double>(big + 2)},
-      Value{std::numeric_limits<int64_t>::max()},
-      Value{std::numeric_limits<int64_t>::max() - 1},
-      Value{-0.5},
-      Value{int64_t{7}},
-      Value{std::numeric_limits<double>::quiet_NaN()},
-      Value{std::string()},
-      Value{std::string("a")},
-      Value{std::string("a\0", 2)},
-      Value{std::string("a\0\xff", 3)},
-      Value{std::string("a\xff")},
-      Value{std::string("ab")},
-      Value{std::string("a long value, past 16 bytes: 1")},
-      Value{std::string("a long value, past 16 bytes: 0")},
-  };
+  const std::vector<Value> values = KeysThatTieInPrefixes();
+
   std::mt19937_64 random(9);
   std::vector<Record> records;
   std::set<std::array<size_t, 3>> keys;  // distinct (a, b, c): no two values are equal

@@ -9,41 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "unit/stages/aggregate_test_util.h"
+
 namespace sluice::detail {
 namespace {
-
-// Every way two keys can tie in the encoding's bytes and differ after them: ints past 2^53
-// beside their doubles, strings that others begin, NUL and 0xFF bytes, strings alike past
-// the first 16 bytes and past the 64 after which whole keys are compared.
-std::vector<Value> TrickyValues() {
-  const int64_t big = int64_t{1} << 53;
-  const std::string long_start(90, 'x');
-  return {Value{},
-          Value{false},
-          Value{true},
-          Value{big},
-          Value{big + 1},
-          Value{static_cast<double>(big + 2)},
-          Value{std::numeric_limits<int64_t>::max()},
-          Value{std::numeric_limits<int64_t>::max() - 1},
-          Value{std::numeric_limits<int64_t>::min()},
-          Value{-0.5},
-          Value{int64_t{7}},
-          Value{7.5},
-          Value{std::numeric_limits<double>::infinity()},
-          Value{std::numeric_limits<double>::quiet_NaN()},
-          Value{std::string()},
-          Value{std::string("a")},
-          Value{std::string("a\0", 2)},
-          Value{std::string("a\0\xff", 3)},
-          Value{std::string("a\xff")},
-          Value{std::string("ab")},
-          Value{std::string("sixteen bytes ab")},
-          Value{std::string("sixteen bytes abc")},
-          Value{long_start + "1"},
-          Value{long_start + "0"},
-          Value{long_start}};
-}
 
 std::string Json(const std::vector<Value>& key) {
   std::string out;
@@ -59,7 +28,7 @@ bool KeyLess(const std::vector<Value>& a, const std::vector<Value>& b) {
 }
 
 TEST(KeyOrderTest, OrdersKeysAsCompareValuesDoesColumnByColumn) {
-  const std::vector<Value> values = TrickyValues();
+  const std::vector<Value> values = aggregate_test::KeysThatTieInPrefixes();
   std::mt19937_64 random(3);
   for (const size_t columns : {1, 2, 3}) {
     std::vector<std::vector<Value>> keys(4000);
