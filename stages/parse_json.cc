@@ -407,8 +407,7 @@ error_code JsonWorker::ParseFields(ondemand::object& object, Record& record, Ver
       SIMDJSON_TRY(field.value().type().get(type));
       if (type == ondemand::json_type::object || type == ondemand::json_type::array) {
         // simdjson skips a value by counting its brackets, not matching them: "[}" passed.
-        // From the value's start to the line's end: the scan stops where the value ends.
-        // (object::raw_json() gives the value alone, but walked it at 6x the cost.)
+        // The scan runs from the value's first byte and stops where the value ends.
         const char* start = field.value().raw_json_token().data();
         const std::string_view rest(start, static_cast<size_t>(line_end_ - start));
         if (std::optional<detail::JsonStructureProblem> problem = detail::FindMismatchedBracket(
