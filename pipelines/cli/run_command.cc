@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "framework/clock.h"
@@ -171,20 +172,13 @@ bool OpenSinks(const PipelineSpec& spec, const CliArgs& args, Sinks& sinks) {
     std::cerr << "sluice: " << what << ": " << error.message << '\n';
     return false;
   };
-  // Every path is checked before any file is replaced: a dead-letter path that could not
-  // open used to leave the output emptied.
-  if (Status checked = CheckOutputPath(output.path); !checked.ok()) {
-    return failed("output", checked.error());
-  }
-  if (!dead_letters.empty()) {
-    if (Status checked = CheckOutputPath(dead_letters); !checked.ok()) {
-      return failed("dead letters", checked.error());
-    }
-  }
-  if (args.report && *args.report != "-") {  // written at the end: found now, not after the run
-    if (Status checked = CheckOutputPath(*args.report); !checked.ok()) {
-      return failed("report", checked.error());
-    }
+  // Every path is checked before any file is replaced (the report's too, written at the
+  // end): a dead-letter path that could not open used to leave the output emptied. "" and
+  // "-" (stdout, or no dead letters or report) pass.
+  for (const auto& [what, path] : {std::pair<const char*, std::string>{"output", output.path},
+                                   {"dead letters", dead_letters},
+                                   {"report", args.report.value_or("")}}) {
+    if (Status checked = CheckOutputPath(path); !checked.ok()) return failed(what, checked.error());
   }
   Result<std::unique_ptr<RecordWriter>> results = OpenOutput(output);
   if (!results.ok()) return failed("output", results.error());
