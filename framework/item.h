@@ -177,7 +177,9 @@ inline Item& Batch::AddRecord(Record record, uint64_t number) {
 template <class... Args>
 inline Item& Batch::NewItem(Args&&... args) {
   // A recycled batch's items were last written on other cores, and an item's first line is
-  // all that making one writes: fetch the lines a few items ahead, for writing.
+  // all that making one writes: fetch the lines a few items ahead, for writing (PREFETCHW
+  // where the build has it, CMakeLists.txt; a plain prefetch gets the line shared, and the
+  // store then waits on a second trip to the other core).
   constexpr size_t kPrefetchAhead = 8;
   if (items.size() + kPrefetchAhead < items.capacity()) {
     __builtin_prefetch(items.data() + items.size() + kPrefetchAhead, /*rw=*/1);

@@ -274,12 +274,17 @@ void Pipeline::Impl::FormGroups() {
 // `output`: the next group's queue; nullptr for the last group, which hands to the collector.
 void Pipeline::Impl::RunWorker(const StageGroup& group, size_t worker_index, Queue* output) {
   const size_t group_index = static_cast<size_t>(&group - groups_.data());
+  // A batch this worker reads is in its caches; one from a queue was made on another thread.
+  const bool reads_source = group.first == 0 && reading_.by_workers;
   Batch batch;
   while (NextBatch(group, batch)) {
     const size_t items = batch.size();
     SteadyClock::duration busy{};
     for (size_t s = group.first; s < group.end && !batch.empty(); ++s) {
-      busy += RunStage(*stages_[s], worker_index, batch);
+      const bool from_queue = s == group.first && !reads_source;
+      busy +=
+          RunStage(*stages_[s], worker_index, batch,
+                   from_queue ? detail::ItemsFrom::kAnotherThread : detail::ItemsFrom::kThisThread);
     }
     batch_sizer_->Report(group_index, items, busy);
     // Ordered mode needs every sequence number at the collector, empty batches too.
@@ -296,14 +301,14 @@ void Pipeline::Impl::RunWorker(const StageGroup& group, size_t worker_index, Que
 }
 
 // Returns the time the stage took.
-auto Pipeline::Impl::RunStage(StageSlot& slot, size_t worker_index, Batch& batch)
-    -> SteadyClock::duration {
+auto Pipeline::Impl::RunStage(StageSlot& slot, size_t worker_index, Batch& batch,
+                              detail::ItemsFrom items_from) -> SteadyClock::duration {
   const detail::ErrorContext context{&slot.options.name, batch.source_name.get()};
   detail::Watchdog::Beat& beat = *slot.beats[worker_index];
   const auto begin = SteadyClock::now();
   beat.Begin();
   detail::ProcessBatch(*slot.workers[worker_index], batch, context, slot.counters,
-                       beat.timeout.count() > 0 ? &beat.items_done : nullptr);
+                       beat.timeout.count() > 0 ? &beat.items_done : nullptr, items_from);
   beat.End();
   const auto busy = SteadyClock::now() - begin;
   slot.counters.busy_nanos.fetch_add(busy.count(), std::memory_order_relaxed);

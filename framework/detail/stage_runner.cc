@@ -57,20 +57,26 @@ void DecorateError(Item& item, const ErrorContext& context) {
 
 namespace {
 
-// ProcessBatch's loop; with kCountItems it counts in items_done each item it comes to.
-template <bool kCountItems>
+// ProcessBatch's loop; with kCountItems it counts in items_done each item it comes to, with
+// kPrefetch it fetches items ahead (template flags: a run without them pays nothing per item).
+template <bool kCountItems, bool kPrefetch>
 void RunItems(StageWorker& worker, Batch& batch, const ErrorContext& context,
               StageCounters& counters, std::atomic<uint64_t>* items_done) {
   const ErrorReuseScope reuse_errors(batch.spare_errors);
   // A stage sees one item at a time and never the batch, so its size and storage stay put.
   Item* const items = batch.items.data();
   const size_t size = batch.items.size();
+  // Scenario 2's pushed items (0.2 us of work each): 0.71-0.81 -> 0.83-0.85 of the ideal
+  // with 8 ahead (the first read of each item had a third of the samples); 16 no better.
+  constexpr size_t kPrefetchAhead = 8;
+  const size_t prefetch_end = size > kPrefetchAhead ? size - kPrefetchAhead : 0;
   uint64_t in = 0, filtered = 0, errors = 0, absorbed = 0;
   size_t kept = 0;
   uint64_t done_before = 0;
   if constexpr (kCountItems) done_before = items_done->load(std::memory_order_relaxed);
   for (size_t i = 0; i < size; ++i) {
     if constexpr (kCountItems) items_done->store(done_before + i, std::memory_order_relaxed);
+    if (kPrefetch && i < prefetch_end) __builtin_prefetch(items + i + kPrefetchAhead, /*rw=*/1);
     Item& item = items[i];
     if (item.ok()) {
       ++in;
@@ -101,14 +107,19 @@ void RunItems(StageWorker& worker, Batch& batch, const ErrorContext& context,
 
 }  // namespace
 
-// Two loops, so that a run without a watchdog pays nothing per item for the count (it cost
-// 5 instructions per item and stage: the loop is short of registers around the call).
+// Four loops, so that a run without a watchdog pays nothing per item for the count (it cost
+// 5 instructions per item and stage: the loop is short of registers around the call), and
+// items made on this thread nothing for the prefetch (3 instructions).
 void ProcessBatch(StageWorker& worker, Batch& batch, const ErrorContext& context,
-                  StageCounters& counters, std::atomic<uint64_t>* items_done) {
+                  StageCounters& counters, std::atomic<uint64_t>* items_done,
+                  ItemsFrom items_from) {
+  const bool prefetch = items_from == ItemsFrom::kAnotherThread;
   if (items_done != nullptr) {
-    RunItems<true>(worker, batch, context, counters, items_done);
+    (prefetch ? RunItems<true, true> : RunItems<true, false>)(worker, batch, context, counters,
+                                                              items_done);
   } else {
-    RunItems<false>(worker, batch, context, counters, nullptr);
+    (prefetch ? RunItems<false, true> : RunItems<false, false>)(worker, batch, context, counters,
+                                                                nullptr);
   }
 }
 

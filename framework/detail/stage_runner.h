@@ -30,12 +30,18 @@ struct ErrorContext {
 /// position, and an excerpt of the raw line (or of the record, for items made from one).
 void DecorateError(Item& item, const ErrorContext& context);
 
+/// Which thread wrote the batch's items last: this one (a source read on the worker, or an
+/// earlier stage of its group), or another (the batch came through a queue, or was pushed).
+enum class ItemsFrom : uint8_t { kThisThread, kAnotherThread };
+
 /// Runs `worker` on each ok item of `batch`: keeps passed and failed items (in order),
 /// removes filtered and absorbed ones, turns exceptions into error items, and adds the
 /// batch's figures to `counters`. Counts each item it comes to in `items_done` unless it
 /// is null (the worker's own: the watchdog reads it to tell a slow batch from a stuck
-/// record).
+/// record). Items from another thread are fetched a few items ahead: each item's line waits
+/// on another core's cache otherwise.
 void ProcessBatch(StageWorker& worker, Batch& batch, const ErrorContext& context,
-                  StageCounters& counters, std::atomic<uint64_t>* items_done);
+                  StageCounters& counters, std::atomic<uint64_t>* items_done,
+                  ItemsFrom items_from = ItemsFrom::kThisThread);
 
 }  // namespace sluice::detail

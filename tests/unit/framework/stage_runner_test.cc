@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -60,8 +61,10 @@ const std::string kSource = "input.txt";
 
 // Runs the worker over one batch of `lines` (numbered from 1); line "earlier-error" comes
 // in already failed, as an error item of an earlier stage. Counts the items it comes to
-// (the loop a stage with a stall_timeout runs) when `count_items`.
-std::unique_ptr<Run> RunBatch(const std::vector<std::string>& lines, bool count_items = true) {
+// (the loop a stage with a stall_timeout runs) when `count_items`; fetches items ahead as
+// for a batch from a queue when `items_from` says another thread made them.
+std::unique_ptr<Run> RunBatch(const std::vector<std::string>& lines, bool count_items = true,
+                              ItemsFrom items_from = ItemsFrom::kThisThread) {
   Batch batch;
   for (size_t i = 0; i < lines.size(); ++i) {
     Item& item = batch.AddLine(lines[i], i + 1, 10 * i);
@@ -71,7 +74,7 @@ std::unique_ptr<Run> RunBatch(const std::vector<std::string>& lines, bool count_
   ScriptedWorker worker;
   auto run = std::make_unique<Run>();
   ProcessBatch(worker, batch, {.stage = &kStage, .source = &kSource}, run->counters,
-               count_items ? &run->items_done : nullptr);
+               count_items ? &run->items_done : nullptr, items_from);
   for (const Item& item : batch.items) {
     run->kept.emplace_back(item.raw);
     run->codes.emplace_back(item.ok() ? "ok" : ErrorCodeName(item.error->code));
@@ -90,31 +93,38 @@ TEST(StageRunnerTest, AllPassKeepsEveryItemInOrder) {
   EXPECT_EQ(run->counters.filtered + run->counters.errors + run->counters.absorbed, 0u);
 }
 
-TEST(StageRunnerTest, EachVerdictIsCountedAndKeptOrDropped) {
-  for (const bool count_items : {true, false}) {
-    SCOPED_TRACE(count_items ? "counting items" : "not counting items");
-    const auto run = RunBatch(
-        {"pass-1", "filter", "fail", "absorb", "earlier-error", "bare-error", "pass-2", "fail-pass",
-         "throw", "bad-alloc", "filter", "fail-filter", "fail-absorb", "pass-3"},
-        count_items);
-    // Filtered and absorbed items leave the batch; passed and failed ones stay, in order. A
-    // Fail() wins over the verdict returned after it.
-    EXPECT_EQ(run->kept, (std::vector<std::string>{"pass-1", "fail", "earlier-error", "bare-error",
-                                                   "pass-2", "fail-pass", "throw", "bad-alloc",
-                                                   "fail-filter", "fail-absorb", "pass-3"}));
-    EXPECT_EQ(run->codes,
-              (std::vector<std::string>{"ok", "invalid_input", "missing_field", "internal", "ok",
-                                        "wrong_type", "stage_failure", "resource_exhausted",
-                                        "wrong_type", "wrong_type", "ok"}));
-    EXPECT_EQ(run->calls, 13);  // not for the item that came in failed: it is passed over
-    EXPECT_EQ(run->passed_over, (std::vector<uint64_t>{5}));
-    EXPECT_EQ(run->counters.in, 13u);
-    EXPECT_EQ(run->counters.out, 4u);  // 3 passed + 1 absorbed (ok, not passed on)
-    EXPECT_EQ(run->counters.filtered, 2u);
-    EXPECT_EQ(run->counters.absorbed, 1u);
-    EXPECT_EQ(run->counters.errors, 7u);
-    EXPECT_EQ(run->items_done, count_items ? 14u : 0u);
-  }
+// Each of ProcessBatch's loops: counting items or not, fetching items ahead or not (the
+// batch is longer than the distance fetched ahead).
+class StageRunnerLoopTest : public testing::TestWithParam<std::tuple<bool, ItemsFrom>> {};
+
+INSTANTIATE_TEST_SUITE_P(EachLoop, StageRunnerLoopTest,
+                         testing::Combine(testing::Bool(),
+                                          testing::Values(ItemsFrom::kThisThread,
+                                                          ItemsFrom::kAnotherThread)));
+
+TEST_P(StageRunnerLoopTest, EachVerdictIsCountedAndKeptOrDropped) {
+  const auto [count_items, items_from] = GetParam();
+  const auto run = RunBatch(
+      {"pass-1", "filter", "fail", "absorb", "earlier-error", "bare-error", "pass-2", "fail-pass",
+       "throw", "bad-alloc", "filter", "fail-filter", "fail-absorb", "pass-3"},
+      count_items, items_from);
+  // Filtered and absorbed items leave the batch; passed and failed ones stay, in order. A
+  // Fail() wins over the verdict returned after it.
+  EXPECT_EQ(run->kept, (std::vector<std::string>{"pass-1", "fail", "earlier-error", "bare-error",
+                                                 "pass-2", "fail-pass", "throw", "bad-alloc",
+                                                 "fail-filter", "fail-absorb", "pass-3"}));
+  EXPECT_EQ(run->codes,
+            (std::vector<std::string>{"ok", "invalid_input", "missing_field", "internal", "ok",
+                                      "wrong_type", "stage_failure", "resource_exhausted",
+                                      "wrong_type", "wrong_type", "ok"}));
+  EXPECT_EQ(run->calls, 13);  // not for the item that came in failed: it is passed over
+  EXPECT_EQ(run->passed_over, (std::vector<uint64_t>{5}));
+  EXPECT_EQ(run->counters.in, 13u);
+  EXPECT_EQ(run->counters.out, 4u);  // 3 passed + 1 absorbed (ok, not passed on)
+  EXPECT_EQ(run->counters.filtered, 2u);
+  EXPECT_EQ(run->counters.absorbed, 1u);
+  EXPECT_EQ(run->counters.errors, 7u);
+  EXPECT_EQ(run->items_done, count_items ? 14u : 0u);
 }
 
 TEST(StageRunnerTest, ErrorsMadeHereAreDecoratedAndEarlierOnesLeftAlone) {
