@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "framework/detail/standard_streams.h"
 #include "stages/detail/quoted_records.h"
 
 namespace sluice {
@@ -465,8 +466,8 @@ Result<std::unique_ptr<Source>> OpenFileSource(const FileSourceOptions& options)
   }
   // stdin's own names read fd 0 itself: opened anew, the /dev/null that sluice holds in the
   // place of a closed stdin (pipelines/cli/main.cc) read as an empty input.
-  const bool is_stdin = options.path == "-" || options.path == "/dev/stdin" ||
-                        options.path == "/dev/fd/0" || options.path == "/proc/self/fd/0";
+  const bool is_stdin =
+      options.path == "-" || detail::StandardStreamNamed(options.path) == STDIN_FILENO;
   const std::string name = options.path == "-" ? "stdin" : options.path;
   // Not blocking in open(2): a FIFO waits there for a writer, where no stop can reach it.
   // Reads block again; the first one's poll waits for the writer instead.

@@ -18,6 +18,7 @@
 
 #include "framework/clock.h"
 #include "framework/detail/control_characters.h"
+#include "framework/detail/standard_streams.h"
 #include "pipelines/builder.h"
 #include "pipelines/cli/interrupt.h"
 #include "pipelines/cli/periodic_task.h"
@@ -73,27 +74,34 @@ bool SameRegularFile(const std::string& a, const std::string& b) {
 bool FilesAreDistinct(const PipelineSpec& spec, const CliArgs& args, const OutputOptions& output) {
   struct Named {
     const char* role;
-    std::string path;  // "/dev/stdin" or "/dev/stdout" for the standard streams
+    std::string path;  // "/dev/stdin", "/dev/stdout" or "/dev/stderr" for the standard streams
   };
+  // Each standard stream by one name, whichever it was given ("-" alone, "" for the input
+  // and the output).
   const auto or_stream = [](const std::string& path, const char* stream) {
-    return path.empty() || path == "-" ? std::string(stream) : path;
+    if (path == "-") return std::string(stream);
+    switch (detail::StandardStreamNamed(path)) {
+      case STDIN_FILENO: return std::string("/dev/stdin");
+      case STDOUT_FILENO: return std::string("/dev/stdout");
+      case STDERR_FILENO: return std::string("/dev/stderr");
+      default: return path;
+    }
   };
   const std::string input =
-      args.input ? *args.input : (spec.source.type == SourceType::kStdin ? "" : spec.source.path);
+      args.input ? *args.input : (spec.source.type == SourceType::kStdin ? "-" : spec.source.path);
   const Named files[] = {
       {"the input", or_stream(input, "/dev/stdin")},
-      {"the output", or_stream(output.path, "/dev/stdout")},
-      {"the dead letters (errors.dead_letter)",
-       spec.errors.dead_letter == "-" ? "/dev/stdout" : spec.errors.dead_letter},
-      {"the report (--report)", args.report == "-" ? "/dev/stdout" : args.report.value_or("")}};
+      {"the output", or_stream(output.path.empty() ? "-" : output.path, "/dev/stdout")},
+      {"the dead letters (errors.dead_letter)", or_stream(spec.errors.dead_letter, "/dev/stdout")},
+      {"the report (--report)", or_stream(args.report.value_or(""), "/dev/stdout")}};
   for (size_t i = 0; i < std::size(files); ++i) {
     for (size_t j = i + 1; j < std::size(files); ++j) {
       const Named& a = files[i];
       const Named& b = files[j];
       if (a.path.empty() || a.path == "-" || b.path.empty() || b.path == "-") continue;
-      if (a.path == b.path && a.path == "/dev/stdout") {  // a pipe or a terminal, say
-        std::cerr << "sluice: " << a.role << " and " << b.role
-                  << " both go to stdout: each must have its own\n";
+      if (a.path == b.path && (a.path == "/dev/stdout" || a.path == "/dev/stderr")) {
+        std::cerr << "sluice: " << a.role << " and " << b.role << " both go to " << a.path.substr(5)
+                  << ": each must have its own\n";  // a pipe, a terminal
         return false;
       }
       if (!SameRegularFile(a.path, b.path)) continue;
@@ -217,23 +225,26 @@ void PrintShownErrors(const std::vector<Error>& shown, uint64_t total_errors) {
 }
 
 // `json` (RunReport::ToJson, which ends its last line) to the file at `path`, or to stdout
-// for "-".
+// for "-", or to the standard stream it names.
 Status WriteReportFile(const std::string& path, const std::string& json) {
   auto fail = [&](int error_number) {
     return Error{.code = ErrorCode::kInvalidInput,
                  .message = "writing report " + path + ": " + std::strerror(error_number)};
   };
-  const bool to_stdout = path == "-";
+  const int stream = path == "-" ? STDOUT_FILENO : detail::StandardStreamNamed(path);
+  const bool to_stream = stream == STDOUT_FILENO || stream == STDERR_FILENO;
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!to_stdout && !parent.empty()) {
+  if (!to_stream && !parent.empty()) {
     std::error_code ignored;  // a failure shows in fopen below
     std::filesystem::create_directories(parent, ignored);
   }
-  std::FILE* file = to_stdout ? stdout : std::fopen(path.c_str(), "w");
+  std::FILE* file = !to_stream                ? std::fopen(path.c_str(), "w")
+                    : stream == STDOUT_FILENO ? stdout
+                                              : stderr;
   if (file == nullptr) return fail(errno);
   const bool written = std::fwrite(json.data(), 1, json.size(), file) == json.size();
   const int write_errno = errno;
-  if ((to_stdout ? std::fflush(file) : std::fclose(file)) != 0) return fail(errno);
+  if ((to_stream ? std::fflush(file) : std::fclose(file)) != 0) return fail(errno);
   if (!written) return fail(write_errno);
   return Status::Ok();
 }

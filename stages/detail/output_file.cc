@@ -15,8 +15,18 @@
 #include <system_error>
 #include <utility>
 
+#include "framework/detail/standard_streams.h"
+
 namespace sluice::detail {
 namespace {
+
+// The stream that an output path names: stdout for "" and "-", stdout or stderr by their
+// names (framework/detail/standard_streams.h); -1 for a file to open.
+int OutputStream(const std::string& path) {
+  if (path.empty() || path == "-") return STDOUT_FILENO;
+  const int fd = StandardStreamNamed(path);
+  return fd == STDOUT_FILENO || fd == STDERR_FILENO ? fd : -1;
+}
 
 ErrorCode CodeForErrno(int error_number) {
   switch (error_number) {
@@ -111,15 +121,15 @@ Status CheckFile(const std::string& path) {
 }  // namespace
 
 Status OutputFile::CheckWritable(const std::string& path) {
-  if (path.empty() || path == "-") return Status::Ok();
+  if (OutputStream(path) >= 0) return Status::Ok();
   SLUICE_RETURN_IF_ERROR(MakeParents(path));
   return CheckFile(path);
 }
 
 Result<OutputFile> OutputFile::Open(const std::string& path) {
-  if (path.empty() || path == "-") {
-    std::fflush(stdout);  // keep anything printed through stdio before our output
-    return OutputFile(STDOUT_FILENO, /*owns_fd=*/false, "stdout");
+  if (const int stream = OutputStream(path); stream >= 0) {
+    std::fflush(stream == STDOUT_FILENO ? stdout : stderr);  // what stdio printed comes first
+    return OutputFile(stream, /*owns_fd=*/false, path.empty() || path == "-" ? "stdout" : path);
   }
   SLUICE_RETURN_IF_ERROR(MakeParents(path));
   const int fd = OpenEmpty(path);

@@ -177,6 +177,53 @@ TEST(CliTest, AClosedStdoutLendsItsNumberToNoOtherFile) {
   EXPECT_THAT(ReadFile(dir.File("dead.jsonl")), Not(HasSubstr("{\"a\":1}")));
 }
 
+// The standard streams' names write to the streams themselves. Opened anew, `--output
+// /dev/stdout >> log` wrote the log from its start, over its earlier lines (the report too),
+// and with stdout closed reached the /dev/null held in its place: exit 0, nothing written.
+TEST(CliTest, StdoutByItsNameIsTheStreamNotAFileOpenedAnew) {
+  TempDir dir("cli_stdout_named");
+  const std::string log = dir.File("log.txt");
+  const std::vector<std::string> run = {"run", "configs/clean_events.yaml", "--quiet", "--input",
+                                        "examples/data/clean_events.jsonl"};
+  const auto appending_to_log = [&](std::vector<std::string> more) {
+    WriteFile(log, "earlier line\n");
+    const int append = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    EXPECT_GE(append, 0);
+    std::vector<std::string> args = run;
+    args.insert(args.end(), more.begin(), more.end());
+    ProcessResult result = Sluice(args, {.stdout_fd = append});
+    ::close(append);
+    return result;
+  };
+  for (const std::string name : {"/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"}) {
+    SCOPED_TRACE(name);
+    ProcessResult results = appending_to_log({"--format", "jsonl", "--output", name});
+    EXPECT_EQ(results.exit_code, 0) << results.err;
+    EXPECT_THAT(ReadFile(log), StartsWith("earlier line\n{\"ts\":"));
+    ProcessResult report = appending_to_log({"--output", dir.File("out.jsonl"), "--report", name});
+    EXPECT_EQ(report.exit_code, 0) << report.err;
+    EXPECT_THAT(ReadFile(log), StartsWith("earlier line\n{\n  \"pipeline\": \"clean_events\","));
+  }
+  ProcessResult both = appending_to_log({"--output", "/dev/fd/1", "--report", "-"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.err, HasSubstr("the output and the report (--report) both go to stdout"));
+
+  const int out = open(dir.File("out.txt").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(out, 0);
+  const int no_input = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(no_input, 0);
+  const std::string closed_stdout =
+      "exec \"$0\" run \"$1\" --quiet --input \"$2\" --output /dev/stdout 2>&1 >&-";
+  const pid_t pid = SpawnProcess({"/bin/sh", "-c", closed_stdout, SLUICE_CLI_PATH,
+                                  "configs/clean_events.yaml", "examples/data/clean_events.jsonl"},
+                                 no_input, out);
+  close(no_input);
+  close(out);
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(WaitAtMost(pid, std::chrono::seconds(20)), 4);
+  EXPECT_EQ(ReadFile(dir.File("out.txt")), "sluice: writing /dev/stdout: Bad file descriptor\n");
+}
+
 TEST(CliTest, ValidateReportsEveryProblemWithItsPosition) {
   TempDir dir("cli");
   const std::string config = dir.File("bad.yaml");
