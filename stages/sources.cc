@@ -466,9 +466,15 @@ Result<std::unique_ptr<Source>> OpenFileSource(const FileSourceOptions& options)
   }
   // stdin's own names read fd 0 itself: opened anew, the /dev/null that sluice holds in the
   // place of a closed stdin (pipelines/cli/main.cc) read as an empty input.
-  const bool is_stdin =
-      options.path == "-" || detail::StandardStreamNamed(options.path) == STDIN_FILENO;
+  const int stream = options.path == "-" ? STDIN_FILENO : detail::StandardStreamNamed(options.path);
+  const bool is_stdin = stream == STDIN_FILENO;
   const std::string name = options.path == "-" ? "stdin" : options.path;
+  if (stream == STDOUT_FILENO || stream == STDERR_FILENO) {  // opened anew, as for stdin
+    return Error{.code = ErrorCode::kInvalidInput,
+                 .message = "cannot read " + name + ": it names " +
+                            (stream == STDOUT_FILENO ? "stdout" : "stderr") + ", an output",
+                 .source = name};
+  }
   // Not blocking in open(2): a FIFO waits there for a writer, where no stop can reach it.
   // Reads block again; the first one's poll waits for the writer instead.
   const int fd =

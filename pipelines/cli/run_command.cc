@@ -98,8 +98,10 @@ bool FilesAreDistinct(const PipelineSpec& spec, const CliArgs& args, const Outpu
     for (size_t j = i + 1; j < std::size(files); ++j) {
       const Named& a = files[i];
       const Named& b = files[j];
-      if (a.path.empty() || a.path == "-" || b.path.empty() || b.path == "-") continue;
-      if (a.path == b.path && (a.path == "/dev/stdout" || a.path == "/dev/stderr")) {
+      if (a.path.empty() || b.path.empty()) continue;
+      // Two outputs on one stream would mix their lines (the input names no output stream:
+      // its source refuses one).
+      if (i > 0 && a.path == b.path && (a.path == "/dev/stdout" || a.path == "/dev/stderr")) {
         std::cerr << "sluice: " << a.role << " and " << b.role << " both go to " << a.path.substr(5)
                   << ": each must have its own\n";  // a pipe, a terminal
         return false;
@@ -286,7 +288,8 @@ bool OpenOutputs(const PreparedRun& run, const CliArgs& args, Sinks& sinks) {
   if (!OpenSinks(*run.spec, args, sinks)) return false;
   sinks.Wire(*run.pipeline);
   const bool reads_stdin =
-      args.input ? *args.input == "-" : run.spec->source.type == SourceType::kStdin;
+      args.input ? *args.input == "-" || detail::StandardStreamNamed(*args.input) == STDIN_FILENO
+                 : run.spec->source.type == SourceType::kStdin;
   if (reads_stdin && !args.quiet && isatty(STDIN_FILENO) == 1) {  // else it would wait mutely
     std::cerr << "sluice: reading lines from the terminal; end with Ctrl-D (or give --input)\n";
   }

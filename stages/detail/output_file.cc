@@ -20,12 +20,18 @@
 namespace sluice::detail {
 namespace {
 
-// The stream that an output path names: stdout for "" and "-", stdout or stderr by their
-// names (framework/detail/standard_streams.h); -1 for a file to open.
+// The stream that an output path names: stdout for "" and "-", else the standard stream
+// it names (framework/detail/standard_streams.h); -1 for a file to open.
 int OutputStream(const std::string& path) {
-  if (path.empty() || path == "-") return STDOUT_FILENO;
-  const int fd = StandardStreamNamed(path);
-  return fd == STDOUT_FILENO || fd == STDERR_FILENO ? fd : -1;
+  return path.empty() || path == "-" ? STDOUT_FILENO : StandardStreamNamed(path);
+}
+
+// stdin's names are not outputs: opened anew, they would reach the /dev/null that holds a
+// closed stdin, and write nowhere.
+Error StdinIsNoOutput(const std::string& path) {
+  return Error{.code = ErrorCode::kInvalidInput,
+               .message = "cannot write " + path + ": it names stdin, an input",
+               .source = path};
 }
 
 ErrorCode CodeForErrno(int error_number) {
@@ -121,13 +127,17 @@ Status CheckFile(const std::string& path) {
 }  // namespace
 
 Status OutputFile::CheckWritable(const std::string& path) {
-  if (OutputStream(path) >= 0) return Status::Ok();
+  if (const int stream = OutputStream(path); stream >= 0) {
+    if (stream == STDIN_FILENO) return StdinIsNoOutput(path);
+    return Status::Ok();
+  }
   SLUICE_RETURN_IF_ERROR(MakeParents(path));
   return CheckFile(path);
 }
 
 Result<OutputFile> OutputFile::Open(const std::string& path) {
   if (const int stream = OutputStream(path); stream >= 0) {
+    if (stream == STDIN_FILENO) return StdinIsNoOutput(path);
     std::fflush(stream == STDOUT_FILENO ? stdout : stderr);  // what stdio printed comes first
     return OutputFile(stream, /*owns_fd=*/false, path.empty() || path == "-" ? "stdout" : path);
   }

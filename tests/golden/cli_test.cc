@@ -224,6 +224,57 @@ TEST(CliTest, StdoutByItsNameIsTheStreamNotAFileOpenedAnew) {
   EXPECT_EQ(ReadFile(dir.File("out.txt")), "sluice: writing /dev/stdout: Bad file descriptor\n");
 }
 
+// stderr's names write to stderr as stdout's do to stdout (two outputs there would mix
+// their lines), a name spelled otherwise is the same name, and no stream is used the wrong
+// way: reading stdout's name or writing stdin's reached the /dev/null held in place of a
+// closed stream (exit 0, nothing read or written).
+TEST(CliTest, EachStandardStreamByAnySpellingOfItsNameAndOnlyItsWay) {
+  TempDir dir("cli_stream_names");
+  const std::string log = dir.File("log.txt");
+  WriteFile(log, "earlier line\n");
+  const int no_input = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(no_input, 0);
+  const std::string to_stderr =
+      "exec \"$0\" run \"$1\" --quiet --input \"$2\" --format jsonl --output /dev/fd/2 "
+      "2>>\"$3\"";
+  const pid_t pid =
+      SpawnProcess({"/bin/sh", "-c", to_stderr, SLUICE_CLI_PATH, "configs/clean_events.yaml",
+                    "examples/data/clean_events.jsonl", log},
+                   no_input);
+  close(no_input);
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(WaitAtMost(pid, std::chrono::seconds(20)), 0);
+  EXPECT_THAT(ReadFile(log), StartsWith("earlier line\n{\"ts\":"));
+
+  const std::vector<std::string> run = {"run", "configs/clean_events.yaml", "--quiet"};
+  const auto with = [&](const std::vector<std::string>& more, const ProcessOptions& options = {}) {
+    std::vector<std::string> args = run;
+    args.insert(args.end(), more.begin(), more.end());
+    return Sluice(args, options);
+  };
+  const std::string input = "examples/data/clean_events.jsonl";
+  ProcessResult both = with({"--input", input, "--output", "/dev/stderr", "--report", "/dev/fd/2"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.err, HasSubstr("the output and the report (--report) both go to stderr"));
+
+  WriteFile(log, "earlier line\n");
+  const int append = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  ASSERT_GE(append, 0);
+  ProcessResult odd_spelling = with(
+      {"--input", input, "--format", "jsonl", "--output", "/dev//./stdout"}, {.stdout_fd = append});
+  ::close(append);
+  EXPECT_EQ(odd_spelling.exit_code, 0) << odd_spelling.err;
+  EXPECT_THAT(ReadFile(log), StartsWith("earlier line\n{\"ts\":"));
+
+  ProcessResult read_stdout = with({"--input", "/dev/stdout", "--output", dir.File("o.jsonl")});
+  EXPECT_EQ(read_stdout.exit_code, 1);
+  EXPECT_THAT(read_stdout.err, HasSubstr("cannot read /dev/stdout: it names stdout, an output"));
+  ProcessResult write_stdin = with({"--input", input, "--output", "/dev/fd/0"});
+  EXPECT_EQ(write_stdin.exit_code, 4);
+  EXPECT_THAT(write_stdin.err,
+              HasSubstr("sluice: output: cannot write /dev/fd/0: it names stdin, an input"));
+}
+
 TEST(CliTest, ValidateReportsEveryProblemWithItsPosition) {
   TempDir dir("cli");
   const std::string config = dir.File("bad.yaml");
