@@ -16,7 +16,7 @@
 namespace sluice {
 
 struct FileSourceOptions {
-  std::string path;                         // "-" reads stdin
+  std::string path;  // "-" or a name of stdin reads stdin; stdout's and stderr's are refused
   size_t max_line_bytes = size_t{1} << 20;  // longer lines become kTooLarge error items
   // Where records end: at every line break, or, with a quote, not at those inside quoted
   // CSV fields (a record is then a "line" above: max_line_bytes counts all of it).

@@ -23,9 +23,9 @@ class OutputFile {
   static constexpr size_t kFlushBytes = size_t{64} << 10;
 
   /// "" or "-" is stdout, and the names of stdout and stderr write to those streams
-  /// (framework/detail/standard_streams.h); otherwise creates the parent directories and
-  /// opens `path` empty (an existing ordinary file is replaced by a new one with the same
-  /// permissions).
+  /// (framework/detail/standard_streams.h; stdin's names are refused); otherwise creates the
+  /// parent directories and opens `path` empty (an existing ordinary file is replaced by a
+  /// new one with the same permissions).
   static Result<OutputFile> Open(const std::string& path);
   /// Whether Open(path) can succeed, found without replacing anything: creates the parent
   /// directories, then opens `path` for writing without truncating it (a missing file is
