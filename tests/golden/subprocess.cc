@@ -26,6 +26,13 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
+void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+ProcessResult Sluice(std::vector<std::string> args, const ProcessOptions& options) {
+  args.insert(args.begin(), SLUICE_CLI_PATH);
+  return RunProcess(args, options);
+}
+
 TempDir::TempDir(const std::string& tag) {
   static std::atomic<int> counter{0};
   const auto base = std::filesystem::temp_directory_path();

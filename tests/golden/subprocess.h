@@ -53,6 +53,11 @@ std::optional<int> WaitStatusAtMost(pid_t pid, std::chrono::milliseconds limit);
 
 /// The whole content of `path`; "" when it cannot be read.
 std::string ReadFile(const std::string& path);
+/// Replaces the content of `path` with `text`.
+void WriteFile(const std::string& path, const std::string& text);
+
+/// Runs the `sluice` binary built with the tests (SLUICE_CLI_PATH) with `args`.
+ProcessResult Sluice(std::vector<std::string> args, const ProcessOptions& options = {});
 
 /// A fresh directory under the system temp directory, removed by the destructor.
 class TempDir {
