@@ -275,7 +275,7 @@ void Pipeline::Impl::FormGroups() {
 void Pipeline::Impl::RunWorker(const StageGroup& group, size_t worker_index, Queue* output) {
   const size_t group_index = static_cast<size_t>(&group - groups_.data());
   // A batch this worker reads is in its caches; one from a queue was made on another thread.
-  const bool reads_source = group.first == 0 && reading_.by_workers;
+  const bool reads_source = ReadsSource(group);
   Batch batch;
   while (NextBatch(group, batch)) {
     const size_t items = batch.size();
@@ -316,7 +316,7 @@ auto Pipeline::Impl::RunStage(StageSlot& slot, size_t worker_index, Batch& batch
 }
 
 bool Pipeline::Impl::NextBatch(const StageGroup& group, Batch& batch) {
-  if (group.first == 0 && reading_.by_workers) return ReadOnWorker(batch);
+  if (ReadsSource(group)) return ReadOnWorker(batch);
   return stages_[group.first]->input->Pop(batch);
 }
 

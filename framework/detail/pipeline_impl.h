@@ -169,6 +169,11 @@ class Pipeline::Impl {
   void Enter(Batch batch);
   void Number(Batch& batch);
   void Prepare(Batch& batch);
+  // Whether `group`'s workers read the source themselves (the first group, with 2 workers
+  // or more), rather than take batches from a queue.
+  bool ReadsSource(const StageGroup& group) const {
+    return group.first == 0 && reading_.by_workers;
+  }
   bool NextBatch(const StageGroup& group, Batch& batch);
   bool ReadOnWorker(Batch& batch);
   bool ReadBatch(Batch& batch);
