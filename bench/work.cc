@@ -62,7 +62,9 @@ double SpinIterationsPerMicro() {
 }
 
 SourceStatus RecordSource::Read(Batch& batch, size_t max_items) {
-  for (; next_ < items_ && batch.size() < max_items; ++next_) {
+  const size_t room = max_items - std::min(max_items, batch.size());
+  const size_t end = std::min(items_, next_ + room);
+  for (; next_ < end; ++next_) {
     Record record;
     if (indexed_) record.Append(IndexField(), static_cast<int64_t>(next_));
     batch.AddRecord(std::move(record));

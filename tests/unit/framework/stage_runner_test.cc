@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstddef>
 #include <memory>
 #include <new>
 #include <stdexcept>
@@ -125,6 +126,36 @@ TEST_P(StageRunnerLoopTest, EachVerdictIsCountedAndKeptOrDropped) {
   EXPECT_EQ(run->counters.absorbed, 1u);
   EXPECT_EQ(run->counters.errors, 7u);
   EXPECT_EQ(run->items_done, count_items ? 14u : 0u);
+}
+
+// The loop runs the stage alone while items pass, and sorts from the first that does not:
+// that item, wherever it is (first, last, between), and the passing items before and after
+// it, come out as in a batch sorted from the start.
+TEST_P(StageRunnerLoopTest, TheFirstItemThatDoesNotPassMayBeAnywhere) {
+  const auto [count_items, items_from] = GetParam();
+  constexpr size_t kItems = 12;  // longer than the distance fetched ahead
+  for (const std::string odd :
+       {"throw", "filter", "absorb", "fail", "earlier-error", "fail-filter"}) {
+    for (size_t at = 0; at < kItems; ++at) {
+      SCOPED_TRACE(odd + " at " + std::to_string(at));
+      std::vector<std::string> lines;
+      for (size_t i = 0; i < kItems; ++i) lines.push_back("pass-" + std::to_string(i));
+      lines[at] = odd;
+      const auto run = RunBatch(lines, count_items, items_from);
+      const bool dropped = odd == "filter" || odd == "absorb";
+      std::vector<std::string> expected = lines;
+      if (dropped) expected.erase(expected.begin() + static_cast<std::ptrdiff_t>(at));
+      EXPECT_EQ(run->kept, expected);
+      const bool ran = odd != "earlier-error";
+      EXPECT_EQ(run->calls, ran ? kItems : kItems - 1);
+      EXPECT_EQ(run->counters.in, ran ? kItems : kItems - 1);
+      EXPECT_EQ(run->counters.filtered, odd == "filter" ? 1u : 0u);
+      EXPECT_EQ(run->counters.absorbed, odd == "absorb" ? 1u : 0u);
+      EXPECT_EQ(run->counters.errors, odd.starts_with("fail") || odd == "throw" ? 1u : 0u);
+      EXPECT_EQ(run->counters.out, odd == "absorb" ? kItems : kItems - 1);  // absorbed: ok
+      EXPECT_EQ(run->items_done, count_items ? kItems : 0u);
+    }
+  }
 }
 
 TEST(StageRunnerTest, ErrorsMadeHereAreDecoratedAndEarlierOnesLeftAlone) {
