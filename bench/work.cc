@@ -63,7 +63,7 @@ double SpinIterationsPerMicro() {
 
 SourceStatus RecordSource::Read(Batch& batch, size_t max_items) {
   const size_t room = max_items - std::min(max_items, batch.size());
-  const size_t end = std::min(items_, next_ + room);
+  const size_t end = next_ + std::min(items_ - next_, room);
   for (; next_ < end; ++next_) {
     Record record;
     if (indexed_) record.Append(IndexField(), static_cast<int64_t>(next_));

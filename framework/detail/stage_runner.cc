@@ -76,7 +76,8 @@ class ItemSorter {
     }
     Keep(i);
   }
-  // items[i] failed in an earlier stage: it goes on as it is.
+  // items[i] stays: in place, or moved down over dropped items (also an item that failed
+  // in an earlier stage, which was not run).
   void Keep(size_t i) {
     if (kept_ != i) items_[kept_] = std::move(items_[i]);
     ++kept_;
@@ -119,8 +120,6 @@ void RunItems(StageWorker& worker, Batch& batch, const ErrorContext& context,
   size_t i = 0;
   std::optional<Verdict> stopped_on;  // the verdict of the item this loop stopped at, if run
   for (; i < size; ++i) {
-    // Written out in both loops: in a lambda, GCC 12 judged the prefetch alone pure and
-    // dropped the call.
     if constexpr (kCountItems) items_done->store(done_before + i, std::memory_order_relaxed);
     if constexpr (kPrefetch) PrefetchAhead(items + i, kPrefetchAhead, items + size);
     Item& item = items[i];

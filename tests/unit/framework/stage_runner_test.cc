@@ -134,8 +134,8 @@ TEST_P(StageRunnerLoopTest, EachVerdictIsCountedAndKeptOrDropped) {
 TEST_P(StageRunnerLoopTest, TheFirstItemThatDoesNotPassMayBeAnywhere) {
   const auto [count_items, items_from] = GetParam();
   constexpr size_t kItems = 12;  // longer than the distance fetched ahead
-  for (const std::string odd :
-       {"throw", "filter", "absorb", "fail", "earlier-error", "fail-filter"}) {
+  for (const std::string odd : {"throw", "filter", "absorb", "fail", "earlier-error", "fail-pass",
+                                "fail-filter", "fail-absorb", "bare-error"}) {
     for (size_t at = 0; at < kItems; ++at) {
       SCOPED_TRACE(odd + " at " + std::to_string(at));
       std::vector<std::string> lines;
@@ -151,7 +151,12 @@ TEST_P(StageRunnerLoopTest, TheFirstItemThatDoesNotPassMayBeAnywhere) {
       EXPECT_EQ(run->counters.in, ran ? kItems : kItems - 1);
       EXPECT_EQ(run->counters.filtered, odd == "filter" ? 1u : 0u);
       EXPECT_EQ(run->counters.absorbed, odd == "absorb" ? 1u : 0u);
-      EXPECT_EQ(run->counters.errors, odd.starts_with("fail") || odd == "throw" ? 1u : 0u);
+      const bool error_here = odd.starts_with("fail") || odd == "throw" || odd == "bare-error";
+      EXPECT_EQ(run->counters.errors, error_here ? 1u : 0u);
+      if (!dropped) {
+        EXPECT_EQ(run->codes[at] != "ok", error_here || !ran);  // it stays failed
+      }
+      EXPECT_EQ(run->passed_over, ran ? std::vector<uint64_t>{} : std::vector<uint64_t>{at + 1});
       EXPECT_EQ(run->counters.out, odd == "absorb" ? kItems : kItems - 1);  // absorbed: ok
       EXPECT_EQ(run->items_done, count_items ? kItems : 0u);
     }
