@@ -137,7 +137,9 @@ void RunItems(StageWorker& worker, Batch& batch, const ErrorContext& context,
     sorter.CountRun();
     sorter.Place(i++, *stopped_on, context);
   }
-  for (; i < size; ++i) {  // from the first item that did not pass, item by item
+  // From the first item that did not pass, item by item. (The count and the prefetch are
+  // written out in each loop, not in a lambda: see PrefetchAhead.)
+  for (; i < size; ++i) {
     if constexpr (kCountItems) items_done->store(done_before + i, std::memory_order_relaxed);
     if constexpr (kPrefetch) PrefetchAhead(items + i, kPrefetchAhead, items + size);
     if (items[i].ok()) {
