@@ -38,7 +38,7 @@ struct Args {
                "       sluice_bench hand-simdjson FILE | hand-tbb FILE THREADS | "
                "hand-split FILE THREADS | replay-breakdown CONFIG FILE\n"
                "       sluice_bench mem-child CONFIG FILE RATE | "
-               "profile-overhead WORKERS ITEMS [push|source] | "
+               "profile-overhead WORKERS ITEMS [push|source [BATCH]] | "
                "profile-spin MICROS ITEMS [push|source]\n"
                "env: SLUICE_BENCH_SCALE (input sizes, default 1), SLUICE_BENCH_REPS (rounds, "
                "default 3)\n";

@@ -34,9 +34,9 @@ void ExpectCount(uint64_t got, size_t want, const char* what) {
 
 }  // namespace
 
-// The framework with its default queue options (QueueOptions{}).
-void RunOverheadSluice(size_t items, int workers, Feed feed) {
-  Pipeline pipeline({.name = "overhead"});
+// The framework with its default queue options (QueueOptions{}) but for the batch size.
+void RunOverheadSluice(size_t items, int workers, Feed feed, int batch) {
+  Pipeline pipeline({.name = "overhead", .queue = {.batch = batch}});
   for (int s = 0; s < kStages; ++s) {
     pipeline.Add({.name = "noop" + std::to_string(s), .workers = workers},
                  std::make_unique<NoopStage>());

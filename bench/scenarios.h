@@ -7,13 +7,14 @@
 
 #include "bench/harness.h"
 #include "bench/work.h"
+#include "framework/pipeline.h"
 
 namespace sluice::bench {
 
 /// 1: tiny items through 3 no-op stages; ns per item per hop.
 void RunOverhead(Table& table);
 /// Scenario 1's sluice run alone (for profiling): `items` empty records, `workers` per stage.
-void RunOverheadSluice(size_t items, int workers, Feed feed);
+void RunOverheadSluice(size_t items, int workers, Feed feed, int batch = QueueOptions{}.batch);
 /// 2: one CPU-bound stage at 0.2/1/10/100 us per item, workers = cores; efficiency.
 void RunScaling(Table& table);
 /// 3: log-normal and 1%-1000x-slower item costs; efficiency vs the ideal bound, p99 latency.

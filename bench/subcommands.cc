@@ -125,7 +125,7 @@ int MemChild(const std::string& config, const std::string& input, const std::str
 int Usage() {
   std::cerr << "usage: sluice_bench hand-simdjson FILE | hand-tbb FILE THREADS | "
                "hand-split FILE THREADS | mem-child CONFIG FILE RATE | "
-               "profile-overhead WORKERS ITEMS [push|source] | profile-spin MICROS ITEMS "
+               "profile-overhead WORKERS ITEMS [push|source [BATCH]] | profile-spin MICROS ITEMS "
                "[push|source] | replay-breakdown CONFIG FILE\n";
   return 2;
 }
@@ -156,9 +156,11 @@ int SubcommandMain(int argc, char** argv) {
     }
     if (name == "mem-child" && argc == 4) return MemChild(argv[1], argv[2], argv[3]);
     if (name == "replay-breakdown" && argc == 3) return ReplayBreakdownMain(argv[1], argv[2]);
-    if (name == "profile-overhead" && (argc == 3 || argc == 4)) {
-      const Feed feed = argc == 4 && std::string(argv[3]) == "source" ? Feed::kSource : Feed::kPush;
-      RunOverheadSluice(std::strtoull(argv[2], nullptr, 10), std::atoi(argv[1]), feed);
+    if (name == "profile-overhead" && argc >= 3 && argc <= 5) {
+      const Feed feed = argc >= 4 && std::string(argv[3]) == "source" ? Feed::kSource : Feed::kPush;
+      // A small batch makes each batch's fixed cost show against the items' cost.
+      const int batch = argc == 5 ? std::atoi(argv[4]) : QueueOptions{}.batch;
+      RunOverheadSluice(std::strtoull(argv[2], nullptr, 10), std::atoi(argv[1]), feed, batch);
       return 0;
     }
     if (name == "profile-spin" && (argc == 3 || argc == 4)) {  // scenario 2's sluice run

@@ -5,7 +5,7 @@
 //   sluice_bench hand-tbb FILE THREADS        # baseline (b)
 //   sluice_bench hand-split FILE THREADS      # (c): (a) on each part of the file at once
 //   sluice_bench mem-child CONFIG FILE RATE   # scenario 5: the YAML pipeline with a throttle
-//   sluice_bench profile-overhead WORKERS N   # scenario 1's sluice run alone, for perf
+//   sluice_bench profile-overhead WORKERS N [push|source [BATCH]]  # scenario 1's run alone
 //   sluice_bench replay-breakdown CONFIG FILE # per-phase CPU per line, one thread, no queues
 //
 // Totals and measurements go to stderr as `key=value` lines (see ParseKeyValues).
