@@ -55,7 +55,9 @@ void Batch::ThrowTextTooLarge() {
 void Batch::Clear() {
   sequence = 0;
   items.clear();
-  source_name.reset();
+  // source_name stays: a batch mostly comes round again under the same name, and assigning
+  // a shared_ptr its own owner leaves the count alone (a count that every reading core and
+  // the collector wrote in turn, for every batch).
   encoded.results.clear();
   encoded.errors.clear();
   encoded.failure = nullptr;

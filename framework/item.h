@@ -133,7 +133,8 @@ struct Batch {
   /// Seal's check: false when line items were removed. The pipeline checks it as a
   /// source's Read returns, and fails the run as for a Read that throws.
   bool LineItemsInPlace() const;
-  /// Empties the batch for reuse, keeping its memory (see detail/batch_pool.h).
+  /// Empties the batch for reuse, keeping its memory (see detail/batch_pool.h) and its
+  /// source_name, which the pipeline sets again as the batch enters.
   void Clear();
   bool empty() const { return items.empty(); }
   size_t size() const { return items.size(); }

@@ -162,8 +162,8 @@ class Pipeline::Impl {
   size_t MakeQueues();
   void SpawnWorkers();
   void RunWorker(const StageGroup& group, size_t worker_index, Queue* output);
-  SteadyClock::duration RunStage(StageSlot& slot, size_t worker_index, Batch& batch,
-                                 detail::ItemsFrom items_from);
+  SteadyClock::time_point RunStage(StageSlot& slot, size_t worker_index, Batch& batch,
+                                   detail::ItemsFrom items_from, SteadyClock::time_point began);
   void SpawnThread(std::function<void()> body);
   void OnStall(const std::string& stage, const std::string& message);
   void Enter(Batch batch);

@@ -10,8 +10,10 @@
 
 namespace sluice::detail {
 
-/// Per-stage counters, summed over its workers. Updated once per batch (relaxed atomics).
-struct StageCounters {
+/// Per-stage counters, summed over its workers. Updated once per batch (relaxed atomics),
+/// on cache lines of their own: the stage's other fields, read by its workers for every
+/// batch, would otherwise wait for the line each time another worker counted.
+struct alignas(64) StageCounters {
   std::atomic<uint64_t> in{0};
   std::atomic<uint64_t> out{0};
   std::atomic<uint64_t> filtered{0};

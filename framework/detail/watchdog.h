@@ -27,9 +27,8 @@ class Watchdog {
     uint64_t seen_done = 0;
     int64_t seen_changed_at = 0;
 
-    void Begin() {
-      busy_since.store(std::chrono::steady_clock::now().time_since_epoch().count(),
-                       std::memory_order_relaxed);
+    void Begin(std::chrono::steady_clock::time_point now) {
+      busy_since.store(now.time_since_epoch().count(), std::memory_order_relaxed);
     }
     void End() { busy_since.store(0, std::memory_order_relaxed); }
   };

@@ -33,8 +33,9 @@ void PreparePipelineThread() {
 std::unique_lock<std::mutex> TakeTurn(std::mutex& turn) {
   constexpr auto kMaxSpin = std::chrono::microseconds(200);
   std::unique_lock lock(turn, std::try_to_lock);
+  if (lock.owns_lock()) return lock;  // no clock read for a free turn
   const auto give_up = std::chrono::steady_clock::now() + kMaxSpin;
-  while (!lock.owns_lock()) {
+  while (!lock.try_lock()) {
     if (std::chrono::steady_clock::now() > give_up) {
       lock.lock();
       break;
@@ -42,7 +43,6 @@ std::unique_lock<std::mutex> TakeTurn(std::mutex& turn) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
-    lock.try_lock();
   }
   return lock;
 }

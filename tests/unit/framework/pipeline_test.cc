@@ -535,5 +535,45 @@ TEST(PipelineTest, SingleWorkerStagesKeepTheirThreadsOnAMultiCoreMachine) {
   EXPECT_TRUE(report.balanced());
 }
 
+// Passes every record after sleeping `per_record` (none: passes at once).
+class SleepEach : public Stage {
+ public:
+  explicit SleepEach(std::chrono::milliseconds per_record) : per_record_(per_record) {}
+  std::unique_ptr<StageWorker> MakeWorker() override {
+    struct Worker : StageWorker {
+      std::chrono::milliseconds per_record;
+      Verdict Process(Item&) override {
+        std::this_thread::sleep_for(per_record);
+        return Verdict::kPass;
+      }
+    };
+    auto w = std::make_unique<Worker>();
+    w->per_record = per_record_;
+    return w;
+  }
+
+ private:
+  std::chrono::milliseconds per_record_;
+};
+
+// Stages that share threads are timed one after the other from the same clock reads: each
+// stage's busy time is its own, not the ones before it in the group.
+TEST(PipelineTest, EachStageOfAGroupCountsItsOwnBusyTime) {
+  const int n = AutoWorkers();  // one group of three stages
+  Pipeline p({.queue = {.capacity = 4, .batch = 4}});
+  p.Add({.name = "a", .workers = n}, std::make_unique<SleepEach>(std::chrono::milliseconds(0)));
+  p.Add({.name = "slow", .workers = n}, std::make_unique<SleepEach>(std::chrono::milliseconds(10)));
+  p.Add({.name = "c", .workers = n}, std::make_unique<SleepEach>(std::chrono::milliseconds(0)));
+  p.Start();
+  for (int i = 0; i < 8; ++i) p.Push(std::to_string(i));
+  const RunReport report = p.Finish();
+  ASSERT_EQ(report.stages.size(), 3u);
+  EXPECT_EQ(report.stages[2].in, 8u);
+  EXPECT_GE(report.stages[1].busy_seconds, 0.080);  // 8 records of at least 10 ms
+  // Far below the slow stage's 80 ms, also on a loaded machine.
+  EXPECT_LT(report.stages[0].busy_seconds, 0.040);
+  EXPECT_LT(report.stages[2].busy_seconds, 0.040);
+}
+
 }  // namespace
 }  // namespace sluice
