@@ -55,9 +55,7 @@ void Batch::ThrowTextTooLarge() {
 void Batch::Clear() {
   sequence = 0;
   items.clear();
-  // source_name stays: a batch mostly comes round again under the same name, and assigning
-  // a shared_ptr its own owner leaves the count alone (a count that every reading core and
-  // the collector wrote in turn, for every batch).
+  // source_name stays, for Pipeline's Prepare to keep where the name is the same.
   encoded.results.clear();
   encoded.errors.clear();
   encoded.failure = nullptr;

@@ -559,7 +559,7 @@ class SleepEach : public Stage {
 // Stages that share threads are timed one after the other from the same clock reads: each
 // stage's busy time is its own, not the ones before it in the group.
 TEST(PipelineTest, EachStageOfAGroupCountsItsOwnBusyTime) {
-  const int n = AutoWorkers();  // one group of three stages
+  const int n = AutoWorkers();  // one group of three stages (checked below)
   Pipeline p({.queue = {.capacity = 4, .batch = 4}});
   p.Add({.name = "a", .workers = n}, std::make_unique<SleepEach>(std::chrono::milliseconds(0)));
   p.Add({.name = "slow", .workers = n}, std::make_unique<SleepEach>(std::chrono::milliseconds(10)));
@@ -568,6 +568,8 @@ TEST(PipelineTest, EachStageOfAGroupCountsItsOwnBusyTime) {
   for (int i = 0; i < 8; ++i) p.Push(std::to_string(i));
   const RunReport report = p.Finish();
   ASSERT_EQ(report.stages.size(), 3u);
+  EXPECT_EQ(report.stages[1].peak_queue_depth, 0u);  // no queue: the three share threads
+  EXPECT_EQ(report.stages[2].peak_queue_depth, 0u);
   EXPECT_EQ(report.stages[2].in, 8u);
   EXPECT_GE(report.stages[1].busy_seconds, 0.080);  // 8 records of at least 10 ms
   // Far below the slow stage's 80 ms, also on a loaded machine.
