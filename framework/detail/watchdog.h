@@ -16,7 +16,7 @@ namespace sluice::detail {
 class Watchdog {
  public:
   /// What one worker is doing: the steady-clock time it took its current batch, or 0, and
-  /// how many items it has come to. Kept only where the stage has a stall_timeout (Run
+  /// how many items it has come to. Stamped only where the stage has a stall_timeout (Run
   /// skips the other beats). On cache lines of its own, as its worker writes items_done for
   /// every item (the watchdog's own fields are written a few times a second).
   struct alignas(64) Beat {
