@@ -17,11 +17,13 @@
 #include <vector>
 
 #include "framework/pipeline.h"
+#include "unit/slow_stage.h"
 
 namespace sluice {
 namespace {
 
 using testing::HasSubstr;
+using testing_stages::SlowStage;
 
 // Lines "1".."lines"; throws once `fail_at` lines were added (0: never). Notes which threads
 // read, and whether two reads ever overlapped.
@@ -444,27 +446,6 @@ TEST(PipelineSourceTest, TheLastReadComesAfterTheInterrupt) {
   EXPECT_EQ(report.totals.read, SlowToInterrupt::kHeld);
   EXPECT_TRUE(report.balanced());
 }
-
-// Sleeps `per_item` on each record: a stage whose records are slow.
-class SlowStage : public Stage {
- public:
-  explicit SlowStage(std::chrono::microseconds per_item) : per_item_(per_item) {}
-  std::unique_ptr<StageWorker> MakeWorker() override {
-    struct Worker : StageWorker {
-      std::chrono::microseconds per_item;
-      Verdict Process(Item&) override {
-        std::this_thread::sleep_for(per_item);
-        return Verdict::kPass;
-      }
-    };
-    auto worker = std::make_unique<Worker>();
-    worker->per_item = per_item_;
-    return worker;
-  }
-
- private:
-  std::chrono::microseconds per_item_;
-};
 
 // The records in each batch that reached the writer.
 std::vector<uint64_t> BatchSizes(std::chrono::microseconds batch_time, uint64_t lines) {

@@ -13,8 +13,12 @@
 #include <utility>
 #include <vector>
 
+#include "unit/slow_stage.h"
+
 namespace sluice {
 namespace {
+
+using testing_stages::SlowStage;
 
 // Test stages built in code, as an embedder would: no YAML, no built-ins.
 
@@ -535,35 +539,14 @@ TEST(PipelineTest, SingleWorkerStagesKeepTheirThreadsOnAMultiCoreMachine) {
   EXPECT_TRUE(report.balanced());
 }
 
-// Passes every record after sleeping `per_record` (none: passes at once).
-class SleepEach : public Stage {
- public:
-  explicit SleepEach(std::chrono::milliseconds per_record) : per_record_(per_record) {}
-  std::unique_ptr<StageWorker> MakeWorker() override {
-    struct Worker : StageWorker {
-      std::chrono::milliseconds per_record;
-      Verdict Process(Item&) override {
-        std::this_thread::sleep_for(per_record);
-        return Verdict::kPass;
-      }
-    };
-    auto w = std::make_unique<Worker>();
-    w->per_record = per_record_;
-    return w;
-  }
-
- private:
-  std::chrono::milliseconds per_record_;
-};
-
 // Stages that share threads are timed one after the other from the same clock reads: each
 // stage's busy time is its own, not the ones before it in the group.
 TEST(PipelineTest, EachStageOfAGroupCountsItsOwnBusyTime) {
   const int n = AutoWorkers();  // one group of three stages (checked below)
   Pipeline p({.queue = {.capacity = 4, .batch = 4}});
-  p.Add({.name = "a", .workers = n}, std::make_unique<SleepEach>(std::chrono::milliseconds(0)));
-  p.Add({.name = "slow", .workers = n}, std::make_unique<SleepEach>(std::chrono::milliseconds(10)));
-  p.Add({.name = "c", .workers = n}, std::make_unique<SleepEach>(std::chrono::milliseconds(0)));
+  p.Add({.name = "a", .workers = n}, std::make_unique<SlowStage>(std::chrono::microseconds(0)));
+  p.Add({.name = "slow", .workers = n}, std::make_unique<SlowStage>(std::chrono::milliseconds(10)));
+  p.Add({.name = "c", .workers = n}, std::make_unique<SlowStage>(std::chrono::microseconds(0)));
   p.Start();
   for (int i = 0; i < 8; ++i) p.Push(std::to_string(i));
   const RunReport report = p.Finish();
