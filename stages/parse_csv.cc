@@ -119,10 +119,12 @@ std::string FieldText(std::string_view text, const Span& span, char quote) {
   return out;
 }
 
-/// What is wrong with a list of column names, or "".
-std::string CheckColumnNames(const std::vector<std::string>& names) {
+/// What is wrong with a list of column names, or "". Sets `*at`, where given, to the index
+/// of the name it is about (the second of two the same), for a config's position.
+std::string CheckColumnNames(const std::vector<std::string>& names, size_t* at = nullptr) {
   StringSet seen;  // seeded: a header is input
   for (size_t i = 0; i < names.size(); ++i) {
+    if (at != nullptr) *at = i;
     if (names[i].empty()) return "column " + std::to_string(i + 1) + " has an empty name";
     if (!seen.Insert(names[i])) return "duplicate column '" + names[i] + "'";
   }
@@ -366,8 +368,10 @@ std::unique_ptr<Stage> MakeParseCsv(const ConfigNode& stage, ConfigErrors& error
       options.columns = std::move(*names);
       if (options.columns.empty())
         errors.Add(columns->mark(), "columns: expected at least one name");
-      if (std::string problem = CheckColumnNames(options.columns); !problem.empty()) {
-        errors.Add(columns->mark(), "columns: " + problem);
+      size_t at = 0;
+      if (std::string problem = CheckColumnNames(options.columns, &at); !problem.empty()) {
+        errors.Add(columns->is_list() ? columns->children()[at].mark() : columns->mark(),
+                   "columns: " + problem);
       }
     }
   }

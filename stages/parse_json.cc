@@ -253,7 +253,7 @@ Verdict JsonWorker::FailSyntax(Item& item, error_code error, size_t column) {
   std::string reason = Reason(error, max_depth_);
   if (error == simdjson::TAPE_ERROR || error == simdjson::INCOMPLETE_ARRAY_OR_OBJECT ||
       error == simdjson::OUT_OF_BOUNDS || error == simdjson::UNESCAPED_CHARS ||
-      error == simdjson::STRING_ERROR) {
+      error == simdjson::STRING_ERROR || error == simdjson::UNCLOSED_STRING) {
     const std::string_view line(line_begin_, static_cast<size_t>(line_end_ - line_begin_));
     if (std::optional<detail::JsonStructureProblem> problem =
             detail::FindJsonStructureProblem(line)) {
@@ -299,9 +299,7 @@ Verdict JsonWorker::ParseWithSimdjson(std::string_view text, Item& item) {
       return item.Fail(ErrorCode::kTooLarge, "line too large for the JSON parser (4 GiB at most)");
     }
     if (error == simdjson::UNCLOSED_STRING) {  // found before any token: it runs to the end
-      return item.Fail(
-          ErrorCode::kInvalidInput,
-          "invalid JSON at column " + std::to_string(text.size() + 1) + ": unterminated string");
+      return FailSyntax(item, error, /*column=*/text.size() + 1);  // or where the string opens
     }
     return FailSyntax(item, error, /*column=*/0);  // no document to ask for a position
   }

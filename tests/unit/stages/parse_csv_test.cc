@@ -385,13 +385,29 @@ TEST(ParseCsvConfigTest, ReportsEveryProblemWithPositions) {
                     .SetMap("quote");                // line 8
   EXPECT_EQ(parse_test::Build(registry, config, errors), nullptr);
   const std::string all = errors.ToString();
-  EXPECT_THAT(all, HasSubstr("test.yaml:3:20: columns: duplicate column 'a'"));
+  EXPECT_THAT(all, HasSubstr("test.yaml:3:31: columns: duplicate column 'a'"));  // the second
   EXPECT_THAT(all, HasSubstr("test.yaml:4:20: expected true or false, got 'maybe'"));
   EXPECT_THAT(all, HasSubstr("test.yaml:5:20: delimiter: expected one ASCII character"));
   EXPECT_THAT(all, HasSubstr("test.yaml:6:20: types: expected 'infer' or 'string', got 'auto'"));
   EXPECT_THAT(all, HasSubstr("test.yaml:7:3: unknown key 'delimeter' (did you mean 'delimiter'?)"));
   EXPECT_THAT(all, HasSubstr("test.yaml:8:20: expected a string, got a map"));
   EXPECT_EQ(errors.size(), 6u) << all;
+}
+
+// A bad name is reported where it stands in the list: the empty one, the second of two.
+TEST(ParseCsvConfigTest, ABadColumnNameIsReportedAtItsPlaceInTheList) {
+  StageRegistry registry;
+  RegisterParseCsv(registry);
+  ConfigErrors empty;
+  EXPECT_EQ(parse_test::Build(registry, StageConfig("parse_csv").SetList("columns", {"a", "", "b"}),
+                              empty),
+            nullptr);
+  EXPECT_EQ(empty.ToString(), "test.yaml:3:31: columns: column 2 has an empty name\n");
+  ConfigErrors twice;
+  EXPECT_EQ(parse_test::Build(
+                registry, StageConfig("parse_csv").SetList("columns", {"a", "b", "c", "b"}), twice),
+            nullptr);
+  EXPECT_EQ(twice.ToString(), "test.yaml:3:51: columns: duplicate column 'b'\n");
 }
 
 // A line break as delimiter or quote can never match (it ends the row), with multiline or
