@@ -60,7 +60,17 @@ void Collector::EmitInOrder(Batch& batch) {
 void Collector::Encode(Batch& batch) const {
   if (!callbacks_.encode_result && !callbacks_.encode_error) return;
   try {
-    for (const Item& item : batch.items) {
+    // The stages walked the whole batch since its errors were made: an Error's lines are
+    // fetched a few items ahead, and its strings' memory one ahead, once those lines are
+    // near (BENCHMARKS.md, section 6).
+    const std::vector<Item>& items = batch.items;
+    constexpr size_t kFetchAhead = 4;
+    for (size_t i = 0; i < items.size(); ++i) {
+      const Item& item = items[i];
+      if (i + kFetchAhead < items.size()) {
+        PrefetchError(items[i + kFetchAhead].error.get(), /*for_writing=*/false);
+      }
+      if (i + 1 < items.size() && !items[i + 1].ok()) PrefetchErrorText(*items[i + 1].error);
       if (item.ok()) {
         if (callbacks_.encode_result) callbacks_.encode_result(item.record, batch.encoded.results);
       } else if (callbacks_.encode_error) {

@@ -25,6 +25,7 @@ std::unique_ptr<Error> NewError() {
   if (spares == nullptr || spares->empty()) return std::make_unique<Error>();
   std::unique_ptr<Error> error = std::move(spares->back());
   spares->pop_back();
+  if (!spares->empty()) PrefetchError(spares->back().get(), /*for_writing=*/true);
   // Error{} but for the strings' memory (moving them into a new Error cost 190 instructions
   // an error more). A member added to Error must be reset here too: error.h says so, and
   // this fails to compile for most additions.
