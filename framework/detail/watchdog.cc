@@ -9,7 +9,11 @@ Watchdog::Beat& Watchdog::Add(const std::string& stage, std::chrono::millisecond
   Beat& beat = beats_.emplace_back();
   beat.stage = &stage;
   beat.timeout = timeout;
-  if (timeout.count() > 0) period_ = std::min<std::chrono::nanoseconds>(period_, timeout / 4);
+  // A quarter of the timeout, reckoned in nanoseconds: in milliseconds, 1-3 ms came to a
+  // period of 0, and the watchdog woke as often as the timer let it for the whole run.
+  if (timeout.count() > 0) {
+    period_ = std::min(period_, std::chrono::nanoseconds(timeout) / 4);
+  }
   return beat;
 }
 

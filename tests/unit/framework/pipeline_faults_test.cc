@@ -1,6 +1,7 @@
 // Faults around a running pipeline: a stuck stage, a stop request, a stalled sink.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <time.h>
 
 #include <atomic>
 #include <chrono>
@@ -236,6 +237,28 @@ TEST(PipelineFaultsTest, ABatchOfSlowRecordsIsNoStall) {
   const RunReport report = pipeline.Finish();
   EXPECT_EQ(results, 16u);
   EXPECT_TRUE(report.balanced());
+}
+
+// The watchdog waits a quarter of the shortest timeout between looks: for 1-3 ms that once
+// came to 0 (reckoned in whole milliseconds), and its thread woke as often as the kernel's
+// timer slack let it (every ~50 us: 20% of a core here) for the whole run.
+TEST(PipelineFaultsTest, TheWatchdogOfAShortTimeoutSleepsBetweenLooks) {
+  const auto process_cpu = [] {
+    timespec now{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+    return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+  };
+  Pipeline pipeline;
+  pipeline.Add({.name = "quick", .workers = 1, .stall_timeout = 3ms},
+               std::make_unique<SlowRecords>(0ms));
+  pipeline.Start();
+  // Nothing pushed: every thread but the watchdog waits, and no worker can stall.
+  const auto cpu_before = process_cpu();
+  std::this_thread::sleep_for(300ms);
+  const auto cpu_spent = process_cpu() - cpu_before;
+  EXPECT_TRUE(pipeline.Finish().balanced());
+  // 400 looks (every 750 us) took about 5 ms of CPU on the 2-core guest; with no wait, 60 ms.
+  EXPECT_LT(cpu_spent, 30ms);
 }
 
 // ... and a record that hangs after the watchdog saw the batch progress is still a stall.
