@@ -6,10 +6,16 @@
 #include <vector>
 
 #include "framework/detail/pipeline_impl.h"
+#include "framework/detail/usable_cpus.h"
 
 namespace sluice {
 
-int AutoWorkers() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+int AutoWorkers() {
+  int cpus = detail::AffinityCpus();
+  if (cpus <= 0) cpus = static_cast<int>(std::thread::hardware_concurrency());
+  if (const int quota = detail::QuotaCpus(); quota > 0) cpus = std::min(cpus, quota);
+  return std::max(1, cpus);
+}
 
 Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Pipeline::~Pipeline() {

@@ -130,8 +130,10 @@ using ErrorEncoder = std::function<void(const Error& error, std::string& out)>;
 /// batch at a time, never concurrently, in input order when the pipeline is ordered.
 using EncodedWriter = std::function<void(std::string_view bytes, uint64_t items)>;
 
-/// Worker count for `workers: auto`: the machine's cores (at least 1). Idle workers
-/// park, so only the busy stages' workers compete for them.
+/// Worker count for `workers: auto`: the CPUs this process may use (at least 1): its
+/// affinity mask (taskset, a cpuset), and no more than a cgroup v2 CPU limit allows (a
+/// container's `--cpus`, rounded up). Idle workers park, so only the busy stages' workers
+/// compete for them.
 int AutoWorkers();
 
 /// Lifecycle: Add and the callbacks, then Start, then Push/Flush, then Finish; or Run.

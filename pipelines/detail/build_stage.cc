@@ -16,6 +16,8 @@ std::unique_ptr<Stage> BuildStage(const StageType& type, const StageSpec& spec,
     stage = type.make(spec.node, factory_errors);
   } catch (const std::exception& e) {
     factory_errors.Add(spec.mark, what + " could not be built: " + e.what());
+  } catch (...) {  // the loaders report, they do not throw (builder.h)
+    factory_errors.Add(spec.mark, what + " could not be built: it threw a non-standard exception");
   }
   if (!stage && factory_errors.empty()) factory_errors.Add(spec.mark, what + " could not be built");
   for (const ConfigError& e : factory_errors.all()) errors.Add(e.mark, e.message);

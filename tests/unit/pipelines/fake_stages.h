@@ -5,7 +5,8 @@
 //   require     keys {field, min}: fails records without `field`, or with it below `min`.
 //   aggregate   keys {group_by}: absorbs records, emits {count: N} at the end.
 //   count_all   the same under another name (absorbing, known only from the stage).
-//   explode     keys {boom}: its factory throws when boom is true.
+//   explode     keys {boom}: its factory throws when boom is true (an int when it is
+//               not_an_exception).
 #pragma once
 
 #include <algorithm>
@@ -172,6 +173,7 @@ inline void RegisterFakeStages(StageRegistry& registry) {
       .keys = {"boom"},
       .make = [](const ConfigNode& stage, ConfigErrors& errors) -> std::unique_ptr<Stage> {
         const ConfigNode* boom = stage.Get("boom");
+        if (boom && boom->is_scalar() && boom->scalar() == "not_an_exception") throw 42;
         if (boom && boom->AsBool(errors).value_or(false)) throw std::runtime_error("kaboom");
         return std::make_unique<FakeParse>();
       },
