@@ -4,6 +4,7 @@
 #include <exception>
 #include <new>
 #include <optional>
+#include <string>
 
 #include "framework/detail/error_reuse.h"
 
@@ -25,12 +26,17 @@ namespace {
 }
 
 // What an item's verdict comes to: a Fail() wins over whatever was returned, and an error
-// verdict without one is the stage's bug. Error items are decorated here.
+// verdict without one, or a value that is no Verdict, is the stage's bug (counted as an
+// error, not passed on as if it were kPass). Error items are decorated here.
 Verdict Settle(Verdict verdict, Item& item, const ErrorContext& context) {
   if (!item.ok()) {
     verdict = Verdict::kError;
   } else if (verdict == Verdict::kError) {
     item.Fail(ErrorCode::kInternal, "stage returned an error verdict without an error");
+  } else if (verdict > Verdict::kAbsorb) {
+    verdict = item.Fail(ErrorCode::kInternal, "stage returned verdict " +
+                                                  std::to_string(static_cast<int>(verdict)) +
+                                                  ", which is none of Verdict's values");
   }
   if (verdict == Verdict::kError) DecorateError(item, context);
   return verdict;

@@ -19,8 +19,9 @@ namespace sluice::detail {
 namespace {
 
 // Acts on each line's text: "pass..." (any line starting so), "filter", "absorb", "fail"
-// (Item::Fail), "bare-error" (an error verdict without Fail), "fail-pass", "fail-filter" and
-// "fail-absorb" (Fail, then that verdict returned), "throw", "bad-alloc".
+// (Item::Fail), "bare-error" (an error verdict without Fail), "no-verdict" (a value that is
+// no Verdict), "fail-pass", "fail-filter" and "fail-absorb" (Fail, then that verdict
+// returned), "throw", "bad-alloc".
 class ScriptedWorker : public StageWorker {
  public:
   Verdict Process(Item& item) override {
@@ -30,6 +31,7 @@ class ScriptedWorker : public StageWorker {
     if (item.raw == "absorb") return Verdict::kAbsorb;
     if (item.raw == "fail") return item.Fail(ErrorCode::kInvalidInput, "scripted failure");
     if (item.raw == "bare-error") return Verdict::kError;
+    if (item.raw == "no-verdict") return static_cast<Verdict>(7);
     for (const auto& [line, verdict] :
          {std::pair{"fail-pass", Verdict::kPass}, std::pair{"fail-filter", Verdict::kFilter},
           std::pair{"fail-absorb", Verdict::kAbsorb}}) {
@@ -194,6 +196,17 @@ TEST(StageRunnerTest, ErrorsMadeHereAreDecoratedAndEarlierOnesLeftAlone) {
 }
 
 // The excerpt of a long line is cut, and its dead letter says so, with the line's length.
+// A value outside the enum (a cast, a stage's bug) fails the item rather than passing it
+// on as kPass, so that the counts say so.
+TEST(StageRunnerTest, AVerdictThatIsNoVerdictFailsTheItem) {
+  const auto run = RunBatch({"pass-1", "no-verdict", "pass-2"});
+  EXPECT_EQ(run->kept, (std::vector<std::string>{"pass-1", "no-verdict", "pass-2"}));
+  EXPECT_EQ(run->codes, (std::vector<std::string>{"ok", "internal", "ok"}));
+  EXPECT_EQ(run->counters.in, 3u);
+  EXPECT_EQ(run->counters.out, 2u);
+  EXPECT_EQ(run->counters.errors, 1u);
+}
+
 TEST(StageRunnerTest, AnErrorOnALongLineSaysItsExcerptIsCut) {
   const std::string long_line = "pass" + std::string(996, 'x');
   Batch batch;
