@@ -2,8 +2,10 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -34,7 +36,8 @@ int CpusOfQuota(std::string_view cpu_max) {
       period_end != period_text.data() + period_text.size() || quota <= 0 || period <= 0) {
     return 0;
   }
-  return static_cast<int>((quota + period - 1) / period);
+  const long long cpus = quota / period + (quota % period != 0 ? 1 : 0);
+  return static_cast<int>(std::min<long long>(cpus, std::numeric_limits<int>::max()));
 }
 
 int QuotaCpus() {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 
+#include <limits>
 #include <thread>
 
 #include "framework/pipeline.h"
@@ -16,6 +17,7 @@ TEST(UsableCpusTest, AQuotaAllowsItsCpusRoundedUp) {
   EXPECT_EQ(CpusOfQuota("150000 100000"), 2);  // one and a half CPUs: both get work
   EXPECT_EQ(CpusOfQuota("50000 100000\n"), 1);
   EXPECT_EQ(CpusOfQuota("100000 100000"), 1);
+  EXPECT_EQ(CpusOfQuota("9223372036854775807 1"), std::numeric_limits<int>::max());
 }
 
 TEST(UsableCpusTest, NoLimitOrUnreadableTextIsNoQuota) {
